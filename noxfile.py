@@ -1,0 +1,41 @@
+"""Developer sessions: tests (per Python version), lint, typecheck, bench."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = False
+
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+
+def install(session: nox.Session, extras: str) -> None:
+    """The one way every session installs the project."""
+    session.install("-e", f".[{extras}]")
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    install(session, "all,dev")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    install(session, "all,dev")
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    install(session, "all,dev")
+    session.run("python", "-m", "benchmarks", *session.posargs)

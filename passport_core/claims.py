@@ -1,0 +1,47 @@
+"""Claim names, in one place.
+
+Registered names are used where they exist: RFC 7519 for the registered
+claims, RFC 8693 for ``scope`` (space separated) and ``act``, RFC 9068 /
+RFC 7643 for ``roles``. The common-data object is ``profile_data``: OIDC
+already registers ``profile`` as a URL string, so reusing it would clash.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ACTOR",
+    "AUDIENCE",
+    "EXPIRES_AT",
+    "ISSUED_AT",
+    "ISSUER",
+    "JWT_ID",
+    "NOT_BEFORE",
+    "PERMISSIONS",
+    "PROFILE",
+    "REGISTERED",
+    "ROLES",
+    "SCOPE",
+    "SUBJECT",
+    "TENANT",
+    "TOKEN_TYPE",
+]
+
+ISSUER = "iss"
+SUBJECT = "sub"
+AUDIENCE = "aud"
+EXPIRES_AT = "exp"
+NOT_BEFORE = "nbf"
+ISSUED_AT = "iat"
+JWT_ID = "jti"
+SCOPE = "scope"
+ROLES = "roles"
+PERMISSIONS = "permissions"
+TENANT = "tenant"
+PROFILE = "profile_data"
+ACTOR = "act"
+
+#: claims the minter sets itself; callers cannot override them through extras
+REGISTERED = frozenset({ISSUER, SUBJECT, AUDIENCE, EXPIRES_AT, NOT_BEFORE, ISSUED_AT, JWT_ID})
+
+#: the JOSE ``typ`` of a passport (RFC 8725 §3.11: explicit typing)
+TOKEN_TYPE = "passport+jwt"

@@ -1,0 +1,53 @@
+"""The passport of the request being served, in a :mod:`contextvars` variable.
+
+Adapters set it for the duration of a request and always reset it, also on
+errors. Threads and tasks started during a request do not inherit it unless
+the code hands it over explicitly (``contextvars.copy_context`` or
+:func:`use_passport` inside the worker): a passport never travels by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+
+from passport_core.errors import NoPassport
+from passport_core.passport import Passport
+
+__all__ = ["current_passport", "get_passport", "reset_passport", "set_passport", "use_passport"]
+
+_current: ContextVar[Passport | None] = ContextVar("passport_core.current", default=None)
+
+
+def current_passport() -> Passport:
+    """The current request's passport; raises :class:`NoPassport` when none is set."""
+    passport = _current.get()
+    if passport is None:
+        raise NoPassport("no passport is set: call this while serving a request with a passport")
+    return passport
+
+
+def get_passport() -> Passport | None:
+    """The current request's passport, or ``None``."""
+    return _current.get()
+
+
+def set_passport(passport: Passport | None) -> Token[Passport | None]:
+    """Set the current passport; pass the returned token to :func:`reset_passport`."""
+    return _current.set(passport)
+
+
+def reset_passport(token: Token[Passport | None]) -> None:
+    """Undo the :func:`set_passport` call that returned ``token``."""
+    _current.reset(token)
+
+
+@contextmanager
+def use_passport(passport: Passport | None) -> Iterator[Passport | None]:
+    """Make ``passport`` current inside the ``with`` block, and restore after."""
+    token = _current.set(passport)
+    try:
+        yield passport
+    finally:
+        _current.reset(token)

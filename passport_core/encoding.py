@@ -1,0 +1,130 @@
+"""Strict base64url and JSON for the JOSE compact form.
+
+Everything here raises :class:`~passport_core.errors.MalformedToken` on bad
+input, so no ``binascii``, ``json`` or ``UnicodeDecodeError`` ever escapes.
+RFC 7515 §2 and RFC 8725 §3.9 ask for exactly one encoding of each value:
+unpadded base64url without stray characters, and I-JSON (RFC 7493) objects
+without duplicate names, lone surrogates or non-finite numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from typing import Any
+
+from passport_core.errors import MalformedToken
+
+__all__ = ["b64url_decode", "b64url_encode", "json_dumps", "json_loads_object"]
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: deeper JSON than this is refused before the parser can recurse on it
+MAX_JSON_DEPTH = 32
+
+
+def b64url_encode(data: bytes) -> str:
+    """Unpadded base64url (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(segment: str, what: str = "segment") -> bytes:
+    """Decode unpadded, canonical base64url; anything else is malformed."""
+    if len(segment) % 4 == 1 or _B64URL.fullmatch(segment) is None:
+        raise MalformedToken(f"the {what} is not valid base64url")
+    try:
+        data = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError) as exc:  # pragma: no cover - regex filters first
+        raise MalformedToken(f"the {what} is not valid base64url") from exc
+    # Non-zero padding bits give a second spelling of the same bytes.
+    if segment and b64url_encode(data)[-1] != segment[-1]:
+        raise MalformedToken(f"the {what} is not canonical base64url")
+    return data
+
+
+def _reject_constant(name: str) -> Any:
+    raise MalformedToken(f"JSON number {name} is not allowed")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise MalformedToken("JSON number out of range")
+    return value
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise MalformedToken("JSON object has duplicate member names")
+    return obj
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_unique_object,
+    parse_constant=_reject_constant,
+    parse_float=_finite_float,
+)
+
+
+def _max_depth(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+def json_loads_object(data: bytes, what: str = "segment") -> dict[str, Any]:
+    """Parse strict UTF-8 I-JSON that must be an object."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedToken(f"the {what} is not UTF-8") from exc
+    # Counting brackets is cheap; the exact scan runs only when it could matter.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _max_depth(text) > MAX_JSON_DEPTH:
+        raise MalformedToken(f"the {what} nests JSON too deeply")
+    try:
+        value = _DECODER.decode(text)
+    except MalformedToken:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise MalformedToken(f"the {what} is not valid JSON") from exc
+    if not isinstance(value, dict):
+        raise MalformedToken(f"the {what} is not a JSON object")
+    if "\\u" in text and _has_lone_surrogate(value):
+        raise MalformedToken(f"the {what} has a lone UTF-16 surrogate")
+    return value
+
+
+def json_dumps(value: Any) -> bytes:
+    """Compact, UTF-8, finite-only JSON."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )

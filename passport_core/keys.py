@@ -1,0 +1,347 @@
+"""Signing and verification keys, each bound to exactly one algorithm.
+
+A :class:`Key` wraps a joserfc key with a fixed ``kid`` and ``alg``. Binding
+the algorithm to the key (RFC 8725 §3.1) is what stops algorithm confusion:
+a token may only be verified with the algorithm its key was made for.
+
+Weak or misused keys are refused here, when they are configured, never later
+while serving requests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, JWKRegistry, OctKey, OKPKey, RSAKey
+from joserfc.jwk import Key as JoseKey
+from joserfc.jws import JWSAlgModel, JWSRegistry
+
+from passport_core.errors import (
+    DuplicateKeyId,
+    InvalidKey,
+    KeyUsageForbidden,
+    PrivateKeyInPublicSet,
+    WeakKey,
+)
+
+__all__ = [
+    "ALGORITHMS",
+    "Key",
+    "generate_key",
+    "load_jwks",
+    "load_key",
+    "load_key_env",
+    "load_key_file",
+    "public_jwks",
+]
+
+
+@dataclass(frozen=True)
+class _AlgSpec:
+    kty: str
+    curve: str | None = None
+    #: minimum size in bits (RSA modulus, HMAC secret)
+    min_bits: int = 0
+
+
+#: Every algorithm a key can be bound to. ``none`` is deliberately absent.
+ALGORITHMS: Mapping[str, _AlgSpec] = {
+    "EdDSA": _AlgSpec("OKP", "Ed25519"),
+    "Ed25519": _AlgSpec("OKP", "Ed25519"),
+    "ES256": _AlgSpec("EC", "P-256"),
+    "ES384": _AlgSpec("EC", "P-384"),
+    "ES512": _AlgSpec("EC", "P-521"),
+    "RS256": _AlgSpec("RSA", min_bits=2048),
+    "RS384": _AlgSpec("RSA", min_bits=2048),
+    "RS512": _AlgSpec("RSA", min_bits=2048),
+    "PS256": _AlgSpec("RSA", min_bits=2048),
+    "PS384": _AlgSpec("RSA", min_bits=2048),
+    "PS512": _AlgSpec("RSA", min_bits=2048),
+    # RFC 7518 §3.2: the secret must be at least as long as the hash output.
+    "HS256": _AlgSpec("oct", min_bits=256),
+    "HS384": _AlgSpec("oct", min_bits=384),
+    "HS512": _AlgSpec("oct", min_bits=512),
+}
+
+_DEFAULT_ALG = {"OKP": "EdDSA", "RSA": "RS256", "oct": "HS256"}
+_CURVE_ALG = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "Ed25519": "EdDSA"}
+_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+_JWK_CLASSES: dict[str, type[JoseKey]] = {
+    "OKP": OKPKey,
+    "EC": ECKey,
+    "RSA": RSAKey,
+    "oct": OctKey,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Key:
+    """One key with a fixed ``kid`` and ``alg``; private or public.
+
+    Build keys with :func:`generate_key`, :func:`load_key` or :func:`load_jwks`.
+    """
+
+    kid: str
+    alg: str
+    jwk: JoseKey = field(repr=False)
+    _alg_model: JWSAlgModel = field(repr=False)
+
+    @property
+    def is_private(self) -> bool:
+        """True if the key can sign (private or symmetric)."""
+        return bool(self.jwk.is_private)
+
+    @property
+    def is_symmetric(self) -> bool:
+        return self.jwk.key_type == "oct"
+
+    @property
+    def key_type(self) -> str:
+        return str(self.jwk.key_type)
+
+    def public(self) -> Key:
+        """The public half, for publishing; symmetric keys have none."""
+        if self.is_symmetric:
+            raise InvalidKey("a symmetric (HMAC) key has no public half to publish")
+        if not self.is_private:
+            return self
+        public_jwk = JWKRegistry.import_key(self.jwk.as_dict(private=False))
+        return Key(self.kid, self.alg, public_jwk, self._alg_model)
+
+    def to_jwk(self, *, private: bool = False) -> dict[str, Any]:
+        """The key as a JWK dict; private members only when asked for."""
+        if private:
+            data = dict(self.jwk.as_dict(private=True))
+        else:
+            data = dict(self.public().jwk.as_dict(private=False))
+            if any(member in data for member in _PRIVATE_MEMBERS):  # pragma: no cover
+                raise PrivateKeyInPublicSet("refusing to export private key material")
+            data["use"] = "sig"
+        data["kid"] = self.kid
+        data["alg"] = self.alg
+        return data
+
+    def to_pem(self, *, private: bool = False) -> bytes:
+        """PEM (PKCS#8 private or SubjectPublicKeyInfo public)."""
+        if self.is_symmetric:
+            raise InvalidKey("a symmetric (HMAC) key has no PEM form")
+        if private and not self.is_private:
+            raise InvalidKey("this is a public key")
+        return bytes(self.jwk.as_pem(private=private))
+
+    def sign(self, signing_input: bytes) -> bytes:
+        """Sign with this key's bound algorithm."""
+        if not self.is_private:
+            raise InvalidKey("a public key cannot sign")
+        return bytes(self._alg_model.sign(signing_input, self.jwk))
+
+    def verify(self, signing_input: bytes, signature: bytes) -> bool:
+        """Check a signature made with this key's bound algorithm."""
+        try:
+            return bool(self._alg_model.verify(signing_input, signature, self.jwk))
+        except (JoseError, ValueError, TypeError):
+            return False
+
+
+def _bits(jwk: JoseKey) -> int:
+    if isinstance(jwk, RSAKey):
+        return int(jwk.raw_value.key_size)
+    if isinstance(jwk, OctKey):
+        return len(jwk.raw_value) * 8
+    return 0
+
+
+def _bind(jwk: JoseKey, alg: str | None, kid: str | None, declared: Mapping[str, Any]) -> Key:
+    """Check the key against its algorithm and wrap it."""
+    kty = str(jwk.key_type)
+    curve = getattr(jwk, "curve_name", None)
+    declared_alg = declared.get("alg")
+    if declared_alg is not None and not isinstance(declared_alg, str):
+        raise InvalidKey("the JWK 'alg' member must be a string")
+    if alg is None:
+        alg = declared_alg or (_CURVE_ALG.get(curve) if curve else None) or _DEFAULT_ALG.get(kty)
+    elif declared_alg is not None and declared_alg != alg:
+        raise InvalidKey(f"the key is declared for {declared_alg}, not {alg}")
+    if alg is None or alg not in ALGORITHMS:
+        raise InvalidKey(f"unsupported algorithm {alg!r}; use one of {', '.join(ALGORITHMS)}")
+    spec = ALGORITHMS[alg]
+    if spec.kty != kty:
+        raise InvalidKey(f"{alg} needs a {spec.kty} key, not {kty}")
+    if spec.curve is not None and spec.curve != curve:
+        raise InvalidKey(f"{alg} needs curve {spec.curve}, not {curve}")
+    if _bits(jwk) < spec.min_bits:
+        raise WeakKey(f"{alg} needs a key of at least {spec.min_bits} bits, got {_bits(jwk)}")
+    _check_usage(declared)
+    if kid is None:
+        declared_kid = declared.get("kid")
+        if declared_kid is not None and not isinstance(declared_kid, str):
+            raise InvalidKey("the JWK 'kid' member must be a string")
+        kid = declared_kid or jwk.thumbprint()
+    if not kid:
+        raise InvalidKey("the key id must not be empty")
+    return Key(kid, alg, jwk, JWSRegistry.algorithms[alg])
+
+
+def _check_usage(declared: Mapping[str, Any]) -> None:
+    use = declared.get("use")
+    if use is not None and use != "sig":
+        raise KeyUsageForbidden(f"the key's use is {use!r}, not 'sig'")
+    ops = declared.get("key_ops")
+    if ops is not None:
+        if not isinstance(ops, list) or not all(isinstance(op, str) for op in ops):
+            raise InvalidKey("the JWK 'key_ops' member must be a list of strings")
+        if not {"sign", "verify"} & set(ops):
+            raise KeyUsageForbidden("the key's key_ops allow neither 'sign' nor 'verify'")
+
+
+def generate_key(alg: str = "EdDSA", *, kid: str | None = None, bits: int | None = None) -> Key:
+    """Generate a new private key for ``alg`` (default EdDSA with Ed25519)."""
+    spec = ALGORITHMS.get(alg)
+    if spec is None:
+        raise InvalidKey(f"unsupported algorithm {alg!r}; use one of {', '.join(ALGORITHMS)}")
+    size: str | int | None
+    if spec.kty in ("RSA", "oct"):
+        size = bits or max(spec.min_bits, 2048 if spec.kty == "RSA" else spec.min_bits)
+        if size < spec.min_bits:
+            raise WeakKey(f"{alg} needs at least {spec.min_bits} bits")
+    else:
+        size = spec.curve
+    jwk = JWKRegistry.generate_key(spec.kty, size)
+    return _bind(jwk, alg, kid, {})
+
+
+def _native_from_pem(data: bytes) -> Any:
+    try:
+        if b"PRIVATE KEY" in data:
+            return serialization.load_pem_private_key(data, password=None)
+        return serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as exc:
+        raise InvalidKey("the PEM data is not a supported, unencrypted key") from exc
+
+
+def _jwk_from_native(native: Any) -> JoseKey:
+    if isinstance(native, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+        if native.key_size < 2048:
+            raise WeakKey(f"RSA keys need at least 2048 bits, got {native.key_size}")
+        return RSAKey.import_key(native)
+    if isinstance(native, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+        return ECKey.import_key(native)
+    if isinstance(native, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):
+        return OKPKey.import_key(native)
+    raise InvalidKey(f"unsupported key type {type(native).__name__}")
+
+
+def _jwk_from_dict(data: Mapping[str, Any]) -> JoseKey:
+    kty = data.get("kty")
+    if not isinstance(kty, str) or kty not in _JWK_CLASSES:
+        raise InvalidKey(f"unsupported or missing JWK 'kty': {kty!r}")
+    if kty == "RSA":
+        modulus = data.get("n")
+        # Refuse before joserfc parses it, so a weak key is an error, not a warning.
+        if isinstance(modulus, str) and len(modulus.rstrip("=")) * 6 < 2048 - 6:
+            raise WeakKey("RSA keys need at least 2048 bits")
+    with warnings.catch_warnings():
+        # joserfc only warns about weak keys; _bind refuses them outright.
+        warnings.simplefilter("ignore")
+        return _JWK_CLASSES[kty].import_key(dict(data))
+
+
+def load_key(
+    data: str | bytes | Mapping[str, Any],
+    *,
+    alg: str | None = None,
+    kid: str | None = None,
+) -> Key:
+    """Load one key from PEM, a JWK (dict or JSON text) or raw HMAC secret bytes.
+
+    ``alg`` binds the key; without it the JWK's ``alg`` is used, else the
+    natural algorithm of the key type (EdDSA, ES256/384/512, RS256, HS256).
+    """
+    try:
+        if isinstance(data, Mapping):
+            return _bind(_jwk_from_dict(data), alg, kid, data)
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        stripped = raw.strip()
+        if stripped.startswith(b"-----BEGIN"):
+            return _bind(_jwk_from_native(_native_from_pem(stripped)), alg, kid, {})
+        if stripped.startswith(b"{"):
+            parsed = json.loads(stripped)
+            if not isinstance(parsed, dict):
+                raise InvalidKey("a JWK must be a JSON object")
+            if "keys" in parsed:
+                raise InvalidKey("this is a JWKS; use load_jwks()")
+            return _bind(_jwk_from_dict(parsed), alg, kid, parsed)
+        if alg is not None and alg.startswith("HS"):
+            return _bind(OctKey.import_key(raw), alg, kid, {})
+        raise InvalidKey("key data is neither PEM nor JWK (pass alg='HS256' for a raw secret)")
+    except InvalidKey:
+        raise
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidKey(f"the key cannot be loaded: {type(exc).__name__}") from exc
+
+
+def load_key_file(path: str | os.PathLike[str], *, alg: str | None = None) -> Key:
+    """Load one key from a PEM or JWK file."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidKey(f"cannot read key file {os.fspath(path)!r}: {exc.strerror}") from exc
+    return load_key(data, alg=alg)
+
+
+def load_key_env(name: str, *, alg: str | None = None) -> Key:
+    """Load one key from an environment variable holding PEM or JWK text."""
+    value = os.environ.get(name)
+    if not value:
+        raise InvalidKey(f"environment variable {name} is not set")
+    return load_key(value, alg=alg)
+
+
+def load_jwks(
+    data: str | bytes | Mapping[str, Any],
+    *,
+    public_only: bool = True,
+) -> list[Key]:
+    """Load a JWK Set. By default it must hold public keys only.
+
+    Refuses duplicate ``kid``s, private members in a public set, and keys whose
+    ``use`` / ``key_ops`` forbid signatures.
+    """
+    if isinstance(data, Mapping):
+        parsed: Any = data
+    else:
+        try:
+            parsed = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidKey("the JWKS is not valid JSON") from exc
+    if not isinstance(parsed, Mapping) or not isinstance(parsed.get("keys"), list):
+        raise InvalidKey("a JWKS must be an object with a 'keys' list")
+    keys: list[Key] = []
+    seen: set[str] = set()
+    for entry in parsed["keys"]:
+        if not isinstance(entry, Mapping):
+            raise InvalidKey("every JWKS entry must be an object")
+        if public_only and _PRIVATE_MEMBERS & entry.keys():
+            raise PrivateKeyInPublicSet(
+                f"JWKS key {entry.get('kid')!r} carries private members; publish public keys only"
+            )
+        key = load_key(entry)
+        if key.kid in seen:
+            raise DuplicateKeyId(f"the JWKS has two keys with kid {key.kid!r}")
+        seen.add(key.kid)
+        keys.append(key)
+    return keys
+
+
+def public_jwks(keys: Iterable[Key]) -> dict[str, Any]:
+    """The JWKS to publish: public halves of the asymmetric keys only."""
+    return {"keys": [key.to_jwk(private=False) for key in keys if not key.is_symmetric]}

@@ -1,0 +1,70 @@
+"""Where a verifier finds public keys: anything with ``get_key(kid)``.
+
+A :class:`StaticKeys` set is a dict lookup. A :class:`~passport_core.KeyRing`
+is a key source too, so a service that mints can verify its own passports.
+Remote sources (a JWKS URL) implement the same protocol, plus ``aget_key``
+so async servers never block their event loop on a key fetch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from passport_core.errors import DuplicateKeyId, InvalidKey
+from passport_core.keyring import KeyRing
+from passport_core.keys import Key, load_jwks, public_jwks
+
+__all__ = ["KeySource", "KeysLike", "StaticKeys", "as_key_source"]
+
+
+@runtime_checkable
+class KeySource(Protocol):
+    """Finds the verification key for a ``kid``; ``None`` when unknown."""
+
+    def get_key(self, kid: str) -> Key | None: ...
+
+
+class StaticKeys:
+    """A fixed set of verification keys, looked up by ``kid`` in a dict."""
+
+    def __init__(self, keys: Iterable[Key]) -> None:
+        self._keys: dict[str, Key] = {}
+        for key in keys:
+            if key.kid in self._keys:
+                raise DuplicateKeyId(f"two keys share kid {key.kid!r}")
+            self._keys[key.kid] = key
+        if not self._keys:
+            raise InvalidKey("a key set needs at least one key")
+
+    def get_key(self, kid: str) -> Key | None:
+        return self._keys.get(kid)
+
+    async def aget_key(self, kid: str) -> Key | None:
+        return self._keys.get(kid)
+
+    @property
+    def keys(self) -> tuple[Key, ...]:
+        return tuple(self._keys.values())
+
+    def public_jwks(self) -> dict[str, Any]:
+        return public_jwks(self._keys.values())
+
+    def __repr__(self) -> str:
+        return f"StaticKeys(kids={list(self._keys)!r})"
+
+
+KeysLike = KeySource | Key | Iterable[Key] | Mapping[str, Any]
+
+
+def as_key_source(keys: KeysLike) -> KeySource:
+    """Accept a key source, a key ring, one key, keys, or a public JWKS dict."""
+    if isinstance(keys, (KeySource, KeyRing)):
+        return keys
+    if isinstance(keys, Key):
+        return StaticKeys([keys])
+    if isinstance(keys, Mapping):
+        return StaticKeys(load_jwks(keys))
+    if isinstance(keys, (str, bytes)):
+        raise InvalidKey("pass keys as Key objects or a JWKS dict, not text; see load_jwks()")
+    return StaticKeys(keys)

@@ -1,0 +1,174 @@
+"""Authorization policies over a passport, framework-free.
+
+Policies combine with ``&`` (all of) and ``|`` (any of), or with
+:func:`all_of` / :func:`any_of`. Evaluating returns a :class:`Decision` that
+says why; :meth:`Policy.check` raises :class:`~passport_core.PermissionDenied`
+carrying that reason, which every adapter turns into a 403.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from passport_core.errors import ConfigurationError, PermissionDenied
+from passport_core.passport import Passport
+
+__all__ = [
+    "Decision",
+    "Policy",
+    "all_of",
+    "any_of",
+    "require",
+    "require_object",
+    "require_permission",
+    "require_role",
+    "require_scope",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of a policy and the reason for it."""
+
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+class Policy(ABC):
+    """A requirement a passport must meet."""
+
+    @abstractmethod
+    def evaluate(self, passport: Passport, obj: Any = None) -> Decision:
+        """Decide for ``passport`` (and, for object-level policies, ``obj``)."""
+
+    def check(self, passport: Passport, obj: Any = None) -> None:
+        """Raise :class:`PermissionDenied` with the reason unless allowed."""
+        decision = self.evaluate(passport, obj)
+        if not decision.allowed:
+            raise PermissionDenied(decision.reason)
+
+    def __and__(self, other: Policy) -> Policy:
+        return all_of(self, other)
+
+    def __or__(self, other: Policy) -> Policy:
+        return any_of(self, other)
+
+
+class _Membership(Policy):
+    """Every listed value must be in one set of the passport."""
+
+    def __init__(self, kind: str, values: tuple[str, ...], get: Callable[[Passport], Any]) -> None:
+        if not values or not all(isinstance(v, str) and v for v in values):
+            raise ConfigurationError(f"require_{kind} needs at least one non-empty string")
+        self.kind = kind
+        self.values = values
+        self._get = get
+
+    def evaluate(self, passport: Passport, obj: Any = None) -> Decision:
+        held = self._get(passport)
+        missing = [value for value in self.values if value not in held]
+        if missing:
+            return Decision(False, f"requires {self.kind} {', '.join(map(repr, missing))}")
+        return Decision(True, f"has {self.kind} {', '.join(map(repr, self.values))}")
+
+    def __repr__(self) -> str:
+        return f"require_{self.kind}({', '.join(map(repr, self.values))})"
+
+
+def require_role(*roles: str) -> Policy:
+    """Every given role must be held."""
+    return _Membership("role", roles, lambda p: p.roles)
+
+
+def require_scope(*scopes: str) -> Policy:
+    """Every given scope must be granted."""
+    return _Membership("scope", scopes, lambda p: p.scopes)
+
+
+def require_permission(*permissions: str) -> Policy:
+    """Every given permission must be granted."""
+    return _Membership("permission", permissions, lambda p: p.permissions)
+
+
+class _Predicate(Policy):
+    def __init__(self, predicate: Callable[..., bool], reason: str, with_object: bool) -> None:
+        if not callable(predicate):
+            raise ConfigurationError("require() needs a callable")
+        self._predicate = predicate
+        self.reason = reason
+        self._with_object = with_object
+
+    def evaluate(self, passport: Passport, obj: Any = None) -> Decision:
+        args = (passport, obj) if self._with_object else (passport,)
+        if self._predicate(*args):
+            return Decision(True, f"satisfies {self.reason}")
+        return Decision(False, f"requires {self.reason}")
+
+    def __repr__(self) -> str:
+        return f"require({self.reason!r})"
+
+
+def require(predicate: Callable[[Passport], bool], reason: str | None = None) -> Policy:
+    """A custom rule: ``predicate(passport)`` must be true."""
+    return _Predicate(predicate, reason or getattr(predicate, "__name__", "a custom rule"), False)
+
+
+def require_object(
+    predicate: Callable[[Passport, Any], bool], reason: str | None = None
+) -> Policy:
+    """An object-level rule: ``predicate(passport, obj)`` must be true for the object at hand."""
+    return _Predicate(predicate, reason or getattr(predicate, "__name__", "an object rule"), True)
+
+
+class _AllOf(Policy):
+    def __init__(self, policies: tuple[Policy, ...]) -> None:
+        self.policies = policies
+
+    def evaluate(self, passport: Passport, obj: Any = None) -> Decision:
+        for policy in self.policies:
+            decision = policy.evaluate(passport, obj)
+            if not decision.allowed:
+                return decision
+        return Decision(True, " and ".join(p.evaluate(passport, obj).reason for p in self.policies))
+
+    def __repr__(self) -> str:
+        return f"all_of({', '.join(map(repr, self.policies))})"
+
+
+class _AnyOf(Policy):
+    def __init__(self, policies: tuple[Policy, ...]) -> None:
+        self.policies = policies
+
+    def evaluate(self, passport: Passport, obj: Any = None) -> Decision:
+        reasons = []
+        for policy in self.policies:
+            decision = policy.evaluate(passport, obj)
+            if decision.allowed:
+                return decision
+            reasons.append(decision.reason)
+        return Decision(False, " or ".join(reasons))
+
+    def __repr__(self) -> str:
+        return f"any_of({', '.join(map(repr, self.policies))})"
+
+
+def _policies(policies: tuple[Policy, ...], name: str) -> tuple[Policy, ...]:
+    if not policies or not all(isinstance(p, Policy) for p in policies):
+        raise ConfigurationError(f"{name}() needs at least one Policy")
+    return policies
+
+
+def all_of(*policies: Policy) -> Policy:
+    """Allowed only if every policy allows; the first denial is the reason."""
+    return _AllOf(_policies(policies, "all_of"))
+
+
+def any_of(*policies: Policy) -> Policy:
+    """Allowed if any policy allows; a denial lists every reason."""
+    return _AnyOf(_policies(policies, "any_of"))

@@ -1,0 +1,329 @@
+"""Verification: the only way a token becomes a :class:`~passport_core.Passport`.
+
+Every check is made here, once, so adapters never re-implement one. The order
+follows the cost and the trust of each step: cheap shape checks first, then
+the header (RFC 8725 §3.1 algorithm binding, §3.11 explicit typing), then the
+signature, then the claims.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from passport_core import claims as c
+from passport_core.encoding import b64url_decode, json_loads_object
+from passport_core.errors import (
+    AlgorithmNotAllowed,
+    BadSignature,
+    ConfigurationError,
+    ForbiddenHeader,
+    InvalidAudience,
+    InvalidClaim,
+    InvalidIssuer,
+    InvalidType,
+    IssuedInFuture,
+    LifetimeTooLong,
+    MalformedToken,
+    MissingClaim,
+    MissingToken,
+    TokenExpired,
+    TokenNotYetValid,
+    TokenTooLarge,
+    UnknownKey,
+    UnsupportedCritical,
+)
+from passport_core.keys import ALGORITHMS, Key
+from passport_core.keysources import KeySource, KeysLike, as_key_source
+from passport_core.passport import Passport
+
+__all__ = ["DEFAULT_REQUIRED_CLAIMS", "MAX_LEEWAY", "TrustedIssuer", "Verifier"]
+
+#: claims a passport must carry unless the verifier is told otherwise
+DEFAULT_REQUIRED_CLAIMS = frozenset({c.ISSUER, c.SUBJECT, c.AUDIENCE, c.EXPIRES_AT, c.ISSUED_AT})
+#: leeway above this would hide a broken clock rather than absorb skew
+MAX_LEEWAY = 300.0
+#: RFC 8725 §3.10: keys named or carried by the token are never trusted
+_FORBIDDEN_HEADERS = ("jwk", "jku", "x5u", "x5c")
+_STRING_CLAIMS = (c.ISSUER, c.SUBJECT, c.JWT_ID, c.SCOPE, c.TENANT)
+_STRING_LIST_CLAIMS = (c.ROLES, c.PERMISSIONS)
+_TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT)
+_MAX_ACTOR_DEPTH = 16
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    """An issuer this verifier trusts, with the only keys that may sign for it."""
+
+    issuer: str
+    keys: KeySource
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    token: str
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+    kid: str
+    trusted: TrustedIssuer
+
+
+def _is_number(value: Any) -> bool:
+    # bool is an int subclass in Python but not a JSON number (RFC 7519 NumericDate).
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def _is_string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _check_actor(act: Any) -> None:
+    for _ in range(_MAX_ACTOR_DEPTH):
+        if not isinstance(act, dict):
+            raise InvalidClaim("the 'act' claim must be a JSON object")
+        if not isinstance(act.get(c.SUBJECT), str) or not act[c.SUBJECT]:
+            raise InvalidClaim("every actor in 'act' needs a string 'sub'")
+        if c.ISSUER in act and not isinstance(act[c.ISSUER], str):
+            raise InvalidClaim("an actor's 'iss' must be a string")
+        act = act.get(c.ACTOR)
+        if act is None:
+            return
+    raise InvalidClaim("the 'act' chain is too deep")
+
+
+class Verifier:
+    """Verifies passports with public keys only.
+
+    One issuer::
+
+        Verifier(keys=jwks, issuer="https://edge.example", audience="orders")
+
+    Several, each with its own keys (a key of issuer A never verifies a token
+    that claims issuer B)::
+
+        Verifier(issuers={"https://a": keys_a, "https://b": keys_b}, audience="orders")
+
+    :param audience: the audience (or audiences) this service answers to;
+        a passport must name at least one of them.
+    :param typ: the required JOSE ``typ``; ``None`` accepts any or none
+        (only for third-party tokens, e.g. at the edge).
+    :param leeway: seconds of clock skew tolerated on ``exp``/``nbf``/``iat``
+        (default 30, at most 300).
+    :param max_lifetime: longest ``exp - iat`` accepted, in seconds.
+    :param max_token_bytes: tokens longer than this are refused unparsed.
+    :param algorithms: optional allow-list on top of each key's own algorithm.
+    :param required_claims: claims that must be present.
+    :param clock: returns the current time in seconds since the epoch.
+    """
+
+    def __init__(
+        self,
+        *,
+        audience: str | Iterable[str],
+        keys: KeysLike | None = None,
+        issuer: str | None = None,
+        issuers: Mapping[str, KeysLike] | None = None,
+        typ: str | None = c.TOKEN_TYPE,
+        leeway: float = 30.0,
+        max_lifetime: float = 3600.0,
+        max_token_bytes: int = 8192,
+        algorithms: Collection[str] | None = None,
+        required_claims: Collection[str] = DEFAULT_REQUIRED_CLAIMS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._issuers = self._configure_issuers(keys, issuer, issuers)
+        audiences = (audience,) if isinstance(audience, str) else tuple(audience)
+        if not audiences or not all(isinstance(a, str) and a for a in audiences):
+            raise ConfigurationError("a verifier needs at least one non-empty audience")
+        self.audiences = frozenset(audiences)
+        if not 0 <= leeway <= MAX_LEEWAY:
+            raise ConfigurationError(f"leeway must be between 0 and {MAX_LEEWAY:g} seconds")
+        if max_lifetime <= 0:
+            raise ConfigurationError("max_lifetime must be positive")
+        if max_token_bytes < 256:
+            raise ConfigurationError("max_token_bytes below 256 would refuse every passport")
+        unknown = set(algorithms or ()) - set(ALGORITHMS)
+        if unknown:
+            raise ConfigurationError(f"unsupported algorithms: {sorted(unknown)}")
+        self.algorithms = frozenset(algorithms) if algorithms else frozenset(ALGORITHMS)
+        missing_core = {c.ISSUER, c.SUBJECT, c.AUDIENCE, c.EXPIRES_AT} - set(required_claims)
+        if missing_core:
+            raise ConfigurationError(f"these claims are always required: {sorted(missing_core)}")
+        self.required_claims = frozenset(required_claims)
+        self.typ = typ
+        self._accepted_typs = (
+            frozenset({typ.lower(), f"application/{typ.lower()}"}) if typ is not None else None
+        )
+        self.leeway = float(leeway)
+        self.max_lifetime = float(max_lifetime)
+        self.max_token_bytes = max_token_bytes
+        self._clock = clock
+
+    @staticmethod
+    def _configure_issuers(
+        keys: KeysLike | None,
+        issuer: str | None,
+        issuers: Mapping[str, KeysLike] | None,
+    ) -> dict[str, TrustedIssuer]:
+        if issuers is not None:
+            if keys is not None or issuer is not None:
+                raise ConfigurationError("pass either issuers= or keys= with issuer=, not both")
+            configured = dict(issuers)
+        elif keys is not None and issuer is not None:
+            configured = {issuer: keys}
+        else:
+            raise ConfigurationError("a verifier needs keys= and issuer=, or issuers=")
+        if not configured:
+            raise ConfigurationError("a verifier needs at least one trusted issuer")
+        trusted: dict[str, TrustedIssuer] = {}
+        for name, source in configured.items():
+            if not isinstance(name, str) or not name:
+                raise ConfigurationError("issuer names must be non-empty strings")
+            trusted[name] = TrustedIssuer(name, as_key_source(source))
+        return trusted
+
+    @property
+    def issuers(self) -> Mapping[str, TrustedIssuer]:
+        return dict(self._issuers)
+
+    def verify(self, token: str | bytes | None) -> Passport:
+        """Verify ``token`` and return its :class:`Passport`, or raise a ``PassportError``."""
+        parsed = self._parse(token)
+        return self._finish(parsed, parsed.trusted.keys.get_key(parsed.kid))
+
+    async def averify(self, token: str | bytes | None) -> Passport:
+        """Like :meth:`verify`, awaiting key sources that fetch over the network."""
+        parsed = self._parse(token)
+        source = parsed.trusted.keys
+        aget = getattr(source, "aget_key", None)
+        key = await aget(parsed.kid) if aget is not None else source.get_key(parsed.kid)
+        return self._finish(parsed, key)
+
+    def _parse(self, token: str | bytes | None) -> _Parsed:
+        if token is None:
+            raise MissingToken
+        if not isinstance(token, (str, bytes)):
+            raise MalformedToken("the passport must be a string")
+        if len(token) == 0:
+            raise MissingToken
+        if len(token) > self.max_token_bytes:
+            raise TokenTooLarge(f"the passport exceeds {self.max_token_bytes} bytes")
+        if isinstance(token, bytes):
+            try:
+                token = token.decode("ascii")
+            except UnicodeDecodeError as exc:
+                raise MalformedToken("the passport is not ASCII") from exc
+        segments = token.split(".")
+        if len(segments) != 3:
+            raise MalformedToken(
+                f"a passport has 3 dot-separated segments, this has {len(segments)}"
+            )
+        header_b64, payload_b64, signature_b64 = segments
+        header = json_loads_object(b64url_decode(header_b64, "header"), "header")
+        kid = self._check_header(header)
+        claims = json_loads_object(b64url_decode(payload_b64, "payload"), "payload")
+        signature = b64url_decode(signature_b64, "signature")
+        issuer = claims.get(c.ISSUER)
+        if issuer is None:
+            raise MissingClaim("the passport has no 'iss' claim")
+        if not isinstance(issuer, str):
+            raise InvalidClaim("the 'iss' claim must be a string")
+        trusted = self._issuers.get(issuer)
+        if trusted is None:
+            raise InvalidIssuer
+        signing_input = f"{header_b64}.{payload_b64}".encode("ascii")
+        return _Parsed(token, header, claims, signing_input, signature, kid, trusted)
+
+    def _check_header(self, header: dict[str, Any]) -> str:
+        alg = header.get("alg")
+        if not isinstance(alg, str):
+            raise MalformedToken("the header has no string 'alg'")
+        if alg not in self.algorithms:
+            # Covers "none" in any spelling: it is in no allow-list.
+            raise AlgorithmNotAllowed(f"algorithm {alg[:20]!r} is not allowed")
+        for name in _FORBIDDEN_HEADERS:
+            if name in header:
+                raise ForbiddenHeader(f"header parameter {name!r} is never trusted")
+        if "crit" in header:
+            raise UnsupportedCritical
+        if header.get("b64", True) is not True:
+            # RFC 7797 unencoded payloads are not passports.
+            raise UnsupportedCritical("unencoded payloads (b64) are not supported")
+        if self._accepted_typs is not None:
+            typ = header.get("typ")
+            if not isinstance(typ, str) or typ.lower() not in self._accepted_typs:
+                raise InvalidType(f"the header 'typ' must be {self.typ!r}")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise UnknownKey("the header has no string 'kid'")
+        return kid
+
+    def _finish(self, parsed: _Parsed, key: Key | None) -> Passport:
+        if key is None:
+            raise UnknownKey
+        if parsed.header["alg"] != key.alg:
+            # RFC 8725 §3.1: the key decides the algorithm, never the token.
+            raise AlgorithmNotAllowed("the algorithm does not match the key's algorithm")
+        if not key.verify(parsed.signing_input, parsed.signature):
+            raise BadSignature
+        self._check_claims(parsed.claims)
+        return Passport.from_claims(parsed.claims, parsed.token, parsed.header)
+
+    def _check_claims(self, claims: dict[str, Any]) -> None:
+        for name in self.required_claims:
+            if name not in claims:
+                raise MissingClaim(f"the passport has no {name!r} claim")
+        for name in _STRING_CLAIMS:
+            if name in claims and not isinstance(claims[name], str):
+                raise InvalidClaim(f"the {name!r} claim must be a string")
+        if not claims[c.SUBJECT]:
+            raise InvalidClaim("the 'sub' claim must not be empty")
+        for name in _STRING_LIST_CLAIMS:
+            if name in claims and not _is_string_list(claims[name]):
+                raise InvalidClaim(f"the {name!r} claim must be a list of strings")
+        for name in _TIME_CLAIMS:
+            if name in claims and not _is_number(claims[name]):
+                raise InvalidClaim(f"the {name!r} claim must be a number")
+        if c.PROFILE in claims and not isinstance(claims[c.PROFILE], dict):
+            raise InvalidClaim(f"the {c.PROFILE!r} claim must be a JSON object")
+        if c.ACTOR in claims:
+            _check_actor(claims[c.ACTOR])
+        self._check_audience(claims[c.AUDIENCE])
+        self._check_times(claims)
+
+    def _check_audience(self, aud: Any) -> None:
+        if isinstance(aud, str):
+            if aud not in self.audiences:
+                raise InvalidAudience
+            return
+        if not _is_string_list(aud) or not aud:
+            raise InvalidClaim("the 'aud' claim must be a string or a non-empty list of strings")
+        if self.audiences.isdisjoint(aud):
+            raise InvalidAudience
+
+    def _check_times(self, claims: dict[str, Any]) -> None:
+        now = self._clock()
+        leeway = self.leeway
+        exp = claims[c.EXPIRES_AT]
+        if now >= exp + leeway:
+            raise TokenExpired
+        nbf = claims.get(c.NOT_BEFORE)
+        if nbf is not None and now + leeway < nbf:
+            raise TokenNotYetValid
+        iat = claims.get(c.ISSUED_AT)
+        if iat is not None:
+            if iat > now + leeway:
+                raise IssuedInFuture
+            if exp - iat > self.max_lifetime:
+                raise LifetimeTooLong(f"the passport lives longer than {self.max_lifetime:g} s")
+        elif exp - now > self.max_lifetime + leeway:
+            raise LifetimeTooLong(f"the passport lives longer than {self.max_lifetime:g} s")

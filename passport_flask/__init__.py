@@ -1,0 +1,3 @@
+"""passport_flask: service-passport for flask (see issue 3)."""
+
+__all__: list[str] = []
