@@ -7,6 +7,7 @@ Framework-free. Adapters (``passport_fastapi``, ``passport_flask``,
 from __future__ import annotations
 
 from passport_core import claims
+from passport_core.config import PassportConfig
 from passport_core.context import (
     current_passport,
     get_passport,
@@ -20,6 +21,7 @@ from passport_core.errors import (
     BadSignature,
     ConfigurationError,
     DuplicateKeyId,
+    DuplicateToken,
     ForbiddenHeader,
     InvalidAudience,
     InvalidClaim,
@@ -45,7 +47,9 @@ from passport_core.errors import (
     UnsupportedCritical,
     WeakKey,
 )
+from passport_core.extraction import DEFAULT_HEADER, HeaderGetter, TokenLocation, extract_token
 from passport_core.fingerprint import fingerprint
+from passport_core.gate import PassportGate
 from passport_core.keyring import KeyRing
 from passport_core.keys import (
     ALGORITHMS,
@@ -57,7 +61,7 @@ from passport_core.keys import (
     load_key_file,
     public_jwks,
 )
-from passport_core.keysources import KeySource, KeysLike, StaticKeys, as_key_source
+from passport_core.keysources import KeysLike, KeySource, StaticKeys, as_key_source
 from passport_core.minting import DEFAULT_TTL, Minter
 from passport_core.passport import Actor, Passport
 from passport_core.policy import (
@@ -71,14 +75,27 @@ from passport_core.policy import (
     require_role,
     require_scope,
 )
+from passport_core.problem import PROBLEM_CONTENT_TYPE, ProblemResponse, problem_response
+from passport_core.propagation import (
+    HostAllowList,
+    PassportAuth,
+    passport_async_client,
+    passport_client,
+)
 from passport_core.verification import DEFAULT_REQUIRED_CLAIMS, TrustedIssuer, Verifier
 
 __version__ = "0.1.0"
 
+#: where a service that mints publishes its public keys
+JWKS_PATH = "/.well-known/jwks.json"
+
 __all__ = [
     "ALGORITHMS",
+    "DEFAULT_HEADER",
     "DEFAULT_REQUIRED_CLAIMS",
     "DEFAULT_TTL",
+    "JWKS_PATH",
+    "PROBLEM_CONTENT_TYPE",
     "Actor",
     "AlgorithmNotAllowed",
     "AuthenticationError",
@@ -86,7 +103,10 @@ __all__ = [
     "ConfigurationError",
     "Decision",
     "DuplicateKeyId",
+    "DuplicateToken",
     "ForbiddenHeader",
+    "HeaderGetter",
+    "HostAllowList",
     "InvalidAudience",
     "InvalidClaim",
     "InvalidIssuer",
@@ -107,12 +127,17 @@ __all__ = [
     "MissingToken",
     "NoPassport",
     "Passport",
+    "PassportAuth",
+    "PassportConfig",
     "PassportError",
+    "PassportGate",
     "PermissionDenied",
     "Policy",
     "PrivateKeyInPublicSet",
+    "ProblemResponse",
     "StaticKeys",
     "TokenExpired",
+    "TokenLocation",
     "TokenNotYetValid",
     "TokenTooLarge",
     "TrustedIssuer",
@@ -126,6 +151,7 @@ __all__ = [
     "as_key_source",
     "claims",
     "current_passport",
+    "extract_token",
     "fingerprint",
     "generate_key",
     "get_passport",
@@ -133,6 +159,9 @@ __all__ = [
     "load_key",
     "load_key_env",
     "load_key_file",
+    "passport_async_client",
+    "passport_client",
+    "problem_response",
     "public_jwks",
     "require",
     "require_object",

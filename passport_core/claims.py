@@ -44,4 +44,4 @@ ACTOR = "act"
 REGISTERED = frozenset({ISSUER, SUBJECT, AUDIENCE, EXPIRES_AT, NOT_BEFORE, ISSUED_AT, JWT_ID})
 
 #: the JOSE ``typ`` of a passport (RFC 8725 §3.11: explicit typing)
-TOKEN_TYPE = "passport+jwt"
+TOKEN_TYPE = "passport+jwt"  # noqa: S105 - a media type, not a secret

@@ -8,6 +8,7 @@ safe to show a client (it never contains a token or key material) and the HTTP
     ├── AuthenticationError (401)              code
     │   ├── MissingToken                       missing_token
     │   ├── MalformedToken                     malformed_token
+    │   ├── DuplicateToken                     duplicate_token
     │   ├── TokenTooLarge                      token_too_large
     │   ├── ForbiddenHeader                    forbidden_header
     │   ├── UnsupportedCritical                unsupported_crit
@@ -48,6 +49,7 @@ __all__ = [
     "BadSignature",
     "ConfigurationError",
     "DuplicateKeyId",
+    "DuplicateToken",
     "ForbiddenHeader",
     "InvalidAudience",
     "InvalidClaim",
@@ -106,6 +108,11 @@ class MissingToken(AuthenticationError):
 class MalformedToken(AuthenticationError):
     code = "malformed_token"
     default_message = "the passport is not a well-formed compact JWS"
+
+
+class DuplicateToken(AuthenticationError):
+    code = "duplicate_token"
+    default_message = "more than one passport was presented"
 
 
 class TokenTooLarge(AuthenticationError):

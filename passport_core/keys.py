@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, JWKRegistry, OctKey, OKPKey, RSAKey
 from joserfc.jwk import Key as JoseKey
-from joserfc.jws import JWSAlgModel, JWSRegistry
+from joserfc.jws import JWSRegistry
 
 from passport_core.errors import (
     DuplicateKeyId,
@@ -93,7 +93,7 @@ class Key:
     kid: str
     alg: str
     jwk: JoseKey = field(repr=False)
-    _alg_model: JWSAlgModel = field(repr=False)
+    _alg_model: Any = field(repr=False)  # joserfc's JWSAlgModel, not exported by joserfc.jws
 
     @property
     def is_private(self) -> bool:
@@ -136,6 +136,8 @@ class Key:
             raise InvalidKey("a symmetric (HMAC) key has no PEM form")
         if private and not self.is_private:
             raise InvalidKey("this is a public key")
+        if isinstance(self.jwk, OctKey):  # pragma: no cover - excluded above
+            raise InvalidKey("a symmetric (HMAC) key has no PEM form")
         return bytes(self.jwk.as_pem(private=private))
 
     def sign(self, signing_input: bytes) -> bytes:

@@ -65,6 +65,6 @@ def as_key_source(keys: KeysLike) -> KeySource:
         return StaticKeys([keys])
     if isinstance(keys, Mapping):
         return StaticKeys(load_jwks(keys))
-    if isinstance(keys, (str, bytes)):
+    if isinstance(keys, (str, bytes)):  # type: ignore[unreachable]  # guards untyped callers
         raise InvalidKey("pass keys as Key objects or a JWKS dict, not text; see load_jwks()")
     return StaticKeys(keys)

@@ -94,8 +94,8 @@ class Minter:
         key = self._ring.active
         header = {"alg": key.alg, "typ": c.TOKEN_TYPE, "kid": key.kid}
         try:
-            signing_input = b64url_encode(json_dumps(header)) + "." + b64url_encode(
-                json_dumps(payload)
+            signing_input = (
+                b64url_encode(json_dumps(header)) + "." + b64url_encode(json_dumps(payload))
             )
         except (TypeError, ValueError) as exc:
             raise MintingError(f"the claims are not JSON-serialisable: {exc}") from exc

@@ -116,14 +116,16 @@ class _Predicate(Policy):
 
 def require(predicate: Callable[[Passport], bool], reason: str | None = None) -> Policy:
     """A custom rule: ``predicate(passport)`` must be true."""
-    return _Predicate(predicate, reason or getattr(predicate, "__name__", "a custom rule"), False)
+    return _Predicate(
+        predicate, reason or str(getattr(predicate, "__name__", "a custom rule")), False
+    )
 
 
-def require_object(
-    predicate: Callable[[Passport, Any], bool], reason: str | None = None
-) -> Policy:
+def require_object(predicate: Callable[[Passport, Any], bool], reason: str | None = None) -> Policy:
     """An object-level rule: ``predicate(passport, obj)`` must be true for the object at hand."""
-    return _Predicate(predicate, reason or getattr(predicate, "__name__", "an object rule"), True)
+    return _Predicate(
+        predicate, reason or str(getattr(predicate, "__name__", "an object rule")), True
+    )
 
 
 class _AllOf(Policy):

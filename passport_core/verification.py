@@ -37,7 +37,7 @@ from passport_core.errors import (
     UnsupportedCritical,
 )
 from passport_core.keys import ALGORITHMS, Key
-from passport_core.keysources import KeySource, KeysLike, as_key_source
+from passport_core.keysources import KeysLike, KeySource, as_key_source
 from passport_core.passport import Passport
 
 __all__ = ["DEFAULT_REQUIRED_CLAIMS", "MAX_LEEWAY", "TrustedIssuer", "Verifier"]
@@ -75,11 +75,7 @@ class _Parsed:
 
 def _is_number(value: Any) -> bool:
     # bool is an int subclass in Python but not a JSON number (RFC 7519 NumericDate).
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _is_string_list(value: Any) -> bool:

@@ -1,0 +1,70 @@
+"""The request-side flow every adapter shares: find the passport, verify it, log safely."""
+
+from __future__ import annotations
+
+import logging
+
+from passport_core.errors import MissingToken, PassportError
+from passport_core.extraction import HeaderGetter, TokenLocation, extract_token
+from passport_core.fingerprint import fingerprint
+from passport_core.passport import Passport
+from passport_core.verification import Verifier
+
+__all__ = ["PassportGate"]
+
+logger = logging.getLogger("passport_core")
+
+
+class PassportGate:
+    """Extracts and verifies the passport of one request.
+
+    Adapters give it a function returning every value of a header; it returns
+    the verified :class:`Passport`, ``None`` (optional mode, no passport) or
+    raises a :class:`PassportError`. A passport that is present but invalid
+    is refused in optional mode too: optional means "may be absent", never
+    "may be forged".
+    """
+
+    def __init__(self, verifier: Verifier, location: TokenLocation | None = None) -> None:
+        self.verifier = verifier
+        self.location = location or TokenLocation()
+
+    def _token(self, get_header: HeaderGetter, required: bool) -> str | None:
+        try:
+            token = extract_token(get_header, self.location)
+        except PassportError as error:
+            logger.info("passport refused: code=%s", error.code)
+            raise
+        if token is None and required:
+            logger.info("passport refused: code=%s", MissingToken.code)
+            raise MissingToken
+        return token
+
+    @staticmethod
+    def _refused(token: str, error: PassportError) -> None:
+        # Never the token itself: its fingerprint is enough to correlate.
+        logger.info("passport refused: code=%s fp=%s", error.code, fingerprint(token))
+
+    def authenticate(self, get_header: HeaderGetter, *, required: bool = True) -> Passport | None:
+        """Verify the request's passport (blocking key fetches, for sync servers)."""
+        token = self._token(get_header, required)
+        if token is None:
+            return None
+        try:
+            return self.verifier.verify(token)
+        except PassportError as error:
+            self._refused(token, error)
+            raise
+
+    async def aauthenticate(
+        self, get_header: HeaderGetter, *, required: bool = True
+    ) -> Passport | None:
+        """Verify the request's passport without blocking the event loop on key fetches."""
+        token = self._token(get_header, required)
+        if token is None:
+            return None
+        try:
+            return await self.verifier.averify(token)
+        except PassportError as error:
+            self._refused(token, error)
+            raise

@@ -1,0 +1,137 @@
+"""Forwarding the current passport on outbound HTTP calls (httpx, sync and async).
+
+A passport goes only to hosts on an explicit allow-list: the default list is
+empty, so nothing leaks to a third-party host by accident. httpx strips only
+``Authorization`` on a cross-origin redirect, not custom headers, so the
+clients built here also drop the passport on any redirect that leaves the
+origin it was attached for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable
+from typing import Any
+
+import httpx
+
+from passport_core.context import get_passport
+from passport_core.errors import ConfigurationError
+from passport_core.extraction import DEFAULT_HEADER
+from passport_core.passport import Passport
+
+__all__ = ["HostAllowList", "PassportAuth", "passport_async_client", "passport_client"]
+
+_ORIGIN_KEY = "passport_core.origin"
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+class HostAllowList:
+    """Host names that may receive a passport.
+
+    Entries are exact host names (``orders.internal``), ``host:port`` pairs,
+    or ``*.suffix`` for every subdomain of ``suffix``. Matching ignores case.
+    """
+
+    def __init__(self, hosts: Iterable[str]) -> None:
+        if isinstance(hosts, str):
+            raise ConfigurationError("allowed hosts must be a list of host names, not one string")
+        self._exact: set[str] = set()
+        self._suffixes: list[str] = []
+        for raw in hosts:
+            entry = raw.strip().lower()
+            if not entry or "/" in entry or entry == "*":
+                raise ConfigurationError(f"invalid allowed host {entry!r}")
+            if entry.startswith("*."):
+                self._suffixes.append(entry[1:])
+            else:
+                self._exact.add(entry)
+
+    def allows(self, url: httpx.URL) -> bool:
+        host = url.host.lower()
+        if host in self._exact or (url.port is not None and f"{host}:{url.port}" in self._exact):
+            return True
+        return any(host.endswith(suffix) for suffix in self._suffixes)
+
+    def __bool__(self) -> bool:
+        return bool(self._exact or self._suffixes)
+
+
+class PassportAuth(httpx.Auth):
+    """Attaches a passport to requests bound for allowed hosts.
+
+    By default the passport is the one of the request being served
+    (:func:`~passport_core.get_passport`); pass ``passport=`` to send a
+    specific one, e.g. from a background job that was handed it.
+
+    Use it through :func:`passport_client` / :func:`passport_async_client`,
+    or add :meth:`request_hook` to your client's ``event_hooks["request"]``
+    if that client follows redirects.
+    """
+
+    def __init__(
+        self,
+        allowed_hosts: Iterable[str],
+        *,
+        header: str = DEFAULT_HEADER,
+        bearer: bool = False,
+        passport: Passport | None = None,
+    ) -> None:
+        self.allowed = HostAllowList(allowed_hosts)
+        self.header = "Authorization" if bearer else header
+        self._bearer = bearer
+        self._passport = passport
+
+    def _value(self, passport: Passport) -> str:
+        return f"Bearer {passport.token}" if self._bearer else passport.token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        passport = self._passport or get_passport()
+        if passport is not None and self.allowed.allows(request.url):
+            request.headers[self.header] = self._value(passport)
+            # Redirect requests share this dict (httpx copies extensions by reference).
+            request.extensions[_ORIGIN_KEY] = _origin(request.url)
+        yield request
+
+    def request_hook(self, request: httpx.Request) -> None:
+        """Drop the passport from a request that left its origin or the allow-list."""
+        if self.header not in request.headers:
+            return
+        attached_for = request.extensions.get(_ORIGIN_KEY)
+        if attached_for != _origin(request.url) or not self.allowed.allows(request.url):
+            del request.headers[self.header]
+
+    async def async_request_hook(self, request: httpx.Request) -> None:
+        self.request_hook(request)
+
+
+def passport_client(
+    allowed_hosts: Iterable[str],
+    *,
+    header: str = DEFAULT_HEADER,
+    bearer: bool = False,
+    passport: Passport | None = None,
+    **client_options: Any,
+) -> httpx.Client:
+    """An ``httpx.Client`` that forwards the current passport to ``allowed_hosts`` only."""
+    auth = PassportAuth(allowed_hosts, header=header, bearer=bearer, passport=passport)
+    hooks = dict(client_options.pop("event_hooks", None) or {})
+    hooks["request"] = [auth.request_hook, *hooks.get("request", [])]
+    return httpx.Client(auth=auth, event_hooks=hooks, **client_options)
+
+
+def passport_async_client(
+    allowed_hosts: Iterable[str],
+    *,
+    header: str = DEFAULT_HEADER,
+    bearer: bool = False,
+    passport: Passport | None = None,
+    **client_options: Any,
+) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` that forwards the current passport to ``allowed_hosts`` only."""
+    auth = PassportAuth(allowed_hosts, header=header, bearer=bearer, passport=passport)
+    hooks = dict(client_options.pop("event_hooks", None) or {})
+    hooks["request"] = [auth.async_request_hook, *hooks.get("request", [])]
+    return httpx.AsyncClient(auth=auth, event_hooks=hooks, **client_options)

@@ -1,0 +1,223 @@
+"""A guided tour of the core, run by ``passport demo``.
+
+Each step does one thing the passport pattern promises and checks that it
+behaved as expected: an edge mints, a service verifies with the public JWKS
+only, policies allow and deny, hostile tokens are refused, and a key rotation
+keeps earlier passports valid. Tokens are shown by fingerprint, never in full.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from passport_core import claims as c
+from passport_core.encoding import b64url_decode, b64url_encode, json_dumps, json_loads_object
+from passport_core.errors import (
+    AlgorithmNotAllowed,
+    BadSignature,
+    PassportError,
+    PermissionDenied,
+    TokenExpired,
+    UnknownKey,
+)
+from passport_core.fingerprint import fingerprint
+from passport_core.keyring import KeyRing
+from passport_core.keys import ALGORITHMS, generate_key
+from passport_core.minting import Minter
+from passport_core.passport import Passport
+from passport_core.policy import require_role
+from passport_core.verification import Verifier
+
+__all__ = ["run_walkthrough"]
+
+ISSUER = "https://edge.demo"
+AUDIENCE = "orders"
+_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
+class _Tour:
+    """Prints one line per step and remembers whether every step went as expected."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.passed = 0
+        self.failed = 0
+
+    def step(self, ok: bool, text: str) -> bool:
+        mark = "✓" if ok else "✗"
+        self.out.write(f"{mark} {text}\n")
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+        return ok
+
+    def note(self, text: str) -> None:
+        self.out.write(f"    {text}\n")
+
+    def section(self, title: str) -> None:
+        self.out.write(f"\n{title}\n")
+
+    def verifies(self, verifier: Verifier, token: str, what: str) -> Passport | None:
+        try:
+            passport = verifier.verify(token)
+        except PassportError as exc:
+            self.step(False, f"{what}: rejected unexpectedly ({exc.code}: {exc.message})")
+            return None
+        self.step(True, f"{what}: verified (token {fingerprint(token)}, kid {passport.kid})")
+        return passport
+
+    def rejects(
+        self, verifier: Verifier, token: str, what: str, expected: type[PassportError]
+    ) -> bool:
+        try:
+            verifier.verify(token)
+        except expected as exc:
+            return self.step(True, f"{what}: rejected with {exc.code} ({exc.message})")
+        except PassportError as exc:
+            return self.step(False, f"{what}: rejected with {exc.code}, expected {expected.code}")
+        return self.step(False, f"{what}: accepted, expected {expected.code}")
+
+
+def _summary(passport: Passport) -> str:
+    roles = ", ".join(sorted(passport.roles)) or "-"
+    scopes = " ".join(sorted(passport.scopes)) or "-"
+    return (
+        f"sub={passport.subject} roles=[{roles}] scopes=[{scopes}] "
+        f"tenant={passport.tenant or '-'} profile={json.dumps(dict(passport.profile))}"
+    )
+
+
+def _claims_of(token: str) -> dict[str, Any]:
+    return json_loads_object(b64url_decode(token.split(".")[1], "payload"), "payload")
+
+
+def _tamper(token: str, change: Callable[[dict[str, Any]], None]) -> str:
+    """Edit the payload of a signed token and keep the old signature."""
+    header, _, signature = token.split(".")
+    claims = _claims_of(token)
+    change(claims)
+    return f"{header}.{b64url_encode(json_dumps(claims))}.{signature}"
+
+
+def _unsigned(kid: str, claims: dict[str, Any]) -> str:
+    """An ``alg: none`` token, built by hand the way an attacker would."""
+    header = {"alg": "none", "typ": c.TOKEN_TYPE, "kid": kid}
+    return f"{b64url_encode(json_dumps(header))}.{b64url_encode(json_dumps(claims))}."
+
+
+def _grant_admin(claims: dict[str, Any]) -> None:
+    claims[c.ROLES] = ["admin"]
+
+
+def run_walkthrough(out: TextIO, *, alg: str = "EdDSA") -> bool:
+    """Walk through minting, verifying, policies, attacks and rotation.
+
+    Writes one line per step to ``out`` and returns True if every step
+    behaved as expected.
+    """
+    if alg not in ALGORITHMS or alg.startswith("HS"):
+        raise ValueError(f"the walkthrough needs an asymmetric algorithm, not {alg!r}")
+    tour = _Tour(out)
+
+    tour.section("1. The edge generates a key ring and publishes its public JWKS")
+    ring = KeyRing(generate_key(alg, kid="edge-key-1"))
+    jwks = ring.public_jwks()
+    leaked = [k.get("kid") for k in jwks["keys"] if _PRIVATE_MEMBERS & k.keys()]
+    tour.step(
+        not leaked and len(jwks["keys"]) == 1,
+        f"key ring with active {ring.active.alg} key {ring.active.kid}; "
+        f"JWKS holds {len(jwks['keys'])} public key(s), no private members",
+    )
+
+    tour.section("2. The edge mints passports; a service verifies them with the JWKS only")
+    minter = Minter(ring, issuer=ISSUER)
+    admin_token = minter.mint(
+        "alice",
+        audience=AUDIENCE,
+        roles=["admin", "staff"],
+        scopes=["orders:read", "orders:write"],
+        tenant="acme",
+        profile={"name": "Alice", "locale": "en-GB"},
+    )
+    user_token = minter.mint(
+        "bob",
+        audience=AUDIENCE,
+        roles=["customer"],
+        scopes=["orders:read"],
+        tenant="acme",
+        profile={"name": "Bob"},
+    )
+    # The service knows nothing but the published JWKS: no private key, no call to the edge.
+    verifier = Verifier(keys=jwks, issuer=ISSUER, audience=AUDIENCE)
+    admin = tour.verifies(verifier, admin_token, "admin passport")
+    if admin is not None:
+        tour.note(_summary(admin))
+    user = tour.verifies(verifier, user_token, "user passport")
+    if user is not None:
+        tour.note(_summary(user))
+
+    tour.section("3. Policies: require_role('admin')")
+    admins_only = require_role("admin")
+    if admin is not None:
+        decision = admins_only.evaluate(admin)
+        tour.step(decision.allowed, f"alice allowed: {decision.reason}")
+    if user is not None:
+        try:
+            admins_only.check(user)
+        except PermissionDenied as exc:
+            tour.step(exc.status == 403, f"bob denied, {exc.status} {exc.code}: {exc.message}")
+        else:
+            tour.step(False, "bob was allowed, expected a 403 denial")
+
+    tour.section("4. Hostile tokens are refused")
+    tour.rejects(
+        verifier,
+        _tamper(user_token, _grant_admin),
+        "bob's passport edited to grant 'admin'",
+        BadSignature,
+    )
+    forged_claims = _claims_of(user_token)
+    _grant_admin(forged_claims)
+    tour.rejects(
+        verifier,
+        _unsigned(ring.active.kid, forged_claims),
+        "forged token with alg 'none'",
+        AlgorithmNotAllowed,
+    )
+    an_hour_ago = time.time() - 3600
+    stale_minter = Minter(ring, issuer=ISSUER, clock=lambda: an_hour_ago)
+    tour.rejects(
+        verifier,
+        stale_minter.mint("alice", audience=AUDIENCE, ttl=60),
+        "passport that expired an hour ago",
+        TokenExpired,
+    )
+
+    tour.section("5. Key rotation without downtime")
+    old_kid = ring.active.kid
+    new_key = ring.rotate(generate_key(alg, kid="edge-key-2"))
+    rotated = Verifier(keys=ring.public_jwks(), issuer=ISSUER, audience=AUDIENCE)
+    tour.step(
+        len(ring.public_jwks()["keys"]) == 2,
+        f"rotated: new active key {new_key.kid}, {old_kid} retiring and still published",
+    )
+    tour.verifies(rotated, admin_token, "passport signed before the rotation")
+    fresh = tour.verifies(rotated, minter.mint("alice", audience=AUDIENCE), "new passport")
+    if fresh is not None:
+        tour.step(fresh.kid == new_key.kid, f"new passports are signed by {new_key.kid}")
+    ring.remove(old_kid)
+    retired = Verifier(keys=ring.public_jwks(), issuer=ISSUER, audience=AUDIENCE)
+    tour.rejects(retired, admin_token, f"old passport after {old_kid} is removed", UnknownKey)
+
+    out.write("\n")
+    if tour.failed:
+        out.write(
+            f"{tour.failed} of {tour.passed + tour.failed} steps did NOT behave as expected\n"
+        )
+        return False
+    out.write(f"all {tour.passed} steps behaved as expected\n")
+    return True

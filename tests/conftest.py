@@ -1,0 +1,21 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+#: third-party vectors live beside the repository, in ../shared/vectors
+VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_component(available: bool, what: str) -> None:
+    """Skip locally when a real component is missing; fail in CI, where it must run."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} is not available on this machine")
