@@ -1,0 +1,81 @@
+"""Adapter settings built from a plain mapping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from passport_core import ConfigurationError, KeyRing, Minter, PassportConfig, Verifier
+
+ISSUER = "https://edge.test"
+
+
+@pytest.fixture
+def ring() -> KeyRing:
+    return KeyRing.generate()
+
+
+def test_builds_a_working_verifier_from_an_inline_jwks(ring: KeyRing) -> None:
+    config = PassportConfig.from_mapping(
+        {"issuer": ISSUER, "audience": "orders", "jwks": ring.public_jwks()}
+    )
+    token = Minter(ring, issuer=ISSUER).mint("u1", audience="orders")
+    assert config.build_verifier().verify(token).subject == "u1"
+
+
+def test_jwks_file(ring: KeyRing, tmp_path: Path) -> None:
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(ring.public_jwks()))
+    config = PassportConfig.from_mapping(
+        {"issuer": ISSUER, "audience": ["orders", "billing"], "jwks_file": str(path)}
+    )
+    token = Minter(ring, issuer=ISSUER).mint("u1", audience="billing")
+    assert config.build_verifier().verify(token).audience == ("billing",)
+
+
+def test_unknown_setting_is_named() -> None:
+    with pytest.raises(ConfigurationError, match="audiance"):
+        PassportConfig.from_mapping({"issuer": ISSUER, "audiance": "orders"})
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"audience": "a", "jwks": {"keys": []}}, "no 'issuer'"),
+        ({"issuer": ISSUER, "jwks": {"keys": []}}, "no 'audience'"),
+        ({"issuer": ISSUER, "audience": "a"}, "no keys"),
+        (
+            {"issuer": ISSUER, "audience": "a", "jwks": {"keys": []}, "jwks_url": "https://x"},
+            "several key settings",
+        ),
+        ({"issuer": ISSUER, "audience": "a", "jwks_file": "/nonexistent.json"}, "does not exist"),
+    ],
+)
+def test_problems_are_reported_in_words(settings: dict[str, object], problem: str) -> None:
+    config = PassportConfig.from_mapping(settings)
+    assert any(problem in sentence for sentence in config.problems())
+    with pytest.raises(ConfigurationError, match=problem):
+        config.build_verifier()
+
+
+def test_allowed_hosts_as_a_single_string_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="allowed_hosts"):
+        PassportConfig.from_mapping({"allowed_hosts": "orders.internal"})
+
+
+def test_a_ready_verifier_wins(ring: KeyRing) -> None:
+    verifier = Verifier(keys=ring, issuer=ISSUER, audience="x")
+    config = PassportConfig.from_mapping({"verifier": verifier})
+    assert config.problems() == []
+    assert config.build_verifier() is verifier
+
+
+def test_published_jwks_has_public_keys_only(ring: KeyRing) -> None:
+    config = PassportConfig.from_mapping({"publish": ring})
+    published = config.published_jwks()
+    assert published is not None
+    assert [key["kid"] for key in published["keys"]] == [ring.active.kid]
+    assert "d" not in published["keys"][0]
+    assert PassportConfig().published_jwks() is None

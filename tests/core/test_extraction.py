@@ -1,0 +1,97 @@
+"""Finding the passport in request headers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from passport_core import (
+    ConfigurationError,
+    DuplicateToken,
+    MalformedToken,
+    TokenLocation,
+    extract_token,
+)
+
+
+def headers(**values: list[str]) -> object:
+    """A case-insensitive header getter over ``name=[values]`` (underscores become dashes)."""
+    table = {name.replace("_", "-").lower(): vals for name, vals in values.items()}
+
+    def get(name: str) -> Sequence[str]:
+        return table.get(name.lower(), [])
+
+    return get
+
+
+def test_reads_the_default_header() -> None:
+    assert extract_token(headers(X_Passport=["a.b.c"]), TokenLocation()) == "a.b.c"
+
+
+def test_absent_is_none() -> None:
+    assert extract_token(headers(), TokenLocation()) is None
+
+
+def test_surrounding_whitespace_is_ignored() -> None:
+    assert extract_token(headers(X_Passport=["  a.b.c "]), TokenLocation()) == "a.b.c"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["a.b.c", "d.e.f"], ["a.b.c", "a.b.c"], ["a.b.c, d.e.f"], ["a.b.c,d.e.f"]],
+    ids=["two-values", "same-twice", "folded-with-space", "folded"],
+)
+def test_a_header_sent_twice_is_refused(values: list[str]) -> None:
+    with pytest.raises(DuplicateToken) as caught:
+        extract_token(headers(X_Passport=values), TokenLocation())
+    assert caught.value.code == "duplicate_token"
+    assert caught.value.status == 401
+
+
+def test_custom_header_name() -> None:
+    location = TokenLocation(header="X-Service-Passport")
+    assert extract_token(headers(X_Service_Passport=["t.t.t"]), location) == "t.t.t"
+    assert extract_token(headers(X_Passport=["t.t.t"]), location) is None
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+def test_bearer_when_enabled(scheme: str) -> None:
+    location = TokenLocation(bearer=True)
+    assert extract_token(headers(Authorization=[f"{scheme} a.b.c"]), location) == "a.b.c"
+
+
+def test_bearer_ignored_unless_enabled() -> None:
+    assert extract_token(headers(Authorization=["Bearer a.b.c"]), TokenLocation()) is None
+
+
+def test_other_authorization_schemes_are_not_ours() -> None:
+    location = TokenLocation(bearer=True)
+    assert extract_token(headers(Authorization=["Basic dXNlcjpwYXNz"]), location) is None
+
+
+@pytest.mark.parametrize("value", ["Bearer", "Bearer ", "Bearer a.b.c extra"])
+def test_broken_bearer_is_malformed(value: str) -> None:
+    with pytest.raises(MalformedToken):
+        extract_token(headers(Authorization=[value]), TokenLocation(bearer=True))
+
+
+def test_both_places_at_once_is_a_duplicate() -> None:
+    getter = headers(X_Passport=["a.b.c"], Authorization=["Bearer a.b.c"])
+    with pytest.raises(DuplicateToken):
+        extract_token(getter, TokenLocation(bearer=True))
+
+
+def test_bearer_only() -> None:
+    location = TokenLocation(header=None, bearer=True)
+    getter = headers(X_Passport=["x.x.x"], Authorization=["Bearer a.b.c"])
+    assert extract_token(getter, location) == "a.b.c"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"header": None, "bearer": False}, {"header": ""}, {"header": "Authorization"}],
+)
+def test_bad_locations_are_configuration_errors(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ConfigurationError):
+        TokenLocation(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,86 @@
+"""The shared request flow: extract, verify, log without tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import pytest
+
+from passport_core import (
+    BadSignature,
+    KeyRing,
+    Minter,
+    MissingToken,
+    PassportGate,
+    TokenLocation,
+    Verifier,
+    fingerprint,
+)
+
+ISSUER = "https://edge.test"
+
+
+@pytest.fixture
+def ring() -> KeyRing:
+    return KeyRing.generate()
+
+
+@pytest.fixture
+def gate(ring: KeyRing) -> PassportGate:
+    verifier = Verifier(keys=ring.public_jwks(), issuer=ISSUER, audience="orders")
+    return PassportGate(verifier, TokenLocation())
+
+
+@pytest.fixture
+def token(ring: KeyRing) -> str:
+    return Minter(ring, issuer=ISSUER).mint("user-1", audience="orders")
+
+
+def getter(token: str | None) -> object:
+    def get(name: str) -> Sequence[str]:
+        return [token] if token is not None and name == "X-Passport" else []
+
+    return get
+
+
+def test_required_passport(gate: PassportGate, token: str) -> None:
+    passport = gate.authenticate(getter(token))
+    assert passport is not None
+    assert passport.subject == "user-1"
+
+
+def test_required_and_absent(gate: PassportGate) -> None:
+    with pytest.raises(MissingToken):
+        gate.authenticate(getter(None))
+
+
+def test_optional_and_absent_is_none(gate: PassportGate) -> None:
+    assert gate.authenticate(getter(None), required=False) is None
+
+
+def test_optional_never_means_forgeable(gate: PassportGate, token: str) -> None:
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    with pytest.raises(BadSignature):
+        gate.authenticate(getter(forged), required=False)
+
+
+def test_async_flow(gate: PassportGate, token: str) -> None:
+    passport = asyncio.run(gate.aauthenticate(getter(token)))
+    assert passport is not None
+    assert passport.subject == "user-1"
+    assert asyncio.run(gate.aauthenticate(getter(None), required=False)) is None
+
+
+def test_refusals_are_logged_by_fingerprint_never_by_token(
+    gate: PassportGate, token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    with caplog.at_level(logging.INFO, logger="passport_core"), pytest.raises(BadSignature):
+        gate.authenticate(getter(forged))
+    text = caplog.text
+    assert "bad_signature" in text
+    assert fingerprint(forged) in text
+    assert forged not in text
+    assert forged.split(".")[1] not in text  # not even the payload segment

@@ -1,0 +1,59 @@
+"""Real HTTP servers on 127.0.0.1 for tests: bounded, in a thread, stopped by the fixture."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+Route = Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]]
+
+
+@dataclass
+class RunningServer:
+    """A server's base URL and every request it received (path and headers)."""
+
+    url: str
+    port: int
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+
+def echo(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+    """Answer with the request's headers as JSON (lower-cased names)."""
+    body = json.dumps({k.lower(): v for k, v in handler.headers.items()}).encode()
+    return 200, {"Content-Type": "application/json"}, body
+
+
+@contextmanager
+def serve(route: Route = echo) -> Iterator[RunningServer]:
+    """Run ``route`` for every GET on 127.0.0.1 (ephemeral port) for the ``with`` block."""
+    received: list[tuple[str, dict[str, str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            received.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+            status, headers, body = route(self)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Keep test output quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    port = server.server_address[1]
+    try:
+        yield RunningServer(f"http://127.0.0.1:{port}", port, received)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
