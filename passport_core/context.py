@@ -1,9 +1,12 @@
 """The passport of the request being served, in a :mod:`contextvars` variable.
 
 Adapters set it for the duration of a request and always reset it, also on
-errors. Threads and tasks started during a request do not inherit it unless
-the code hands it over explicitly (``contextvars.copy_context`` or
-:func:`use_passport` inside the worker): a passport never travels by accident.
+errors. Threads started during a request (``threading.Thread``, a
+``ThreadPoolExecutor``, ``loop.run_in_executor``) do not inherit it unless the
+code hands it over explicitly (``contextvars.copy_context().run`` or
+:func:`use_passport` inside the worker). asyncio tasks and ``asyncio.to_thread``
+run in a *copy* of the context taken when they start: they see the passport of
+that moment, and what they set never leaks back to the request.
 """
 
 from __future__ import annotations

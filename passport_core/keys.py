@@ -271,7 +271,16 @@ def load_key(
     try:
         if isinstance(data, Mapping):
             return _bind(_jwk_from_dict(data), alg, kid, data)
-        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        value: object = data
+        if isinstance(value, str):
+            raw = value.encode("utf-8")
+        elif isinstance(value, (bytes, bytearray)):
+            raw = bytes(value)
+        else:
+            # bytes(123) would silently make a 123-byte secret of zeros.
+            raise InvalidKey(
+                f"key data must be text, bytes or a JWK mapping, not {type(value).__name__}"
+            )
         stripped = raw.strip()
         if stripped.startswith(b"-----BEGIN"):
             return _bind(_jwk_from_native(_native_from_pem(stripped)), alg, kid, {})
@@ -283,11 +292,16 @@ def load_key(
                 raise InvalidKey("this is a JWKS; use load_jwks()")
             return _bind(_jwk_from_dict(parsed), alg, kid, parsed)
         if alg is not None and alg.startswith("HS"):
-            return _bind(OctKey.import_key(raw), alg, kid, {})
+            with warnings.catch_warnings():
+                # joserfc only warns about short secrets; _bind refuses them outright.
+                warnings.simplefilter("ignore")
+                secret = OctKey.import_key(raw)
+            return _bind(secret, alg, kid, {})
         raise InvalidKey("key data is neither PEM nor JWK (pass alg='HS256' for a raw secret)")
     except InvalidKey:
         raise
-    except (JoseError, ValueError, TypeError, KeyError) as exc:
+    except (JoseError, ValueError, TypeError, KeyError, RecursionError) as exc:
+        # RecursionError: json.loads on absurdly nested text.
         raise InvalidKey(f"the key cannot be loaded: {type(exc).__name__}") from exc
 
 
@@ -323,7 +337,7 @@ def load_jwks(
     else:
         try:
             parsed = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             raise InvalidKey("the JWKS is not valid JSON") from exc
     if not isinstance(parsed, Mapping) or not isinstance(parsed.get("keys"), list):
         raise InvalidKey("a JWKS must be an object with a 'keys' list")

@@ -18,6 +18,8 @@ __all__ = ["DEFAULT_TTL", "Minter"]
 
 #: a passport lives five minutes unless told otherwise: short by default
 DEFAULT_TTL = 300.0
+#: claims mint() sets from its own checked arguments; ``claims=`` must not bypass those checks
+_OWN_CLAIMS = c.REGISTERED | {c.ROLES, c.SCOPE, c.PERMISSIONS, c.TENANT, c.PROFILE, c.ACTOR}
 
 
 def _strings(name: str, values: Iterable[str]) -> list[str]:
@@ -85,8 +87,8 @@ class Minter:
         """Sign a new passport and return it in compact form.
 
         ``actor`` is the ``act`` claim (RFC 8693 §4.1) recording who acts for
-        the subject; ``claims`` adds custom claims but cannot override the
-        registered ones.
+        the subject; ``claims`` adds custom claims but cannot set the registered
+        ones nor those the other arguments set (``roles``, ``scope``, ``act``...).
         """
         payload = self._payload(
             subject, audience, ttl, roles, scopes, permissions, tenant, profile, actor, claims, jti
@@ -128,7 +130,9 @@ class Minter:
             raise MintingError(f"lifetime {lifetime:g} s exceeds max_ttl {self.max_ttl:g} s")
         now = int(self._clock())
         payload: dict[str, Any] = dict(extra or {})
-        overridden = c.REGISTERED & payload.keys()
+        if not all(isinstance(name, str) for name in payload):
+            raise MintingError("custom claim names must be strings")
+        overridden = _OWN_CLAIMS & payload.keys()
         if overridden:
             raise MintingError(f"custom claims cannot override {sorted(overridden)}")
         payload.update(

@@ -113,16 +113,7 @@ def _grant_admin(claims: dict[str, Any]) -> None:
     claims[c.ROLES] = ["admin"]
 
 
-def run_walkthrough(out: TextIO, *, alg: str = "EdDSA") -> bool:
-    """Walk through minting, verifying, policies, attacks and rotation.
-
-    Writes one line per step to ``out`` and returns True if every step
-    behaved as expected.
-    """
-    if alg not in ALGORITHMS or alg.startswith("HS"):
-        raise ValueError(f"the walkthrough needs an asymmetric algorithm, not {alg!r}")
-    tour = _Tour(out)
-
+def _publish(tour: _Tour, alg: str) -> tuple[KeyRing, dict[str, Any]]:
     tour.section("1. The edge generates a key ring and publishes its public JWKS")
     ring = KeyRing(generate_key(alg, kid="edge-key-1"))
     jwks = ring.public_jwks()
@@ -130,11 +121,15 @@ def run_walkthrough(out: TextIO, *, alg: str = "EdDSA") -> bool:
     tour.step(
         not leaked and len(jwks["keys"]) == 1,
         f"key ring with active {ring.active.alg} key {ring.active.kid}; "
-        f"JWKS holds {len(jwks['keys'])} public key(s), no private members",
+        f"JWKS holds {len(jwks['keys'])} public key, no private members",
     )
+    return ring, jwks
 
+
+def _mint_and_verify(
+    tour: _Tour, minter: Minter, verifier: Verifier
+) -> tuple[str, str, Passport | None, Passport | None]:
     tour.section("2. The edge mints passports; a service verifies them with the JWKS only")
-    minter = Minter(ring, issuer=ISSUER)
     admin_token = minter.mint(
         "alice",
         audience=AUDIENCE,
@@ -151,15 +146,16 @@ def run_walkthrough(out: TextIO, *, alg: str = "EdDSA") -> bool:
         tenant="acme",
         profile={"name": "Bob"},
     )
-    # The service knows nothing but the published JWKS: no private key, no call to the edge.
-    verifier = Verifier(keys=jwks, issuer=ISSUER, audience=AUDIENCE)
     admin = tour.verifies(verifier, admin_token, "admin passport")
     if admin is not None:
         tour.note(_summary(admin))
     user = tour.verifies(verifier, user_token, "user passport")
     if user is not None:
         tour.note(_summary(user))
+    return admin_token, user_token, admin, user
 
+
+def _policies(tour: _Tour, admin: Passport | None, user: Passport | None) -> None:
     tour.section("3. Policies: require_role('admin')")
     admins_only = require_role("admin")
     if admin is not None:
@@ -173,6 +169,8 @@ def run_walkthrough(out: TextIO, *, alg: str = "EdDSA") -> bool:
         else:
             tour.step(False, "bob was allowed, expected a 403 denial")
 
+
+def _attacks(tour: _Tour, ring: KeyRing, verifier: Verifier, user_token: str) -> None:
     tour.section("4. Hostile tokens are refused")
     tour.rejects(
         verifier,
@@ -197,27 +195,51 @@ def run_walkthrough(out: TextIO, *, alg: str = "EdDSA") -> bool:
         TokenExpired,
     )
 
+
+def _rotation(tour: _Tour, minter: Minter, old_token: str) -> None:
     tour.section("5. Key rotation without downtime")
+    ring = minter.key_ring
     old_kid = ring.active.kid
-    new_key = ring.rotate(generate_key(alg, kid="edge-key-2"))
+    new_key = ring.rotate(generate_key(ring.active.alg, kid="edge-key-2"))
+    # Services refresh the published JWKS; it now carries the new and the retiring key.
     rotated = Verifier(keys=ring.public_jwks(), issuer=ISSUER, audience=AUDIENCE)
     tour.step(
         len(ring.public_jwks()["keys"]) == 2,
         f"rotated: new active key {new_key.kid}, {old_kid} retiring and still published",
     )
-    tour.verifies(rotated, admin_token, "passport signed before the rotation")
+    tour.verifies(rotated, old_token, "passport signed before the rotation")
     fresh = tour.verifies(rotated, minter.mint("alice", audience=AUDIENCE), "new passport")
     if fresh is not None:
         tour.step(fresh.kid == new_key.kid, f"new passports are signed by {new_key.kid}")
     ring.remove(old_kid)
     retired = Verifier(keys=ring.public_jwks(), issuer=ISSUER, audience=AUDIENCE)
-    tour.rejects(retired, admin_token, f"old passport after {old_kid} is removed", UnknownKey)
+    tour.rejects(retired, old_token, f"old passport after {old_kid} is removed", UnknownKey)
 
+
+def run_walkthrough(out: TextIO, *, alg: str = "EdDSA") -> bool:
+    """Walk through minting, verifying, policies, attacks and rotation.
+
+    Writes one line per step to ``out`` and returns True if every step
+    behaved as expected.
+    """
+    if alg not in ALGORITHMS or alg.startswith("HS"):
+        raise ValueError(f"the walkthrough needs an asymmetric algorithm, not {alg!r}")
+    tour = _Tour(out)
+    try:
+        ring, jwks = _publish(tour, alg)
+        minter = Minter(ring, issuer=ISSUER)
+        # The service knows nothing but the published JWKS: no private key, no call to the edge.
+        verifier = Verifier(keys=jwks, issuer=ISSUER, audience=AUDIENCE)
+        admin_token, user_token, admin, user = _mint_and_verify(tour, minter, verifier)
+        _policies(tour, admin, user)
+        _attacks(tour, ring, verifier, user_token)
+        _rotation(tour, minter, admin_token)
+    except PassportError as exc:
+        tour.step(False, f"stopped by an unexpected error: {exc.code}: {exc.message}")
     out.write("\n")
     if tour.failed:
-        out.write(
-            f"{tour.failed} of {tour.passed + tour.failed} steps did NOT behave as expected\n"
-        )
+        total = tour.passed + tour.failed
+        out.write(f"{tour.failed} of {total} steps did NOT behave as expected\n")
         return False
     out.write(f"all {tour.passed} steps behaved as expected\n")
     return True

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from passport_core import Key, KeyRing, Minter, Verifier, generate_key
+from passport_core import Key, KeyRing, Minter, Passport, Verifier, generate_key
 from passport_core.encoding import b64url_encode
 
 ISSUER = "https://edge.test"
@@ -103,3 +103,33 @@ def forge_token(
 @pytest.fixture
 def forge() -> Forge:
     return forge_token
+
+
+# --- added for the key, minting, policy and passport tests ---------------------------------------
+
+KeyOfAlg = Callable[[str], Key]
+PassportFor = Callable[..., Passport]
+
+
+@pytest.fixture(scope="session")
+def key_of_alg() -> KeyOfAlg:
+    """One generated private key per algorithm (default kid), cached: RSA keys are slow to make."""
+    cache: dict[str, Key] = {}
+
+    def get(alg: str) -> Key:
+        if alg not in cache:
+            cache[alg] = generate_key(alg)
+        return cache[alg]
+
+    return get
+
+
+@pytest.fixture
+def passport_for(minter: Minter, verifier: Verifier) -> PassportFor:
+    """Mint a real passport for ``subject`` (keyword args go to ``mint``) and verify it."""
+
+    def make(subject: str = "user-1", **mint_kwargs: Any) -> Passport:
+        mint_kwargs.setdefault("audience", AUDIENCE)
+        return verifier.verify(minter.mint(subject, **mint_kwargs))
+
+    return make

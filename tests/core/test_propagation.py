@@ -22,7 +22,7 @@ from passport_core import (
     passport_client,
     use_passport,
 )
-from tests.servers import RunningServer, echo, serve
+from tests.servers import Route, RunningServer, echo, serve
 
 ISSUER = "https://edge.test"
 
@@ -82,7 +82,7 @@ def test_bearer_mode(server: RunningServer, passport: Passport) -> None:
     assert "x-passport" not in server.requests[0][1]
 
 
-def redirect_to(target: str) -> object:
+def redirect_to(target: str) -> Route:
     def route(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
         if handler.path == "/start":
             return 302, {"Location": target}, b""
@@ -93,20 +93,24 @@ def redirect_to(target: str) -> object:
 
 def test_dropped_on_a_redirect_to_another_origin(passport: Passport) -> None:
     # Both servers are on an allowed host; the port differs, so the origin differs.
-    with serve() as other, serve(redirect_to(f"{other.url}/landing")) as first:  # type: ignore[arg-type]
-        with passport_client(["127.0.0.1"], follow_redirects=True) as client:
-            with use_passport(passport):
-                response = client.get(f"{first.url}/start")
+    with serve() as other, serve(redirect_to(f"{other.url}/landing")) as first:
+        with (
+            passport_client(["127.0.0.1"], follow_redirects=True) as client,
+            use_passport(passport),
+        ):
+            response = client.get(f"{first.url}/start")
         assert response.status_code == 200
         assert received(first) == [passport.token]
         assert received(other) == [None]
 
 
 def test_kept_on_a_same_origin_redirect(passport: Passport) -> None:
-    with serve(redirect_to("/landing")) as first:  # type: ignore[arg-type]
-        with passport_client(["127.0.0.1"], follow_redirects=True) as client:
-            with use_passport(passport):
-                client.get(f"{first.url}/start")
+    with serve(redirect_to("/landing")) as first:
+        with (
+            passport_client(["127.0.0.1"], follow_redirects=True) as client,
+            use_passport(passport),
+        ):
+            client.get(f"{first.url}/start")
         assert received(first) == [passport.token, passport.token]
 
 
@@ -116,7 +120,7 @@ def test_async_client_forwards_and_drops_on_redirect(passport: Passport) -> None
             with use_passport(passport):
                 await client.get(url)
 
-    with serve() as other, serve(redirect_to(f"{other.url}/landing")) as first:  # type: ignore[arg-type]
+    with serve() as other, serve(redirect_to(f"{other.url}/landing")) as first:
         asyncio.run(call(f"{first.url}/start"))
         assert received(first) == [passport.token]
         assert received(other) == [None]
@@ -155,4 +159,4 @@ def test_host_matching(entry: str, url: str, allowed: bool) -> None:
 @pytest.mark.parametrize("hosts", ["orders.internal", ["*"], [""], ["http://x/"]])
 def test_bad_allow_lists_are_refused(hosts: object) -> None:
     with pytest.raises(ConfigurationError):
-        HostAllowList(hosts)  # type: ignore[arg-type]
+        HostAllowList(hosts)
