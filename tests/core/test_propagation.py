@@ -159,4 +159,4 @@ def test_host_matching(entry: str, url: str, allowed: bool) -> None:
 @pytest.mark.parametrize("hosts", ["orders.internal", ["*"], [""], ["http://x/"]])
 def test_bad_allow_lists_are_refused(hosts: object) -> None:
     with pytest.raises(ConfigurationError):
-        HostAllowList(hosts)
+        HostAllowList(hosts)  # type: ignore[arg-type]
