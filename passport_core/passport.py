@@ -68,7 +68,10 @@ class Passport:
     def from_claims(
         cls, claims: Mapping[str, Any], token: str, header: Mapping[str, Any] | None = None
     ) -> Passport:
-        """Build from claims that verification has already type-checked."""
+        """Build from claims that verification has already type-checked.
+
+        The passport takes ownership of ``claims`` (read-only views, no copies).
+        """
         aud = claims[c.AUDIENCE]
         scope = claims.get(c.SCOPE)
         return cls(
@@ -83,11 +86,11 @@ class Passport:
             scopes=frozenset(scope.split()) if scope else frozenset(),
             permissions=frozenset(claims.get(c.PERMISSIONS, ())),
             tenant=claims.get(c.TENANT),
-            profile=MappingProxyType(dict(claims.get(c.PROFILE, {}))),
+            profile=MappingProxyType(claims.get(c.PROFILE) or {}),
             actor=_actors(claims.get(c.ACTOR)),
-            claims=MappingProxyType(dict(claims)),
+            claims=MappingProxyType(claims),
             token=token,
-            header=MappingProxyType(dict(header or {})),
+            header=MappingProxyType(header or {}),
         )
 
     def has_role(self, role: str) -> bool:
