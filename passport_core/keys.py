@@ -217,7 +217,10 @@ def generate_key(alg: str = "EdDSA", *, kid: str | None = None, bits: int | None
             raise WeakKey(f"{alg} needs at least {spec.min_bits} bits")
     else:
         size = spec.curve
-    jwk = JWKRegistry.generate_key(spec.kty, size)
+    try:
+        jwk = JWKRegistry.generate_key(spec.kty, size)
+    except (JoseError, ValueError, TypeError) as exc:
+        raise InvalidKey(f"cannot generate a {alg} key of {size} bits: {exc}") from exc
     return _bind(jwk, alg, kid, {})
 
 
@@ -246,6 +249,8 @@ def _jwk_from_dict(data: Mapping[str, Any]) -> JoseKey:
     kty = data.get("kty")
     if not isinstance(kty, str) or kty not in _JWK_CLASSES:
         raise InvalidKey(f"unsupported or missing JWK 'kty': {kty!r}")
+    # Before joserfc parses it: joserfc refuses a 'use' it does not know with a generic error.
+    _check_usage(data)
     if kty == "RSA":
         modulus = data.get("n")
         # Refuse before joserfc parses it, so a weak key is an error, not a warning.
