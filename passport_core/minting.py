@@ -29,7 +29,7 @@ def _strings(name: str, values: Iterable[str]) -> list[str]:
     items = list(values)
     if not all(isinstance(item, str) and item for item in items):
         raise MintingError(f"every item of {name} must be a non-empty string")
-    return sorted(set(items))
+    return list(dict.fromkeys(items))  # de-duplicated, in the caller's order
 
 
 class Minter:
