@@ -22,15 +22,14 @@ DEFAULT_TTL = 300.0
 _OWN_CLAIMS = c.REGISTERED | {c.ROLES, c.SCOPE, c.PERMISSIONS, c.TENANT, c.PROFILE, c.ACTOR}
 
 
-def _strings(name: str, values: Iterable[str], *, keep_order: bool = False) -> list[str]:
+def _strings(name: str, values: Iterable[str]) -> list[str]:
     # A bare string is iterable too; "admin" must not become ["a", "d", ...].
     if isinstance(values, (str, bytes)):
         raise MintingError(f"{name} must be a collection of strings, not one string")
     items = list(values)
     if not all(isinstance(item, str) and item for item in items):
         raise MintingError(f"every item of {name} must be a non-empty string")
-    unique = list(dict.fromkeys(items))
-    return unique if keep_order else sorted(unique)
+    return list(dict.fromkeys(items))  # de-duplicated, in the caller's order
 
 
 class Minter:
@@ -121,7 +120,7 @@ class Minter:
     ) -> dict[str, Any]:
         if not isinstance(subject, str) or not subject:
             raise MintingError("a passport needs a non-empty subject")
-        audiences = [audience] if isinstance(audience, str) else _strings("audience", audience, keep_order=True)
+        audiences = [audience] if isinstance(audience, str) else _strings("audience", audience)
         if not audiences or not all(audiences):
             raise MintingError("a passport needs a non-empty audience")
         lifetime = self.default_ttl if ttl is None else ttl
