@@ -1,0 +1,105 @@
+"""What every demo service does, whatever its framework: report and forward.
+
+The three demo services (``python -m passport_fastapi.demo`` and the Flask
+and Django twins) are thin; the report each hop returns and the way it calls
+the next hop are defined here, once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from passport_core.passport import Passport
+
+__all__ = [
+    "ServiceOptions",
+    "acall_next",
+    "announce",
+    "call_next",
+    "hop_report",
+    "parse_service_args",
+]
+
+READY = "READY"
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """How the demo orchestrator configures one service process."""
+
+    name: str
+    issuer: str
+    jwks_url: str
+    next_url: str | None
+    allowed_hosts: tuple[str, ...]
+
+
+def parse_service_args(argv: Sequence[str] | None = None) -> ServiceOptions:
+    parser = argparse.ArgumentParser(description="a service of the passport demo chain")
+    parser.add_argument("--name", required=True, help="this service's audience name")
+    parser.add_argument("--issuer", required=True)
+    parser.add_argument("--jwks-url", required=True)
+    parser.add_argument("--next", dest="next_url", help="base URL of the next hop")
+    parser.add_argument("--allowed-host", action="append", default=["127.0.0.1"])
+    args = parser.parse_args(argv)
+    return ServiceOptions(
+        args.name, args.issuer, args.jwks_url, args.next_url, tuple(args.allowed_host)
+    )
+
+
+def announce(url: str) -> None:
+    """Tell the orchestrator (reading stdout) where this service listens."""
+    sys.stdout.write(f"{READY} {url}\n")
+    sys.stdout.flush()
+
+
+def hop_report(service: str, passport: Passport, next_hop: dict[str, Any] | None) -> dict[str, Any]:
+    """What one hop saw and decided; never the token itself."""
+    return {
+        "service": service,
+        "decision": "allowed",
+        "passport": {
+            "sub": passport.subject,
+            "iss": passport.issuer,
+            "aud": list(passport.audience),
+            "jti": passport.jti,
+            "kid": passport.kid,
+            "roles": sorted(passport.roles),
+            "scopes": sorted(passport.scopes),
+            "tenant": passport.tenant,
+            "profile": dict(passport.profile),
+            "expires_at": passport.expires_at.isoformat(),
+            "fingerprint": passport.fingerprint,
+        },
+        "next": next_hop,
+    }
+
+
+def _answer(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = {"detail": response.text[:200]}
+    return {"status": response.status_code, "body": body}
+
+
+def call_next(client: httpx.Client, options: ServiceOptions, path: str) -> dict[str, Any] | None:
+    """Call the next hop with the current passport (the client forwards it)."""
+    if options.next_url is None:
+        return None
+    return _answer(client.get(f"{options.next_url}{path}"))
+
+
+async def acall_next(
+    client: httpx.AsyncClient, options: ServiceOptions, path: str
+) -> dict[str, Any] | None:
+    """Async twin of :func:`call_next`."""
+    if options.next_url is None:
+        return None
+    return _answer(await client.get(f"{options.next_url}{path}"))
