@@ -1,0 +1,232 @@
+"""Policies: requirements, combinators, decisions with reasons, 403 on denial."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from passport_core import (
+    ConfigurationError,
+    Decision,
+    Passport,
+    PermissionDenied,
+    Policy,
+    all_of,
+    any_of,
+    require,
+    require_object,
+    require_permission,
+    require_role,
+    require_scope,
+)
+
+PassportFor = Callable[..., Passport]
+
+
+@pytest.fixture
+def staff(passport_for: PassportFor) -> Passport:
+    return passport_for(
+        "alice",
+        roles=["staff", "viewer"],
+        scopes=["orders:read", "orders:write"],
+        permissions=["orders.refund"],
+        tenant="acme",
+    )
+
+
+@pytest.fixture
+def nobody(passport_for: PassportFor) -> Passport:
+    return passport_for("bob")
+
+
+@dataclass
+class Order:
+    owner: str
+    tenant: str
+
+
+def owns(passport: Passport, order: Order) -> bool:
+    return order.owner == passport.subject
+
+
+def in_tenant(passport: Passport) -> bool:
+    return passport.tenant == "acme"
+
+
+@pytest.mark.parametrize(
+    ("policy", "allowed"),
+    [
+        (require_role("staff"), True),
+        (require_role("staff", "viewer"), True),
+        (require_role("admin"), False),
+        (require_role("staff", "admin"), False),
+        (require_scope("orders:read"), True),
+        (require_scope("orders:read", "orders:write"), True),
+        (require_scope("orders"), False),
+        (require_scope("orders:delete"), False),
+        (require_permission("orders.refund"), True),
+        (require_permission("orders.cancel"), False),
+        (require(in_tenant), True),
+        (require(lambda p: p.subject == "bob"), False),
+    ],
+    ids=repr,
+)
+def test_single_requirements(policy: Policy, allowed: bool, staff: Passport) -> None:
+    decision = policy.evaluate(staff)
+    assert isinstance(decision, Decision)
+    assert decision.allowed is allowed
+    assert bool(decision) is allowed
+
+
+def test_nothing_is_granted_to_a_bare_passport(nobody: Passport) -> None:
+    for policy in (require_role("staff"), require_scope("orders:read"), require_permission("x")):
+        assert not policy.evaluate(nobody)
+
+
+def test_roles_and_scopes_are_separate(staff: Passport) -> None:
+    # A role name is not a scope and vice versa.
+    assert not require_scope("staff").evaluate(staff)
+    assert not require_role("orders:read").evaluate(staff)
+    assert not require_permission("staff").evaluate(staff)
+
+
+def test_denial_reason_names_what_is_missing(staff: Passport) -> None:
+    assert require_role("staff", "admin", "root").evaluate(staff) == Decision(
+        False, "requires role 'admin', 'root'"
+    )
+    assert require_scope("orders:delete").evaluate(staff).reason == "requires scope 'orders:delete'"
+    assert require_permission("x").evaluate(staff).reason == "requires permission 'x'"
+
+
+def test_allow_reason_names_what_was_held(staff: Passport) -> None:
+    assert require_role("staff").evaluate(staff) == Decision(True, "has role 'staff'")
+    assert require(in_tenant).evaluate(staff) == Decision(True, "satisfies in_tenant")
+
+
+def test_predicate_reason_defaults_to_its_name_or_a_given_text(staff: Passport) -> None:
+    assert require(lambda p: False, "an on-call shift").evaluate(staff).reason == (
+        "requires an on-call shift"
+    )
+    assert require(lambda p: False).evaluate(staff).reason == "requires <lambda>"
+
+
+def test_object_level_requirement(staff: Passport) -> None:
+    policy = require_object(owns, "ownership of the order")
+    assert policy.evaluate(staff, Order("alice", "acme")) == Decision(
+        True, "satisfies ownership of the order"
+    )
+    assert policy.evaluate(staff, Order("carol", "acme")) == Decision(
+        False, "requires ownership of the order"
+    )
+    with pytest.raises(PermissionDenied, match="ownership"):
+        policy.check(staff, Order("carol", "acme"))
+    policy.check(staff, Order("alice", "acme"))
+
+
+def test_all_of_allows_only_when_every_policy_allows(staff: Passport) -> None:
+    both = all_of(require_role("staff"), require_scope("orders:read"))
+    assert both.evaluate(staff) == Decision(True, "has role 'staff' and has scope 'orders:read'")
+    denied = all_of(require_role("staff"), require_scope("orders:delete"), require_role("x"))
+    # The first denial is the reason.
+    assert denied.evaluate(staff) == Decision(False, "requires scope 'orders:delete'")
+
+
+def test_any_of_allows_when_one_policy_allows(staff: Passport) -> None:
+    either = any_of(require_role("admin"), require_permission("orders.refund"))
+    assert either.evaluate(staff) == Decision(True, "has permission 'orders.refund'")
+    neither = any_of(require_role("admin"), require_scope("orders:delete"))
+    # A denial lists every reason.
+    assert neither.evaluate(staff) == Decision(
+        False, "requires role 'admin' or requires scope 'orders:delete'"
+    )
+
+
+def test_operators_combine_like_all_of_and_any_of(staff: Passport, nobody: Passport) -> None:
+    policy = (require_role("admin") | require_role("staff")) & require_scope("orders:write")
+    assert policy.evaluate(staff)
+    assert not policy.evaluate(nobody)
+    assert repr(policy) == (
+        "all_of(any_of(require_role('admin'), require_role('staff')), "
+        "require_scope('orders:write'))"
+    )
+    assert not (require_role("staff") & require_role("admin")).evaluate(staff)
+    assert (require_role("admin") | require_role("staff")).evaluate(staff)
+
+
+def test_combinators_pass_the_object_down(staff: Passport) -> None:
+    policy = require_role("admin") | (require_role("staff") & require_object(owns))
+    assert policy.evaluate(staff, Order("alice", "acme"))
+    assert not policy.evaluate(staff, Order("carol", "acme"))
+    assert policy.evaluate(staff, Order("carol", "acme")).reason == (
+        "requires role 'admin' or requires owns"
+    )
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        require_role("admin"),
+        require_scope("orders:delete"),
+        require_permission("orders.cancel"),
+        require(lambda p: False, "never"),
+        all_of(require_role("staff"), require_role("admin")),
+        any_of(require_role("admin"), require_role("root")),
+    ],
+    ids=repr,
+)
+def test_check_raises_permission_denied_403_with_the_reason(
+    policy: Policy, staff: Passport
+) -> None:
+    with pytest.raises(PermissionDenied) as excinfo:
+        policy.check(staff)
+    error = excinfo.value
+    assert (error.status, error.code) == (403, "permission_denied")
+    assert error.message == policy.evaluate(staff).reason
+    assert staff.token not in error.message
+
+
+def test_check_returns_quietly_when_allowed(staff: Passport) -> None:
+    require_role("staff").check(staff)
+    (require_role("admin") | require_scope("orders:read")).check(staff)
+
+
+def test_a_predicate_error_is_not_swallowed_as_a_denial_or_a_grant(staff: Passport) -> None:
+    def broken(passport: Passport) -> bool:
+        raise LookupError("backend down")
+
+    with pytest.raises(LookupError):
+        require(broken).evaluate(staff)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        require_role,
+        require_scope,
+        require_permission,
+        lambda: require_role(""),
+        lambda: require_scope("read", ""),
+        lambda: require_permission(None),
+        lambda: require_role(["admin"]),
+        lambda: require("not callable"),
+        lambda: require_object(None),
+        all_of,
+        any_of,
+        lambda: all_of(require_role("a"), "b"),
+        lambda: any_of(lambda p: True),
+        lambda: require_role("a") & "b",
+        lambda: require_role("a") | None,
+    ],
+)
+def test_configuration_errors_for_empty_or_bad_requirements(build: Callable[[], Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        build()
+
+
+def test_decision_is_immutable() -> None:
+    decision = Decision(True, "ok")
+    with pytest.raises(AttributeError):
+        decision.allowed = False  # type: ignore[misc]
