@@ -82,6 +82,7 @@ from passport_core.propagation import (
     passport_async_client,
     passport_client,
 )
+from passport_core.remote import OIDCDiscovery, RemoteJWKS, fetch_jwks
 from passport_core.verification import DEFAULT_REQUIRED_CLAIMS, TrustedIssuer, Verifier
 
 __version__ = "0.1.0"
@@ -126,6 +127,7 @@ __all__ = [
     "MissingClaim",
     "MissingToken",
     "NoPassport",
+    "OIDCDiscovery",
     "Passport",
     "PassportAuth",
     "PassportConfig",
@@ -135,6 +137,7 @@ __all__ = [
     "Policy",
     "PrivateKeyInPublicSet",
     "ProblemResponse",
+    "RemoteJWKS",
     "StaticKeys",
     "TokenExpired",
     "TokenLocation",
@@ -152,6 +155,7 @@ __all__ = [
     "claims",
     "current_passport",
     "extract_token",
+    "fetch_jwks",
     "fingerprint",
     "generate_key",
     "get_passport",

@@ -8,7 +8,33 @@ from typing import Any
 
 import pytest
 
-from passport_core import Key, KeyRing, Minter, Passport, Verifier, generate_key
+from passport_core import (
+    AlgorithmNotAllowed,
+    AuthenticationError,
+    BadSignature,
+    ForbiddenHeader,
+    InvalidAudience,
+    InvalidClaim,
+    InvalidIssuer,
+    InvalidType,
+    IssuedInFuture,
+    Key,
+    KeyRing,
+    LifetimeTooLong,
+    MalformedToken,
+    Minter,
+    MissingClaim,
+    MissingToken,
+    Passport,
+    PassportError,
+    TokenExpired,
+    TokenNotYetValid,
+    TokenTooLarge,
+    UnknownKey,
+    UnsupportedCritical,
+    Verifier,
+    generate_key,
+)
 from passport_core.encoding import b64url_encode
 
 ISSUER = "https://edge.test"
@@ -133,3 +159,230 @@ def passport_for(minter: Minter, verifier: Verifier) -> PassportFor:
         return verifier.verify(minter.mint(subject, **mint_kwargs))
 
     return make
+
+
+# --- added for the verification, hostile-token, property and Wycheproof tests --------------------
+
+#: every authentication error with its stable code, spelled out here so a renamed code fails a test
+AUTH_CODES: dict[type[AuthenticationError], str] = {
+    MissingToken: "missing_token",
+    MalformedToken: "malformed_token",
+    TokenTooLarge: "token_too_large",
+    ForbiddenHeader: "forbidden_header",
+    UnsupportedCritical: "unsupported_crit",
+    InvalidType: "invalid_typ",
+    AlgorithmNotAllowed: "algorithm_not_allowed",
+    UnknownKey: "unknown_kid",
+    BadSignature: "bad_signature",
+    InvalidClaim: "invalid_claim",
+    MissingClaim: "missing_claim",
+    InvalidIssuer: "invalid_issuer",
+    InvalidAudience: "invalid_audience",
+    TokenExpired: "token_expired",
+    TokenNotYetValid: "token_not_yet_valid",
+    IssuedInFuture: "issued_in_future",
+    LifetimeTooLong: "lifetime_too_long",
+}
+
+
+def check_rejection(
+    exc: BaseException, error: type[AuthenticationError], token: object = None
+) -> None:
+    """``exc`` is exactly ``error`` (not a sibling or subclass), with its code and a 401."""
+    assert type(exc) is error, f"got {type(exc).__name__}: {exc}"
+    assert isinstance(exc, AuthenticationError)
+    assert exc.code == AUTH_CODES[error]
+    assert exc.status == 401
+    if isinstance(token, str):
+        # Tokens never appear in error messages: neither whole nor their signature segment.
+        signature = token.rsplit(".", 1)[-1]
+        for secret in (token, signature):
+            assert len(secret) < 16 or secret not in exc.message
+
+
+def assert_rejected(
+    verifier: Verifier, token: object, error: type[AuthenticationError]
+) -> AuthenticationError:
+    """``verifier.verify(token)`` raises exactly ``error``, with its code and a 401."""
+    with pytest.raises(PassportError) as info:
+        verifier.verify(token)  # type: ignore[arg-type]  # hostile callers pass anything
+    check_rejection(info.value, error, token)
+    assert isinstance(info.value, AuthenticationError)
+    return info.value
+
+
+def verifier_for(key: Key, **options: Any) -> Verifier:
+    """A verifier at NOW trusting ``key``: its public half, or the secret itself for HMAC."""
+    options.setdefault("issuer", ISSUER)
+    options.setdefault("audience", AUDIENCE)
+    options.setdefault("clock", lambda: NOW)
+    return Verifier(keys=key if key.is_symmetric else key.public(), **options)
+
+
+@pytest.fixture(scope="session")
+def session_verifier(ed_key: Key) -> Verifier:
+    """The ``verifier`` fixture's twin for hypothesis tests (function fixtures do not mix)."""
+    return Verifier(keys=[ed_key.public()], issuer=ISSUER, audience=AUDIENCE, clock=lambda: NOW)
+
+
+# --- added for the remote key source tests (test_remote_keys.py) ------------------------------
+# This section was appended; its imports sit here rather than at the top of the file.
+
+import collections  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+
+@dataclass
+class Reply:
+    """What the JWKS test server answers on one path."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    #: seconds to wait before answering (bounded: the handler thread then ends by itself)
+    delay: float = 0.0
+    #: send a Content-Length header (False: the body ends when the connection closes)
+    length: bool = True
+    #: the body is sent this many times over (a large response without a large buffer)
+    repeat: int = 1
+    #: seconds between single bytes of the body (a server that drips its answer)
+    drip: float = 0.0
+
+    @classmethod
+    def json(cls, document: Any, **options: Any) -> Reply:
+        headers = {"Content-Type": "application/json", **options.pop("headers", {})}
+        return cls(body=json.dumps(document).encode(), headers=headers, **options)
+
+
+class _JWKSHandler(BaseHTTPRequestHandler):
+    server: _JWKSHTTPServer
+
+    def do_GET(self) -> None:
+        reply = self.server.owner.record(self.path)
+        time.sleep(reply.delay)
+        try:
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            if reply.length:
+                self.send_header("Content-Length", str(len(reply.body) * reply.repeat))
+            self.end_headers()
+            if reply.drip:
+                for byte in reply.body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(reply.drip)
+            else:
+                for _ in range(reply.repeat):
+                    self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout, size cap): what the tests expect
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep test output quiet."""
+
+
+class _JWKSHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, owner: JWKSServer) -> None:
+        super().__init__(("127.0.0.1", 0), _JWKSHandler)
+        self.owner = owner
+
+
+class JWKSServer:
+    """A real HTTP server on 127.0.0.1 (ephemeral port) with settable replies and a hit count."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._replies: dict[str, Reply] = {}
+        self._hits: collections.Counter[str] = collections.Counter()
+        self._httpd = _JWKSHTTPServer(self)
+        self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+        self._stopped = False
+
+    def url(self, path: str = "/jwks.json") -> str:
+        return self.base_url + path
+
+    def set(self, path: str, reply: Reply) -> None:
+        with self._lock:
+            self._replies[path] = reply
+
+    def set_jwks(self, jwks: Any, path: str = "/jwks.json", **options: Any) -> str:
+        """Serve ``jwks`` (a dict, or anything with ``public_jwks()``) at ``path``; its URL."""
+        document = jwks.public_jwks() if hasattr(jwks, "public_jwks") else jwks
+        self.set(path, Reply.json(document, **options))
+        return self.url(path)
+
+    def record(self, path: str) -> Reply:
+        with self._lock:
+            self._hits[path] += 1
+            return self._replies.get(path, Reply(status=404, body=b"not found"))
+
+    def hits(self, path: str | None = None) -> int:
+        """Requests received on ``path``, or on any path."""
+        with self._lock:
+            return self._hits[path] if path is not None else sum(self._hits.values())
+
+    def stop(self) -> None:
+        """Close the port: later connections are refused."""
+        if not self._stopped:
+            self._stopped = True
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def start_jwks_server() -> Iterator[Callable[[], JWKSServer]]:
+    """Start as many JWKS servers as a test needs (each its own origin); all stop after it."""
+    servers: list[JWKSServer] = []
+
+    def start() -> JWKSServer:
+        servers.append(JWKSServer())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def jwks_server(start_jwks_server: Callable[[], JWKSServer]) -> JWKSServer:
+    return start_jwks_server()
+
+
+class ManualClock:
+    """A monotonic clock that moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def manual_clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens: connections are refused at once."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/jwks.json"

@@ -1,0 +1,580 @@
+"""Remote key sources against real HTTP servers on 127.0.0.1.
+
+Caching, refresh on an unknown ``kid``, one fetch in flight across threads and
+event loops, a refresh rate limit, stale-if-error, and hostile key servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from passport_core import (
+    ConfigurationError,
+    Key,
+    KeyRing,
+    KeysUnavailable,
+    Minter,
+    OIDCDiscovery,
+    Passport,
+    RemoteJWKS,
+    UnknownKey,
+    Verifier,
+    fetch_jwks,
+    generate_key,
+)
+from passport_core.encoding import b64url_encode
+from tests.core.conftest import (
+    AUDIENCE,
+    ISSUER,
+    NOW,
+    Forge,
+    JWKSServer,
+    ManualClock,
+    Reply,
+    good_claims,
+    good_header,
+)
+
+MODES = ["sync", "async"]
+DISCOVERY = "/.well-known/openid-configuration"
+
+
+def lookup(source: RemoteJWKS, kid: str, mode: str) -> Key | None:
+    if mode == "async":
+        return asyncio.run(source.aget_key(kid))
+    return source.get_key(kid)
+
+
+def verify(verifier: Verifier, token: str, mode: str) -> Passport:
+    if mode == "async":
+        return asyncio.run(verifier.averify(token))
+    return verifier.verify(token)
+
+
+def remote_verifier(source: RemoteJWKS, issuer: str = ISSUER) -> Verifier:
+    return Verifier(keys=source, issuer=issuer, audience=AUDIENCE, clock=lambda: NOW)
+
+
+def public_jwk(ring: KeyRing) -> dict[str, Any]:
+    jwk: dict[str, Any] = ring.public_jwks()["keys"][0]
+    return jwk
+
+
+def weak_rsa_jwk() -> dict[str, Any]:
+    weak = rsa.generate_private_key(65537, 1024)  # noqa: S505 - the point: a weak key is refused
+    numbers = weak.public_key().public_numbers()
+    return {
+        "kty": "RSA",
+        "kid": "weak",
+        "alg": "RS256",
+        "n": b64url_encode(numbers.n.to_bytes(128, "big")),
+        "e": b64url_encode(numbers.e.to_bytes(3, "big")),
+    }
+
+
+def other_key(kid: str) -> dict[str, Any]:
+    return generate_key("EdDSA", kid=kid).to_jwk()
+
+
+#: replies no key source may accept; each makes a fetch fail with KeysUnavailable
+HOSTILE: dict[str, Callable[[KeyRing], Reply]] = {
+    "http-500": lambda ring: Reply(status=500, body=b"internal error"),
+    "http-404": lambda ring: Reply(status=404, body=b"not found"),
+    "redirect": lambda ring: Reply(status=302, headers={"Location": "/elsewhere.json"}),
+    "html": lambda ring: Reply(body=b"<html><body>maintenance</body></html>"),
+    "not-utf8": lambda ring: Reply(body=b'{"keys": []}\xff'),
+    "json-array": lambda ring: Reply.json([public_jwk(ring)]),
+    "keys-not-a-list": lambda ring: Reply.json({"keys": public_jwk(ring)}),
+    "no-keys": lambda ring: Reply.json({"keys": []}),
+    "only-encryption-keys": lambda ring: Reply.json({"keys": [{**public_jwk(ring), "use": "enc"}]}),
+    "key-ops-forbid-signing": lambda ring: Reply.json(
+        {"keys": [{**public_jwk(ring), "key_ops": ["encrypt"]}]}
+    ),
+    "duplicate-member-names": lambda ring: Reply(
+        body=b'{"keys": [], "keys": ' + json.dumps([public_jwk(ring)]).encode() + b"}"
+    ),
+    "deeply-nested": lambda ring: Reply(body=b'{"keys": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"),
+    "private-key": lambda ring: Reply.json({"keys": [ring.active.to_jwk(private=True)]}),
+    "symmetric-key": lambda ring: Reply.json(
+        {"keys": [generate_key("HS256", kid="hmac").to_jwk(private=True)]}
+    ),
+    "duplicate-kids": lambda ring: Reply.json({"keys": [other_key("dup"), other_key("dup")]}),
+    "weak-rsa-key": lambda ring: Reply.json({"keys": [weak_rsa_jwk()]}),
+    "oversized-declared": lambda ring: Reply.json(
+        {"keys": [public_jwk(ring)], "padding": "x" * 300_000}
+    ),
+    "oversized-streamed": lambda ring: Reply(body=b" " * 65_536, repeat=64, length=False),
+    "compressed": lambda ring: Reply(
+        body=gzip.compress(json.dumps(ring.public_jwks()).encode()),
+        headers={"Content-Encoding": "gzip"},
+    ),
+}
+
+
+# -- the happy path and the cache ----------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_verifies_a_minted_token_with_keys_from_the_url(
+    jwks_server: JWKSServer, ring: KeyRing, minter: Minter, mode: str
+) -> None:
+    source = RemoteJWKS(jwks_server.set_jwks(ring))
+    passport = verify(remote_verifier(source), minter.mint("user-1", audience=AUDIENCE), mode)
+    assert passport.subject == "user-1"
+    assert jwks_server.hits() == 1
+    assert [key.kid for key in source.keys] == [ring.active.kid]
+    assert not any(key.is_private for key in source.keys)
+
+
+@pytest.mark.parametrize("first", MODES)
+def test_keys_are_cached_and_shared_by_sync_and_async_lookups(
+    jwks_server: JWKSServer, ring: KeyRing, minter: Minter, first: str
+) -> None:
+    verifier = remote_verifier(RemoteJWKS(jwks_server.set_jwks(ring)))
+    token = minter.mint("user-1", audience=AUDIENCE)
+    verify(verifier, token, first)
+    for mode in MODES * 3:
+        assert verify(verifier, token, mode).subject == "user-1"
+    assert jwks_server.hits() == 1
+
+
+def test_keys_are_fetched_again_after_the_ttl_and_on_refresh(
+    jwks_server: JWKSServer, ring: KeyRing, minter: Minter, manual_clock: ManualClock
+) -> None:
+    source = RemoteJWKS(jwks_server.set_jwks(ring), cache_ttl=600, clock=manual_clock)
+    verifier = remote_verifier(source)
+    token = minter.mint("user-1", audience=AUDIENCE)
+    verifier.verify(token)
+    manual_clock.advance(599)
+    verifier.verify(token)
+    assert jwks_server.hits() == 1
+    manual_clock.advance(2)
+    verifier.verify(token)
+    assert jwks_server.hits() == 2
+    source.refresh()
+    asyncio.run(source.arefresh())
+    assert jwks_server.hits() == 4
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_unknown_kid_refreshes_once_and_finds_the_rotated_key(
+    jwks_server: JWKSServer, ring: KeyRing, minter: Minter, manual_clock: ManualClock, mode: str
+) -> None:
+    verifier = remote_verifier(RemoteJWKS(jwks_server.set_jwks(ring), clock=manual_clock))
+    old_token = minter.mint("user-1", audience=AUDIENCE)
+    verify(verifier, old_token, mode)
+    manual_clock.advance(31)
+    ring.rotate()
+    jwks_server.set_jwks(ring)
+    new_token = minter.mint("user-2", audience=AUDIENCE)
+    assert verify(verifier, new_token, mode).subject == "user-2"
+    assert jwks_server.hits() == 2
+    assert verify(verifier, old_token, mode).subject == "user-1"
+    assert verify(verifier, new_token, mode).subject == "user-2"
+    assert jwks_server.hits() == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_random_unknown_kids_fetch_at_most_once_per_refresh_interval(
+    jwks_server: JWKSServer,
+    ring: KeyRing,
+    ed_key: Key,
+    minter: Minter,
+    forge: Forge,
+    manual_clock: ManualClock,
+    mode: str,
+) -> None:
+    source = RemoteJWKS(jwks_server.set_jwks(ring), min_refresh_interval=30, clock=manual_clock)
+    verifier = remote_verifier(source)
+    verify(verifier, minter.mint("user-1", audience=AUDIENCE), mode)
+
+    def random_kid_token(i: int) -> str:
+        return forge(good_header(ed_key, kid=f"random-{i}"), good_claims(), ed_key)
+
+    for i in range(40):
+        manual_clock.advance(0.5)
+        with pytest.raises(UnknownKey):
+            verify(verifier, random_kid_token(i), mode)
+    assert jwks_server.hits() == 1
+    manual_clock.advance(10)  # 30 s since the first fetch
+    for i in range(40, 80):
+        with pytest.raises(UnknownKey):
+            verify(verifier, random_kid_token(i), mode)
+    assert jwks_server.hits() == 2
+
+
+# -- one fetch in flight ------------------------------------------------------------
+
+
+def test_first_use_from_20_threads_fetches_once(jwks_server: JWKSServer, ring: KeyRing) -> None:
+    source = RemoteJWKS(jwks_server.set_jwks(ring, delay=0.2))
+    barrier = threading.Barrier(20)
+    found: list[Key | None] = []
+
+    def use() -> None:
+        barrier.wait(timeout=5)
+        found.append(source.get_key(ring.active.kid))
+
+    threads = [threading.Thread(target=use) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(found) == 20
+    assert all(key is not None and key.kid == ring.active.kid for key in found)
+    assert jwks_server.hits() == 1
+
+
+def test_concurrent_averify_calls_fetch_once(
+    jwks_server: JWKSServer, ring: KeyRing, minter: Minter
+) -> None:
+    verifier = remote_verifier(RemoteJWKS(jwks_server.set_jwks(ring, delay=0.2)))
+    token = minter.mint("user-1", audience=AUDIENCE)
+
+    async def main() -> list[Passport]:
+        return await asyncio.gather(*(verifier.averify(token) for _ in range(50)))
+
+    passports = asyncio.run(main())
+    assert [passport.subject for passport in passports] == ["user-1"] * 50
+    assert jwks_server.hits() == 1
+
+
+def test_threads_and_event_loops_share_one_fetch(jwks_server: JWKSServer, ring: KeyRing) -> None:
+    source = RemoteJWKS(jwks_server.set_jwks(ring, delay=0.3))
+    kid = ring.active.kid
+    barrier = threading.Barrier(8)
+    found: list[Key | None] = []
+
+    async def many() -> list[Key | None]:
+        return await asyncio.gather(*(source.aget_key(kid) for _ in range(5)))
+
+    def use(mode: str) -> None:
+        barrier.wait(timeout=5)
+        found.extend(asyncio.run(many()) if mode == "async" else [source.get_key(kid)])
+
+    threads = [threading.Thread(target=use, args=(MODES[i % 2],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(found) == 4 + 4 * 5
+    assert all(key is not None and key.kid == kid for key in found)
+    assert jwks_server.hits() == 1
+
+
+def test_a_cancelled_fetch_does_not_hold_up_the_next_lookup(
+    jwks_server: JWKSServer, ring: KeyRing
+) -> None:
+    source = RemoteJWKS(jwks_server.set_jwks(ring, delay=0.3))
+    kid = ring.active.kid
+
+    async def main() -> Key | None:
+        task = asyncio.create_task(source.aget_key(kid))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return await source.aget_key(kid)
+
+    key = asyncio.run(main())
+    assert key is not None
+    assert key.kid == kid
+    assert jwks_server.hits() == 2
+
+
+# -- the key server fails ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_cached_keys_serve_while_the_server_is_down(
+    jwks_server: JWKSServer,
+    ring: KeyRing,
+    ed_key: Key,
+    minter: Minter,
+    forge: Forge,
+    manual_clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+) -> None:
+    verifier = remote_verifier(RemoteJWKS(jwks_server.set_jwks(ring), clock=manual_clock))
+    token = minter.mint("user-1", audience=AUDIENCE)
+    verify(verifier, token, mode)
+    jwks_server.stop()
+    manual_clock.advance(3600)  # long past the TTL: the keys are stale
+    stranger = forge(good_header(ed_key, kid="rotated?"), good_claims(), ed_key)
+    with caplog.at_level(logging.DEBUG, logger="passport_core"):
+        assert verify(verifier, token, mode).subject == "user-1"
+        # An unknown kid is still a 401, not a 503: the cache answers.
+        with pytest.raises(UnknownKey):
+            verify(verifier, stranger, mode)
+    assert "unavailable" in caplog.text
+    assert token not in caplog.text
+    assert stranger not in caplog.text
+    assert public_jwk(ring)["x"] not in caplog.text
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_cache_and_a_refused_connection_is_a_503_at_once(
+    closed_port_url: str, minter: Minter, mode: str
+) -> None:
+    verifier = remote_verifier(RemoteJWKS(closed_port_url))
+    token = minter.mint("user-1", audience=AUDIENCE)
+    started = time.monotonic()
+    with pytest.raises(KeysUnavailable) as caught:
+        verify(verifier, token, mode)
+    assert time.monotonic() - started < 1.0
+    assert caught.value.status == 503
+    assert caught.value.code == "keys_unavailable"
+    assert token not in caught.value.message
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "reply",
+    [Reply(delay=2.0), Reply(body=b'{"keys": []}' + b" " * 60, drip=0.1)],
+    ids=["hangs", "drips"],
+)
+def test_a_slow_server_times_out(
+    jwks_server: JWKSServer, ring: KeyRing, reply: Reply, mode: str
+) -> None:
+    jwks_server.set("/jwks.json", reply)
+    source = RemoteJWKS(jwks_server.url(), timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(KeysUnavailable, match=r"did not answer within 0\.5 s"):
+        lookup(source, ring.active.kid, mode)
+    assert 0.4 < time.monotonic() - started < 1.5
+
+
+# -- hostile key servers -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_a_hostile_reply_with_no_cache_is_keys_unavailable(
+    jwks_server: JWKSServer, ring: KeyRing, hostile: str, mode: str
+) -> None:
+    jwks_server.set("/jwks.json", HOSTILE[hostile](ring))
+    source = RemoteJWKS(jwks_server.url())
+    with pytest.raises(KeysUnavailable) as caught:
+        lookup(source, ring.active.kid, mode)
+    assert caught.value.status == 503
+    assert source.keys == ()
+    assert jwks_server.hits("/elsewhere.json") == 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_a_hostile_reply_keeps_the_previous_keys(
+    jwks_server: JWKSServer, ring: KeyRing, minter: Minter, hostile: str, mode: str
+) -> None:
+    source = RemoteJWKS(jwks_server.set_jwks(ring))
+    verifier = remote_verifier(source)
+    token = minter.mint("user-1", audience=AUDIENCE)
+    verifier.verify(token)
+    jwks_server.set("/jwks.json", HOSTILE[hostile](ring))
+    with pytest.raises(KeysUnavailable):
+        source.refresh() if mode == "sync" else asyncio.run(source.arefresh())
+    assert [key.kid for key in source.keys] == [ring.active.kid]
+    assert verify(verifier, token, mode).subject == "user-1"
+
+
+def test_private_key_material_never_reaches_errors_or_logs(
+    jwks_server: JWKSServer, ring: KeyRing, caplog: pytest.LogCaptureFixture
+) -> None:
+    private = ring.active.to_jwk(private=True)
+    jwks_server.set_jwks({"keys": [private]})
+    with (
+        caplog.at_level(logging.DEBUG, logger="passport_core"),
+        pytest.raises(KeysUnavailable) as caught,
+    ):
+        RemoteJWKS(jwks_server.url()).get_key(ring.active.kid)
+    assert "private" in caught.value.message
+    assert private["d"] not in caught.value.message
+    assert private["d"] not in caplog.text
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_redirect_to_another_origin_is_not_followed(
+    start_jwks_server: Callable[[], JWKSServer], ring: KeyRing, mode: str
+) -> None:
+    origin, other = start_jwks_server(), start_jwks_server()
+    origin.set("/jwks.json", Reply(status=302, headers={"Location": other.set_jwks(ring)}))
+    with pytest.raises(KeysUnavailable, match="redirect"):
+        lookup(RemoteJWKS(origin.url()), ring.active.kid, mode)
+    assert origin.hits() == 1
+    assert other.hits() == 0
+
+
+# -- OIDC discovery ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("issuer_path", ["", "/", "/realms/main"])
+def test_oidc_discovery_finds_the_issuers_keys(
+    jwks_server: JWKSServer,
+    ring: KeyRing,
+    clock: Callable[[], float],
+    manual_clock: ManualClock,
+    issuer_path: str,
+    mode: str,
+) -> None:
+    issuer = jwks_server.base_url + issuer_path
+    jwks_uri = jwks_server.set_jwks(ring, path="/keys/jwks.json")
+    discovery_path = issuer_path.rstrip("/") + DISCOVERY
+    jwks_server.set(discovery_path, Reply.json({"issuer": issuer, "jwks_uri": jwks_uri}))
+    source = OIDCDiscovery(issuer, clock=manual_clock)
+    verifier = remote_verifier(source, issuer)
+    minter = Minter(ring, issuer=issuer, clock=clock)
+    assert verify(verifier, minter.mint("user-1", audience=AUDIENCE), mode).issuer == issuer
+    assert source.jwks_uri == jwks_uri
+    assert jwks_server.hits(discovery_path) == 1
+    assert jwks_server.hits("/keys/jwks.json") == 1
+    # A rotation refreshes the JWKS only; the discovery document is reused within its TTL.
+    manual_clock.advance(31)
+    ring.rotate()
+    jwks_server.set_jwks(ring, path="/keys/jwks.json")
+    assert verify(verifier, minter.mint("user-2", audience=AUDIENCE), mode).subject == "user-2"
+    assert jwks_server.hits(discovery_path) == 1
+    assert jwks_server.hits("/keys/jwks.json") == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("document", "why"),
+    [
+        ({"issuer": "https://evil.example", "jwks_uri": "{keys}"}, "another issuer"),
+        ({"issuer": "{issuer}/", "jwks_uri": "{keys}"}, "another issuer"),
+        ({"jwks_uri": "{keys}"}, "another issuer"),
+        ({"issuer": "{issuer}"}, "jwks_uri"),
+        ({"issuer": "{issuer}", "jwks_uri": ["{keys}"]}, "jwks_uri"),
+        ({"issuer": "{issuer}", "jwks_uri": "file:///etc/jwks.json"}, "jwks_uri"),
+        ({"issuer": "{issuer}", "jwks_uri": "http://keys.example/jwks.json"}, "jwks_uri"),
+        ("not a document", "not a JSON object"),
+    ],
+    ids=[
+        "other-issuer",
+        "issuer-trailing-slash",
+        "no-issuer",
+        "no-jwks-uri",
+        "jwks-uri-not-a-string",
+        "jwks-uri-file",
+        "jwks-uri-plain-http",
+        "not-an-object",
+    ],
+)
+def test_oidc_discovery_refuses_a_bad_document(
+    jwks_server: JWKSServer, ring: KeyRing, document: Any, why: str, mode: str
+) -> None:
+    issuer = jwks_server.base_url
+    keys_url = jwks_server.set_jwks(ring)
+    text = json.dumps(document).replace("{issuer}", issuer).replace("{keys}", keys_url)
+    jwks_server.set(DISCOVERY, Reply(body=text.encode()))
+    source = OIDCDiscovery(issuer)
+    with pytest.raises(KeysUnavailable, match=why):
+        lookup(source, ring.active.kid, mode)
+    assert source.jwks_uri is None
+    assert jwks_server.hits("/jwks.json") == 0
+
+
+# -- configuration and the one-shot fetch ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://keys.example/jwks.json",
+        "http://10.0.0.1/jwks.json",
+        "ftp://127.0.0.1/jwks.json",
+        "file:///etc/jwks.json",
+        "/jwks.json",
+        "https://",
+        "",
+    ],
+)
+def test_only_https_or_loopback_urls_are_accepted(url: str) -> None:
+    with pytest.raises(ConfigurationError):
+        RemoteJWKS(url)
+    with pytest.raises(ConfigurationError):
+        OIDCDiscovery(url)
+    with pytest.raises(ConfigurationError):
+        fetch_jwks(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("https://keys.example/jwks.json", {}),
+        ("http://127.0.0.1:8080/jwks.json", {}),
+        ("http://[::1]:8080/jwks.json", {}),
+        ("http://localhost:8080/jwks.json", {}),
+        ("http://keys.internal/jwks.json", {"allow_insecure": True}),
+    ],
+)
+def test_https_loopback_and_explicitly_insecure_urls_are_accepted(
+    url: str, options: dict[str, Any]
+) -> None:
+    assert RemoteJWKS(url, **options).keys == ()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"timeout": 0},
+        {"timeout": float("nan")},
+        {"cache_ttl": 0},
+        {"min_refresh_interval": -1},
+        {"max_bytes": 100},
+    ],
+)
+def test_bad_options_are_refused(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        RemoteJWKS("https://keys.example/jwks.json", **options)
+
+
+def test_an_issuer_with_a_query_is_refused() -> None:
+    with pytest.raises(ConfigurationError):
+        OIDCDiscovery("https://login.example/?tenant=a")
+
+
+def test_fetch_jwks_fetches_once_without_a_cache(
+    jwks_server: JWKSServer, ring: KeyRing, closed_port_url: str
+) -> None:
+    url = jwks_server.set_jwks(ring)
+    assert [key.kid for key in fetch_jwks(url)] == [ring.active.kid]
+    assert [key.kid for key in fetch_jwks(url)] == [ring.active.kid]
+    assert jwks_server.hits() == 2
+    with pytest.raises(KeysUnavailable):
+        fetch_jwks(closed_port_url)
+    jwks_server.set("/jwks.json", HOSTILE["private-key"](ring))
+    with pytest.raises(KeysUnavailable):
+        fetch_jwks(url)
+
+
+def test_a_callers_transports_are_used_and_left_open(
+    jwks_server: JWKSServer, ring: KeyRing
+) -> None:
+    transport, async_transport = httpx.HTTPTransport(), httpx.AsyncHTTPTransport()
+    source = RemoteJWKS(
+        jwks_server.set_jwks(ring), transport=transport, async_transport=async_transport
+    )
+    try:
+        for _ in range(2):
+            source.refresh()
+            asyncio.run(source.arefresh())
+        assert jwks_server.hits() == 4
+        with httpx.Client(transport=transport) as client:
+            assert client.get(jwks_server.url()).status_code == 200
+    finally:
+        transport.close()
+        asyncio.run(async_transport.aclose())
