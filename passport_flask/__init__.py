@@ -1,3 +1,91 @@
-"""passport_flask: service-passport for flask (see issue 3)."""
+"""passport_flask: verify service passports in Flask, use them, forward them.
 
-__all__: list[str] = []
+::
+
+    from flask import Blueprint, Flask, g
+    from passport_core import require_role as role
+    from passport_flask import (
+        Passport, current_passport, outbound_client, passport_required, protect, require_role,
+    )
+
+    passport = Passport()
+
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+    protect(admin, role("admin"))          # every view of the blueprint: admins only
+
+    def create_app() -> Flask:
+        app = Flask(__name__)
+        app.config.update(
+            PASSPORT_ISSUER="https://edge.example",
+            PASSPORT_AUDIENCE="orders",
+            PASSPORT_JWKS_URL="https://edge.example/.well-known/jwks.json",
+            PASSPORT_ALLOWED_HOSTS=["stock.internal"],   # where passports may be forwarded
+        )
+        passport.init_app(app)   # bad or missing PASSPORT_* settings fail here
+        app.register_blueprint(admin)
+
+        @app.get("/orders")
+        @passport_required                 # 401 problem+json without a valid passport
+        def orders():
+            stock = outbound_client().get("https://stock.internal/levels")  # passport forwarded
+            return {"user": current_passport.subject, "stock": stock.json()}
+
+        @app.delete("/orders/<id>")
+        @require_role("clerk")             # 401 without a passport, 403 without the role
+        async def cancel(id: str):         # async views work too
+            return {"cancelled": id, "by": g.passport.subject}
+
+        return app
+
+Settings are the fields of :class:`passport_core.PassportConfig`, upper-cased
+with the ``PASSPORT_`` prefix. Every failure is answered with
+``application/problem+json``, the core error's status and, for 401/403, a
+``WWW-Authenticate: Bearer`` challenge; register your own handler for
+:class:`passport_core.PassportError` (or a subclass) to answer differently.
+With ``PASSPORT_PUBLISH`` set, the public keys are served at
+``/.well-known/jwks.json``.
+
+The passport is on ``g.passport`` (``None`` when absent or not checked),
+behind :data:`current_passport`, and in core's context for the request
+(reset when the request ends, also after an error), which outbound clients
+read.
+"""
+
+from __future__ import annotations
+
+from passport_flask.decorators import (
+    passport_optional,
+    passport_required,
+    protect,
+    require_permission,
+    require_policy,
+    require_role,
+    require_scope,
+)
+from passport_flask.extension import (
+    CONFIG_PREFIX,
+    EXTENSION_NAME,
+    JWKS_ENDPOINT,
+    Passport,
+    current_passport,
+    verify_request,
+)
+from passport_flask.outbound import build_outbound_client, outbound_client
+
+__all__ = [
+    "CONFIG_PREFIX",
+    "EXTENSION_NAME",
+    "JWKS_ENDPOINT",
+    "Passport",
+    "build_outbound_client",
+    "current_passport",
+    "outbound_client",
+    "passport_optional",
+    "passport_required",
+    "protect",
+    "require_permission",
+    "require_policy",
+    "require_role",
+    "require_scope",
+    "verify_request",
+]

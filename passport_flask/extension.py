@@ -1,0 +1,350 @@
+"""The Flask extension: settings from ``app.config``, the per-request passport, error answers.
+
+One :class:`Passport` object may serve several apps (application-factory
+pattern); what belongs to one app (its settings, its gate, its outbound
+client) is kept per app, and request-time code finds it through
+``current_app``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import threading
+import weakref
+from collections.abc import Mapping
+from typing import Any, cast
+from weakref import WeakKeyDictionary
+
+import httpx
+from flask import Flask, Response, current_app, g, request
+from werkzeug.local import LocalProxy
+
+from passport_core import (
+    DEFAULT_HEADER,
+    JWKS_PATH,
+    ConfigurationError,
+    HostAllowList,
+    NoPassport,
+    PassportConfig,
+    PassportError,
+    PassportGate,
+    passport_client,
+    problem_response,
+    reset_passport,
+    set_passport,
+)
+from passport_core import Passport as PassportModel
+
+__all__ = [
+    "CONFIG_PREFIX",
+    "EXTENSION_NAME",
+    "JWKS_ENDPOINT",
+    "Passport",
+    "current_passport",
+    "verify_request",
+]
+
+logger = logging.getLogger("passport_flask")
+
+#: the key of ``app.extensions`` the extension registers itself under
+EXTENSION_NAME = "passport"
+#: every setting is ``app.config[CONFIG_PREFIX + NAME]``, e.g. ``PASSPORT_AUDIENCE``
+CONFIG_PREFIX = "PASSPORT_"
+#: the endpoint name of the JWKS view (registered when ``PASSPORT_PUBLISH`` is set)
+JWKS_ENDPOINT = "passport_jwks"
+#: RFC 7517 §8.5
+JWKS_CONTENT_TYPE = "application/jwk-set+json"
+
+# ``extra`` is PassportConfig's own bookkeeping, not a setting: from_mapping refuses it.
+_SETTINGS = frozenset(f.name for f in dataclasses.fields(PassportConfig)) - {"extra"}
+# Namespaced keys in ``g``: the context token of this request and the thread that set it.
+_G_CONTEXT = "_passport_flask_context"
+# A setting named in a core message: quoted ('audience') or as an argument (bearer=True).
+_NAMED_SETTING = re.compile(r"'([a-z_]+)'|\b([a-z_]+)(?==)")
+
+
+def config_key(name: str) -> str:
+    """The ``app.config`` key of a :class:`~passport_core.PassportConfig` setting."""
+    return CONFIG_PREFIX + name.upper()
+
+
+def _in_flask_terms(message: str) -> str:
+    # Core names settings the way they appear in a mapping ('audience'); a Flask
+    # user set them as PASSPORT_AUDIENCE, so say that.
+
+    def rename(match: re.Match[str]) -> str:
+        name = match[1] or match[2]
+        return config_key(name) if name in _SETTINGS else match[0]
+
+    return _NAMED_SETTING.sub(rename, message)
+
+
+def _check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(overrides) - _SETTINGS)
+    if unknown:
+        raise ConfigurationError(
+            f"unknown passport setting(s) {', '.join(unknown)} given as keyword arguments; "
+            f"known: {', '.join(sorted(_SETTINGS))}"
+        )
+    return dict(overrides)
+
+
+def _load_settings(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> PassportConfig:
+    values = {
+        key[len(CONFIG_PREFIX) :].lower(): value
+        for key, value in config.items()
+        if isinstance(key, str) and key.startswith(CONFIG_PREFIX)
+    }
+    unknown = sorted(config_key(name) for name in set(values) - _SETTINGS)
+    if unknown:
+        known = ", ".join(sorted(config_key(name) for name in _SETTINGS))
+        raise ConfigurationError(
+            f"unknown passport setting(s) in app.config: {', '.join(unknown)}; known: {known}"
+        )
+    values.update(overrides)
+    return PassportConfig.from_mapping(values, source="settings in app.config")
+
+
+class _AppState:
+    """What one app needs at request time: its settings, its gate and its outbound client."""
+
+    def __init__(self, settings: PassportConfig, gate: PassportGate) -> None:
+        self.settings = settings
+        self.gate = gate
+        self._client: httpx.Client | None = None
+        self._closer: weakref.finalize[[], _AppState] | None = None
+        self._lock = threading.Lock()
+
+    def new_client(self, **client_options: Any) -> httpx.Client:
+        header = self.settings.header
+        # A service that reads passports only from Authorization forwards them there too.
+        return passport_client(
+            self.settings.allowed_hosts,
+            header=header or DEFAULT_HEADER,
+            bearer=header is None,
+            **client_options,
+        )
+
+    def shared_client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None or self._client.is_closed:
+                client = self.new_client()
+                # Closed when the app (and so this state) is collected, or at interpreter exit.
+                self._closer = weakref.finalize(self, client.close)
+                self._client = client
+            return self._client
+
+    def close_client(self) -> None:
+        with self._lock:
+            if self._closer is not None:
+                self._closer()  # closes the client, once
+            self._client = self._closer = None
+
+
+class Passport:
+    """The Flask extension: verifies passports, puts them on ``g``, answers failures.
+
+    ::
+
+        passport = Passport()            # module level, e.g. in extensions.py
+
+        def create_app() -> Flask:
+            app = Flask(__name__)
+            app.config["PASSPORT_ISSUER"] = "https://edge.example"
+            app.config["PASSPORT_AUDIENCE"] = "orders"
+            app.config["PASSPORT_JWKS_URL"] = "https://edge.example/.well-known/jwks.json"
+            passport.init_app(app)
+            return app
+
+    Settings are every :class:`~passport_core.PassportConfig` field, upper-cased
+    with the ``PASSPORT_`` prefix (``PASSPORT_ISSUER``, ``PASSPORT_AUDIENCE``,
+    ``PASSPORT_JWKS``, ``PASSPORT_JWKS_FILE``, ``PASSPORT_JWKS_URL``,
+    ``PASSPORT_KEYS``, ``PASSPORT_HEADER``, ``PASSPORT_BEARER``,
+    ``PASSPORT_ALLOWED_HOSTS``, ``PASSPORT_PUBLISH``, ``PASSPORT_REALM``...).
+    Keyword arguments (lower-case names: ``Passport(keys=ring)``) override the
+    matching ``PASSPORT_*`` key for every app this extension is initialised on;
+    ``init_app(app, **overrides)`` overrides for one app. Settings are read
+    once, by :meth:`init_app`: an unknown ``PASSPORT_*`` key, a missing
+    issuer, audience or key setting, or a bad value raises
+    :class:`~passport_core.ConfigurationError` there, naming the key.
+
+    Nothing is verified until a view asks for it: decorate views with
+    :func:`~passport_flask.passport_required` and friends, or protect a whole
+    blueprint with :func:`~passport_flask.protect`.
+
+    Errors: :meth:`init_app` registers a handler that answers every
+    :class:`~passport_core.PassportError` with ``application/problem+json``,
+    the error's status (401, 403, 503...) and ``WWW-Authenticate``. To answer
+    differently, register your own handler with ``app.register_error_handler``
+    (or ``@app.errorhandler``) for ``PassportError`` — after ``init_app`` it
+    replaces this one, before ``init_app`` it is kept — or for a subclass
+    such as ``PermissionDenied`` to change only those; blueprint handlers win
+    for their views as usual. Subclasses may override :meth:`error_response`.
+    """
+
+    def __init__(self, app: Flask | None = None, **overrides: Any) -> None:
+        self._overrides = _check_overrides(overrides)
+        self._states: WeakKeyDictionary[Flask, _AppState] = WeakKeyDictionary()
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask, **overrides: Any) -> None:
+        """Read ``app``'s ``PASSPORT_*`` settings and register hooks, handlers and the JWKS view.
+
+        :raises ConfigurationError: the settings are wrong, or ``app`` already has
+            a passport extension.
+        """
+        if EXTENSION_NAME in app.extensions:
+            raise ConfigurationError(
+                f"app {app.name!r} already has a passport extension: call init_app once per app"
+            )
+        state = self._build_state(app, {**self._overrides, **_check_overrides(overrides)})
+        self._states[app] = state
+        app.extensions[EXTENSION_NAME] = self
+        app.before_request(_start_request)
+        app.teardown_request(_end_request)
+        # Keep a handler the app registered before init_app: the app's choice wins.
+        if PassportError not in app.error_handler_spec[None][None]:
+            app.register_error_handler(PassportError, self.error_response)
+        if state.settings.publish is not None:
+            app.add_url_rule(JWKS_PATH, JWKS_ENDPOINT, _jwks_view, methods=["GET"])
+
+    @staticmethod
+    def _build_state(app: Flask, overrides: Mapping[str, Any]) -> _AppState:
+        try:
+            settings = _load_settings(app.config, overrides)
+            gate = settings.build_gate()
+            # Fail now, not on the first outbound call or JWKS request.
+            HostAllowList(settings.allowed_hosts)
+            settings.published_jwks()
+        except ConfigurationError as error:
+            raise type(error)(
+                f"passport settings of app {app.name!r}: {_in_flask_terms(error.message)}"
+            ) from error
+        except (TypeError, ValueError, AttributeError) as error:
+            # Core does not type-check every value yet; a wrong type surfaces here.
+            raise ConfigurationError(
+                f"passport settings of app {app.name!r}: a PASSPORT_* value has the wrong "
+                f"type ({error})"
+            ) from error
+        return _AppState(settings, gate)
+
+    def _state(self, app: Flask | None = None) -> _AppState:
+        target = app if app is not None else _real_app()
+        state = self._states.get(target)
+        if state is None:
+            raise _not_initialised(target)
+        return state
+
+    def settings(self, app: Flask | None = None) -> PassportConfig:
+        """The settings in force for ``app`` (default: the current app)."""
+        return self._state(app).settings
+
+    def close_client(self, app: Flask | None = None) -> None:
+        """Close ``app``'s shared outbound client now; the next use opens a new one."""
+        self._state(app).close_client()
+
+    def error_response(self, error: PassportError) -> Response:
+        """The answer to ``error``: problem details, its status, ``WWW-Authenticate``."""
+        if error.status >= 500:
+            # Messages are safe to log: they never carry a token or key material.
+            logger.error("passport error: code=%s: %s", error.code, error.message)
+        problem = problem_response(error, realm=self.settings().realm)
+        return current_app.response_class(
+            problem.content,
+            status=problem.status,
+            headers=problem.headers,
+            content_type=problem.content_type,
+        )
+
+
+def _real_app() -> Flask:
+    # The proxied object: the per-app state is keyed by the app itself.
+    return cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def _not_initialised(app: Flask) -> ConfigurationError:
+    return ConfigurationError(
+        f"passport_flask is not initialised on app {app.name!r}: "
+        "create Passport(app) or call passport.init_app(app) when you build the app"
+    )
+
+
+def app_state() -> _AppState:
+    """The current app's passport state; a clear error if ``init_app`` was never called."""
+    app = _real_app()
+    extension = app.extensions.get(EXTENSION_NAME)
+    if not isinstance(extension, Passport):
+        raise _not_initialised(app)
+    return extension._state(app)
+
+
+def _start_request() -> None:
+    g.setdefault("passport", None)
+
+
+def _enter(passport: PassportModel | None) -> None:
+    g.passport = passport
+    token = set_passport(passport)
+    # Keep the first token only: resetting it restores the value from before
+    # the request, whatever was set in between.
+    if g.get(_G_CONTEXT) is None:
+        setattr(g, _G_CONTEXT, (token, threading.get_ident()))
+
+
+def _end_request(_exc: BaseException | None) -> None:
+    entered = g.get(_G_CONTEXT)
+    if entered is None:
+        return
+    token, thread = entered
+    if thread != threading.get_ident():
+        # A copy of this request context (copy_current_request_context) being torn
+        # down in another thread: the passport was set in the original thread and
+        # is reset there, by the original request's teardown.
+        return
+    g.pop(_G_CONTEXT)
+    reset_passport(token)
+
+
+def verify_request(*, required: bool = True) -> PassportModel | None:
+    """Verify the current request's passport, once per request, and make it current.
+
+    Sets ``g.passport`` and the core context (:func:`passport_core.get_passport`,
+    used by outbound clients) until the request ends. Returns the passport, or
+    ``None`` when ``required`` is false and none was sent. A passport that is
+    present but invalid is refused in both modes.
+
+    :raises PassportError: a missing (when required) or invalid passport.
+    """
+    state = app_state()
+    if g.get("passport") is not None and g.get(_G_CONTEXT) is not None:
+        return cast(PassportModel, g.passport)
+    passport = state.gate.authenticate(request.headers.getlist, required=required)
+    _enter(passport)
+    return passport
+
+
+def _current_passport() -> PassportModel:
+    passport = g.get("passport")
+    if passport is None:
+        raise NoPassport(
+            "this request has no verified passport: protect the view with @passport_required "
+            "(in optional views, test g.passport for None)"
+        )
+    return cast(PassportModel, passport)
+
+
+#: The verified passport of the current request (like Flask-Login's ``current_user``).
+#: Raises :class:`~passport_core.NoPassport` (answered 500) where there is none.
+current_passport = cast(PassportModel, LocalProxy(_current_passport))
+
+
+def _jwks_view() -> Response:
+    jwks = app_state().settings.published_jwks()
+    response = current_app.response_class(
+        current_app.json.dumps(jwks), content_type=JWKS_CONTENT_TYPE
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
