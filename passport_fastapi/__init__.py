@@ -1,3 +1,99 @@
-"""passport_fastapi: service-passport for fastapi (see issue 3)."""
+"""passport_fastapi: service passports in FastAPI, as dependencies.
 
-__all__: list[str] = []
+::
+
+    from typing import Annotated
+
+    from fastapi import APIRouter, Depends, FastAPI
+    from passport_core import Passport
+    from passport_fastapi import (
+        OptionalPassportDep, OutboundClient, PassportDep,
+        require_permission, require_role, require_scope, setup_passport,
+    )
+
+    app = FastAPI()
+    setup_passport(
+        app,
+        issuer="https://edge.example",
+        audience="orders",
+        jwks_url="https://edge.example/.well-known/jwks.json",
+        allowed_hosts=["billing.internal"],
+    )
+
+    @app.get("/me")
+    async def me(passport: PassportDep) -> dict[str, str]:
+        return {"user": passport.subject}
+
+    @app.get("/hello")
+    def hello(passport: OptionalPassportDep) -> str:  # sync works too
+        return f"hello {passport.subject if passport else 'stranger'}"
+
+    @app.delete("/orders/{order_id}", dependencies=[Depends(require_role("admin"))])
+    async def delete_order(order_id: int, billing: OutboundClient) -> None:
+        # the passport goes along to billing.internal, and to no other host
+        await billing.delete(f"https://billing.internal/invoices/{order_id}")
+
+    reports = APIRouter(prefix="/reports", dependencies=[Depends(require_scope("reports:read"))])
+
+    @reports.get("/daily")
+    async def daily(passport: Annotated[Passport, Depends(require_permission("reports:daily"))]):
+        return {"for": passport.subject}
+
+    app.include_router(reports)
+
+* ``Depends(passport)`` / :data:`PassportDep` give the verified
+  :class:`~passport_core.Passport` (also on ``request.state.passport``);
+  ``optional_passport`` / :data:`OptionalPassportDep` give ``None`` when no
+  passport was sent. A missing or bad passport answers 401, a policy denial
+  403, always as ``application/problem+json`` with a ``WWW-Authenticate``
+  challenge — never a 422 or a 500.
+* ``require_role``, ``require_scope``, ``require_permission`` and
+  ``require_policy`` work in ``dependencies=[...]`` of routes, routers and
+  the app, and as parameters (they give the passport).
+* While the dependencies and the path function run, the passport is current
+  for core (``passport_core.current_passport()``); :data:`OutboundClient`
+  forwards it, only to ``allowed_hosts``.
+* The header is ``X-Passport`` unless ``header=`` says otherwise;
+  ``bearer=True`` also accepts ``Authorization: Bearer`` (``header=None``:
+  only that). The OpenAPI schema and ``/docs`` → *Authorize* follow the
+  setting. With ``publish=`` (a key ring) the app serves its JWKS at
+  ``/.well-known/jwks.json``.
+* In tests, ``app.dependency_overrides[passport] = lambda: fake_passport``
+  works; see :mod:`passport_fastapi.dependencies` for making the fake current.
+"""
+
+from __future__ import annotations
+
+from passport_fastapi.application import BEARER_SCHEME_NAME, SCHEME_NAME, setup_passport
+from passport_fastapi.dependencies import (
+    OptionalPassportDep,
+    OutboundClient,
+    PassportDep,
+    PassportScheme,
+    PolicyDependency,
+    optional_passport,
+    outbound_client,
+    passport,
+    require_permission,
+    require_policy,
+    require_role,
+    require_scope,
+)
+
+__all__ = [
+    "BEARER_SCHEME_NAME",
+    "SCHEME_NAME",
+    "OptionalPassportDep",
+    "OutboundClient",
+    "PassportDep",
+    "PassportScheme",
+    "PolicyDependency",
+    "optional_passport",
+    "outbound_client",
+    "passport",
+    "require_permission",
+    "require_policy",
+    "require_role",
+    "require_scope",
+    "setup_passport",
+]

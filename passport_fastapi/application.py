@@ -1,0 +1,164 @@
+"""Installing service-passport on a FastAPI application: :func:`setup_passport`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from passport_core import (
+    JWKS_PATH,
+    ConfigurationError,
+    PassportConfig,
+    PassportError,
+    PassportGate,
+    problem_response,
+)
+
+__all__ = ["BEARER_SCHEME_NAME", "JWKS_MAX_AGE", "SCHEME_NAME", "setup_passport"]
+
+#: the OpenAPI security scheme of the passport header (and of ``Authorization`` in bearer-only mode)
+SCHEME_NAME = "Passport"
+#: the second OpenAPI scheme, added when the header *and* ``Authorization: Bearer`` are accepted
+BEARER_SCHEME_NAME = "PassportBearer"
+#: how long clients and verifiers may cache the served JWKS (seconds); an unknown ``kid`` makes
+#: verifiers refetch sooner, so a rotation is picked up without waiting for this
+JWKS_MAX_AGE = 300
+
+_STATE_KEY = "service_passport"
+_HEADER_HELP = "The service passport the edge minted for the caller (the bare token, no prefix)."
+_BEARER_HELP = "The service passport as a Bearer token (RFC 6750)."
+
+
+@dataclass(frozen=True)
+class Installed:
+    """What :func:`setup_passport` stores on ``app.state``."""
+
+    config: PassportConfig
+    gate: PassportGate
+
+
+def installed(app: Any) -> Installed:
+    """The passport setup of ``app``; a clear error when :func:`setup_passport` was not called."""
+    found = getattr(getattr(app, "state", None), _STATE_KEY, None)
+    if not isinstance(found, Installed):
+        raise ConfigurationError(
+            "service-passport is not set up for this application: call setup_passport(app, ...) "
+            "(a mounted sub-application needs its own call)"
+        )
+    return found
+
+
+def setup_passport(
+    app: FastAPI, config: PassportConfig | None = None, **settings: Any
+) -> PassportConfig:
+    """Make ``app`` accept passports; call once, before serving.
+
+    Give a :class:`~passport_core.PassportConfig` or its settings by name
+    (``issuer=``, ``audience=``, ``jwks=`` ...); a misconfiguration raises
+    :class:`~passport_core.ConfigurationError` here, not on the first request.
+    It then
+
+    * builds the gate the ``passport`` dependencies verify with and stores it
+      on ``app.state``;
+    * registers an exception handler that answers every
+      :class:`~passport_core.PassportError` with core's problem response
+      (401 + ``WWW-Authenticate``, 403 ``insufficient_scope``, 503), so a bad
+      passport never becomes a 422 or a 500. Register your own handler for
+      ``PassportError`` afterwards to replace it;
+    * serves ``GET /.well-known/jwks.json`` (public keys only, cacheable for
+      :data:`JWKS_MAX_AGE` seconds) when ``publish`` is set, read on every
+      request so a key-ring rotation shows at once;
+    * documents the configured header (or ``Authorization: Bearer``) as the
+      ``Passport`` security scheme of the OpenAPI schema.
+
+    Returns the configuration in use.
+    """
+    if getattr(app.state, _STATE_KEY, None) is not None:
+        raise ConfigurationError("setup_passport() was already called for this application")
+    if config is None:
+        config = PassportConfig.from_mapping(settings, source="setting")
+    elif settings:
+        raise ConfigurationError("give setup_passport() a PassportConfig or settings, not both")
+    setattr(app.state, _STATE_KEY, Installed(config, config.build_gate()))
+    app.add_exception_handler(PassportError, _problem_handler(config.realm))
+    if config.publish is not None:
+        # A plain Starlette route: app-wide ``dependencies=[Depends(passport)]`` must not
+        # guard the keys verifiers fetch without a passport.
+        app.add_route(JWKS_PATH, _jwks_endpoint(config), methods=["GET"], include_in_schema=False)
+    _document_security(app, config)
+    return config
+
+
+def _problem_handler(realm: str | None) -> Callable[[Request, Exception], Awaitable[Response]]:
+    # async: Starlette would run a sync handler in the threadpool, a thread per refusal
+    async def handle(request: Request, error: Exception) -> Response:
+        # Starlette calls this only for PassportError, the class it was registered for.
+        assert isinstance(error, PassportError)  # noqa: S101 - narrows the type for mypy
+        problem = problem_response(error, realm=realm)
+        return Response(
+            problem.content,
+            status_code=problem.status,
+            headers=problem.headers,
+            media_type=problem.content_type,
+        )
+
+    return handle
+
+
+def _jwks_endpoint(config: PassportConfig) -> Callable[[Request], Awaitable[Response]]:
+    async def jwks(request: Request) -> Response:
+        return JSONResponse(
+            config.published_jwks(),
+            headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE}"},
+        )
+
+    return jwks
+
+
+def _document_security(app: FastAPI, config: PassportConfig) -> None:
+    """Describe the configured passport location in the OpenAPI schema.
+
+    The ``passport`` dependency is one module-level object shared by every
+    app, so its own OpenAPI model can only name the default header; the real
+    location is per app and is written into the generated schema here.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()  # FastAPI caches it: patching is done on the cached dict
+        schemes = schema.get("components", {}).get("securitySchemes", {})
+        if SCHEME_NAME not in schemes:
+            return schema  # no route uses a passport
+        if config.header is not None:
+            schemes[SCHEME_NAME] = {
+                "type": "apiKey",
+                "in": "header",
+                "name": config.header,
+                "description": _HEADER_HELP,
+            }
+        else:
+            schemes[SCHEME_NAME] = _bearer_scheme()
+        if config.header is not None and config.bearer:
+            # OpenAPI lists alternatives as separate requirement objects: either scheme will do.
+            schemes[BEARER_SCHEME_NAME] = _bearer_scheme()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if isinstance(operation, dict):
+                        _add_alternative(operation.get("security") or [])
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign] # FastAPI's documented extension point
+    app.openapi_schema = None
+
+
+def _bearer_scheme() -> dict[str, Any]:
+    return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": _BEARER_HELP}
+
+
+def _add_alternative(security: list[dict[str, list[str]]]) -> None:
+    if {SCHEME_NAME: []} in security and {BEARER_SCHEME_NAME: []} not in security:
+        security.append({BEARER_SCHEME_NAME: []})

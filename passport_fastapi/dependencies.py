@@ -1,0 +1,216 @@
+"""FastAPI dependencies: ``passport``, ``optional_passport``, ``require_*``, the outbound client.
+
+How the current passport is set, and why this way
+-------------------------------------------------
+
+The ``passport`` dependency verifies the request's passport and makes it
+current for core (:func:`passport_core.current_passport`, outbound clients)
+with :func:`passport_core.set_passport`. The matching reset is registered by a
+small async ``yield`` sub-dependency with ``scope="function"``, so it runs
+when the path function has returned or raised, before the response is sent
+(``Depends(scope=...)`` needs FastAPI 0.121 or later).
+
+* Correct under concurrency: uvicorn serves every request in its own asyncio
+  task and a :class:`~contextvars.ContextVar` is per task. Async dependencies
+  and async path functions run in that task, so what one request sets is
+  invisible to every other; sync path functions and sync dependencies run in
+  the threadpool in a *copy* of that task's context (Starlette's
+  ``run_in_threadpool``), so they see the passport and cannot leak it back.
+  The set and the reset both happen in the request's task; only an *async*
+  dependency can do that (a sync ``yield`` dependency is entered in a worker
+  thread and its set would never reach the path function).
+* Not a middleware: a pure ASGI middleware (Starlette's authentication
+  middleware shape) would verify on every route, also on ones that need no
+  passport, and could not tell a required passport from an optional one.
+  The dependency verifies exactly where a route asks for it.
+* Reset before the response: ``BackgroundTasks`` and the body of a
+  ``StreamingResponse`` run after the path function and see no passport
+  unless the code hands it over (``with use_passport(p): ...``), as for
+  threads. The reset also happens when the path function raises.
+
+``app.dependency_overrides[passport] = lambda: fake`` replaces the whole
+dependency, verification and context alike: ``Depends(passport)`` and every
+``require_*`` see ``fake``, but ``current_passport()`` does not. To make the
+fake current too, override with an async generator::
+
+    async def as_alice() -> AsyncIterator[Passport]:
+        with use_passport(alice):
+            yield alice
+
+    app.dependency_overrides[passport] = as_alice
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextvars import Token
+from typing import Annotated
+
+import httpx
+from fastapi import Depends
+from fastapi.openapi.models import APIKey, APIKeyIn
+from fastapi.security.base import SecurityBase
+from starlette.requests import HTTPConnection
+
+from passport_core import (
+    DEFAULT_HEADER,
+    Passport,
+    Policy,
+    passport_async_client,
+    reset_passport,
+    set_passport,
+)
+from passport_core import require_permission as permission_policy
+from passport_core import require_role as role_policy
+from passport_core import require_scope as scope_policy
+from passport_fastapi.application import SCHEME_NAME, installed
+
+__all__ = [
+    "OptionalPassportDep",
+    "OutboundClient",
+    "PassportDep",
+    "PassportScheme",
+    "PolicyDependency",
+    "optional_passport",
+    "outbound_client",
+    "passport",
+    "require_permission",
+    "require_policy",
+    "require_role",
+    "require_scope",
+]
+
+
+class _ContextTokens:
+    """The passports one request made current, reset in reverse order."""
+
+    def __init__(self) -> None:
+        self._tokens: list[Token[Passport | None]] = []
+
+    def enter(self, found: Passport) -> None:
+        self._tokens.append(set_passport(found))
+
+    def reset(self) -> None:
+        while self._tokens:
+            reset_passport(self._tokens.pop())
+
+
+async def _passport_context() -> AsyncIterator[_ContextTokens]:
+    # Cached per request: `passport` and `optional_passport` on one route share it.
+    tokens = _ContextTokens()
+    try:
+        yield tokens
+    finally:
+        tokens.reset()
+
+
+class PassportScheme(SecurityBase):
+    """Verifies the request's passport; FastAPI's security integration included.
+
+    Use the module-level instances :data:`passport` and
+    :data:`optional_passport` (stable objects, so ``dependency_overrides``
+    works) rather than making new ones. The header read is the one the app's
+    :func:`~passport_fastapi.setup_passport` configured; the OpenAPI scheme
+    ``Passport`` is rewritten to that header (or to ``Authorization: Bearer``),
+    so ``/docs`` → *Authorize* asks for the passport where the app reads it.
+
+    :param required: ``True``: a missing passport is a 401. ``False``: the
+        dependency gives ``None`` when no passport is sent — but a passport
+        that is sent and invalid is still a 401 (optional never means forged).
+    """
+
+    model: APIKey
+
+    def __init__(self, *, required: bool = True, scheme_name: str = SCHEME_NAME) -> None:
+        self.required = required
+        self.scheme_name = scheme_name
+        self.model = APIKey.model_validate({"in": APIKeyIn.header, "name": DEFAULT_HEADER})
+
+    async def __call__(
+        self,
+        request: HTTPConnection,
+        context: Annotated[_ContextTokens, Depends(_passport_context, scope="function")],
+    ) -> Passport | None:
+        gate = installed(request.app).gate
+        found = await gate.aauthenticate(request.headers.getlist, required=self.required)
+        request.state.passport = found
+        if found is not None:
+            context.enter(found)
+        return found
+
+    def __repr__(self) -> str:
+        return "passport" if self.required else "optional_passport"
+
+
+#: ``Depends(passport)`` gives the verified :class:`~passport_core.Passport` or answers 401
+passport = PassportScheme(required=True)
+#: ``Depends(optional_passport)`` gives the passport or ``None`` when none was sent
+optional_passport = PassportScheme(required=False)
+
+#: a path-function parameter holding the verified passport
+PassportDep = Annotated[Passport, Depends(passport)]
+#: a path-function parameter holding the passport, or ``None`` when none was sent
+OptionalPassportDep = Annotated[Passport | None, Depends(optional_passport)]
+
+
+class PolicyDependency:
+    """A dependency that checks a core :class:`~passport_core.Policy` (403 when it denies).
+
+    Works in ``dependencies=[Depends(...)]`` of a route, an ``APIRouter`` or
+    the app, and as a parameter (``Annotated[Passport, Depends(...)]``),
+    where it gives the verified passport.
+    """
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    async def __call__(self, found: PassportDep) -> Passport:
+        self.policy.check(found)
+        return found
+
+    def __repr__(self) -> str:
+        return f"PolicyDependency({self.policy!r})"
+
+
+def require_policy(policy: Policy) -> PolicyDependency:
+    """Require any core policy, e.g. ``require_policy(any_of(...) & require(...))``."""
+    return PolicyDependency(policy)
+
+
+def require_role(*roles: str) -> PolicyDependency:
+    """Require every given role: ``dependencies=[Depends(require_role("admin"))]``."""
+    return PolicyDependency(role_policy(*roles))
+
+
+def require_scope(*scopes: str) -> PolicyDependency:
+    """Require every given scope."""
+    return PolicyDependency(scope_policy(*scopes))
+
+
+def require_permission(*permissions: str) -> PolicyDependency:
+    """Require every given permission."""
+    return PolicyDependency(permission_policy(*permissions))
+
+
+async def outbound_client(request: HTTPConnection) -> AsyncIterator[httpx.AsyncClient]:
+    """An ``httpx.AsyncClient`` that forwards the current passport to the allowed hosts only.
+
+    Built on :func:`passport_core.passport_async_client` with the app's
+    ``allowed_hosts`` and header (``Authorization: Bearer`` when the app reads
+    passports only from there). It forwards the passport the route's own
+    passport dependencies made current, read at each send; on a route without
+    one, or after the path function returned, it forwards nothing. One client
+    per request, closed once the response is sent; for a shared, pooled
+    client build one with ``passport_async_client`` in your lifespan.
+    """
+    config = installed(request.app).config
+    async with passport_async_client(
+        config.allowed_hosts,
+        header=config.header or DEFAULT_HEADER,
+        bearer=config.header is None,
+    ) as client:
+        yield client
+
+
+#: a path-function parameter holding the passport-forwarding client
+OutboundClient = Annotated[httpx.AsyncClient, Depends(outbound_client)]

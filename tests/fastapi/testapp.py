@@ -1,0 +1,253 @@
+"""The FastAPI test app (every public piece of passport_fastapi), probes and a real uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import StarletteDeprecationWarning
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from passport_core import (
+    Passport,
+    any_of,
+    current_passport,
+    get_passport,
+)
+from passport_core import require_permission as permission_policy
+from passport_core import require_role as role_policy
+from passport_fastapi import (
+    OptionalPassportDep,
+    OutboundClient,
+    PassportDep,
+    require_permission,
+    require_policy,
+    require_role,
+    require_scope,
+    setup_passport,
+)
+
+with warnings.catch_warnings():
+    # Starlette asks for the httpx2 package; the httpx its test client falls back to works.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+__all__ = [
+    "AUDIENCE",
+    "ISSUER",
+    "AppFactory",
+    "Boom",
+    "ContextProbe",
+    "Mint",
+    "PassportOf",
+    "Probe",
+    "TestClient",
+    "assert_problem",
+    "build_app",
+    "probe_of",
+    "run_uvicorn",
+]
+
+ISSUER = "https://edge.test"
+AUDIENCE = "orders"
+
+
+class Boom(Exception):
+    """Raised by the endpoints that fail on purpose."""
+
+
+@dataclass
+class Probe:
+    """What the test app saw: the context after each request, in background tasks, clients."""
+
+    after: list[Passport | None] = field(default_factory=list)
+    background: list[Passport | None] = field(default_factory=list)
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+
+class ContextProbe:
+    """A pure ASGI middleware that records the current passport once the app has answered.
+
+    It awaits the app in the request's own task, so a passport the dependencies
+    left set would be visible here.
+    """
+
+    def __init__(self, app: ASGIApp, seen: list[Passport | None]) -> None:
+        self.app = app
+        self.seen = seen
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            if scope["type"] == "http":
+                self.seen.append(get_passport())
+
+
+def _current_subject() -> str | None:
+    found = get_passport()
+    return found.subject if found else None
+
+
+def _describe(found: Passport | None, request: Request) -> dict[str, Any]:
+    on_request = getattr(request.state, "passport", None)
+    return {
+        "sub": found.subject if found else None,
+        "current": _current_subject(),
+        "state": on_request.subject if on_request else None,
+    }
+
+
+def build_app(**settings: Any) -> FastAPI:
+    """A FastAPI app using every public piece of passport_fastapi; ``app.state.probe`` records."""
+    app = FastAPI()
+    setup_passport(app, **settings)
+    probe = Probe()
+    app.state.probe = probe
+    app.add_middleware(ContextProbe, seen=probe.after)
+
+    async def boom_handler(request: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"error": "boom", "current": _current_subject()}, status_code=418)
+
+    app.add_exception_handler(Boom, boom_handler)
+
+    @app.get("/me")
+    async def me(found: PassportDep, request: Request) -> dict[str, Any]:
+        return _describe(found, request)
+
+    @app.get("/me-sync")
+    def me_sync(found: PassportDep, request: Request) -> dict[str, Any]:
+        return _describe(found, request)
+
+    @app.get("/maybe")
+    async def maybe(found: OptionalPassportDep, request: Request) -> dict[str, Any]:
+        return _describe(found, request)
+
+    @app.get("/maybe-sync")
+    def maybe_sync(found: OptionalPassportDep, request: Request) -> dict[str, Any]:
+        return _describe(found, request)
+
+    @app.get("/public")
+    async def public() -> dict[str, Any]:
+        return {"current": _current_subject()}
+
+    @app.get("/admin", dependencies=[Depends(require_role("admin"))])
+    def admin() -> dict[str, Any]:
+        return {"current": _current_subject()}
+
+    @app.get("/admin-param")
+    async def admin_param(
+        found: Annotated[Passport, Depends(require_role("admin"))],
+    ) -> dict[str, Any]:
+        return {"sub": found.subject}
+
+    refunders = require_policy(any_of(role_policy("admin"), permission_policy("orders:refund")))
+
+    @app.get("/policy", dependencies=[Depends(refunders)])
+    async def policy() -> dict[str, Any]:
+        return {"current": _current_subject()}
+
+    router = APIRouter(prefix="/orders", dependencies=[Depends(require_scope("orders:read"))])
+
+    @router.get("/list")
+    async def list_orders() -> dict[str, Any]:
+        return {"current": _current_subject()}
+
+    @router.get("/refund", dependencies=[Depends(require_permission("orders:refund"))])
+    def refund() -> dict[str, Any]:
+        return {"current": _current_subject()}
+
+    app.include_router(router)
+
+    @app.get("/boom")
+    async def boom(found: PassportDep) -> None:
+        assert current_passport() is found
+        raise Boom
+
+    @app.get("/boom-sync")
+    def boom_sync(found: PassportDep) -> None:
+        assert current_passport() is found
+        raise Boom
+
+    @app.get("/later")
+    async def later(found: PassportDep, tasks: BackgroundTasks) -> dict[str, Any]:
+        tasks.add_task(lambda: probe.background.append(get_passport()))
+        return {"sub": found.subject}
+
+    @app.get("/slow")
+    async def slow(found: PassportDep, request: Request, delay: float = 0.0) -> dict[str, Any]:
+        await asyncio.sleep(delay)
+        return _describe(found, request)
+
+    @app.get("/slow-sync")
+    def slow_sync(found: PassportDep, request: Request, delay: float = 0.0) -> dict[str, Any]:
+        time.sleep(delay)
+        return _describe(found, request)
+
+    @app.get("/forward")
+    async def forward(url: str, client: OutboundClient, found: OptionalPassportDep) -> Any:
+        probe.clients.append(client)
+        response = await client.get(url)
+        return response.json()
+
+    return app
+
+
+AppFactory = Callable[..., FastAPI]
+Mint = Callable[..., str]
+PassportOf = Callable[..., Passport]
+
+
+def probe_of(app: FastAPI) -> Probe:
+    probe = app.state.probe
+    assert isinstance(probe, Probe)
+    return probe
+
+
+@contextmanager
+def run_uvicorn(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with a real uvicorn on 127.0.0.1 (ephemeral port) in a thread."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="off", ws="none", log_config=None
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            thread.join(timeout=5)
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "uvicorn did not stop"
+
+
+def assert_problem(response: httpx.Response, status: int, code: str, *secrets: str) -> None:
+    """A problem-details answer with the RFC 6750 challenge, and no token in it."""
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["status"] == status
+    assert body["code"] == code
+    for secret in secrets:
+        assert secret not in response.text
+        assert secret not in response.headers.get("www-authenticate", "")
