@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +27,55 @@ from passport_core.verification import Verifier
 __all__ = ["PassportConfig"]
 
 
-def _audiences(value: Any) -> tuple[str, ...]:
+def _audiences(value: str | Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,) if value else ()
-    if isinstance(value, Iterable):
-        return tuple(value)
-    raise ConfigurationError("'audience' must be a string or a list of strings")
+    return tuple(value)
+
+
+def _is_strings(value: Any) -> bool:
+    return (
+        isinstance(value, Iterable)
+        and not isinstance(value, (str, bytes, Mapping))
+        and all(isinstance(item, str) for item in value)
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# What each setting must be, and how to say so.
+_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "issuer": (lambda v: v is None or isinstance(v, str), "a string"),
+    "audience": (lambda v: isinstance(v, str) or _is_strings(v), "a string or list of strings"),
+    "jwks": (lambda v: v is None or isinstance(v, Mapping), "a JWKS dict"),
+    "jwks_file": (lambda v: v is None or isinstance(v, (str, os.PathLike)), "a file path"),
+    "jwks_url": (lambda v: v is None or isinstance(v, str), "a URL string"),
+    "verifier": (lambda v: v is None or isinstance(v, Verifier), "a Verifier"),
+    "header": (lambda v: v is None or isinstance(v, str), "a header name or None"),
+    "bearer": (lambda v: isinstance(v, bool), "True or False"),
+    "leeway": (_is_number, "a number of seconds"),
+    "max_lifetime": (_is_number, "a number of seconds"),
+    "max_token_bytes": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "typ": (lambda v: v is None or isinstance(v, str), "a string or None"),
+    "allowed_hosts": (_is_strings, "a list of host names"),
+    "publish": (
+        lambda v: (
+            v is None
+            or isinstance(v, (KeyRing, Key))
+            or (isinstance(v, Iterable) and all(isinstance(k, Key) for k in v))
+        ),
+        "a KeyRing or a list of keys",
+    ),
+    "realm": (lambda v: v is None or isinstance(v, str), "a string or None"),
+}
+
+
+def _check_type(name: str, value: Any) -> None:
+    check = _TYPES.get(name)
+    if check is not None and not check[0](value):
+        raise ConfigurationError(f"'{name}' must be {check[1]}, not {type(value).__name__}")
 
 
 @dataclass(frozen=True)
@@ -71,25 +114,34 @@ class PassportConfig:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
+    def setting_names(cls) -> frozenset[str]:
+        """Every setting name :meth:`from_mapping` accepts."""
+        return frozenset(f.name for f in dataclasses.fields(cls)) - {"extra"}
+
+    @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str = "settings") -> PassportConfig:
-        """Build from lower-cased setting names; unknown names are refused."""
-        names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        """Build from lower-cased setting names; unknown names and wrong types are refused.
+
+        Messages name a setting in quotes (``'leeway'``) so adapters can restate
+        it in their own terms (``PASSPORT_LEEWAY``).
+        """
+        names = cls.setting_names()
         unknown = sorted(set(data) - names)
         if unknown:
             known = ", ".join(sorted(names))
-            raise ConfigurationError(
-                f"unknown passport {source}: {', '.join(unknown)}; known: {known}"
-            )
+            listed = ", ".join(unknown)
+            raise ConfigurationError(f"unknown passport {source}: {listed}; known: {known}")
         values = dict(data)
+        for name, value in values.items():
+            _check_type(name, value)
         if "audience" in values:
             values["audience"] = _audiences(values["audience"])
         if "allowed_hosts" in values:
-            hosts = values["allowed_hosts"]
-            if isinstance(hosts, str):
-                raise ConfigurationError("'allowed_hosts' must be a list of host names")
-            values["allowed_hosts"] = tuple(hosts)
+            values["allowed_hosts"] = tuple(values["allowed_hosts"])
         publish = values.get("publish")
-        if isinstance(publish, Iterable) and not isinstance(publish, KeyRing):
+        if isinstance(publish, Key):
+            values["publish"] = (publish,)
+        elif isinstance(publish, Iterable) and not isinstance(publish, KeyRing):
             values["publish"] = tuple(publish)
         return cls(**values)
 

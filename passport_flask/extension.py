@@ -8,7 +8,6 @@ client) is kept per app, and request-time code finds it through
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import threading
@@ -57,8 +56,7 @@ JWKS_ENDPOINT = "passport_jwks"
 #: RFC 7517 §8.5
 JWKS_CONTENT_TYPE = "application/jwk-set+json"
 
-# ``extra`` is PassportConfig's own bookkeeping, not a setting: from_mapping refuses it.
-_SETTINGS = frozenset(f.name for f in dataclasses.fields(PassportConfig)) - {"extra"}
+_SETTINGS = PassportConfig.setting_names()
 # Namespaced keys in ``g``: the context token of this request and the thread that set it.
 _G_CONTEXT = "_passport_flask_context"
 # A setting named in a core message: quoted ('audience') or as an argument (bearer=True).

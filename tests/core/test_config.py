@@ -79,3 +79,31 @@ def test_published_jwks_has_public_keys_only(ring: KeyRing) -> None:
     assert [key["kid"] for key in published["keys"]] == [ring.active.kid]
     assert "d" not in published["keys"][0]
     assert PassportConfig().published_jwks() is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("leeway", "thirty"),
+        ("bearer", "yes"),
+        ("max_token_bytes", 8.5),
+        ("audience", 42),
+        ("allowed_hosts", [1, 2]),
+        ("jwks", "not a dict"),
+        ("publish", ["not a key"]),
+        ("typ", 3),
+    ],
+)
+def test_wrong_types_name_the_setting(name: str, value: object) -> None:
+    with pytest.raises(ConfigurationError, match=f"'{name}' must be"):
+        PassportConfig.from_mapping({name: value})
+
+
+def test_setting_names_are_public() -> None:
+    assert {"issuer", "audience", "jwks_url", "allowed_hosts"} <= PassportConfig.setting_names()
+    assert "extra" not in PassportConfig.setting_names()
+
+
+def test_one_key_to_publish(ring: KeyRing) -> None:
+    config = PassportConfig.from_mapping({"publish": ring.active})
+    assert config.published_jwks() == ring.public_jwks()

@@ -46,7 +46,7 @@ from .conftest import AUDIENCE, AppFactory, Mint, build_app, settings
         ({"PASSPORT_HEADER": "Authorization"}, "PASSPORT_BEARER"),
         ({"PASSPORT_HEADER": None, "PASSPORT_BEARER": False}, "Bearer"),
         ({"PASSPORT_LEEWAY": 10_000}, "leeway"),
-        ({"PASSPORT_LEEWAY": "thirty"}, "wrong type"),
+        ({"PASSPORT_LEEWAY": "thirty"}, "PASSPORT_LEEWAY must be a number"),
         ({"PASSPORT_MAX_TOKEN_BYTES": 10}, "max_token_bytes"),
         ({"PASSPORT_JWKS_URL": "http://127.0.0.1:9/jwks.json"}, "several key settings"),
         ({"PASSPORT_JWKS": ..., "PASSPORT_JWKS_URL": "http://keys.example/j"}, "https"),
