@@ -409,10 +409,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
+def _cmd_walkthrough(args: argparse.Namespace) -> int:
     from passport_core.walkthrough import run_walkthrough  # noqa: PLC0415 - demo only
 
     return 0 if run_walkthrough(sys.stdout, alg=args.alg) else 1
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from passport_core.demo import run_demo  # noqa: PLC0415 - starts servers; demo only
+
+    return 0 if run_demo(sys.stdout) else 1
 
 
 # --------------------------------------------------------------------------- parser
@@ -447,6 +453,7 @@ examples:
   passport inspect - < token.txt
   passport verify - --jwks jwks.json --issuer https://edge.example --aud orders < token.txt
   passport demo
+  passport walkthrough
 
 Pass a token as - to read it from stdin: arguments show up in process listings.
 """
@@ -629,14 +636,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--json", action="store_true", help="print header and claims as JSON")
 
-    demo = _command(
+    _command(
         commands,
         "demo",
         _cmd_demo,
-        "walk through minting, verifying, policies, attacks and rotation",
-        "Runs in-process; exits 0 if every step behaved as expected.\n",
+        "run an edge and FastAPI, Flask and Django services on 127.0.0.1 and show the chain",
+        "Starts real servers on loopback (needs the [all] extra), sends requests for an admin\n"
+        "and a non-admin through edge -> FastAPI -> Flask -> Django, shows what each hop saw and\n"
+        "decided, and the 403 and 401 answers to denials, tampering and forgery. Stops every\n"
+        "process it started; exits 0 if every step behaved as expected.\n",
     )
-    demo.add_argument(
+    walkthrough = _command(
+        commands,
+        "walkthrough",
+        _cmd_walkthrough,
+        "walk through minting, verifying, policies, attacks and rotation, in-process",
+        "Needs no web framework; exits 0 if every step behaved as expected.\n",
+    )
+    walkthrough.add_argument(
         "--alg",
         choices=[alg for alg in algs if not alg.startswith("HS")],
         metavar="ALG",

@@ -365,12 +365,12 @@ def test_usage_errors_exit_2() -> None:
 def test_help_shows_examples() -> None:
     out = ok("--help")
     assert "examples:" in out
-    for command in ("keygen", "jwks", "mint", "inspect", "verify", "demo"):
+    for command in ("keygen", "jwks", "mint", "inspect", "verify", "demo", "walkthrough"):
         assert f"passport {command}" in out
 
 
-def test_demo_walks_through_every_step() -> None:
-    out = ok("demo")
+def test_walkthrough_walks_through_every_step() -> None:
+    out = ok("walkthrough")
     assert "✗" not in out
     assert out.count("✓") >= 12
     for expected in ("bad_signature", "algorithm_not_allowed", "token_expired", "403"):
