@@ -1,0 +1,109 @@
+"""The ``PASSPORT`` setting, read through one typed shadow object.
+
+Keys are upper-case, like every Django setting; each maps to the lower-case
+field of :class:`passport_core.PassportConfig` of the same name::
+
+    PASSPORT = {
+        "ISSUER": "https://edge.example",
+        "AUDIENCE": "orders",
+        "JWKS_URL": "https://edge.example/.well-known/jwks.json",
+        "ALLOWED_HOSTS": ["billing.internal"],  # outbound forwarding, not Django's ALLOWED_HOSTS
+    }
+
+The built configuration and gate are cached (a ``JWKS_URL`` key cache lives as
+long as the gate) and dropped whenever Django's ``setting_changed`` signal
+reports ``PASSPORT``, so ``override_settings(PASSPORT=...)`` takes effect.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+
+from passport_core import ConfigurationError, PassportConfig, PassportGate
+
+__all__ = ["SETTING", "PassportSettings", "conf", "config_from_setting"]
+
+#: the name of the one settings dict
+SETTING = "PASSPORT"
+
+
+def config_from_setting(value: Any) -> PassportConfig:
+    """Build core's configuration from the value of ``settings.PASSPORT``.
+
+    Raises :class:`~passport_core.ConfigurationError` for a missing or
+    non-mapping value, a key that is not upper-case, or any setting core refuses.
+    """
+    if value is None:
+        raise ConfigurationError(f"the {SETTING} setting is missing")
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"the {SETTING} setting must be a dict")
+    lowered: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or key != key.upper():
+            raise ConfigurationError(
+                f"{SETTING} keys are upper-case like every Django setting: {key!r}"
+            )
+        lowered[key.lower()] = item
+    return PassportConfig.from_mapping(lowered, source=f"{SETTING} setting")
+
+
+class PassportSettings:
+    """Lazily built, cached view of ``settings.PASSPORT``; safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._config: PassportConfig | None = None
+        self._gate: PassportGate | None = None
+
+    @property
+    def raw(self) -> Any:
+        """The ``PASSPORT`` setting as written, ``None`` when absent."""
+        return getattr(settings, SETTING, None)
+
+    @property
+    def config(self) -> PassportConfig:
+        """Core's configuration; raises :class:`~passport_core.ConfigurationError` when wrong."""
+        with self._lock:
+            if self._config is None:
+                self._config = config_from_setting(self.raw)
+            return self._config
+
+    @property
+    def gate(self) -> PassportGate:
+        """The gate every request goes through (built once, reused for its key cache)."""
+        config = self.config
+        with self._lock:
+            if self._gate is None:
+                self._gate = config.build_gate()
+            return self._gate
+
+    @property
+    def realm(self) -> str | None:
+        """The challenge realm, or ``None`` (also when the setting is broken)."""
+        try:
+            return self.config.realm
+        except ConfigurationError:
+            return None
+
+    def reload(self) -> None:
+        """Forget the cached configuration; the next use reads the setting again."""
+        with self._lock:
+            self._config = None
+            self._gate = None
+
+
+#: the one shadow object the middleware, decorators and views read
+conf = PassportSettings()
+
+
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING:
+        conf.reload()
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="passport_django.conf.reload")

@@ -1,0 +1,47 @@
+"""httpx clients that forward the current request's passport to allowed hosts only.
+
+::
+
+    def orders(request):
+        with outbound_client() as http:
+            http.get("https://billing.internal/invoices")  # carries the caller's passport
+
+Hosts come from ``PASSPORT["ALLOWED_HOSTS"]`` (not Django's ``ALLOWED_HOSTS``);
+the passport is sent in the same place it is read from: the ``HEADER``, or
+``Authorization: Bearer`` when the service reads Bearer only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from passport_core import (
+    DEFAULT_HEADER,
+    PassportConfig,
+    passport_async_client,
+    passport_client,
+)
+from passport_django.conf import conf
+
+__all__ = ["async_outbound_client", "outbound_client"]
+
+
+def _options(config: PassportConfig) -> dict[str, Any]:
+    header = config.header or DEFAULT_HEADER
+    return {
+        "allowed_hosts": config.allowed_hosts,
+        "header": header,
+        "bearer": config.header is None,
+    }
+
+
+def outbound_client(**client_options: Any) -> httpx.Client:
+    """An ``httpx.Client`` forwarding the passport; ``client_options`` go to httpx."""
+    return passport_client(**_options(conf.config), **client_options)
+
+
+def async_outbound_client(**client_options: Any) -> httpx.AsyncClient:
+    """The same as :func:`outbound_client`, for async views."""
+    return passport_async_client(**_options(conf.config), **client_options)

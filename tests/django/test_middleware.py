@@ -1,0 +1,226 @@
+"""PassportMiddleware: optional verification, request.passport/user, context, every 401."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import pytest
+from asgiref.sync import iscoroutinefunction
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory, override_settings
+
+from passport_core import KeyRing, Minter, get_passport
+from passport_django import PassportMiddleware
+from tests.django import settings as test_settings
+from tests.django import views
+from tests.django.conftest import Get, Mint
+
+
+def assert_problem(
+    response: HttpResponse, status: int, code: str, token: str | None = None
+) -> None:
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Cache-Control"] == "no-store"
+    body = json.loads(response.content)
+    assert body["status"] == status
+    assert body["code"] == code
+    if token:
+        assert token not in response.content.decode()
+        assert token not in response.get("WWW-Authenticate", "")
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_request_without_passport_reaches_an_open_view_with_none(get: Get, mode: str) -> None:
+    response = get(f"/{mode}/open/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "subject": None,
+        "context": None,
+        "user": "AnonymousUser",
+        "authenticated": False,
+        "user_type": "AnonymousUser",
+    }
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_valid_passport_is_on_the_request_in_the_context_and_is_the_user(
+    get: Get, mint: Mint, mode: str
+) -> None:
+    response = get(f"/{mode}/open/", mint("alice"))
+    assert response.status_code == 200
+    assert response.json() == {
+        "subject": "alice",
+        "context": "alice",
+        "user": "alice",
+        "authenticated": True,
+        "user_type": "PassportUser",
+    }
+
+
+def _expired(minter: Minter) -> str:
+    past = Minter(test_settings.ring, issuer=test_settings.issuer, clock=lambda: time.time() - 3600)
+    return past.mint("alice", audience=test_settings.audience)
+
+
+BAD_PASSPORTS: dict[str, tuple[Any, str]] = {
+    "malformed": (lambda m: "not-a-passport", "malformed_token"),
+    "expired": (_expired, "token_expired"),
+    "wrong audience": (lambda m: m.mint("alice", audience="billing"), "invalid_audience"),
+    "unknown key": (
+        lambda m: Minter(KeyRing.generate(), issuer=test_settings.issuer).mint(
+            "alice", audience=test_settings.audience
+        ),
+        "unknown_kid",
+    ),
+    "wrong issuer": (
+        lambda m: Minter(test_settings.ring, issuer="https://evil.test").mint(
+            "alice", audience=test_settings.audience
+        ),
+        "invalid_issuer",
+    ),
+    "tampered": (
+        lambda m: m.mint("alice", audience=test_settings.audience)[:-4] + "AAAA",
+        "bad_signature",
+    ),
+    "sent twice": (
+        lambda m: (
+            m.mint("alice", audience=test_settings.audience)
+            + ", "
+            + m.mint("bob", audience=test_settings.audience)
+        ),
+        "duplicate_token",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PASSPORTS))
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_present_but_invalid_passport_is_refused_even_on_an_open_view(
+    get: Get, minter: Minter, case: str, mode: str
+) -> None:
+    make, code = BAD_PASSPORTS[case]
+    token = make(minter)
+    response = get(f"/{mode}/open/", token)
+    assert_problem(response, 401, code, token)
+    assert response["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
+
+
+def test_bearer_mode_reads_authorization_and_refuses_two_passports(
+    get: Get, mint: Mint, passport_settings: dict[str, Any]
+) -> None:
+    token = mint("alice")
+    with override_settings(PASSPORT={**passport_settings, "BEARER": True}):
+        ok = get("/sync/open/", headers={"Authorization": f"Bearer {token}"})
+        assert ok.json()["subject"] == "alice"
+        other_scheme = get("/sync/open/", headers={"Authorization": "Basic dXNlcjpwdw=="})
+        assert other_scheme.json()["subject"] is None
+        both = get("/sync/open/", token, headers={"Authorization": f"Bearer {mint('bob')}"})
+        assert_problem(both, 401, "duplicate_token", token)
+        empty = get("/sync/open/", headers={"Authorization": "Bearer "})
+        assert_problem(empty, 401, "malformed_token")
+
+
+def test_without_bearer_mode_authorization_is_not_read(get: Get, mint: Mint) -> None:
+    response = get("/sync/open/", headers={"Authorization": f"Bearer {mint('alice')}"})
+    assert response.json()["subject"] is None
+
+
+def test_bearer_only_mode_ignores_the_passport_header(
+    get: Get, mint: Mint, passport_settings: dict[str, Any]
+) -> None:
+    with override_settings(PASSPORT={**passport_settings, "HEADER": None, "BEARER": True}):
+        assert get("/sync/open/", mint("alice")).json()["subject"] is None
+
+
+def test_a_custom_header_name_is_read(
+    get: Get, mint: Mint, passport_settings: dict[str, Any]
+) -> None:
+    with override_settings(PASSPORT={**passport_settings, "HEADER": "X-Service-Passport"}):
+        response = get("/sync/open/", headers={"X-Service-Passport": mint("alice")})
+    assert response.json()["subject"] == "alice"
+
+
+def test_broken_settings_answer_500_without_saying_why(
+    get: Get, mint: Mint, caplog: pytest.LogCaptureFixture
+) -> None:
+    with override_settings(PASSPORT={"AUDIENCE": "orders"}):
+        response = get("/sync/open/", mint())
+    assert_problem(response, 500, "configuration_error")
+    assert response.json()["detail"] == "Internal Server Error"
+    assert "no 'issuer'" in caplog.text
+
+
+def test_unreachable_keys_answer_503_with_retry_after(
+    get: Get, mint: Mint, passport_settings: dict[str, Any]
+) -> None:
+    del passport_settings["JWKS"]
+    # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    with override_settings(PASSPORT={**passport_settings, "JWKS_URL": "http://127.0.0.1:9/jwks"}):
+        response = get("/sync/open/", mint())
+    assert_problem(response, 503, "keys_unavailable")
+    assert response["Retry-After"] == "5"
+
+
+def test_the_context_is_reset_after_the_request(client: Client, mint: Mint) -> None:
+    assert client.get("/sync/open/", headers={"X-Passport": mint()}).json()["context"] == "alice"
+    assert get_passport() is None
+
+
+def test_the_context_is_reset_when_the_view_raises(mint: Mint) -> None:
+    views.seen.clear()
+    client = Client(raise_request_exception=False)
+    response = client.get("/boom/", headers={"X-Passport": mint("carol")})
+    assert response.status_code == 500
+    assert views.seen == ["carol"]
+    assert get_passport() is None
+
+
+def _get_request(token: str) -> HttpRequest:
+    return RequestFactory().get("/", headers={"X-Passport": token})
+
+
+def test_the_middleware_resets_the_context_when_the_next_handler_raises(mint: Mint) -> None:
+    seen = []
+
+    def failing(request: HttpRequest) -> HttpResponse:
+        seen.append(get_passport())
+        raise RuntimeError("downstream failed")
+
+    middleware = PassportMiddleware(failing)
+    with pytest.raises(RuntimeError, match="downstream failed"):
+        middleware(_get_request(mint("dave")))
+    assert [p.subject for p in seen if p] == ["dave"]
+    assert get_passport() is None
+
+
+def test_the_async_middleware_resets_the_context_when_the_next_handler_raises(mint: Mint) -> None:
+    seen = []
+
+    async def failing(request: HttpRequest) -> HttpResponse:
+        seen.append(get_passport())
+        raise RuntimeError("downstream failed")
+
+    middleware = PassportMiddleware(failing)
+    assert iscoroutinefunction(middleware)
+
+    async def scenario() -> None:
+        with pytest.raises(RuntimeError, match="downstream failed"):
+            await middleware(_get_request(mint("erin")))
+        assert get_passport() is None
+
+    asyncio.run(scenario())
+    assert [p.subject for p in seen if p] == ["erin"]
+
+
+def test_the_middleware_follows_the_mode_of_the_next_handler() -> None:
+    async def async_next(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    assert PassportMiddleware.sync_capable
+    assert PassportMiddleware.async_capable
+    assert iscoroutinefunction(PassportMiddleware(async_next))
+    assert not iscoroutinefunction(PassportMiddleware(lambda request: HttpResponse()))

@@ -1,0 +1,145 @@
+"""The Django app under real servers on 127.0.0.1: WSGI (threaded wsgiref) and ASGI (uvicorn)."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import httpx
+import pytest
+import uvicorn
+from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
+
+from tests.django import views
+from tests.django.conftest import Mint
+
+pytestmark = pytest.mark.network
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+
+@pytest.fixture
+def wsgi_url() -> Iterator[str]:
+    server = make_server(
+        "127.0.0.1",
+        0,
+        get_wsgi_application(),
+        server_class=ThreadingWSGIServer,
+        handler_class=QuietHandler,
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def asgi_url() -> Iterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(get_asgi_application(), lifespan="off", log_level="warning", ws="none")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            thread.join(timeout=0.025)
+        assert server.started
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def _two_users_at_once(url: str, mint: Mint) -> list[dict[str, Any]]:
+    users = ["alice", "bob"]
+    tokens = {user: mint(user) for user in users}
+
+    def call(user: str) -> dict[str, Any]:
+        answer = httpx.get(url, headers={"X-Passport": tokens[user]}, timeout=10)
+        assert answer.status_code == 200
+        body: dict[str, Any] = answer.json()
+        return body
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(call, users))
+
+
+def test_two_users_on_a_threaded_wsgi_server_never_see_each_other(
+    wsgi_url: str, mint: Mint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The barrier holds each request in the view until the other one is there too.
+    monkeypatch.setattr(views, "barrier", threading.Barrier(2, timeout=5))
+    alice, bob = _two_users_at_once(f"{wsgi_url}/overlap/", mint)
+    assert alice["thread"] != bob["thread"]
+    for user, seen in (("alice", alice), ("bob", bob)):
+        for moment in ("before", "after"):
+            assert seen[moment]["subject"] == user
+            assert seen[moment]["context"] == user
+            assert seen[moment]["user"] == user
+
+
+def test_two_users_on_uvicorn_never_see_each_other(asgi_url: str, mint: Mint) -> None:
+    views.reset_async_overlap()
+    alice, bob = _two_users_at_once(f"{asgi_url}/async-overlap/", mint)
+    assert alice["met"] == bob["met"] == 2  # both were in the view at once
+    for user, seen in (("alice", alice), ("bob", bob)):
+        for moment in ("before", "after"):
+            assert seen[moment]["context"] == user
+            assert seen[moment]["subject"] == user
+
+
+@pytest.mark.parametrize("server", ["wsgi_url", "asgi_url"])
+def test_a_real_duplicate_header_is_refused(
+    request: pytest.FixtureRequest, mint: Mint, server: str
+) -> None:
+    url = httpx.URL(request.getfixturevalue(server))
+    connection = http.client.HTTPConnection(url.host, url.port, timeout=10)
+    try:
+        connection.putrequest("GET", "/sync/open/")
+        connection.putheader("X-Passport", mint("alice"))
+        connection.putheader("X-Passport", mint("mallory"))
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status == 401
+    assert b'"code":"duplicate_token"' in body
+    assert response.getheader("WWW-Authenticate", "").startswith('Bearer error="invalid_token"')
+
+
+@pytest.mark.parametrize("server", ["wsgi_url", "asgi_url"])
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_guards_answer_over_real_http(
+    request: pytest.FixtureRequest, mint: Mint, server: str, mode: str
+) -> None:
+    base = request.getfixturevalue(server)
+    with httpx.Client(base_url=base, timeout=10) as http:
+        assert http.get(f"/{mode}/role/").status_code == 401
+        assert http.get(f"/{mode}/role/", headers={"X-Passport": mint("bob")}).status_code == 403
+        admin = http.get(f"/{mode}/role/", headers={"X-Passport": mint("al", roles=["admin"])})
+        assert admin.json()["context"] == "al"
+        assert http.get("/sync/open/", headers={"X-Passport": "forged"}).status_code == 401
