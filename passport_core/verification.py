@@ -8,7 +8,6 @@ signature, then the claims.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -52,6 +51,8 @@ _STRING_CLAIMS = (c.ISSUER, c.SUBJECT, c.JWT_ID, c.SCOPE, c.TENANT)
 _STRING_LIST_CLAIMS = (c.ROLES, c.PERMISSIONS)
 _TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT)
 _MAX_ACTOR_DEPTH = 16
+#: 9999-12-31T23:59:59Z, the last second a ``datetime`` can hold
+_MAX_NUMERIC_DATE = 253_402_300_799
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,14 @@ class _Parsed:
 
 def _is_number(value: Any) -> bool:
     # bool is an int subclass in Python but not a JSON number (RFC 7519 NumericDate).
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # The range check also refuses NaN and infinities, and keeps every time claim inside what
+    # arithmetic with a float clock and ``datetime.fromtimestamp`` can handle: a huge integer
+    # (``1e400`` written out) would otherwise raise OverflowError instead of a PassportError.
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and 0 <= value <= _MAX_NUMERIC_DATE
+    )
 
 
 def _is_string_list(value: Any) -> bool:
@@ -288,7 +296,7 @@ class Verifier:
                 raise InvalidClaim(f"the {name!r} claim must be a list of strings")
         for name in _TIME_CLAIMS:
             if name in claims and not _is_number(claims[name]):
-                raise InvalidClaim(f"the {name!r} claim must be a number")
+                raise InvalidClaim(f"the {name!r} claim must be a date in seconds (1970..9999)")
         if c.PROFILE in claims and not isinstance(claims[c.PROFILE], dict):
             raise InvalidClaim(f"the {c.PROFILE!r} claim must be a JSON object")
         if c.ACTOR in claims:
