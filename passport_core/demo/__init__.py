@@ -27,7 +27,7 @@ from passport_core.keyring import KeyRing
 from passport_core.keys import generate_key
 from passport_core.minting import Minter
 
-__all__ = ["SERVICES", "run_demo"]
+__all__ = ["SERVICES", "USERS", "run_demo", "start_chain"]
 
 ISSUER = "https://edge.demo.test"
 #: hop order: the edge calls the first, which calls the next...
@@ -99,7 +99,11 @@ def _problem(response: httpx.Response) -> str:
 
 
 @contextmanager
-def _chain(ring: KeyRing) -> Iterator[tuple[DemoEdge, dict[str, str]]]:
+def start_chain(ring: KeyRing) -> Iterator[tuple[DemoEdge, dict[str, str]]]:
+    """Start the edge and the three services; stop them all when the block ends.
+
+    Yields the edge and each service's base URL by audience name.
+    """
     audience = tuple(name for name, _ in SERVICES)
     with ExitStack() as stack:
         edge = DemoEdge(Minter(ring, issuer=ISSUER), users=USERS, audience=audience, upstream="")
@@ -210,7 +214,7 @@ def run_demo(out: TextIO) -> bool:
     ring = KeyRing(generate_key("EdDSA"))
     report.line("service-passport demo: edge → FastAPI → Flask → Django, all on 127.0.0.1")
     try:
-        with _chain(ring) as (edge, urls):
+        with start_chain(ring) as (edge, urls):
             report.line(
                 f"  edge        {edge.url}  (mints; publishes {edge.url}/.well-known/jwks.json)"
             )
