@@ -27,7 +27,7 @@ from passport_core.keyring import KeyRing
 from passport_core.keys import generate_key
 from passport_core.minting import Minter
 
-__all__ = ["SERVICES", "USERS", "run_demo", "start_chain"]
+__all__ = ["ISSUER", "SERVICES", "USERS", "run_demo", "start_chain"]
 
 ISSUER = "https://edge.demo.test"
 #: hop order: the edge calls the first, which calls the next...
