@@ -53,6 +53,7 @@ from passport_django.decorators import (
     require_role,
     require_scope,
 )
+from passport_django.groups import protect_urls
 from passport_django.middleware import PassportMiddleware
 from passport_django.mixins import PassportRequiredMixin
 from passport_django.outbound import async_outbound_client, outbound_client
@@ -67,6 +68,7 @@ __all__ = [
     "async_outbound_client",
     "outbound_client",
     "passport_required",
+    "protect_urls",
     "request_passport",
     "require_permission",
     "require_policy",

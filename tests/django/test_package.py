@@ -21,6 +21,7 @@ def test_the_public_names_are_locked() -> None:
         "async_outbound_client",
         "outbound_client",
         "passport_required",
+        "protect_urls",
         "request_passport",
         "require_permission",
         "require_policy",

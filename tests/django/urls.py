@@ -11,6 +11,7 @@ from passport_core import require_role as role_policy
 from passport_core import require_scope as scope_policy
 from passport_django import (
     passport_required,
+    protect_urls,
     require_permission,
     require_policy,
     require_role,
@@ -63,4 +64,11 @@ urlpatterns += [
     path("drf/orders/<str:tenant>/", views.DrfObject.as_view()),
     path("drf/raises/", views.DrfRaises.as_view()),
     path("drf/refuses/", views.DrfRefuses.as_view()),
+]
+
+#: per-group protection, the way include() groups URLs
+GROUP = [path("any/", views.sync_view), path("deep/", include([path("inner/", views.async_view)]))]
+urlpatterns += [
+    path("group/", protect_urls(GROUP)),
+    path("admin-group/", protect_urls(include(GROUP), role_policy("admin"))),
 ]
