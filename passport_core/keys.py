@@ -256,6 +256,11 @@ def _jwk_from_dict(data: Mapping[str, Any]) -> JoseKey:
         # Refuse before joserfc parses it, so a weak key is an error, not a warning.
         if isinstance(modulus, str) and len(modulus.rstrip("=")) * 6 < 2048 - 6:
             raise WeakKey("RSA keys need at least 2048 bits")
+    if kty == "oct":
+        secret = data.get("k")
+        # joserfc versions differ on short or empty secrets (a warning, or ValueError).
+        if isinstance(secret, str) and len(secret.rstrip("=")) * 6 < 256 - 6:
+            raise WeakKey("HMAC secrets need at least 256 bits")
     with warnings.catch_warnings():
         # joserfc only warns about weak keys; _bind refuses them outright.
         warnings.simplefilter("ignore")
@@ -297,6 +302,9 @@ def load_key(
                 raise InvalidKey("this is a JWKS; use load_jwks()")
             return _bind(_jwk_from_dict(parsed), alg, kid, parsed)
         if alg is not None and alg.startswith("HS"):
+            needed = ALGORITHMS[alg].min_bits if alg in ALGORITHMS else 256
+            if len(raw) * 8 < needed:
+                raise WeakKey(f"{alg} needs a secret of at least {needed} bits")
             with warnings.catch_warnings():
                 # joserfc only warns about short secrets; _bind refuses them outright.
                 warnings.simplefilter("ignore")
