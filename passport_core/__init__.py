@@ -7,7 +7,7 @@ Framework-free. Adapters (``passport_fastapi``, ``passport_flask``,
 from __future__ import annotations
 
 from passport_core import claims
-from passport_core.config import PassportConfig
+from passport_core.config import ConfigProblem, PassportConfig
 from passport_core.context import (
     current_passport,
     get_passport,
@@ -101,6 +101,7 @@ __all__ = [
     "AlgorithmNotAllowed",
     "AuthenticationError",
     "BadSignature",
+    "ConfigProblem",
     "ConfigurationError",
     "Decision",
     "DuplicateKeyId",

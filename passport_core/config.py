@@ -24,7 +24,18 @@ from passport_core.keys import Key, load_jwks, public_jwks
 from passport_core.keysources import KeysLike
 from passport_core.verification import Verifier
 
-__all__ = ["PassportConfig"]
+__all__ = ["ConfigProblem", "PassportConfig"]
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One misconfiguration: a stable ``code`` and a sentence naming the setting."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _audiences(value: str | Iterable[str]) -> tuple[str, ...]:
@@ -145,26 +156,46 @@ class PassportConfig:
             values["publish"] = tuple(publish)
         return cls(**values)
 
-    def problems(self) -> list[str]:
-        """Every misconfiguration, as sentences (used by start-up checks)."""
-        found: list[str] = []
+    def problems(self) -> list[ConfigProblem]:
+        """Every misconfiguration, each with a stable code (used by start-up checks)."""
+        found: list[ConfigProblem] = []
         if self.verifier is not None:
             return found
         if not self.issuer:
-            found.append("no 'issuer': set the issuer whose passports this service accepts")
+            found.append(
+                ConfigProblem(
+                    "missing_issuer",
+                    "no 'issuer': set the issuer whose passports this service accepts",
+                )
+            )
         if not self.audience or not all(isinstance(a, str) and a for a in self.audience):
-            found.append("no 'audience': set this service's name as it appears in 'aud'")
+            found.append(
+                ConfigProblem(
+                    "missing_audience",
+                    "no 'audience': set this service's name as it appears in 'aud'",
+                )
+            )
         given = [
             name
             for name in ("jwks", "jwks_file", "jwks_url", "keys")
             if getattr(self, name) is not None
         ]
         if not given:
-            found.append("no keys: set one of 'jwks', 'jwks_file', 'jwks_url' or 'keys'")
+            found.append(
+                ConfigProblem(
+                    "missing_keys", "no keys: set one of 'jwks', 'jwks_file', 'jwks_url' or 'keys'"
+                )
+            )
         elif len(given) > 1:
-            found.append(f"several key settings ({', '.join(given)}): set exactly one")
+            found.append(
+                ConfigProblem(
+                    "several_keys", f"several key settings ({', '.join(given)}): set exactly one"
+                )
+            )
         if self.jwks_file is not None and not os.path.isfile(self.jwks_file):
-            found.append(f"'jwks_file' {self.jwks_file!r} does not exist")
+            found.append(
+                ConfigProblem("missing_jwks_file", f"'jwks_file' {self.jwks_file!r} does not exist")
+            )
         return found
 
     def _key_source(self) -> KeysLike:
@@ -189,7 +220,7 @@ class PassportConfig:
             return self.verifier
         problems = self.problems()
         if problems:
-            raise ConfigurationError("; ".join(problems))
+            raise ConfigurationError("; ".join(problem.message for problem in problems))
         assert self.issuer is not None  # noqa: S101 - checked by problems()
         return Verifier(
             keys=self._key_source(),

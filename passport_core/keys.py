@@ -237,12 +237,14 @@ def _jwk_from_native(native: Any) -> JoseKey:
     if isinstance(native, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
         if native.key_size < 2048:
             raise WeakKey(f"RSA keys need at least 2048 bits, got {native.key_size}")
-        return RSAKey.import_key(native)
-    if isinstance(native, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
-        return ECKey.import_key(native)
-    if isinstance(native, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):
-        return OKPKey.import_key(native)
-    raise InvalidKey(f"unsupported key type {type(native).__name__}")
+        key: JoseKey = RSAKey.import_key(native)
+    elif isinstance(native, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+        key = ECKey.import_key(native)
+    elif isinstance(native, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):
+        key = OKPKey.import_key(native)
+    else:
+        raise InvalidKey(f"unsupported key type {type(native).__name__}")
+    return key
 
 
 def _jwk_from_dict(data: Mapping[str, Any]) -> JoseKey:
@@ -264,7 +266,8 @@ def _jwk_from_dict(data: Mapping[str, Any]) -> JoseKey:
     with warnings.catch_warnings():
         # joserfc only warns about weak keys; _bind refuses them outright.
         warnings.simplefilter("ignore")
-        return _JWK_CLASSES[kty].import_key(dict(data))
+        key: JoseKey = _JWK_CLASSES[kty].import_key(dict(data))
+    return key
 
 
 def load_key(

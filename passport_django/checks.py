@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
-from passport_core import ConfigurationError
+from passport_core import ConfigProblem, ConfigurationError
 from passport_django.conf import SETTING, config_from_setting
 from passport_django.middleware import PassportMiddleware
 
@@ -38,14 +38,14 @@ __all__ = ["check_middleware", "check_settings"]
 
 _KEYS_HINT = f'Set exactly one of "JWKS", "JWKS_FILE", "JWKS_URL" or "KEYS" in {SETTING}.'
 
-#: (start of a core problem sentence, check id, hint)
-_PROBLEM_IDS: tuple[tuple[str, str, str], ...] = (
-    ("no 'audience'", "E002", f'Add "AUDIENCE": "<this service>" to {SETTING}.'),
-    ("no keys", "E003", _KEYS_HINT),
-    ("several key settings", "E003", _KEYS_HINT),
-    ("'jwks_file'", "E003", "Point JWKS_FILE at a readable JWKS file."),
-    ("no 'issuer'", "E005", f'Add "ISSUER": "<the edge that mints>" to {SETTING}.'),
-)
+#: core problem code -> (check id, hint)
+_PROBLEM_IDS: dict[str, tuple[str, str]] = {
+    "missing_audience": ("E002", f'Add "AUDIENCE": "<this service>" to {SETTING}.'),
+    "missing_keys": ("E003", _KEYS_HINT),
+    "several_keys": ("E003", _KEYS_HINT),
+    "missing_jwks_file": ("E003", "Point JWKS_FILE at a readable JWKS file."),
+    "missing_issuer": ("E005", f'Add "ISSUER": "<the edge that mints>" to {SETTING}.'),
+}
 
 _AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 _OUR_MIDDLEWARE = f"{PassportMiddleware.__module__}.{PassportMiddleware.__name__}"
@@ -55,11 +55,9 @@ def _error(message: str, code: str, hint: str | None = None) -> Error:
     return Error(message, hint=hint, id=f"passport_django.{code}")
 
 
-def _classify(problem: str) -> Error:
-    for start, code, hint in _PROBLEM_IDS:
-        if problem.startswith(start):
-            return _error(f"{SETTING}: {problem}", code, hint)
-    return _error(f"{SETTING}: {problem}", "E008")
+def _classify(problem: ConfigProblem) -> Error:
+    code, hint = _PROBLEM_IDS.get(problem.code, ("E008", ""))
+    return _error(f"{SETTING}: {problem.message}", code, hint or None)
 
 
 def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Error]:

@@ -55,7 +55,7 @@ def test_unknown_setting_is_named() -> None:
 )
 def test_problems_are_reported_in_words(settings: dict[str, object], problem: str) -> None:
     config = PassportConfig.from_mapping(settings)
-    assert any(problem in sentence for sentence in config.problems())
+    assert any(problem in str(found) for found in config.problems())
     with pytest.raises(ConfigurationError, match=problem):
         config.build_verifier()
 

@@ -94,6 +94,7 @@ EXPECTED_ALL = {
     "LifetimeTooLong",
     "PermissionDenied",
     "KeysUnavailable",
+    "ConfigProblem",
     "ConfigurationError",
     "InvalidKey",
     "WeakKey",
