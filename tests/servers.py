@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import uvicorn
 
 Route = Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]]
 
@@ -48,12 +53,45 @@ def serve(route: Route = echo) -> Iterator[RunningServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    with in_thread(server) as url:
+        yield RunningServer(url, int(server.server_address[1]), received)
+
+
+@contextmanager
+def in_thread(server: socketserver.BaseServer) -> Iterator[str]:
+    """Run a bound stdlib/werkzeug/wsgiref server in a thread; shut it down after the block."""
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
-    port = server.server_address[1]
+    host, port = server.server_address[:2]
     try:
-        yield RunningServer(f"http://127.0.0.1:{port}", port, received)
+        yield f"http://{host}:{port}"
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(timeout=5)
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "the server thread did not stop"
+
+
+@contextmanager
+def asgi_server(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with a real uvicorn on 127.0.0.1 (ephemeral port) in a thread."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="off", ws="none", log_config=None
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            thread.join(timeout=5)
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "uvicorn did not stop"

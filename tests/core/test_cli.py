@@ -8,7 +8,6 @@ import re
 import stat
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import pytest
 from passport_core import Minter, load_key_file
 from passport_core.encoding import b64url_encode
 from passport_core.walkthrough import run_walkthrough
+from tests.servers import in_thread
 
 REPO = Path(__file__).resolve().parents[2]
 ISS = "https://edge.cli.test"
@@ -264,15 +264,8 @@ def jwks_url(edge: Edge) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with in_thread(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as url:
+        yield url
 
 
 @pytest.mark.network

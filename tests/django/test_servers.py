@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import socket
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,12 +12,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
-import uvicorn
 from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 
 from tests.django import views
 from tests.django.conftest import Mint
+from tests.servers import asgi_server, in_thread
 
 pytestmark = pytest.mark.network
 
@@ -41,36 +40,14 @@ def wsgi_url() -> Iterator[str]:
         server_class=ThreadingWSGIServer,
         handler_class=QuietHandler,
     )
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with in_thread(server) as url:
+        yield url
 
 
 @pytest.fixture
 def asgi_url() -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(get_asgi_application(), lifespan="off", log_level="warning", ws="none")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
-    thread.start()
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            thread.join(timeout=0.025)
-        assert server.started
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with asgi_server(get_asgi_application()) as url:
+        yield url
 
 
 def _two_users_at_once(url: str, mint: Mint) -> list[dict[str, Any]]:

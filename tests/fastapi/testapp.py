@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import httpx
-import pytest
-import uvicorn
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import StarletteDeprecationWarning
@@ -37,6 +33,7 @@ from passport_fastapi import (
     require_scope,
     setup_passport,
 )
+from tests.servers import asgi_server
 
 with warnings.catch_warnings():
     # Starlette asks for the httpx2 package; the httpx its test client falls back to works.
@@ -215,29 +212,9 @@ def probe_of(app: FastAPI) -> Probe:
     return probe
 
 
-@contextmanager
 def run_uvicorn(app: FastAPI) -> Iterator[str]:
     """Serve ``app`` with a real uvicorn on 127.0.0.1 (ephemeral port) in a thread."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", ws="none", log_config=None
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            thread.join(timeout=5)
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        assert not thread.is_alive(), "uvicorn did not stop"
+    return asgi_server(app)
 
 
 def assert_problem(response: httpx.Response, status: int, code: str, *secrets: str) -> None:

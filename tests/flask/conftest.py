@@ -36,6 +36,7 @@ from passport_flask import (
     require_role,
     require_scope,
 )
+from tests.servers import in_thread
 
 ISSUER = "https://edge.test"
 AUDIENCE = "orders"
@@ -234,15 +235,8 @@ def client(app: Flask) -> FlaskClient:
 @contextmanager
 def live(app: Flask) -> Iterator[str]:
     """Serve ``app`` with werkzeug's threaded server on 127.0.0.1 for the ``with`` block."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with in_thread(make_server("127.0.0.1", 0, app, threaded=True)) as url:
+        yield url
 
 
 @pytest.fixture
