@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from passport_core import claims as c
 from passport_core.errors import ConfigurationError
 from passport_core.extraction import DEFAULT_HEADER, TokenLocation
@@ -22,6 +24,7 @@ from passport_core.gate import PassportGate
 from passport_core.keyring import KeyRing
 from passport_core.keys import Key, load_jwks, public_jwks
 from passport_core.keysources import KeysLike
+from passport_core.propagation import passport_async_client, passport_client
 from passport_core.verification import Verifier
 
 __all__ = ["ConfigProblem", "PassportConfig"]
@@ -239,6 +242,28 @@ class PassportConfig:
     def build_gate(self) -> PassportGate:
         """Extraction plus verification for one service."""
         return PassportGate(self.build_verifier(), self.location)
+
+    def outbound_client(self, **client_options: Any) -> httpx.Client:
+        """An ``httpx.Client`` forwarding the current passport to ``allowed_hosts`` only.
+
+        The passport goes out where this service reads it: the ``header``, or
+        ``Authorization: Bearer`` when the service reads only that.
+        """
+        return passport_client(
+            self.allowed_hosts,
+            header=self.header or DEFAULT_HEADER,
+            bearer=self.header is None,
+            **client_options,
+        )
+
+    def outbound_async_client(self, **client_options: Any) -> httpx.AsyncClient:
+        """The ``httpx.AsyncClient`` twin of :meth:`outbound_client`."""
+        return passport_async_client(
+            self.allowed_hosts,
+            header=self.header or DEFAULT_HEADER,
+            bearer=self.header is None,
+            **client_options,
+        )
 
     def published_jwks(self) -> dict[str, Any] | None:
         """The JWKS this service serves at ``/.well-known/jwks.json``, if it mints."""

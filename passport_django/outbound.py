@@ -17,31 +17,16 @@ from typing import Any
 
 import httpx
 
-from passport_core import (
-    DEFAULT_HEADER,
-    PassportConfig,
-    passport_async_client,
-    passport_client,
-)
 from passport_django.conf import conf
 
 __all__ = ["async_outbound_client", "outbound_client"]
 
 
-def _options(config: PassportConfig) -> dict[str, Any]:
-    header = config.header or DEFAULT_HEADER
-    return {
-        "allowed_hosts": config.allowed_hosts,
-        "header": header,
-        "bearer": config.header is None,
-    }
-
-
 def outbound_client(**client_options: Any) -> httpx.Client:
     """An ``httpx.Client`` forwarding the passport; ``client_options`` go to httpx."""
-    return passport_client(**_options(conf.config), **client_options)
+    return conf.config.outbound_client(**client_options)
 
 
 def async_outbound_client(**client_options: Any) -> httpx.AsyncClient:
     """The same as :func:`outbound_client`, for async views."""
-    return passport_async_client(**_options(conf.config), **client_options)
+    return conf.config.outbound_async_client(**client_options)

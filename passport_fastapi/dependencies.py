@@ -56,7 +56,6 @@ from passport_core import (
     DEFAULT_HEADER,
     Passport,
     Policy,
-    passport_async_client,
     reset_passport,
     set_passport,
 )
@@ -203,12 +202,7 @@ async def outbound_client(request: HTTPConnection) -> AsyncIterator[httpx.AsyncC
     per request, closed once the response is sent; for a shared, pooled
     client build one with ``passport_async_client`` in your lifespan.
     """
-    config = installed(request.app).config
-    async with passport_async_client(
-        config.allowed_hosts,
-        header=config.header or DEFAULT_HEADER,
-        bearer=config.header is None,
-    ) as client:
+    async with installed(request.app).config.outbound_async_client() as client:
         yield client
 
 

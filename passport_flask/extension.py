@@ -21,7 +21,6 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.local import LocalProxy
 
 from passport_core import (
-    DEFAULT_HEADER,
     JWKS_PATH,
     ConfigurationError,
     HostAllowList,
@@ -29,7 +28,6 @@ from passport_core import (
     PassportConfig,
     PassportError,
     PassportGate,
-    passport_client,
     problem_response,
     reset_passport,
     set_passport,
@@ -116,14 +114,7 @@ class _AppState:
         self._lock = threading.Lock()
 
     def new_client(self, **client_options: Any) -> httpx.Client:
-        header = self.settings.header
-        # A service that reads passports only from Authorization forwards them there too.
-        return passport_client(
-            self.settings.allowed_hosts,
-            header=header or DEFAULT_HEADER,
-            bearer=header is None,
-            **client_options,
-        )
+        return self.settings.outbound_client(**client_options)
 
     def shared_client(self) -> httpx.Client:
         with self._lock:
