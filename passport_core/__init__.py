@@ -7,7 +7,12 @@ Framework-free. Adapters (``passport_fastapi``, ``passport_flask``,
 from __future__ import annotations
 
 from passport_core import claims
-from passport_core.config import ConfigProblem, PassportConfig
+from passport_core.config import (
+    JWKS_CACHE_CONTROL,
+    JWKS_CONTENT_TYPE,
+    ConfigProblem,
+    PassportConfig,
+)
 from passport_core.context import (
     current_passport,
     get_passport,
@@ -95,6 +100,8 @@ __all__ = [
     "DEFAULT_HEADER",
     "DEFAULT_REQUIRED_CLAIMS",
     "DEFAULT_TTL",
+    "JWKS_CACHE_CONTROL",
+    "JWKS_CONTENT_TYPE",
     "JWKS_PATH",
     "PROBLEM_CONTENT_TYPE",
     "Actor",

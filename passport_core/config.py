@@ -27,7 +27,12 @@ from passport_core.keysources import KeysLike
 from passport_core.propagation import passport_async_client, passport_client
 from passport_core.verification import Verifier
 
-__all__ = ["ConfigProblem", "PassportConfig"]
+__all__ = ["JWKS_CACHE_CONTROL", "JWKS_CONTENT_TYPE", "ConfigProblem", "PassportConfig"]
+
+#: RFC 7517 §8.5.2: the media type of a served JWKS
+JWKS_CONTENT_TYPE = "application/jwk-set+json"
+#: verifiers cache keys anyway; a short public max-age spares a minting service during rotation
+JWKS_CACHE_CONTROL = "public, max-age=300"
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from passport_core import PassportError
+from passport_core import JWKS_CACHE_CONTROL, JWKS_CONTENT_TYPE, PassportError
 from passport_django.conf import conf
 from passport_django.responses import problem
 
 __all__ = ["JWKS_CONTENT_TYPE", "jwks"]
-
-#: RFC 7517 §8.5.2
-JWKS_CONTENT_TYPE = "application/jwk-set+json"
 
 
 @require_safe
@@ -25,6 +22,5 @@ def jwks(request: HttpRequest) -> HttpResponse:
     if keys is None:
         return JsonResponse({"detail": "this service publishes no keys"}, status=404)
     response = JsonResponse(keys, content_type=JWKS_CONTENT_TYPE)
-    # Verifiers cache keys anyway; a short public max-age spares the service during rotation.
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = JWKS_CACHE_CONTROL
     return response

@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from passport_core import (
+    JWKS_CACHE_CONTROL,
+    JWKS_CONTENT_TYPE,
     JWKS_PATH,
     ConfigurationError,
     PassportConfig,
@@ -18,15 +20,13 @@ from passport_core import (
     problem_response,
 )
 
-__all__ = ["BEARER_SCHEME_NAME", "JWKS_MAX_AGE", "SCHEME_NAME", "setup_passport"]
+__all__ = ["BEARER_SCHEME_NAME", "SCHEME_NAME", "setup_passport"]
 
 #: the OpenAPI security scheme of the passport header (and of ``Authorization`` in bearer-only mode)
 SCHEME_NAME = "Passport"
 #: the second OpenAPI scheme, added when the header *and* ``Authorization: Bearer`` are accepted
 BEARER_SCHEME_NAME = "PassportBearer"
 #: how long clients and verifiers may cache the served JWKS (seconds); an unknown ``kid`` makes
-#: verifiers refetch sooner, so a rotation is picked up without waiting for this
-JWKS_MAX_AGE = 300
 
 _STATE_KEY = "service_passport"
 _HEADER_HELP = "The service passport the edge minted for the caller (the bare token, no prefix)."
@@ -69,8 +69,8 @@ def setup_passport(
       (401 + ``WWW-Authenticate``, 403 ``insufficient_scope``, 503), so a bad
       passport never becomes a 422 or a 500. Register your own handler for
       ``PassportError`` afterwards to replace it;
-    * serves ``GET /.well-known/jwks.json`` (public keys only, cacheable for
-      :data:`JWKS_MAX_AGE` seconds) when ``publish`` is set, read on every
+    * serves ``GET /.well-known/jwks.json`` (public keys only, as
+      ``application/jwk-set+json``, cacheable for 5 minutes) when ``publish`` is set, read on every
       request so a key-ring rotation shows at once;
     * documents the configured header (or ``Authorization: Bearer``) as the
       ``Passport`` security scheme of the OpenAPI schema.
@@ -113,7 +113,8 @@ def _jwks_endpoint(config: PassportConfig) -> Callable[[Request], Awaitable[Resp
     async def jwks(request: Request) -> Response:
         return JSONResponse(
             config.published_jwks(),
-            headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE}"},
+            headers={"Cache-Control": JWKS_CACHE_CONTROL},
+            media_type=JWKS_CONTENT_TYPE,
         )
 
     return jwks

@@ -21,6 +21,8 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.local import LocalProxy
 
 from passport_core import (
+    JWKS_CACHE_CONTROL,
+    JWKS_CONTENT_TYPE,
     JWKS_PATH,
     ConfigurationError,
     HostAllowList,
@@ -51,8 +53,6 @@ EXTENSION_NAME = "passport"
 CONFIG_PREFIX = "PASSPORT_"
 #: the endpoint name of the JWKS view (registered when ``PASSPORT_PUBLISH`` is set)
 JWKS_ENDPOINT = "passport_jwks"
-#: RFC 7517 §8.5
-JWKS_CONTENT_TYPE = "application/jwk-set+json"
 
 _SETTINGS = PassportConfig.setting_names()
 # Namespaced keys in ``g``: the context token of this request and the thread that set it.
@@ -335,5 +335,5 @@ def _jwks_view() -> Response:
     response = current_app.response_class(
         current_app.json.dumps(jwks), content_type=JWKS_CONTENT_TYPE
     )
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Cache-Control"] = JWKS_CACHE_CONTROL
     return response

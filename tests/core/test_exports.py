@@ -61,6 +61,8 @@ EXPECTED_ALL = {
     "DEFAULT_HEADER",
     "HeaderGetter",
     "HostAllowList",
+    "JWKS_CACHE_CONTROL",
+    "JWKS_CONTENT_TYPE",
     "PROBLEM_CONTENT_TYPE",
     "PassportAuth",
     "PassportConfig",

@@ -118,8 +118,8 @@ def test_jwks_is_served_when_publishing(make_app: AppFactory, ring: KeyRing) -> 
     with TestClient(make_app(publish=ring)) as client:
         response = client.get(JWKS_PATH)
     assert response.status_code == 200
-    assert response.headers["content-type"] == "application/json"
     assert response.headers["cache-control"] == "public, max-age=300"
+    assert response.headers["content-type"] == "application/jwk-set+json"
     assert response.json() == ring.public_jwks()
     assert all("d" not in key for key in response.json()["keys"])
 
