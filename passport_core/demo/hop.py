@@ -8,7 +8,9 @@ the next hop are defined here, once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,9 +56,20 @@ def parse_service_args(argv: Sequence[str] | None = None) -> ServiceOptions:
 
 
 def announce(url: str) -> None:
-    """Tell the orchestrator (reading stdout) where this service listens."""
+    """Tell the orchestrator (reading stdout) where this service listens.
+
+    Also ties this process to the orchestrator: it holds our stdin open, so
+    when it ends, however it ends, stdin reaches EOF and we exit too.
+    """
+    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
     sys.stdout.write(f"{READY} {url}\n")
     sys.stdout.flush()
+
+
+def _exit_with_parent() -> None:
+    while sys.stdin.buffer.read(4096):
+        pass
+    os._exit(0)
 
 
 def hop_report(service: str, passport: Passport, next_hop: dict[str, Any] | None) -> dict[str, Any]:

@@ -32,7 +32,7 @@ class ServiceProcess:
             [sys.executable, "-m", module, *args],
             stdout=subprocess.PIPE,
             stderr=self._log,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # the child exits when this pipe closes
             text=True,
             env=env,
         )
@@ -75,6 +75,8 @@ class ServiceProcess:
 
     def stop(self) -> None:
         """Terminate the process (kill it if it lingers) and wait for it."""
+        if self._process.stdin is not None:
+            self._process.stdin.close()
         if self._process.poll() is None:
             self._process.terminate()
             try:

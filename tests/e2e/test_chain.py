@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -122,3 +123,33 @@ def test_passport_demo_runs_and_stops_everything() -> None:
     assert "✗" not in result.stdout
     for code in ("403", "bad_signature", "unknown_kid", "missing_token"):
         assert code in result.stdout
+
+
+ORPHAN_SCRIPT = """
+import sys, time
+from passport_core.demo.processes import ServiceProcess
+service = ServiceProcess("passport_flask.demo", sys.argv[1:])
+print(service.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_services_exit_when_the_orchestrator_is_killed() -> None:
+    args = ["--name", "x", "--issuer", ISSUER, "--jwks-url", "http://127.0.0.1:9/jwks.json"]
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_SCRIPT, *args], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert pid_alive(child)
+    finally:
+        parent.kill()  # no chance to clean up: the child must notice by itself
+        parent.wait(timeout=10)
+        if parent.stdout is not None:
+            parent.stdout.close()
+    for _ in range(100):
+        if not pid_alive(child):
+            break
+        time.sleep(0.1)
+    assert not pid_alive(child), "the service outlived its orchestrator"
