@@ -37,6 +37,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -132,9 +133,8 @@ class _NamesPermission(HasPassport):
     view_attribute: ClassVar[str]
     names: ClassVar[tuple[str, ...]] = ()
 
-    @staticmethod
-    def build(*names: str) -> Policy:
-        raise NotImplementedError
+    #: the core policy factory for the listed names (require_role, require_scope...)
+    build: ClassVar[Callable[..., Policy]]
 
     def get_policy(self, view: Any) -> Policy:
         names = self.names or getattr(view, self.view_attribute, ())
