@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.servers import RunningServer, serve
 
 #: third-party vectors live beside the repository, in ../shared/vectors
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
@@ -19,3 +22,17 @@ def require_component(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI but is not available")
     pytest.skip(f"{what} is not available on this machine")
+
+
+@pytest.fixture
+def allowed() -> Iterator[RunningServer]:
+    """An echo server on 127.0.0.1 that tests put on an outbound allow-list."""
+    with serve() as server:
+        yield server
+
+
+@pytest.fixture
+def other() -> Iterator[RunningServer]:
+    """A second echo server, kept off the allow-list."""
+    with serve() as server:
+        yield server

@@ -19,18 +19,6 @@ pytestmark = pytest.mark.network
 
 
 @pytest.fixture
-def allowed() -> Iterator[RunningServer]:
-    with serve() as server:
-        yield server
-
-
-@pytest.fixture
-def other() -> Iterator[RunningServer]:
-    with serve() as server:
-        yield server
-
-
-@pytest.fixture
 def forwarding(
     passport_settings: dict[str, Any], allowed: RunningServer
 ) -> Iterator[dict[str, Any]]:

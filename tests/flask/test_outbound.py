@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 
@@ -14,23 +12,11 @@ from passport_flask import (
     outbound_client,
     verify_request,
 )
-from tests.servers import RunningServer, serve
+from tests.servers import RunningServer
 
 from .conftest import AppFactory, Mint, build_app, settings
 
 pytestmark = pytest.mark.network
-
-
-@pytest.fixture
-def allowed() -> Iterator[RunningServer]:
-    with serve() as server:
-        yield server
-
-
-@pytest.fixture
-def stranger() -> Iterator[RunningServer]:
-    with serve() as server:
-        yield server
 
 
 @pytest.fixture
@@ -51,15 +37,15 @@ def test_passport_is_forwarded_to_an_allowed_host(
 
 
 def test_passport_is_not_forwarded_to_a_host_off_the_allow_list(
-    forwarding_app: Flask, stranger: RunningServer, mint: Mint
+    forwarding_app: Flask, other: RunningServer, mint: Mint
 ) -> None:
     response = forwarding_app.test_client().get(
-        "/forward", query_string={"url": stranger.url}, headers={"X-Passport": mint("alice")}
+        "/forward", query_string={"url": other.url}, headers={"X-Passport": mint("alice")}
     )
     assert response.status_code == 200
     assert response.json is not None
     assert "x-passport" not in response.json
-    assert len(stranger.requests) == 1  # the call itself was made
+    assert len(other.requests) == 1  # the call itself was made
 
 
 def test_nothing_is_forwarded_by_default(
@@ -112,13 +98,13 @@ def test_one_shared_client_per_app_until_closed(ring: KeyRing) -> None:
 
 
 def test_built_client_takes_httpx_options_and_the_apps_allow_list(
-    forwarding_app: Flask, allowed: RunningServer, stranger: RunningServer, mint: Mint
+    forwarding_app: Flask, allowed: RunningServer, other: RunningServer, mint: Mint
 ) -> None:
     token = mint("alice")
     with forwarding_app.test_request_context(headers={"X-Passport": token}):
         verify_request()
         with build_outbound_client(headers={"X-Trace": "t-1"}, timeout=5) as http:
             to_allowed = http.get(allowed.url).json()
-            to_stranger = http.get(stranger.url).json()
+            to_stranger = http.get(other.url).json()
     assert (to_allowed["x-passport"], to_allowed["x-trace"]) == (token, "t-1")
     assert "x-passport" not in to_stranger
