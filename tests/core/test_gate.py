@@ -38,6 +38,12 @@ def token(ring: KeyRing) -> str:
     return Minter(ring, issuer=ISSUER).mint("user-1", audience="orders")
 
 
+def forge_signature(token: str) -> str:
+    """Change the signature's first character: still canonical base64url, now wrong."""
+    head, _, signature = token.rpartition(".")
+    return f"{head}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+
+
 def getter(token: str | None) -> object:
     def get(name: str) -> Sequence[str]:
         return [token] if token is not None and name == "X-Passport" else []
@@ -61,7 +67,7 @@ def test_optional_and_absent_is_none(gate: PassportGate) -> None:
 
 
 def test_optional_never_means_forgeable(gate: PassportGate, token: str) -> None:
-    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    forged = forge_signature(token)
     with pytest.raises(BadSignature):
         gate.authenticate(getter(forged), required=False)
 
@@ -76,7 +82,7 @@ def test_async_flow(gate: PassportGate, token: str) -> None:
 def test_refusals_are_logged_by_fingerprint_never_by_token(
     gate: PassportGate, token: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    forged = forge_signature(token)
     with caplog.at_level(logging.INFO, logger="passport_core"), pytest.raises(BadSignature):
         gate.authenticate(getter(forged))
     text = caplog.text
