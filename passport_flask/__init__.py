@@ -48,7 +48,10 @@ With ``PASSPORT_PUBLISH`` set, the public keys are served at
 The passport is on ``g.passport`` (``None`` when absent or not checked),
 behind :data:`current_passport`, and in core's context for the request
 (reset when the request ends, also after an error), which outbound clients
-read.
+read. A streamed body (``stream_with_context``) runs after that reset: it still
+sees ``g.passport`` but core's context is empty, so hand the passport over
+explicitly (``passport_core.use_passport(g.passport)``) before calling out.
+A copied request context (``copy_current_request_context``) gets a fresh ``g``.
 """
 
 from __future__ import annotations

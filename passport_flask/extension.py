@@ -30,6 +30,7 @@ from passport_core import (
     PassportConfig,
     PassportError,
     PassportGate,
+    get_passport,
     problem_response,
     reset_passport,
     set_passport,
@@ -272,15 +273,21 @@ def app_state() -> _AppState:
 
 def _start_request() -> None:
     g.setdefault("passport", None)
+    _mark_baseline()
+
+
+def _mark_baseline() -> None:
+    # Taken in the request's own thread before any view runs, so teardown can restore
+    # it even when an async view (run by asgiref in another thread, on a copy of the
+    # context that is copied back afterwards) made a passport current.
+    if g.get(_G_CONTEXT) is None:
+        setattr(g, _G_CONTEXT, (set_passport(get_passport()), threading.get_ident()))
 
 
 def _enter(passport: PassportModel | None) -> None:
+    _mark_baseline()
     g.passport = passport
-    token = set_passport(passport)
-    # Keep the first token only: resetting it restores the value from before
-    # the request, whatever was set in between.
-    if g.get(_G_CONTEXT) is None:
-        setattr(g, _G_CONTEXT, (token, threading.get_ident()))
+    set_passport(passport)
 
 
 def _end_request(_exc: BaseException | None) -> None:
@@ -290,8 +297,7 @@ def _end_request(_exc: BaseException | None) -> None:
     token, thread = entered
     if thread != threading.get_ident():
         # A copy of this request context (copy_current_request_context) being torn
-        # down in another thread: the passport was set in the original thread and
-        # is reset there, by the original request's teardown.
+        # down in another thread: the original request's teardown resets it.
         return
     g.pop(_G_CONTEXT)
     reset_passport(token)

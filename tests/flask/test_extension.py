@@ -282,3 +282,24 @@ def test_copied_request_context_torn_down_in_another_thread_keeps_the_passport(
         assert seen == [passport]
         assert get_passport() is passport
     assert get_passport() is None
+
+
+def test_an_async_view_that_verifies_leaves_nothing_current_after_the_request(
+    app: Flask, mint: Mint
+) -> None:
+    # asgiref runs the async view in another thread and copies its context back.
+    @app.get("/async-verify")
+    async def async_verify() -> dict[str, str]:
+        return {"sub": verify_request().subject}
+
+    @app.get("/what-is-current")
+    def what_is_current() -> dict[str, str | None]:
+        current = get_passport()
+        return {"current": current.subject if current else None}
+
+    client = app.test_client()
+    assert client.get("/async-verify", headers={"X-Passport": mint("alice")}).json == {
+        "sub": "alice"
+    }
+    assert get_passport() is None
+    assert client.get("/what-is-current").json == {"current": None}
