@@ -37,8 +37,16 @@ class TokenLocation:
             raise ConfigurationError("use bearer=True to read the Authorization header")
 
 
+#: RFC 9110 §5.6.3: the only whitespace HTTP knows
+_OWS = " \t"
+#: RFC 9110 §5.6.2 tchar: a letter after "Bearer" from this set names another scheme
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
+
+
 def _single(values: Sequence[str], what: str) -> str | None:
-    present = [value.strip() for value in values]
+    present = [value.strip(_OWS) for value in values]
     if not present:
         return None
     # Servers fold repeated headers into one value joined by commas; a compact
@@ -48,14 +56,31 @@ def _single(values: Sequence[str], what: str) -> str | None:
     return present[0]
 
 
-def _bearer(value: str) -> str | None:
-    scheme, _, credentials = value.partition(" ")
-    if scheme.lower() != "bearer":
-        return None  # another scheme (Basic, ...) is not ours to judge
-    credentials = credentials.strip()
-    if not credentials or " " in credentials:
+def _bearer_credentials(value: str) -> str | None:
+    """The token of a ``Bearer`` value; ``None`` when the value is another scheme's."""
+    value = value.strip(_OWS)
+    if value[:6].lower() != "bearer":
+        return None
+    rest = value[6:]
+    if rest and rest[0] not in _OWS:
+        if rest[0] in _TOKEN_CHARS:
+            return None  # a scheme that merely starts with "Bearer"
+        raise MalformedToken("the Authorization header is not 'Bearer <token>'")
+    credentials = rest.strip(_OWS)
+    if "," in credentials:
+        # Authorization sent twice and folded: "Bearer a, Bearer b".
+        raise DuplicateToken("the Authorization header was sent more than once")
+    if not credentials or any(ch in credentials for ch in _OWS):
         raise MalformedToken("the Authorization header is not 'Bearer <token>'")
     return credentials
+
+
+def _from_authorization(values: Sequence[str]) -> str | None:
+    # Other schemes (Basic, Digest, AWS SigV4...) may carry commas: not ours to judge.
+    tokens = [token for token in map(_bearer_credentials, values) if token is not None]
+    if len(tokens) > 1:
+        raise DuplicateToken("the Authorization header was sent more than once")
+    return tokens[0] if tokens else None
 
 
 def extract_token(get_header: HeaderGetter, location: TokenLocation) -> str | None:
@@ -70,8 +95,7 @@ def extract_token(get_header: HeaderGetter, location: TokenLocation) -> str | No
         if value:
             found.append(value)
     if location.bearer:
-        value = _single(get_header("Authorization"), "Authorization")
-        token = _bearer(value) if value else None
+        token = _from_authorization(get_header("Authorization"))
         if token:
             found.append(token)
     if len(found) > 1:

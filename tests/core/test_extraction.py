@@ -95,3 +95,39 @@ def test_bearer_only() -> None:
 def test_bad_locations_are_configuration_errors(kwargs: dict[str, object]) -> None:
     with pytest.raises(ConfigurationError):
         TokenLocation(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'Digest username="a", realm="r", nonce="n", uri="/", response="x"',
+        "AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=host, Signature=c",
+        "BearerToken abc",
+    ],
+    ids=["digest", "sigv4", "scheme-starting-with-bearer"],
+)
+def test_other_schemes_with_commas_are_not_duplicates(value: str) -> None:
+    assert extract_token(headers(Authorization=[value]), TokenLocation(bearer=True)) is None
+
+
+@pytest.mark.parametrize("value", ["Bearer\ta.b.c", "Bearer   a.b.c", "\tBearer a.b.c\t"])
+def test_http_whitespace_around_bearer(value: str) -> None:
+    assert extract_token(headers(Authorization=[value]), TokenLocation(bearer=True)) == "a.b.c"
+
+
+@pytest.mark.parametrize("value", ["Bearer\xa0a.b.c", "Bearer\x00a.b.c"])
+def test_odd_separators_are_malformed_not_anonymous(value: str) -> None:
+    with pytest.raises(MalformedToken):
+        extract_token(headers(Authorization=[value]), TokenLocation(bearer=True))
+
+
+@pytest.mark.parametrize(
+    "values", [["Bearer a.b.c, Bearer d.e.f"], ["Bearer a.b.c", "bearer d.e.f"]]
+)
+def test_bearer_sent_twice_is_a_duplicate(values: list[str]) -> None:
+    with pytest.raises(DuplicateToken):
+        extract_token(headers(Authorization=values), TokenLocation(bearer=True))
+
+
+def test_non_http_whitespace_is_not_stripped_from_the_header() -> None:
+    assert extract_token(headers(X_Passport=["\xa0a.b.c"]), TokenLocation()) == "\xa0a.b.c"
