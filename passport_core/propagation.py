@@ -22,6 +22,7 @@ from passport_core.passport import Passport
 __all__ = ["HostAllowList", "PassportAuth", "passport_async_client", "passport_client"]
 
 _ORIGIN_KEY = "passport_core.origin"
+_ATTACHED_KEY = "passport_core.attached"
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -89,18 +90,27 @@ class PassportAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         passport = self._passport or get_passport()
-        if passport is not None and self.allowed.allows(request.url):
-            request.headers[self.header] = self._value(passport)
+        # A header the caller set itself (its own credentials) is theirs: never replaced.
+        if (
+            passport is not None
+            and self.header not in request.headers
+            and self.allowed.allows(request.url)
+        ):
+            value = self._value(passport)
+            request.headers[self.header] = value
             # Redirect requests share this dict (httpx copies extensions by reference).
             request.extensions[_ORIGIN_KEY] = _origin(request.url)
+            request.extensions[_ATTACHED_KEY] = value
         yield request
 
     def request_hook(self, request: httpx.Request) -> None:
-        """Drop the passport from a request that left its origin or the allow-list."""
-        if self.header not in request.headers:
-            return
-        attached_for = request.extensions.get(_ORIGIN_KEY)
-        if attached_for != _origin(request.url) or not self.allowed.allows(request.url):
+        """Drop the passport we attached from a request that left its origin or the allow-list."""
+        attached = request.extensions.get(_ATTACHED_KEY)
+        if attached is None or request.headers.get(self.header) != attached:
+            return  # nothing of ours on this request
+        if request.extensions.get(_ORIGIN_KEY) != _origin(request.url) or not self.allowed.allows(
+            request.url
+        ):
             del request.headers[self.header]
 
     async def async_request_hook(self, request: httpx.Request) -> None:

@@ -160,3 +160,23 @@ def test_host_matching(entry: str, url: str, allowed: bool) -> None:
 def test_bad_allow_lists_are_refused(hosts: object) -> None:
     with pytest.raises(ConfigurationError):
         HostAllowList(hosts)  # type: ignore[arg-type]
+
+
+def test_bearer_mode_keeps_the_callers_own_authorization(
+    server: RunningServer, passport: Passport
+) -> None:
+    with passport_client(["orders.internal"], bearer=True) as client, use_passport(passport):
+        client.get(server.url, headers={"Authorization": "Bearer my-own-api-key"})
+        client.get(server.url, auth=httpx.BasicAuth("user", "pass"))
+    sent = [headers.get("authorization") for _, headers in server.requests]
+    assert sent[0] == "Bearer my-own-api-key"
+    assert sent[1] is not None
+    assert sent[1].startswith("Basic ")
+
+
+def test_a_header_the_caller_set_is_never_replaced(
+    server: RunningServer, passport: Passport
+) -> None:
+    with passport_client(["127.0.0.1"]) as client, use_passport(passport):
+        client.get(server.url, headers={"X-Passport": "chosen-by-caller"})
+    assert received(server) == ["chosen-by-caller"]
