@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +62,7 @@ def _is_strings(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # What each setting must be, and how to say so.
@@ -151,6 +152,11 @@ class PassportConfig:
             listed = ", ".join(unknown)
             raise ConfigurationError(f"unknown passport {source}: {listed}; known: {known}")
         values = dict(data)
+        for name in ("audience", "allowed_hosts", "publish"):
+            # Materialise iterators first: checking a generator would use it up.
+            value = values.get(name)
+            if isinstance(value, Iterator):
+                values[name] = tuple(value)
         for name, value in values.items():
             _check_type(name, value)
         if "audience" in values:

@@ -58,8 +58,8 @@ class Minter:
         self._ring = keys if isinstance(keys, KeyRing) else KeyRing(keys)
         if not isinstance(issuer, str) or not issuer:
             raise ConfigurationError("a minter needs a non-empty issuer")
-        if not 0 < default_ttl <= max_ttl:
-            raise ConfigurationError("default_ttl must be positive and at most max_ttl")
+        if not (math.isfinite(max_ttl) and 0 < default_ttl <= max_ttl):
+            raise ConfigurationError("default_ttl must be positive and at most a finite max_ttl")
         self.issuer = issuer
         self.default_ttl = float(default_ttl)
         self.max_ttl = float(max_ttl)

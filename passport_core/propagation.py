@@ -29,32 +29,61 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _host_and_port(entry: str) -> tuple[str, int | None]:
+    """Split ``host``, ``host:port``, ``[v6]``, ``[v6]:port`` or a bare IPv6 address."""
+    if entry.startswith("["):
+        host, closed, rest = entry[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else None
+        if not closed or (rest and port is None):
+            raise ConfigurationError(f"invalid allowed host {entry!r}")
+    elif entry.count(":") == 1:
+        host, port = entry.split(":")
+    else:
+        host, port = entry, None
+    if not host or (port is not None and not (port.isdigit() and 0 < int(port) < 65536)):
+        raise ConfigurationError(f"invalid allowed host {entry!r}")
+    return host, int(port) if port is not None else None
+
+
 class HostAllowList:
     """Host names that may receive a passport.
 
-    Entries are exact host names (``orders.internal``), ``host:port`` pairs,
-    or ``*.suffix`` for every subdomain of ``suffix``. Matching ignores case.
+    Entries are exact host names (``orders.internal``), ``host:port`` pairs
+    (``[::1]:8000`` for IPv6; a default port matches a URL that omits it), or
+    ``*.suffix`` (optionally with a port) for every subdomain of ``suffix``.
+    Matching ignores case.
     """
 
     def __init__(self, hosts: Iterable[str]) -> None:
         if isinstance(hosts, str):
             raise ConfigurationError("allowed hosts must be a list of host names, not one string")
-        self._exact: set[str] = set()
-        self._suffixes: list[str] = []
+        self._exact: set[tuple[str, int | None]] = set()
+        self._suffixes: list[tuple[str, int | None]] = []
         for raw in hosts:
             entry = raw.strip().lower()
             if not entry or "/" in entry or entry == "*":
                 raise ConfigurationError(f"invalid allowed host {entry!r}")
-            if entry.startswith("*."):
-                self._suffixes.append(entry[1:])
+            host, port = _host_and_port(entry)
+            if host.startswith("*."):
+                if "*" in host[2:] or len(host) < 3:
+                    raise ConfigurationError(f"invalid allowed host {entry!r}")
+                self._suffixes.append((host[1:], port))
+            elif "*" in host:
+                raise ConfigurationError(f"invalid allowed host {entry!r}")
             else:
-                self._exact.add(entry)
+                self._exact.add((host, port))
 
     def allows(self, url: httpx.URL) -> bool:
         host = url.host.lower()
-        if host in self._exact or (url.port is not None and f"{host}:{url.port}" in self._exact):
+        port = url.port or _DEFAULT_PORTS.get(url.scheme)
+        if (host, None) in self._exact or (host, port) in self._exact:
             return True
-        return any(host.endswith(suffix) for suffix in self._suffixes)
+        return any(
+            host.endswith(suffix) and wanted in (None, port) for suffix, wanted in self._suffixes
+        )
 
     def __bool__(self) -> bool:
         return bool(self._exact or self._suffixes)

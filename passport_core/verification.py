@@ -8,6 +8,7 @@ signature, then the claims.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -151,8 +152,9 @@ class Verifier:
         self.audiences = frozenset(audiences)
         if not 0 <= leeway <= MAX_LEEWAY:
             raise ConfigurationError(f"leeway must be between 0 and {MAX_LEEWAY:g} seconds")
-        if max_lifetime <= 0:
-            raise ConfigurationError("max_lifetime must be positive")
+        if not math.isfinite(max_lifetime) or max_lifetime <= 0:
+            # NaN compares false with everything: it would switch the cap off silently.
+            raise ConfigurationError("max_lifetime must be a positive, finite number of seconds")
         if max_token_bytes < 256:
             raise ConfigurationError("max_token_bytes below 256 would refuse every passport")
         unknown = set(algorithms or ()) - set(ALGORITHMS)

@@ -107,3 +107,22 @@ def test_setting_names_are_public() -> None:
 def test_one_key_to_publish(ring: KeyRing) -> None:
     config = PassportConfig.from_mapping({"publish": ring.active})
     assert config.published_jwks() == ring.public_jwks()
+
+
+def test_generators_are_read_once_not_used_up(ring: KeyRing) -> None:
+    config = PassportConfig.from_mapping(
+        {
+            "audience": (name for name in ["orders"]),
+            "allowed_hosts": (host for host in ["billing.internal"]),
+            "publish": (key for key in [ring.active]),
+        }
+    )
+    assert config.audience == ("orders",)
+    assert config.allowed_hosts == ("billing.internal",)
+    assert config.published_jwks() == ring.public_jwks()
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_numbers_are_refused(value: float) -> None:
+    with pytest.raises(ConfigurationError, match="'max_lifetime' must be"):
+        PassportConfig.from_mapping({"max_lifetime": value})

@@ -150,13 +150,22 @@ def test_a_thread_sees_the_passport_only_when_handed_over(
         ("*.internal", "https://evilinternal/", False),
         ("127.0.0.1:8001", "http://127.0.0.1:8001/", True),
         ("127.0.0.1:8001", "http://127.0.0.1:8002/", False),
+        ("billing.internal:443", "https://billing.internal/", True),
+        ("billing.internal:443", "http://billing.internal/", False),
+        ("[::1]:8000", "http://[::1]:8000/", True),
+        ("::1", "http://[::1]:9/", True),
+        ("*.internal:8443", "https://a.internal:8443/", True),
+        ("*.internal:8443", "https://a.internal/", False),
     ],
 )
 def test_host_matching(entry: str, url: str, allowed: bool) -> None:
     assert HostAllowList([entry]).allows(httpx.URL(url)) is allowed
 
 
-@pytest.mark.parametrize("hosts", ["orders.internal", ["*"], [""], ["http://x/"]])
+@pytest.mark.parametrize(
+    "hosts",
+    ["orders.internal", ["*"], [""], ["http://x/"], ["a:b"], ["a:0"], ["[::1"], ["x.*.y"], ["*."]],
+)
 def test_bad_allow_lists_are_refused(hosts: object) -> None:
     with pytest.raises(ConfigurationError):
         HostAllowList(hosts)  # type: ignore[arg-type]
