@@ -20,7 +20,7 @@ from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet
 
 from passport_core import KeyRing, Minter, Verifier
-from passport_core.encoding import b64url_decode
+from passport_core.token.encoding import b64url_decode
 
 ISSUER = "https://edge.bench"
 AUDIENCE = "orders"

@@ -7,12 +7,7 @@ Framework-free. Adapters (``passport_fastapi``, ``passport_flask``,
 from __future__ import annotations
 
 from passport_core import claims
-from passport_core.config import (
-    JWKS_CACHE_CONTROL,
-    JWKS_CONTENT_TYPE,
-    ConfigProblem,
-    PassportConfig,
-)
+from passport_core.config import ConfigProblem, PassportConfig
 from passport_core.context import (
     current_passport,
     get_passport,
@@ -52,13 +47,30 @@ from passport_core.errors import (
     UnsupportedCritical,
     WeakKey,
 )
-from passport_core.extraction import DEFAULT_HEADER, HeaderGetter, TokenLocation, extract_token
-from passport_core.fingerprint import fingerprint
-from passport_core.gate import PassportGate
-from passport_core.keyring import KeyRing
+from passport_core.inbound import (
+    DEFAULT_HEADER,
+    PROBLEM_CONTENT_TYPE,
+    HeaderGetter,
+    PassportGate,
+    ProblemResponse,
+    TokenLocation,
+    extract_token,
+    problem_response,
+)
 from passport_core.keys import (
     ALGORITHMS,
+    JWKS_CACHE_CONTROL,
+    JWKS_CONTENT_TYPE,
+    JWKS_PATH,
     Key,
+    KeyRing,
+    KeysLike,
+    KeySource,
+    OIDCDiscovery,
+    RemoteJWKS,
+    StaticKeys,
+    as_key_source,
+    fetch_jwks,
     generate_key,
     load_jwks,
     load_key,
@@ -66,8 +78,13 @@ from passport_core.keys import (
     load_key_file,
     public_jwks,
 )
-from passport_core.keysources import KeysLike, KeySource, StaticKeys, as_key_source
-from passport_core.minting import DEFAULT_TTL, Minter
+from passport_core.mint import DEFAULT_TTL, Minter
+from passport_core.outbound import (
+    HostAllowList,
+    PassportAuth,
+    passport_async_client,
+    passport_client,
+)
 from passport_core.passport import Actor, Passport
 from passport_core.policy import (
     Decision,
@@ -80,20 +97,10 @@ from passport_core.policy import (
     require_role,
     require_scope,
 )
-from passport_core.problem import PROBLEM_CONTENT_TYPE, ProblemResponse, problem_response
-from passport_core.propagation import (
-    HostAllowList,
-    PassportAuth,
-    passport_async_client,
-    passport_client,
-)
-from passport_core.remote import OIDCDiscovery, RemoteJWKS, fetch_jwks
-from passport_core.verification import DEFAULT_REQUIRED_CLAIMS, TrustedIssuer, Verifier
+from passport_core.token import fingerprint
+from passport_core.verify import DEFAULT_REQUIRED_CLAIMS, TrustedIssuer, Verifier
 
 __version__ = "0.1.0"
-
-#: where a service that mints publishes its public keys
-JWKS_PATH = "/.well-known/jwks.json"
 
 __all__ = [
     "ALGORITHMS",

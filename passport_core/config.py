@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,20 +19,17 @@ import httpx
 
 from passport_core import claims as c
 from passport_core.errors import ConfigurationError
-from passport_core.extraction import DEFAULT_HEADER, TokenLocation
-from passport_core.gate import PassportGate
-from passport_core.keyring import KeyRing
-from passport_core.keys import Key, load_jwks, public_jwks
-from passport_core.keysources import KeysLike
-from passport_core.propagation import passport_async_client, passport_client
-from passport_core.verification import Verifier
+from passport_core.inbound.extraction import DEFAULT_HEADER, TokenLocation
+from passport_core.inbound.gate import PassportGate
+from passport_core.keys.jwks import load_jwks, public_jwks
+from passport_core.keys.key import Key
+from passport_core.keys.ring import KeyRing
+from passport_core.keys.sources import KeysLike
+from passport_core.outbound.propagation import passport_async_client, passport_client
+from passport_core.token.values import is_number
+from passport_core.verify.verifier import Verifier
 
-__all__ = ["JWKS_CACHE_CONTROL", "JWKS_CONTENT_TYPE", "ConfigProblem", "PassportConfig"]
-
-#: RFC 7517 §8.5.2: the media type of a served JWKS
-JWKS_CONTENT_TYPE = "application/jwk-set+json"
-#: verifiers cache keys anyway; a short public max-age spares a minting service during rotation
-JWKS_CACHE_CONTROL = "public, max-age=300"
+__all__ = ["ConfigProblem", "PassportConfig"]
 
 
 @dataclass(frozen=True)
@@ -61,10 +57,6 @@ def _is_strings(value: Any) -> bool:
     )
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 # What each setting must be, and how to say so.
 _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "issuer": (lambda v: v is None or isinstance(v, str), "a string"),
@@ -75,8 +67,8 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "verifier": (lambda v: v is None or isinstance(v, Verifier), "a Verifier"),
     "header": (lambda v: v is None or isinstance(v, str), "a header name or None"),
     "bearer": (lambda v: isinstance(v, bool), "True or False"),
-    "leeway": (_is_number, "a number of seconds"),
-    "max_lifetime": (_is_number, "a number of seconds"),
+    "leeway": (is_number, "a number of seconds"),
+    "max_lifetime": (is_number, "a number of seconds"),
     "max_token_bytes": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
     "typ": (lambda v: v is None or isinstance(v, str), "a string or None"),
     "allowed_hosts": (_is_strings, "a list of host names"),
@@ -222,7 +214,7 @@ class PassportConfig:
             except OSError as exc:
                 raise ConfigurationError(f"cannot read 'jwks_file': {exc.strerror}") from exc
         if self.jwks_url is not None:
-            from passport_core.remote import RemoteJWKS  # noqa: PLC0415 - optional network path
+            from passport_core.keys.remote import RemoteJWKS  # noqa: PLC0415 - optional network path
 
             return RemoteJWKS(self.jwks_url)
         assert self.keys is not None  # noqa: S101 - problems() guarantees one key setting

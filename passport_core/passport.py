@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from passport_core import claims as c
-from passport_core.fingerprint import fingerprint
+from passport_core.token.fingerprint import fingerprint
 
 __all__ = ["Actor", "Passport"]
 

@@ -21,11 +21,11 @@ import httpx
 from passport_core import claims as c
 from passport_core.demo.edge import DemoEdge, DemoUser
 from passport_core.demo.processes import ServiceProcess, ServiceStartError
-from passport_core.encoding import b64url_decode, b64url_encode, json_dumps, json_loads_object
-from passport_core.extraction import DEFAULT_HEADER
-from passport_core.keyring import KeyRing
-from passport_core.keys import generate_key
-from passport_core.minting import Minter
+from passport_core.inbound.extraction import DEFAULT_HEADER
+from passport_core.keys.key import generate_key
+from passport_core.keys.ring import KeyRing
+from passport_core.mint.minter import Minter
+from passport_core.token.encoding import b64url_decode, b64url_encode, json_dumps, json_loads_object
 
 __all__ = ["ISSUER", "SERVICES", "USERS", "run_demo", "start_chain"]
 

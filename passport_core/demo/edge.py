@@ -17,13 +17,12 @@ from typing import Any
 import httpx
 
 from passport_core.errors import MissingToken, PassportError
-from passport_core.extraction import DEFAULT_HEADER
-from passport_core.minting import Minter
-from passport_core.problem import problem_response
+from passport_core.inbound.extraction import DEFAULT_HEADER
+from passport_core.inbound.problem import problem_response
+from passport_core.keys.jwks import JWKS_PATH
+from passport_core.mint.minter import Minter
 
 __all__ = ["DemoEdge", "DemoUser"]
-
-JWKS_PATH = "/.well-known/jwks.json"
 
 
 @dataclass(frozen=True)

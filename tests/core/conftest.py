@@ -35,7 +35,7 @@ from passport_core import (
     Verifier,
     generate_key,
 )
-from passport_core.encoding import b64url_encode
+from passport_core.token.encoding import b64url_encode
 
 ISSUER = "https://edge.test"
 AUDIENCE = "orders"

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from passport_core import Minter, load_key_file
-from passport_core.encoding import b64url_encode
-from passport_core.walkthrough import run_walkthrough
+from passport_core.demo.walkthrough import run_walkthrough
+from passport_core.token.encoding import b64url_encode
 from tests.servers import in_thread
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from passport_core import MalformedToken
-from passport_core.encoding import (
+from passport_core.token.encoding import (
     MAX_JSON_DEPTH,
     b64url_decode,
     b64url_encode,

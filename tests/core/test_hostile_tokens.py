@@ -32,7 +32,7 @@ from passport_core import (
     Verifier,
     generate_key,
 )
-from passport_core.encoding import MAX_JSON_DEPTH, b64url_decode, b64url_encode
+from passport_core.token.encoding import MAX_JSON_DEPTH, b64url_decode, b64url_encode
 from tests.core.conftest import (
     AUDIENCE,
     ISSUER,

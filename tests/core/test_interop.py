@@ -29,7 +29,7 @@ from passport_core import (
     Verifier,
     generate_key,
 )
-from passport_core.encoding import b64url_encode
+from passport_core.token.encoding import b64url_encode
 from tests.core.conftest import AUDIENCE, ISSUER, assert_rejected
 
 ALGORITHMS = ["EdDSA", "ES256", "RS256", "PS256", "HS256"]

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from passport_core import Key, Passport, PassportError, Verifier
-from passport_core.encoding import b64url_encode
+from passport_core.token.encoding import b64url_encode
 from tests.core.conftest import forge_token, good_claims, good_header
 
 SETTINGS = settings(

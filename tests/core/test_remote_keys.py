@@ -33,7 +33,7 @@ from passport_core import (
     fetch_jwks,
     generate_key,
 )
-from passport_core.encoding import b64url_encode
+from passport_core.token.encoding import b64url_encode
 from tests.core.conftest import (
     AUDIENCE,
     ISSUER,

@@ -38,7 +38,7 @@ from passport_core import (
     generate_key,
     load_key,
 )
-from passport_core.verification import DEFAULT_REQUIRED_CLAIMS, MAX_LEEWAY
+from passport_core.verify.verifier import DEFAULT_REQUIRED_CLAIMS, MAX_LEEWAY
 from tests.core.conftest import (
     AUDIENCE,
     ISSUER,

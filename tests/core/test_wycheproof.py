@@ -37,7 +37,7 @@ from passport_core import (
     UnknownKey,
     load_key,
 )
-from passport_core.encoding import b64url_decode, json_loads_object
+from passport_core.token.encoding import b64url_decode, json_loads_object
 from tests.conftest import VECTORS
 
 WYCHEPROOF = VECTORS / "wycheproof"

@@ -30,7 +30,7 @@ from passport_core import (
     generate_key,
     load_key,
 )
-from passport_core.encoding import b64url_encode
+from passport_core.token.encoding import b64url_encode
 from tests.conftest import require_component
 from tests.servers import RunningServer, serve
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from passport_core.errors import MissingToken, PassportError
-from passport_core.extraction import HeaderGetter, TokenLocation, extract_token
-from passport_core.fingerprint import fingerprint
+from passport_core.inbound.extraction import HeaderGetter, TokenLocation, extract_token
 from passport_core.passport import Passport
-from passport_core.verification import Verifier
+from passport_core.token.fingerprint import fingerprint
+from passport_core.verify.verifier import Verifier
 
 __all__ = ["PassportGate"]
 

@@ -32,225 +32,52 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
-import ipaddress
 import logging
 import math
-import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import httpx
 
-from passport_core.encoding import json_loads_object
 from passport_core.errors import (
     ConfigurationError,
     InvalidKey,
     KeysUnavailable,
     MalformedToken,
-    PassportError,
 )
-from passport_core.keys import Key, load_jwks
+from passport_core.http.fetcher import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    BoundedFetcher,
+    check_limits,
+)
+from passport_core.http.flight import Flight
+from passport_core.http.urls import checked_url, redacted
+from passport_core.keys.jwks import load_jwks
+from passport_core.keys.key import Key
+from passport_core.token.encoding import json_loads_object
 
-__all__ = ["OIDCDiscovery", "RemoteJWKS", "fetch_jwks"]
+__all__ = ["RemoteJWKS", "fetch_jwks"]
 
-_log = logging.getLogger(__name__)
+_log = logging.getLogger("passport_core.keys")
 
-DEFAULT_TIMEOUT = 3.0
 DEFAULT_CACHE_TTL = 600.0
 DEFAULT_MIN_REFRESH_INTERVAL = 30.0
-DEFAULT_MAX_BYTES = 256 * 1024
 #: with no keys at all, a failed fetch is retried at most this often (seconds)
 _EMPTY_RETRY_INTERVAL = 1.0
 #: a lookup waits for at most this many fetches of others before answering from the cache
 _MAX_ROUNDS = 3
-_DISCOVERY_PATH = "/.well-known/openid-configuration"
-_USER_AGENT = "service-passport"
-_HTTPX_ERRORS = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError)
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _checked_url(
-    url: Any,
-    *,
-    allow_insecure: bool,
-    what: str,
-    error: type[PassportError] = ConfigurationError,
-) -> httpx.URL:
-    """Parse ``url``; only https, or http to loopback unless ``allow_insecure``."""
-    if not isinstance(url, str) or not url:
-        raise error(f"{what} must be a non-empty string")
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, TypeError) as exc:
-        raise error(f"{what} is not a valid URL") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise error(f"{what} must be an absolute https:// URL")
-    if parsed.scheme == "http" and not (allow_insecure or _is_loopback(parsed.host)):
-        # Keys fetched over plain HTTP can be swapped by anyone on the path.
-        raise error(f"{what} must use https:// (http:// only to loopback or with allow_insecure)")
-    return parsed
-
-
-def _redacted(url: httpx.URL) -> str:
-    """The URL for logs: no user info, no query (either may hold a secret)."""
-    port = f":{url.port}" if url.port is not None else ""
-    return f"{url.scheme}://{url.host}{port}{url.path}"
 
 
 def _check_options(timeout: float, cache_ttl: float, min_refresh: float, max_bytes: int) -> None:
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise ConfigurationError("timeout must be a positive number of seconds")
+    check_limits(timeout, max_bytes)
     if not (math.isfinite(cache_ttl) and cache_ttl > 0):
         raise ConfigurationError("cache_ttl must be a positive number of seconds")
     if not (math.isfinite(min_refresh) and min_refresh >= 0):
         raise ConfigurationError("min_refresh_interval must be zero or more seconds")
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1024:
-        raise ConfigurationError("max_bytes must be an integer of at least 1024")
-
-
-@functools.lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context for every fetch: building one costs tens of milliseconds."""
-    return httpx.create_ssl_context()
-
-
-class _BorrowedTransport(httpx.BaseTransport):
-    """A caller's transport, used but never closed: it belongs to the caller."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self._inner = inner
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._inner.handle_request(request)
-
-    def close(self) -> None:
-        pass
-
-
-class _BorrowedAsyncTransport(httpx.AsyncBaseTransport):
-    """The async twin of :class:`_BorrowedTransport`."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        pass
-
-
-@dataclass(frozen=True)
-class _Http:
-    """Bounded GETs: a timeout per network step, a size cap, no redirects."""
-
-    timeout: float
-    max_bytes: int
-    transport: httpx.BaseTransport | None = None
-    async_transport: httpx.AsyncBaseTransport | None = None
-
-    def _headers(self, accept: str) -> dict[str, str]:
-        # identity: a compressed body could expand far beyond max_bytes.
-        return {"Accept": accept, "Accept-Encoding": "identity", "User-Agent": _USER_AGENT}
-
-    def _timed_out(self) -> KeysUnavailable:
-        return KeysUnavailable(f"the key server did not answer within {self.timeout:g} s")
-
-    def _check(self, response: httpx.Response) -> None:
-        status = response.status_code
-        if response.is_redirect:
-            # A redirect could point anywhere; the configured URL is the only one trusted.
-            raise KeysUnavailable(
-                f"the key server answered a redirect (HTTP {status}), not followed"
-            )
-        if status != 200:
-            raise KeysUnavailable(f"the key server answered HTTP {status}")
-        encoding = response.headers.get("content-encoding", "identity").strip().lower()
-        if encoding not in ("", "identity"):
-            raise KeysUnavailable(
-                "the key server sent a compressed response although none was asked"
-            )
-        length = response.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
-            raise self._too_large()
-
-    def _too_large(self) -> KeysUnavailable:
-        return KeysUnavailable(f"the key server's response exceeds {self.max_bytes} bytes")
-
-    def _add(self, body: bytearray, chunk: bytes, deadline: float) -> None:
-        body += chunk
-        if len(body) > self.max_bytes:
-            raise self._too_large()
-        if time.monotonic() > deadline:
-            # A server that drips bytes never trips the per-read timeout.
-            raise self._timed_out()
-
-    def get(self, url: str, accept: str) -> bytes:
-        deadline = time.monotonic() + self.timeout
-        transport = _BorrowedTransport(self.transport) if self.transport is not None else None
-        try:
-            with (
-                httpx.Client(
-                    transport=transport, timeout=self.timeout, verify=_ssl_context()
-                ) as client,
-                client.stream("GET", url, headers=self._headers(accept)) as response,
-            ):
-                self._check(response)
-                body = bytearray()
-                for chunk in response.iter_raw():
-                    self._add(body, chunk, deadline)
-                return bytes(body)
-        except httpx.TimeoutException as exc:
-            raise self._timed_out() from exc
-        except _HTTPX_ERRORS as exc:
-            raise KeysUnavailable(
-                f"the key server could not be reached ({type(exc).__name__})"
-            ) from exc
-
-    async def aget(self, url: str, accept: str) -> bytes:
-        try:
-            # The whole request, not only each step, is bounded in async code.
-            return await asyncio.wait_for(self._aget(url, accept), self.timeout)
-        except asyncio.TimeoutError as exc:
-            raise self._timed_out() from exc
-
-    async def _aget(self, url: str, accept: str) -> bytes:
-        deadline = time.monotonic() + self.timeout
-        transport = (
-            _BorrowedAsyncTransport(self.async_transport)
-            if self.async_transport is not None
-            else None
-        )
-        try:
-            async with (
-                httpx.AsyncClient(
-                    transport=transport, timeout=self.timeout, verify=_ssl_context()
-                ) as client,
-                client.stream("GET", url, headers=self._headers(accept)) as response,
-            ):
-                self._check(response)
-                body = bytearray()
-                async for chunk in response.aiter_raw():
-                    self._add(body, chunk, deadline)
-                return bytes(body)
-        except httpx.TimeoutException as exc:
-            raise self._timed_out() from exc
-        except _HTTPX_ERRORS as exc:
-            raise KeysUnavailable(
-                f"the key server could not be reached ({type(exc).__name__})"
-            ) from exc
 
 
 _JWKS_ACCEPT = "application/jwk-set+json, application/json"
@@ -289,24 +116,9 @@ def fetch_jwks(
     Raises :class:`~passport_core.ConfigurationError` for a bad URL and
     :class:`~passport_core.KeysUnavailable` when the keys cannot be fetched.
     """
-    _checked_url(url, allow_insecure=allow_insecure, what="the JWKS URL")
+    checked_url(url, allow_insecure=allow_insecure, what="the JWKS URL")
     _check_options(timeout, DEFAULT_CACHE_TTL, DEFAULT_MIN_REFRESH_INTERVAL, max_bytes)
-    return _parse_jwks(_Http(timeout, max_bytes).get(url, _JWKS_ACCEPT))
-
-
-class _Flight:
-    """One fetch in progress; everyone else waits on its future."""
-
-    __slots__ = ("future", "previous_attempt", "started")
-
-    def __init__(self, previous_attempt: float | None) -> None:
-        #: the result is the fetch's error message, or None on success
-        self.future: concurrent.futures.Future[str | None] = concurrent.futures.Future()
-        # A running future cannot be cancelled: a waiter that gives up (a timeout,
-        # a cancelled task) never cancels the fetch for the others.
-        self.future.set_running_or_notify_cancel()
-        self.started = time.monotonic()
-        self.previous_attempt = previous_attempt
+    return _parse_jwks(BoundedFetcher(timeout, max_bytes).get(url, _JWKS_ACCEPT))
 
 
 @dataclass(frozen=True)
@@ -314,8 +126,8 @@ class _Plan:
     """What a lookup does next: answer, wait for a fetch, or fetch itself."""
 
     key: Key | None = None
-    wait: _Flight | None = None
-    lead: _Flight | None = None
+    wait: Flight | None = None
+    lead: Flight | None = None
 
 
 #: (keys, None) after a fetch, (None, error message) after a failed one
@@ -356,13 +168,13 @@ class RemoteJWKS:
         async_transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._parsed_url = _checked_url(url, allow_insecure=allow_insecure, what=self._url_name)
+        self._parsed_url = checked_url(url, allow_insecure=allow_insecure, what=self._url_name)
         _check_options(timeout, cache_ttl, min_refresh_interval, max_bytes)
         self.url = url
         self.allow_insecure = allow_insecure
         self.cache_ttl = float(cache_ttl)
         self.min_refresh_interval = float(min_refresh_interval)
-        self._http = _Http(float(timeout), max_bytes, transport, async_transport)
+        self._http = BoundedFetcher(float(timeout), max_bytes, transport, async_transport)
         # A fetch is at most two requests (discovery, JWKS), each a few timeouts long;
         # a flight older than this is taken as abandoned and no longer waited for.
         self._wait_limit = 6 * float(timeout) + 1.0
@@ -372,7 +184,7 @@ class RemoteJWKS:
         self._fetched_at = 0.0
         self._last_attempt: float | None = None
         self._last_error: str | None = None
-        self._flight: _Flight | None = None
+        self._flight: Flight | None = None
 
     _url_name = "the JWKS URL"
 
@@ -383,7 +195,7 @@ class RemoteJWKS:
             return tuple(self._keys.values()) if self._keys is not None else ()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({_redacted(self._parsed_url)!r}, kids={self._kids()!r})"
+        return f"{type(self).__name__}({redacted(self._parsed_url)!r}, kids={self._kids()!r})"
 
     def _kids(self) -> list[str]:
         return [key.kid for key in self.keys]
@@ -466,7 +278,7 @@ class RemoteJWKS:
                     if keys is None:
                         raise KeysUnavailable(self._last_error)
                     return _Plan(key=keys.get(kid))
-            flight = _Flight(self._last_attempt)
+            flight = Flight(self._last_attempt)
             self._flight = flight
             self._last_attempt = now
             return _Plan(lead=flight)
@@ -478,7 +290,7 @@ class RemoteJWKS:
                 raise KeysUnavailable(self._last_error)
             return self._keys.get(kid)
 
-    def _land(self, flight: _Flight, outcome: _Outcome | None) -> str | None:
+    def _land(self, flight: Flight, outcome: _Outcome | None) -> str | None:
         """Record a fetch's outcome (``None``: interrupted) and release its waiters."""
         keys, error = outcome if outcome is not None else (None, "the key fetch was interrupted")
         with self._lock:
@@ -495,7 +307,7 @@ class RemoteJWKS:
                     # anything useful: let the next lookup try at once.
                     self._last_attempt = flight.previous_attempt
             cached = len(self._keys) if self._keys is not None else 0
-        where = _redacted(self._parsed_url)
+        where = redacted(self._parsed_url)
         if keys is not None:
             _log.info("fetched %d verification keys via %s", len(keys), where)
         elif cached:
@@ -505,7 +317,7 @@ class RemoteJWKS:
         flight.future.set_result(error)
         return error
 
-    def _lead(self, flight: _Flight) -> str | None:
+    def _lead(self, flight: Flight) -> str | None:
         outcome: _Outcome | None = None
         try:
             try:
@@ -516,7 +328,7 @@ class RemoteJWKS:
             error = self._land(flight, outcome)
         return error
 
-    async def _alead(self, flight: _Flight) -> str | None:
+    async def _alead(self, flight: Flight) -> str | None:
         outcome: _Outcome | None = None
         try:
             try:
@@ -527,16 +339,16 @@ class RemoteJWKS:
             error = self._land(flight, outcome)
         return error
 
-    def _remaining(self, flight: _Flight) -> float:
+    def _remaining(self, flight: Flight) -> float:
         return max(flight.started + self._wait_limit - time.monotonic(), 0.0)
 
-    def _wait(self, flight: _Flight) -> str | None:
+    def _wait(self, flight: Flight) -> str | None:
         try:
             return flight.future.result(timeout=self._remaining(flight))
         except concurrent.futures.TimeoutError:
             return "timed out waiting for the key fetch in progress"
 
-    async def _await(self, flight: _Flight) -> str | None:
+    async def _await(self, flight: Flight) -> str | None:
         try:
             return await asyncio.wait_for(
                 asyncio.wrap_future(flight.future), self._remaining(flight)
@@ -557,90 +369,3 @@ class RemoteJWKS:
 
     async def _ajwks_url(self) -> str:
         return self.url
-
-
-class OIDCDiscovery(RemoteJWKS):
-    """Keys of an OpenID Connect / RFC 8414 issuer, found through its discovery document.
-
-    ``{issuer}/.well-known/openid-configuration`` names the ``jwks_uri``; the
-    document must name exactly the configured issuer (RFC 8414 §3.3, OpenID
-    Connect Discovery §4.3), so one issuer cannot pass its keys off as another's.
-    The ``jwks_uri`` is rediscovered every ``cache_ttl``. Options as for
-    :class:`RemoteJWKS`; ``timeout`` applies to each of the two requests.
-    """
-
-    _url_name = "the issuer"
-
-    def __init__(
-        self,
-        issuer: str,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        cache_ttl: float = DEFAULT_CACHE_TTL,
-        min_refresh_interval: float = DEFAULT_MIN_REFRESH_INTERVAL,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        allow_insecure: bool = False,
-        transport: httpx.BaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        parsed = _checked_url(issuer, allow_insecure=allow_insecure, what="the issuer")
-        if parsed.query or parsed.fragment:
-            raise ConfigurationError("an issuer URL has no query or fragment (RFC 8414 §2)")
-        self.issuer = issuer
-        # OpenID Connect Discovery §4: a trailing '/' is removed before appending.
-        self.discovery_url = issuer.rstrip("/") + _DISCOVERY_PATH
-        super().__init__(
-            self.discovery_url,
-            timeout=timeout,
-            cache_ttl=cache_ttl,
-            min_refresh_interval=min_refresh_interval,
-            max_bytes=max_bytes,
-            allow_insecure=allow_insecure,
-            transport=transport,
-            async_transport=async_transport,
-            clock=clock,
-        )
-        self._jwks_uri: str | None = None
-        self._discovered_at = 0.0
-
-    @property
-    def jwks_uri(self) -> str | None:
-        """The JWKS URL the discovery document named; ``None`` before discovery."""
-        return self._jwks_uri
-
-    def _discovered(self, body: bytes) -> str:
-        try:
-            document = json_loads_object(body, "discovery document")
-        except MalformedToken as exc:
-            raise KeysUnavailable(exc.message) from exc
-        if document.get("issuer") != self.issuer:
-            raise KeysUnavailable(
-                "the discovery document names another issuer than the one configured"
-            )
-        uri = document.get("jwks_uri")
-        if not isinstance(uri, str):
-            raise KeysUnavailable("the discovery document has no string 'jwks_uri'")
-        parsed = _checked_url(
-            uri,
-            allow_insecure=self.allow_insecure,
-            what="the discovery document's jwks_uri",
-            error=KeysUnavailable,
-        )
-        if self._parsed_url.scheme == "https" and parsed.scheme != "https":
-            raise KeysUnavailable("the discovery document's jwks_uri downgrades https to http")
-        self._jwks_uri = uri
-        self._discovered_at = self._clock()
-        return uri
-
-    def _jwks_url(self) -> str:
-        uri = self._jwks_uri
-        if uri is None or self._clock() - self._discovered_at >= self.cache_ttl:
-            uri = self._discovered(self._http.get(self.discovery_url, "application/json"))
-        return uri
-
-    async def _ajwks_url(self) -> str:
-        uri = self._jwks_uri
-        if uri is None or self._clock() - self._discovered_at >= self.cache_ttl:
-            uri = self._discovered(await self._http.aget(self.discovery_url, "application/json"))
-        return uri

@@ -18,21 +18,23 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 from passport_core import claims as c
-from passport_core.encoding import b64url_decode, json_loads_object
 from passport_core.errors import (
     MalformedToken,
     MissingToken,
     PassportError,
     TokenTooLarge,
 )
-from passport_core.fingerprint import fingerprint
 from passport_core.keys import ALGORITHMS, Key, generate_key, load_jwks, load_key, public_jwks
-from passport_core.minting import DEFAULT_TTL, Minter
+from passport_core.mint.minter import DEFAULT_TTL, Minter
 from passport_core.passport import Passport
-from passport_core.verification import Verifier
+from passport_core.token.compact import split_compact
+from passport_core.token.encoding import json_loads_object
+from passport_core.token.fingerprint import fingerprint
+from passport_core.token.values import is_number
+from passport_core.verify.verifier import Verifier
 
 __all__ = ["CLIError", "build_parser", "main"]
 
@@ -167,7 +169,7 @@ def _signing_key(path: str, alg: str | None) -> Key:
 def _verification_keys(source: str, *, timeout: float, allow_insecure: bool) -> list[Key]:
     if source.startswith(("https://", "http://")):
         # Imported here: only a URL needs httpx, so the other commands start faster.
-        from passport_core.remote import fetch_jwks  # noqa: PLC0415
+        from passport_core.keys.remote import fetch_jwks  # noqa: PLC0415
 
         return fetch_jwks(source, timeout=timeout, allow_insecure=allow_insecure)
     data = _read_file(source, "JWKS file")
@@ -208,17 +210,8 @@ def _relative(when: float, now: float) -> str:
     return f"in {_duration(delta)}" if delta >= 0 else f"{_duration(delta)} ago"
 
 
-def _is_number(value: Any) -> TypeGuard[float]:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an integer too large for a float
-        return False
-
-
 def _describe_time(value: Any, now: float) -> str:
-    if not _is_number(value):
+    if not is_number(value):
         return f"{json.dumps(value)[:40]}  (not a NumericDate)"
     try:
         stamp = datetime.fromtimestamp(value, tz=timezone.utc)
@@ -325,22 +318,10 @@ def _cmd_mint(args: argparse.Namespace) -> int:
     return 0
 
 
-def _decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes]:
-    """Header, payload and signature, parsed as strictly as verification does."""
-    segments = token.split(".")
-    if len(segments) == 5:
-        raise MalformedToken("this is an encrypted JWE (5 segments); passports are signed JWS")
-    if len(segments) != 3:
-        raise MalformedToken(f"a passport has 3 dot-separated segments, this has {len(segments)}")
-    header = json_loads_object(b64url_decode(segments[0], "header"), "header")
-    payload = json_loads_object(b64url_decode(segments[1], "payload"), "payload")
-    signature = b64url_decode(segments[2], "signature")
-    return header, payload, signature
-
-
 def _cmd_inspect(args: argparse.Namespace) -> int:
     token = _read_token(args.token)
-    header, payload, signature = _decode_unverified(token)
+    parts = split_compact(token)
+    header, payload, signature = parts.header, parts.payload, parts.signature
     if args.json:
         print(BANNER, file=sys.stderr)
         _print_json({"header": header, "payload": payload})
@@ -358,7 +339,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         for name in times:
             print(f"  {name:<4} {_describe_time(payload[name], now)}")
     exp = payload.get(c.EXPIRES_AT)
-    if _is_number(exp):
+    if is_number(exp):
         state = (
             f"EXPIRED {_relative(exp, now)}"
             if exp <= now
@@ -415,7 +396,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_walkthrough(args: argparse.Namespace) -> int:
-    from passport_core.walkthrough import run_walkthrough  # noqa: PLC0415 - demo only
+    from passport_core.demo.walkthrough import run_walkthrough  # noqa: PLC0415 - demo only
 
     return 0 if run_walkthrough(sys.stdout, alg=args.alg) else 1
 

@@ -16,7 +16,7 @@ import httpx
 
 from passport_core.context import get_passport
 from passport_core.errors import ConfigurationError
-from passport_core.extraction import DEFAULT_HEADER
+from passport_core.inbound.extraction import DEFAULT_HEADER
 from passport_core.passport import Passport
 
 __all__ = ["HostAllowList", "PassportAuth", "passport_async_client", "passport_client"]

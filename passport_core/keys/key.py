@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,6 @@ from joserfc.jwk import Key as JoseKey
 from joserfc.jws import JWSRegistry
 
 from passport_core.errors import (
-    DuplicateKeyId,
     InvalidKey,
     KeyUsageForbidden,
     PrivateKeyInPublicSet,
@@ -35,13 +34,12 @@ from passport_core.errors import (
 
 __all__ = [
     "ALGORITHMS",
+    "PRIVATE_MEMBERS",
     "Key",
     "generate_key",
-    "load_jwks",
     "load_key",
     "load_key_env",
     "load_key_file",
-    "public_jwks",
 ]
 
 
@@ -73,8 +71,9 @@ ALGORITHMS: Mapping[str, _AlgSpec] = {
 }
 
 _DEFAULT_ALG = {"OKP": "EdDSA", "RSA": "RS256", "oct": "HS256"}
+#: RFC 7518 §6: JWK members that carry private or secret key material
+PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _CURVE_ALG = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "Ed25519": "EdDSA"}
-_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _JWK_CLASSES: dict[str, type[JoseKey]] = {
     "OKP": OKPKey,
     "EC": ECKey,
@@ -123,7 +122,7 @@ class Key:
             data = dict(self.jwk.as_dict(private=True))
         else:
             data = dict(self.public().jwk.as_dict(private=False))
-            if any(member in data for member in _PRIVATE_MEMBERS):  # pragma: no cover
+            if any(member in data for member in PRIVATE_MEMBERS):  # pragma: no cover
                 raise PrivateKeyInPublicSet("refusing to export private key material")
             data["use"] = "sig"
         data["kid"] = self.kid
@@ -336,44 +335,3 @@ def load_key_env(name: str, *, alg: str | None = None) -> Key:
     if not value:
         raise InvalidKey(f"environment variable {name} is not set")
     return load_key(value, alg=alg)
-
-
-def load_jwks(
-    data: str | bytes | Mapping[str, Any],
-    *,
-    public_only: bool = True,
-) -> list[Key]:
-    """Load a JWK Set. By default it must hold public keys only.
-
-    Refuses duplicate ``kid``s, private members in a public set, and keys whose
-    ``use`` / ``key_ops`` forbid signatures.
-    """
-    if isinstance(data, Mapping):
-        parsed: Any = data
-    else:
-        try:
-            parsed = json.loads(data)
-        except (ValueError, TypeError, RecursionError) as exc:
-            raise InvalidKey("the JWKS is not valid JSON") from exc
-    if not isinstance(parsed, Mapping) or not isinstance(parsed.get("keys"), list):
-        raise InvalidKey("a JWKS must be an object with a 'keys' list")
-    keys: list[Key] = []
-    seen: set[str] = set()
-    for entry in parsed["keys"]:
-        if not isinstance(entry, Mapping):
-            raise InvalidKey("every JWKS entry must be an object")
-        if public_only and _PRIVATE_MEMBERS & entry.keys():
-            raise PrivateKeyInPublicSet(
-                f"JWKS key {entry.get('kid')!r} carries private members; publish public keys only"
-            )
-        key = load_key(entry)
-        if key.kid in seen:
-            raise DuplicateKeyId(f"the JWKS has two keys with kid {key.kid!r}")
-        seen.add(key.kid)
-        keys.append(key)
-    return keys
-
-
-def public_jwks(keys: Iterable[Key]) -> dict[str, Any]:
-    """The JWKS to publish: public halves of the asymmetric keys only."""
-    return {"keys": [key.to_jwk(private=False) for key in keys if not key.is_symmetric]}

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from passport_core.errors import DuplicateKeyId, InvalidKey
-from passport_core.keyring import KeyRing
-from passport_core.keys import Key, load_jwks, public_jwks
+from passport_core.keys.jwks import load_jwks, public_jwks
+from passport_core.keys.key import Key
+from passport_core.keys.ring import KeyRing
 
 __all__ = ["KeySource", "KeysLike", "StaticKeys", "as_key_source"]
 

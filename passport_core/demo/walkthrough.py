@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from passport_core import claims as c
-from passport_core.encoding import b64url_decode, b64url_encode, json_dumps, json_loads_object
 from passport_core.errors import (
     AlgorithmNotAllowed,
     BadSignature,
@@ -23,19 +22,19 @@ from passport_core.errors import (
     TokenExpired,
     UnknownKey,
 )
-from passport_core.fingerprint import fingerprint
-from passport_core.keyring import KeyRing
-from passport_core.keys import ALGORITHMS, generate_key
-from passport_core.minting import Minter
+from passport_core.keys import ALGORITHMS, PRIVATE_MEMBERS, generate_key
+from passport_core.keys.ring import KeyRing
+from passport_core.mint.minter import Minter
 from passport_core.passport import Passport
 from passport_core.policy import require_role
-from passport_core.verification import Verifier
+from passport_core.token.encoding import b64url_decode, b64url_encode, json_dumps, json_loads_object
+from passport_core.token.fingerprint import fingerprint
+from passport_core.verify.verifier import Verifier
 
 __all__ = ["run_walkthrough"]
 
 ISSUER = "https://edge.demo"
 AUDIENCE = "orders"
-_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
 class _Tour:
@@ -117,7 +116,7 @@ def _publish(tour: _Tour, alg: str) -> tuple[KeyRing, dict[str, Any]]:
     tour.section("1. The edge generates a key ring and publishes its public JWKS")
     ring = KeyRing(generate_key(alg, kid="edge-key-1"))
     jwks = ring.public_jwks()
-    leaked = [k.get("kid") for k in jwks["keys"] if _PRIVATE_MEMBERS & k.keys()]
+    leaked = [k.get("kid") for k in jwks["keys"] if PRIVATE_MEMBERS & k.keys()]
     tour.step(
         not leaked and len(jwks["keys"]) == 1,
         f"key ring with active {ring.active.alg} key {ring.active.kid}; "

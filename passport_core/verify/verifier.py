@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from passport_core import claims as c
-from passport_core.encoding import b64url_decode, json_loads_object
 from passport_core.errors import (
     AlgorithmNotAllowed,
     BadSignature,
@@ -36,9 +35,11 @@ from passport_core.errors import (
     UnknownKey,
     UnsupportedCritical,
 )
-from passport_core.keys import ALGORITHMS, Key
-from passport_core.keysources import KeysLike, KeySource, as_key_source
+from passport_core.keys.key import ALGORITHMS, Key
+from passport_core.keys.sources import KeysLike, KeySource, as_key_source
 from passport_core.passport import Passport
+from passport_core.token.compact import split_compact
+from passport_core.token.values import is_numeric_date, is_string_list
 
 __all__ = ["DEFAULT_REQUIRED_CLAIMS", "MAX_LEEWAY", "TrustedIssuer", "Verifier"]
 
@@ -52,8 +53,6 @@ _STRING_CLAIMS = (c.ISSUER, c.SUBJECT, c.JWT_ID, c.SCOPE, c.TENANT)
 _STRING_LIST_CLAIMS = (c.ROLES, c.PERMISSIONS)
 _TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT)
 _MAX_ACTOR_DEPTH = 16
-#: 9999-12-31T23:59:59Z, the last second a ``datetime`` can hold
-_MAX_NUMERIC_DATE = 253_402_300_799
 
 
 @dataclass(frozen=True)
@@ -73,22 +72,6 @@ class _Parsed:
     signature: bytes
     kid: str
     trusted: TrustedIssuer
-
-
-def _is_number(value: Any) -> bool:
-    # bool is an int subclass in Python but not a JSON number (RFC 7519 NumericDate).
-    # The range check also refuses NaN and infinities, and keeps every time claim inside what
-    # arithmetic with a float clock and ``datetime.fromtimestamp`` can handle: a huge integer
-    # (``1e400`` written out) would otherwise raise OverflowError instead of a PassportError.
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and 0 <= value <= _MAX_NUMERIC_DATE
-    )
-
-
-def _is_string_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _check_actor(act: Any) -> None:
@@ -228,16 +211,8 @@ class Verifier:
                 token = token.decode("ascii")
             except UnicodeDecodeError as exc:
                 raise MalformedToken("the passport is not ASCII") from exc
-        segments = token.split(".")
-        if len(segments) != 3:
-            raise MalformedToken(
-                f"a passport has 3 dot-separated segments, this has {len(segments)}"
-            )
-        header_b64, payload_b64, signature_b64 = segments
-        header = json_loads_object(b64url_decode(header_b64, "header"), "header")
-        kid = self._check_header(header)
-        claims = json_loads_object(b64url_decode(payload_b64, "payload"), "payload")
-        signature = b64url_decode(signature_b64, "signature")
+        parts = split_compact(token, check_header=self._check_header)
+        claims = parts.payload
         issuer = claims.get(c.ISSUER)
         if issuer is None:
             raise MissingClaim("the passport has no 'iss' claim")
@@ -246,8 +221,10 @@ class Verifier:
         trusted = self._issuers.get(issuer)
         if trusted is None:
             raise InvalidIssuer
-        signing_input = f"{header_b64}.{payload_b64}".encode("ascii")
-        return _Parsed(token, header, claims, signing_input, signature, kid, trusted)
+        header = parts.header
+        return _Parsed(
+            token, header, claims, parts.signing_input, parts.signature, header["kid"], trusted
+        )
 
     def _check_header(self, header: dict[str, Any]) -> str:
         alg = header.get("alg")
@@ -294,10 +271,10 @@ class Verifier:
         if not claims[c.SUBJECT]:
             raise InvalidClaim("the 'sub' claim must not be empty")
         for name in _STRING_LIST_CLAIMS:
-            if name in claims and not _is_string_list(claims[name]):
+            if name in claims and not is_string_list(claims[name]):
                 raise InvalidClaim(f"the {name!r} claim must be a list of strings")
         for name in _TIME_CLAIMS:
-            if name in claims and not _is_number(claims[name]):
+            if name in claims and not is_numeric_date(claims[name]):
                 raise InvalidClaim(f"the {name!r} claim must be a date in seconds (1970..9999)")
         if c.PROFILE in claims and not isinstance(claims[c.PROFILE], dict):
             raise InvalidClaim(f"the {c.PROFILE!r} claim must be a JSON object")
@@ -311,7 +288,7 @@ class Verifier:
             if aud not in self.audiences:
                 raise InvalidAudience
             return
-        if not _is_string_list(aud) or not aud:
+        if not is_string_list(aud) or not aud:
             raise InvalidClaim("the 'aud' claim must be a string or a non-empty list of strings")
         if self.audiences.isdisjoint(aud):
             raise InvalidAudience

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from passport_core.errors import DuplicateKeyId, InvalidKey
-from passport_core.keys import Key, generate_key, public_jwks
+from passport_core.keys.jwks import public_jwks
+from passport_core.keys.key import Key, generate_key
 
 __all__ = ["KeyRing"]
 

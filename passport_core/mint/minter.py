@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from passport_core import claims as c
-from passport_core.encoding import b64url_encode, json_dumps
 from passport_core.errors import ConfigurationError, MintingError
-from passport_core.keyring import KeyRing
-from passport_core.keys import Key
+from passport_core.keys.key import Key
+from passport_core.keys.ring import KeyRing
+from passport_core.token.encoding import b64url_encode, json_dumps
 
 __all__ = ["DEFAULT_TTL", "Minter"]
 

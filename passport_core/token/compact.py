@@ -1,0 +1,52 @@
+"""Splitting a JWS in compact serialization (RFC 7515 §7.1), once, for every caller.
+
+The verifier and ``passport inspect`` both read tokens through
+:func:`split_compact`, so a token the CLI shows is parsed exactly as strictly
+as a token a service verifies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from passport_core.errors import MalformedToken
+from passport_core.token.encoding import b64url_decode, json_loads_object
+
+__all__ = ["CompactToken", "split_compact"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompactToken:
+    """The three decoded parts of a compact JWS; nothing here is verified."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signature: bytes
+    #: ``BASE64URL(header) '.' BASE64URL(payload)``, the bytes the signature covers
+    signing_input: bytes
+
+
+def split_compact(
+    token: str, *, check_header: Callable[[dict[str, Any]], object] | None = None
+) -> CompactToken:
+    """Decode header, payload and signature with strict base64url and I-JSON.
+
+    ``check_header`` runs on the header before the payload is decoded, so a
+    token refused for its header costs no payload parsing. Raises
+    :class:`~passport_core.MalformedToken` for anything but three canonical
+    segments; a five-segment JWE is named as such.
+    """
+    segments = token.split(".")
+    if len(segments) == 5:
+        raise MalformedToken("this is an encrypted JWE (5 segments); passports are signed JWS")
+    if len(segments) != 3:
+        raise MalformedToken(f"a passport has 3 dot-separated segments, this has {len(segments)}")
+    header_b64, payload_b64, signature_b64 = segments
+    header = json_loads_object(b64url_decode(header_b64, "header"), "header")
+    if check_header is not None:
+        check_header(header)
+    payload = json_loads_object(b64url_decode(payload_b64, "payload"), "payload")
+    signature = b64url_decode(signature_b64, "signature")
+    return CompactToken(header, payload, signature, f"{header_b64}.{payload_b64}".encode("ascii"))
