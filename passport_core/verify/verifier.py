@@ -198,10 +198,7 @@ class Verifier:
     async def averify(self, token: str | bytes | None) -> Passport:
         """Like :meth:`verify`, awaiting key sources that fetch over the network."""
         parsed = self._parse(token)
-        source = parsed.trusted.keys
-        aget = getattr(source, "aget_key", None)
-        key = await aget(parsed.kid) if aget is not None else source.get_key(parsed.kid)
-        return self._finish(parsed, key)
+        return self._finish(parsed, await parsed.trusted.keys.aget_key(parsed.kid))
 
     def _parse(self, token: str | bytes | None) -> _Parsed:
         if token is None:
