@@ -386,3 +386,68 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/jwks.json"
+
+
+# --- added for the whole-exchange deadline tests: a raw socket server that drips headers -------
+
+
+class DripServer:
+    """A raw TCP server on 127.0.0.1 that answers each request one header byte at a time.
+
+    It sends at most ``max_seconds`` worth of bytes, so a client that never gives up
+    still ends; every connection thread stops when the server is stopped.
+    """
+
+    def __init__(self, interval: float = 0.05, max_seconds: float = 8.0) -> None:
+        self._interval = interval
+        self._max_seconds = max_seconds
+        self._stop = threading.Event()
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.05)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}/jwks.json"
+        self.connections = 0
+        self._threads: list[threading.Thread] = []
+        self._accepter = threading.Thread(target=self._accept, daemon=True)
+        self._accepter.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            thread = threading.Thread(target=self._drip, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        header = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Pad: " + b"a" * 4096
+        ends = time.monotonic() + self._max_seconds
+        with conn:
+            try:
+                conn.settimeout(1.0)
+                conn.recv(65536)
+                for byte in header:
+                    if self._stop.is_set() or time.monotonic() > ends:
+                        return
+                    conn.sendall(bytes([byte]))
+                    time.sleep(self._interval)
+            except OSError:
+                return  # the client gave up: what the tests expect
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sock.close()
+        self._accepter.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+
+@pytest.fixture
+def drip_server() -> Iterator[DripServer]:
+    server = DripServer()
+    yield server
+    server.stop()

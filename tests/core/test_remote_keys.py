@@ -38,6 +38,7 @@ from tests.core.conftest import (
     AUDIENCE,
     ISSUER,
     NOW,
+    DripServer,
     Forge,
     JWKSServer,
     ManualClock,
@@ -575,6 +576,32 @@ def test_a_callers_transports_are_used_and_left_open(
         assert jwks_server.hits() == 4
         with httpx.Client(transport=transport) as client:
             assert client.get(jwks_server.url()).status_code == 200
+    finally:
+        transport.close()
+        asyncio.run(async_transport.aclose())
+
+
+# -- the whole exchange is bounded, headers included (issue 6) -----------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("own_transport", [False, True], ids=["built-in", "callers-transport"])
+def test_a_server_dripping_its_headers_times_out_within_the_timeout(
+    drip_server: DripServer, mode: str, own_transport: bool
+) -> None:
+    # Each header byte arrives well within the per-read timeout: only a deadline over the
+    # whole exchange stops this server holding the request for its full 8 s.
+    transport, async_transport = httpx.HTTPTransport(), httpx.AsyncHTTPTransport()
+    options: dict[str, Any] = (
+        {"transport": transport, "async_transport": async_transport} if own_transport else {}
+    )
+    source = RemoteJWKS(drip_server.url, timeout=1.0, **options)
+    try:
+        started = time.monotonic()
+        with pytest.raises(KeysUnavailable, match=r"did not answer within 1 s"):
+            lookup(source, "any", mode)
+        assert time.monotonic() - started < 1.5
+        assert drip_server.connections == 1
     finally:
         transport.close()
         asyncio.run(async_transport.aclose())
