@@ -252,6 +252,8 @@ class Reply:
     repeat: int = 1
     #: seconds between single bytes of the body (a server that drips its answer)
     drip: float = 0.0
+    #: sent as ETag; a request with a matching If-None-Match gets a bodiless 304
+    etag: str | None = None
 
     @classmethod
     def json(cls, document: Any, **options: Any) -> Reply:
@@ -263,12 +265,22 @@ class _JWKSHandler(BaseHTTPRequestHandler):
     server: _JWKSHTTPServer
 
     def do_GET(self) -> None:
-        reply = self.server.owner.record(self.path)
+        reply = self.server.owner.record(self.path, dict(self.headers.items()))
         time.sleep(reply.delay)
         try:
+            if reply.etag is not None and self.headers.get("If-None-Match") == reply.etag:
+                self.send_response(304)
+                self.send_header("ETag", reply.etag)
+                for name, value in reply.headers.items():
+                    if name.lower() == "cache-control":
+                        self.send_header(name, value)
+                self.end_headers()
+                return
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
+            if reply.etag is not None:
+                self.send_header("ETag", reply.etag)
             if reply.length:
                 self.send_header("Content-Length", str(len(reply.body) * reply.repeat))
             self.end_headers()
@@ -302,6 +314,8 @@ class JWKSServer:
         self._lock = threading.Lock()
         self._replies: dict[str, Reply] = {}
         self._hits: collections.Counter[str] = collections.Counter()
+        #: (path, request headers with lower-cased names) of every request, in order
+        self.requests: list[tuple[str, dict[str, str]]] = []
         self._httpd = _JWKSHTTPServer(self)
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(
@@ -323,9 +337,10 @@ class JWKSServer:
         self.set(path, Reply.json(document, **options))
         return self.url(path)
 
-    def record(self, path: str) -> Reply:
+    def record(self, path: str, headers: dict[str, str] | None = None) -> Reply:
         with self._lock:
             self._hits[path] += 1
+            self.requests.append((path, {k.lower(): v for k, v in (headers or {}).items()}))
             return self._replies.get(path, Reply(status=404, body=b"not found"))
 
     def hits(self, path: str | None = None) -> int:

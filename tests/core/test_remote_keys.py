@@ -187,7 +187,7 @@ def test_an_unknown_kid_refreshes_once_and_finds_the_rotated_key(
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_random_unknown_kids_fetch_at_most_once_per_refresh_interval(
+def test_random_unknown_kids_fetch_at_most_once_per_unknown_kid_interval(
     jwks_server: JWKSServer,
     ring: KeyRing,
     ed_key: Key,
@@ -196,22 +196,69 @@ def test_random_unknown_kids_fetch_at_most_once_per_refresh_interval(
     manual_clock: ManualClock,
     mode: str,
 ) -> None:
-    source = RemoteJWKS(jwks_server.set_jwks(ring), min_refresh_interval=30, clock=manual_clock)
+    source = RemoteJWKS(jwks_server.set_jwks(ring), unknown_kid_interval=5, clock=manual_clock)
     verifier = remote_verifier(source)
     verify(verifier, minter.mint("user-1", audience=AUDIENCE), mode)
 
     def random_kid_token(i: int) -> str:
         return forge(good_header(ed_key, kid=f"random-{i}"), good_claims(), ed_key)
 
-    for i in range(40):
-        manual_clock.advance(0.5)
+    # 200 random kids over 20 s: one fetch per 5 s at most, whatever the kids.
+    for i in range(200):
+        manual_clock.advance(0.1)
         with pytest.raises(UnknownKey):
             verify(verifier, random_kid_token(i), mode)
-    assert jwks_server.hits() == 1
-    manual_clock.advance(10)  # 30 s since the first fetch
-    for i in range(40, 80):
+    assert 2 <= jwks_server.hits() <= 1 + 4
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_kid_found_missing_is_not_looked_up_again_for_min_refresh_interval(
+    jwks_server: JWKSServer,
+    ring: KeyRing,
+    ed_key: Key,
+    forge: Forge,
+    manual_clock: ManualClock,
+    mode: str,
+) -> None:
+    source = RemoteJWKS(
+        jwks_server.set_jwks(ring),
+        unknown_kid_interval=1,
+        min_refresh_interval=30,
+        clock=manual_clock,
+    )
+    verifier = remote_verifier(source)
+    gone = forge(good_header(ed_key, kid="withdrawn"), good_claims(), ed_key)
+    # The same unknown kid every second for a minute: one fetch per 30 s (negative cache).
+    for _ in range(60):
         with pytest.raises(UnknownKey):
-            verify(verifier, random_kid_token(i), mode)
+            verify(verifier, gone, mode)
+        manual_clock.advance(1)
+    assert jwks_server.hits() == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_rotated_key_is_verified_within_the_unknown_kid_interval(
+    jwks_server: JWKSServer, ring: KeyRing, minter: Minter, manual_clock: ManualClock, mode: str
+) -> None:
+    # Default options: the promise is "within unknown_kid_interval (5 s)", not 30 s.
+    source = RemoteJWKS(jwks_server.set_jwks(ring), clock=manual_clock)
+    verifier = remote_verifier(source)
+    verify(verifier, minter.mint("user-1", audience=AUDIENCE), mode)
+    manual_clock.advance(1)
+    ring.rotate()
+    jwks_server.set_jwks(ring)
+    token = minter.mint("user-2", audience=AUDIENCE)
+    verified_after = None
+    for second in range(1, 31):
+        try:
+            verify(verifier, token, mode)
+        except UnknownKey:
+            manual_clock.advance(1)
+            continue
+        verified_after = second
+        break
+    assert verified_after is not None
+    assert verified_after <= source.unknown_kid_interval
     assert jwks_server.hits() == 2
 
 
@@ -316,9 +363,11 @@ def test_cached_keys_serve_while_the_server_is_down(
     stranger = forge(good_header(ed_key, kid="rotated?"), good_claims(), ed_key)
     with caplog.at_level(logging.DEBUG, logger="passport_core"):
         assert verify(verifier, token, mode).subject == "user-1"
-        # An unknown kid is still a 401, not a 503: the cache answers.
-        with pytest.raises(UnknownKey):
+        # An unknown kid while the key server fails is a 503: it may be a rotation the
+        # service cannot see, so it could not check (issue 7).
+        with pytest.raises(KeysUnavailable) as caught:
             verify(verifier, stranger, mode)
+        assert caught.value.status == 503
     assert "unavailable" in caplog.text
     assert token not in caplog.text
     assert stranger not in caplog.text
@@ -605,3 +654,54 @@ def test_a_server_dripping_its_headers_times_out_within_the_timeout(
     finally:
         transport.close()
         asyncio.run(async_transport.aclose())
+
+
+# -- concurrent lookups on a cold cache share one attempt (issue 6) ------------------------
+
+
+def test_threads_on_a_cold_cache_and_a_hanging_server_fail_together_within_the_timeout(
+    jwks_server: JWKSServer,
+) -> None:
+    jwks_server.set("/jwks.json", Reply(delay=4.0))
+    source = RemoteJWKS(jwks_server.url(), timeout=1.0)
+    barrier = threading.Barrier(12)
+    outcomes: list[tuple[str, float]] = []
+
+    def use() -> None:
+        barrier.wait(timeout=5)
+        started = time.monotonic()
+        try:
+            source.get_key("any")
+            outcomes.append(("found", time.monotonic() - started))
+        except KeysUnavailable as exc:
+            outcomes.append((exc.code, time.monotonic() - started))
+
+    threads = [threading.Thread(target=use) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert [code for code, _ in outcomes] == ["keys_unavailable"] * 12
+    assert max(elapsed for _, elapsed in outcomes) < 1.5
+    assert jwks_server.hits() == 1
+
+
+def test_tasks_on_a_cold_cache_and_a_hanging_server_fail_together_within_the_timeout(
+    jwks_server: JWKSServer,
+) -> None:
+    jwks_server.set("/jwks.json", Reply(delay=4.0))
+    source = RemoteJWKS(jwks_server.url(), timeout=1.0)
+
+    async def use() -> float:
+        started = time.monotonic()
+        with pytest.raises(KeysUnavailable):
+            await source.aget_key("any")
+        return time.monotonic() - started
+
+    async def main() -> list[float]:
+        return await asyncio.gather(*(use() for _ in range(12)))
+
+    elapsed = asyncio.run(main())
+    assert len(elapsed) == 12
+    assert max(elapsed) < 1.5
+    assert jwks_server.hits() == 1
