@@ -25,7 +25,8 @@ How the cache behaves:
 * only one fetch is in flight at a time, shared by threads (:meth:`get_key`)
   and event loops (:meth:`aget_key`) alike; whoever arrives while it runs shares
   its outcome, so concurrent lookups on a cold cache fail or succeed together,
-  within one ``timeout``;
+  within one ``timeout``. A lookup whose key is cached (stale, within
+  ``max_stale``) does not wait for a refresh that another lookup leads;
 * bounded stale-if-error (RFC 5861 §4): when a refresh fails, the previous
   keys keep serving for at most ``max_stale`` seconds (default 24 h) past their
   freshness; after that lookups fail closed with
@@ -385,6 +386,9 @@ class RemoteJWKS:
                     return _Plan(key=key)
             flight = self._flight
             if flight is not None and time.monotonic() - flight.started < self._wait_limit:
+                if kid is not None and keys is not None and kid in keys and self._usable(now):
+                    # Stale but usable: only the lookup that leads the refresh waits for it.
+                    return _Plan(key=keys[kid])
                 return _Plan(wait=flight)
             if kid is not None and self._last_attempt is not None:
                 since = now - self._last_attempt

@@ -1009,3 +1009,25 @@ def test_a_large_jwks_is_parsed_while_the_event_loop_keeps_running(
     assert key is not None
     # On the loop, the parse would stall the ticker for about as long as a blocking fetch.
     assert longest_gap < blocking / 2, (longest_gap, blocking)
+
+
+def test_only_the_lookup_leading_a_refresh_waits_when_stale_keys_can_answer(
+    jwks_server: JWKSServer, ring: KeyRing, manual_clock: ManualClock
+) -> None:
+    kid = ring.active.kid
+    source = RemoteJWKS(jwks_server.set_jwks(ring), timeout=1.0, clock=manual_clock)
+    assert source.get_key(kid) is not None
+    jwks_server.set("/jwks.json", Reply(delay=3.0))
+    manual_clock.advance(601)
+    leader = threading.Thread(target=source.get_key, args=(kid,))
+    leader.start()
+    deadline = time.monotonic() + 5
+    while jwks_server.hits() < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    found = [source.get_key(kid), asyncio.run(source.aget_key(kid))]
+    assert time.monotonic() - started < 0.5
+    assert all(key is not None and key.kid == kid for key in found)
+    leader.join(timeout=5)
+    assert not leader.is_alive()
+    assert jwks_server.hits() == 2
