@@ -237,7 +237,9 @@ class RemoteJWKS:
     :param max_stale: seconds stale keys keep serving past their freshness while the
         key server fails; after that lookups raise ``KeysUnavailable``.
     :param unknown_kid_interval: at most one refresh per this many seconds caused by
-        tokens with an unknown ``kid``: a rotated key is found within it.
+        tokens with an unknown ``kid``: a rotated key is found within it. It is also
+        how often a failing key server is asked again while stale keys serve (with
+        no usable keys, at most every second).
     :param min_refresh_interval: a ``kid`` looked up and missing after a fetch is not
         looked up again for this long. :meth:`refresh` ignores both intervals.
     :param max_bytes: larger responses are refused, read no further than that.
