@@ -43,8 +43,8 @@ keys stay). A large JWKS is parsed off the event loop in :meth:`aget_key`. No
 ``httpx`` exception escapes: every failure is a ``KeysUnavailable`` whose
 message names no key, no token and no URL credentials.
 
-Why not an HTTP cache library (``hishel``): it caches *responses* and follows
-RFC 9111 as written, which is not what a key cache needs: it reads and stores
+Why not an HTTP cache library (``hishel``, 2.0 evaluated): it caches *responses*
+and follows RFC 9111 as written, which is not what a key cache needs: it reads and stores
 whole bodies itself (our size cap applies while streaming), does not clamp
 ``max-age`` to bounds of ours, and its stale handling knows nothing of the
 fail-closed ``max_stale`` or of refreshes driven by unknown ``kid``\\s. The
