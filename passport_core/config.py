@@ -64,6 +64,7 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "jwks": (lambda v: v is None or isinstance(v, Mapping), "a JWKS dict"),
     "jwks_file": (lambda v: v is None or isinstance(v, (str, os.PathLike)), "a file path"),
     "jwks_url": (lambda v: v is None or isinstance(v, str), "a URL string"),
+    "jwks_options": (lambda v: isinstance(v, Mapping), "a mapping of RemoteJWKS options"),
     "verifier": (lambda v: v is None or isinstance(v, Verifier), "a Verifier"),
     "header": (lambda v: v is None or isinstance(v, str), "a header name or None"),
     "bearer": (lambda v: isinstance(v, bool), "True or False"),
@@ -105,6 +106,9 @@ class PassportConfig:
     :param allowed_hosts: hosts outbound clients may forward the passport to.
     :param publish: keys whose public halves this service serves as its JWKS.
     :param realm: the ``realm`` of ``WWW-Authenticate`` challenges.
+    :param jwks_options: keyword options for the :class:`~passport_core.RemoteJWKS`
+        built from ``jwks_url`` (``timeout``, ``max_stale``, ``min_cache_ttl``,
+        ``max_cache_ttl``, ``unknown_kid_interval``, ...).
     """
 
     issuer: str | None = None
@@ -123,6 +127,7 @@ class PassportConfig:
     allowed_hosts: tuple[str, ...] = ()
     publish: KeyRing | tuple[Key, ...] | None = None
     realm: str | None = None
+    jwks_options: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -205,6 +210,8 @@ class PassportConfig:
         return found
 
     def _key_source(self) -> KeysLike:
+        if self.jwks_options and self.jwks_url is None:
+            raise ConfigurationError("'jwks_options' applies to 'jwks_url' only")
         if self.jwks is not None:
             return self.jwks
         if self.jwks_file is not None:
@@ -216,7 +223,11 @@ class PassportConfig:
         if self.jwks_url is not None:
             from passport_core.keys.remote import RemoteJWKS  # noqa: PLC0415 - optional network path
 
-            return RemoteJWKS(self.jwks_url)
+            try:
+                return RemoteJWKS(self.jwks_url, **self.jwks_options)
+            except TypeError as exc:
+                known = "timeout, cache_ttl, min_cache_ttl, max_cache_ttl, max_stale, ..."
+                raise ConfigurationError(f"'jwks_options' has an unknown option ({known})") from exc
         assert self.keys is not None  # noqa: S101 - problems() guarantees one key setting
         return self.keys
 

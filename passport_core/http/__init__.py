@@ -6,8 +6,8 @@ will too, so every outbound fetch the library makes is bounded the same way.
 
 from __future__ import annotations
 
-from passport_core.http.fetcher import BoundedFetcher
+from passport_core.http.fetcher import BoundedFetcher, Fetched
 from passport_core.http.flight import Flight
 from passport_core.http.urls import checked_url, is_loopback, redacted
 
-__all__ = ["BoundedFetcher", "Flight", "checked_url", "is_loopback", "redacted"]
+__all__ = ["BoundedFetcher", "Fetched", "Flight", "checked_url", "is_loopback", "redacted"]

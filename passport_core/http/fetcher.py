@@ -1,31 +1,64 @@
 """The one bounded HTTP fetcher: key sets, discovery documents, and later introspection.
 
-Whatever answers is treated as hostile input: responses are capped in size and
-read as a stream, each network step times out, redirects are never followed,
-compressed bodies are refused (they could expand past the cap), and no
-``httpx`` exception escapes: every failure is a ``KeysUnavailable`` whose
-message names no key and no token.
+Whatever answers is treated as hostile input: the whole exchange (name lookup,
+connect, TLS, request, response headers, body) must end within ``timeout``
+seconds, responses are capped in size and read as a stream, redirects are
+never followed, compressed bodies are refused (they could expand past the
+cap), and no ``httpx``/``httpcore`` exception escapes: every failure is a
+``KeysUnavailable`` whose message names no key, no token and no URL.
+
+Requests go straight to a transport, never through ``httpx.Client``: the
+client logs every request URL at INFO (query strings included) and would
+follow its own rules for redirects and credentials. Credentials written in a
+URL (``https://user:pass@host/``) are sent as an ``Authorization: Basic``
+header (RFC 7617) and taken out of the URL, so no layer below ever sees them
+in a URL it might log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import concurrent.futures
 import functools
 import math
+import socket
 import ssl
+import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
+import httpcore
 import httpx
 
 from passport_core.errors import ConfigurationError, KeysUnavailable
+from passport_core.http.urls import is_loopback
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "BoundedFetcher", "check_limits"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_TIMEOUT",
+    "BoundedFetcher",
+    "Fetched",
+    "check_limits",
+]
 
 DEFAULT_TIMEOUT = 3.0
 DEFAULT_MAX_BYTES = 256 * 1024
 USER_AGENT = "service-passport"
-_HTTPX_ERRORS = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError)
+_TIMEOUTS = (httpx.TimeoutException, httpcore.TimeoutException)
+_HTTP_ERRORS = (
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    httpx.StreamError,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.UnsupportedProtocol,
+    httpcore.ProxyError,
+    httpcore.ConnectionNotAvailable,
+)
+_T = TypeVar("_T")
 
 
 def check_limits(timeout: float, max_bytes: int) -> None:
@@ -42,50 +75,227 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-class _BorrowedTransport(httpx.BaseTransport):
-    """A caller's transport, used but never closed: it belongs to the caller."""
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched answer: ``status`` 200 with a body, or 304 when the ``etag`` still holds."""
 
-    def __init__(self, inner: httpx.BaseTransport) -> None:
+    status: int
+    body: bytes
+    #: every Cache-Control header, joined (RFC 9110 §5.3: one list)
+    cache_control: str = ""
+    #: the Age header, as sent (RFC 9111 §5.1)
+    age: str = ""
+    etag: str | None = None
+
+
+# -- the whole-exchange deadline on the sync path ----------------------------------------------
+#
+# Why a deadline-aware network backend, and not a watchdog thread or a worker thread:
+# httpcore gives every socket operation its own timeout, so a server that drips its
+# response headers one byte per second never trips a 1 s timeout. Here every socket
+# operation gets at most the time left until the deadline, so the exchange ends by the
+# deadline in the calling thread itself: no thread left blocked on a socket, no socket
+# closed under another thread's feet (which does not reliably wake a blocked recv on
+# every platform). Only the name lookup, which no socket timeout covers, runs in a
+# helper thread that the caller stops waiting for at the deadline.
+
+
+def _left(deadline: float, timeout: float | None, error: type[Exception]) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, deadline: float) -> None:
         self._inner = inner
+        self._deadline = deadline
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._inner.handle_request(request)
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _left(self._deadline, timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _left(self._deadline, timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
-        pass
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        left = _left(self._deadline, timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, left), self._deadline
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
 
-class _BorrowedAsyncTransport(httpx.AsyncBaseTransport):
-    """The async twin of :class:`_BorrowedTransport`."""
+def _is_ip(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
+    except OSError:
+        return False
+    return True
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+
+def _in_thread(call: Callable[[], _T], wait: float, name: str) -> _T:
+    """Run ``call`` in a daemon thread; stop waiting for it after ``wait`` seconds."""
+    future: concurrent.futures.Future[_T] = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            future.set_result(call())
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future.result(timeout=wait)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: float) -> None:
+        self._deadline = deadline
+        self._inner = httpcore.SyncBackend()
+
+    def _resolve(self, host: str, port: int) -> str:
+        if _is_ip(host) or is_loopback(host):
+            return host
+        left = _left(self._deadline, None, httpcore.ConnectTimeout)
+        try:
+            infos = _in_thread(
+                lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM),
+                left,
+                "passport-resolve",
+            )
+        except concurrent.futures.TimeoutError as exc:
+            raise httpcore.ConnectTimeout("name lookup timed out") from exc
+        except OSError as exc:
+            raise httpcore.ConnectError("name lookup failed") from exc
+        return str(infos[0][4][0])
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        # TLS still checks the certificate against the requested name: httpcore passes the
+        # request's host as server_hostname to start_tls, not this address.
+        address = self._resolve(host, port)
+        left = _left(self._deadline, timeout, httpcore.ConnectTimeout)
+        stream = self._inner.connect_tcp(address, port, left, local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:  # pragma: no cover - no unix sockets are configured
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover - retries are off
+        time.sleep(seconds)
+
+
+class _CoreStream(httpx.SyncByteStream):
+    def __init__(self, inner: Iterable[bytes], pool: httpcore.ConnectionPool) -> None:
         self._inner = inner
+        self._pool = pool
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._inner.handle_async_request(request)
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._inner
 
-    async def aclose(self) -> None:
-        pass
+    def close(self) -> None:
+        try:
+            close = getattr(self._inner, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._pool.close()
+
+
+def _deadline_exchange(request: httpx.Request, deadline: float) -> httpx.Response:
+    """One request on a fresh connection whose every socket step ends by ``deadline``."""
+    pool = httpcore.ConnectionPool(
+        ssl_context=_ssl_context(),
+        max_connections=1,
+        retries=0,
+        network_backend=_DeadlineBackend(deadline),
+    )
+    core_request = httpcore.Request(
+        method=request.method,
+        url=httpcore.URL(
+            scheme=request.url.raw_scheme,
+            host=request.url.raw_host,
+            port=request.url.port,
+            target=request.url.raw_path,
+        ),
+        headers=request.headers.raw,
+        extensions=request.extensions,
+    )
+    try:
+        response = pool.handle_request(core_request)
+    except BaseException:
+        pool.close()
+        raise
+    return httpx.Response(
+        status_code=response.status,
+        headers=response.headers,
+        stream=_CoreStream(response.stream, pool),  # type: ignore[arg-type]  # an iterable
+        extensions=response.extensions,
+    )
 
 
 @dataclass(frozen=True)
 class BoundedFetcher:
-    """Bounded GETs: a timeout per network step, a size cap, no redirects."""
+    """Bounded GETs: one deadline over the whole exchange, a size cap, no redirects.
+
+    With a caller's ``transport`` (proxies, custom TLS) the deadline cannot reach
+    its sockets: the exchange then runs in a helper thread that the caller stops
+    waiting for at the deadline; that thread ends by itself when the transport's
+    own per-step timeouts (the same ``timeout``) fire.
+    """
 
     timeout: float
     max_bytes: int
     transport: httpx.BaseTransport | None = None
     async_transport: httpx.AsyncBaseTransport | None = None
 
-    def _headers(self, accept: str) -> dict[str, str]:
+    def _request(self, url: str, accept: str, etag: str | None) -> httpx.Request:
+        parsed = httpx.URL(url)
         # identity: a compressed body could expand far beyond max_bytes.
-        return {"Accept": accept, "Accept-Encoding": "identity", "User-Agent": USER_AGENT}
+        headers = {"Accept": accept, "Accept-Encoding": "identity", "User-Agent": USER_AGENT}
+        if parsed.userinfo:
+            # RFC 7617 Basic credentials in a header, out of the URL: transports and their
+            # loggers see a URL without them.
+            pair = f"{parsed.username}:{parsed.password}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+            parsed = parsed.copy_with(username=None, password=None)
+        if etag is not None:
+            # RFC 9110 §13.1.2: revalidate; a 304 keeps what we hold.
+            headers["If-None-Match"] = etag
+        timeouts = dict.fromkeys(("connect", "read", "write", "pool"), self.timeout)
+        return httpx.Request("GET", parsed, headers=headers, extensions={"timeout": timeouts})
 
     def _timed_out(self) -> KeysUnavailable:
         return KeysUnavailable(f"the key server did not answer within {self.timeout:g} s")
 
-    def _check(self, response: httpx.Response) -> None:
+    def _unreachable(self, exc: Exception) -> KeysUnavailable:
+        return KeysUnavailable(f"the key server could not be reached ({type(exc).__name__})")
+
+    def _check(self, response: httpx.Response, etag: str | None) -> None:
         status = response.status_code
+        if status == 304 and etag is not None:
+            return
         if response.is_redirect:
             # A redirect could point anywhere; the configured URL is the only one trusted.
             raise KeysUnavailable(
@@ -110,60 +320,84 @@ class BoundedFetcher:
         if len(body) > self.max_bytes:
             raise self._too_large()
         if time.monotonic() > deadline:
-            # A server that drips bytes never trips the per-read timeout.
+            # A server that drips bytes never trips a per-read timeout.
             raise self._timed_out()
 
-    def get(self, url: str, accept: str) -> bytes:
+    @staticmethod
+    def _fetched(response: httpx.Response, body: bytes) -> Fetched:
+        headers = response.headers
+        return Fetched(
+            status=response.status_code,
+            body=body,
+            cache_control=", ".join(headers.get_list("cache-control")),
+            age=headers.get("age", ""),
+            etag=headers.get("etag"),
+        )
+
+    def fetch(self, url: str, accept: str, *, etag: str | None = None) -> Fetched:
+        """GET ``url``; with ``etag``, a 304 answer is a :class:`Fetched` with status 304."""
         deadline = time.monotonic() + self.timeout
-        transport = _BorrowedTransport(self.transport) if self.transport is not None else None
         try:
-            with (
-                httpx.Client(
-                    transport=transport, timeout=self.timeout, verify=_ssl_context()
-                ) as client,
-                client.stream("GET", url, headers=self._headers(accept)) as response,
-            ):
-                self._check(response)
-                body = bytearray()
+            request = self._request(url, accept, etag)
+            if self.transport is None:
+                return self._read(_deadline_exchange(request, deadline), etag, deadline)
+            transport = self.transport
+            return _in_thread(
+                lambda: self._read(transport.handle_request(request), etag, deadline),
+                self.timeout,
+                "passport-fetch",
+            )
+        except (concurrent.futures.TimeoutError, *_TIMEOUTS) as exc:
+            raise self._timed_out() from exc
+        except _HTTP_ERRORS as exc:
+            raise self._unreachable(exc) from exc
+
+    def _read(self, response: httpx.Response, etag: str | None, deadline: float) -> Fetched:
+        try:
+            self._check(response, etag)
+            body = bytearray()
+            if response.status_code == 200:
                 for chunk in response.iter_raw():
                     self._add(body, chunk, deadline)
-                return bytes(body)
-        except httpx.TimeoutException as exc:
-            raise self._timed_out() from exc
-        except _HTTPX_ERRORS as exc:
-            raise KeysUnavailable(
-                f"the key server could not be reached ({type(exc).__name__})"
-            ) from exc
+            return self._fetched(response, bytes(body))
+        finally:
+            response.close()
 
-    async def aget(self, url: str, accept: str) -> bytes:
+    def get(self, url: str, accept: str) -> bytes:
+        return self.fetch(url, accept).body
+
+    async def afetch(self, url: str, accept: str, *, etag: str | None = None) -> Fetched:
+        """Like :meth:`fetch`, without blocking the event loop."""
         try:
-            # The whole request, not only each step, is bounded in async code.
-            return await asyncio.wait_for(self._aget(url, accept), self.timeout)
+            # The whole exchange, not only each step, is bounded.
+            return await asyncio.wait_for(self._afetch(url, accept, etag), self.timeout)
         except asyncio.TimeoutError as exc:
             raise self._timed_out() from exc
 
-    async def _aget(self, url: str, accept: str) -> bytes:
+    async def aget(self, url: str, accept: str) -> bytes:
+        return (await self.afetch(url, accept)).body
+
+    async def _afetch(self, url: str, accept: str, etag: str | None) -> Fetched:
         deadline = time.monotonic() + self.timeout
-        transport = (
-            _BorrowedAsyncTransport(self.async_transport)
-            if self.async_transport is not None
-            else None
+        own = self.async_transport is None
+        transport = self.async_transport or httpx.AsyncHTTPTransport(
+            verify=_ssl_context(), retries=0
         )
         try:
-            async with (
-                httpx.AsyncClient(
-                    transport=transport, timeout=self.timeout, verify=_ssl_context()
-                ) as client,
-                client.stream("GET", url, headers=self._headers(accept)) as response,
-            ):
-                self._check(response)
+            response = await transport.handle_async_request(self._request(url, accept, etag))
+            try:
+                self._check(response, etag)
                 body = bytearray()
-                async for chunk in response.aiter_raw():
-                    self._add(body, chunk, deadline)
-                return bytes(body)
-        except httpx.TimeoutException as exc:
+                if response.status_code == 200:
+                    async for chunk in response.aiter_raw():
+                        self._add(body, chunk, deadline)
+                return self._fetched(response, bytes(body))
+            finally:
+                await response.aclose()
+        except _TIMEOUTS as exc:
             raise self._timed_out() from exc
-        except _HTTPX_ERRORS as exc:
-            raise KeysUnavailable(
-                f"the key server could not be reached ({type(exc).__name__})"
-            ) from exc
+        except _HTTP_ERRORS as exc:
+            raise self._unreachable(exc) from exc
+        finally:
+            if own:
+                await transport.aclose()

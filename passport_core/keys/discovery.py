@@ -12,8 +12,13 @@ from passport_core.http.fetcher import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from passport_core.http.urls import checked_url
 from passport_core.keys.remote import (
     DEFAULT_CACHE_TTL,
+    DEFAULT_MAX_CACHE_TTL,
+    DEFAULT_MAX_STALE,
+    DEFAULT_MIN_CACHE_TTL,
     DEFAULT_MIN_REFRESH_INTERVAL,
+    DEFAULT_UNKNOWN_KID_INTERVAL,
     RemoteJWKS,
+    _Fetch,
 )
 from passport_core.token.encoding import json_loads_object
 
@@ -28,11 +33,16 @@ class OIDCDiscovery(RemoteJWKS):
     ``{issuer}/.well-known/openid-configuration`` names the ``jwks_uri``; the
     document must name exactly the configured issuer (RFC 8414 §3.3, OpenID
     Connect Discovery §4.3), so one issuer cannot pass its keys off as another's.
-    The ``jwks_uri`` is rediscovered every ``cache_ttl``. Options as for
-    :class:`RemoteJWKS`; ``timeout`` applies to each of the two requests.
+    The ``jwks_uri`` is rediscovered every ``cache_ttl``, and at once when a fetch
+    from it fails: an issuer that moved its keys and fixed its discovery document
+    is followed on the next attempt, not ``cache_ttl`` later. That rediscovery
+    happens inside the one fetch in flight, at most once per fetch. Options as for
+    :class:`RemoteJWKS`; ``timeout`` applies to each request (a fetch makes at
+    most three: discovery, JWKS, and a rediscovery after a failed JWKS fetch).
     """
 
     _url_name = "the issuer"
+    _requests_per_fetch = 3
 
     def __init__(
         self,
@@ -40,6 +50,10 @@ class OIDCDiscovery(RemoteJWKS):
         *,
         timeout: float = DEFAULT_TIMEOUT,
         cache_ttl: float = DEFAULT_CACHE_TTL,
+        min_cache_ttl: float = DEFAULT_MIN_CACHE_TTL,
+        max_cache_ttl: float = DEFAULT_MAX_CACHE_TTL,
+        max_stale: float = DEFAULT_MAX_STALE,
+        unknown_kid_interval: float = DEFAULT_UNKNOWN_KID_INTERVAL,
         min_refresh_interval: float = DEFAULT_MIN_REFRESH_INTERVAL,
         max_bytes: int = DEFAULT_MAX_BYTES,
         allow_insecure: bool = False,
@@ -57,6 +71,10 @@ class OIDCDiscovery(RemoteJWKS):
             self.discovery_url,
             timeout=timeout,
             cache_ttl=cache_ttl,
+            min_cache_ttl=min_cache_ttl,
+            max_cache_ttl=max_cache_ttl,
+            max_stale=max_stale,
+            unknown_kid_interval=unknown_kid_interval,
             min_refresh_interval=min_refresh_interval,
             max_bytes=max_bytes,
             allow_insecure=allow_insecure,
@@ -96,14 +114,45 @@ class OIDCDiscovery(RemoteJWKS):
         self._discovered_at = self._clock()
         return uri
 
-    def _jwks_url(self) -> str:
+    def _stale_uri(self) -> str | None:
         uri = self._jwks_uri
         if uri is None or self._clock() - self._discovered_at >= self.cache_ttl:
-            uri = self._discovered(self._http.get(self.discovery_url, "application/json"))
+            return None
         return uri
 
-    async def _ajwks_url(self) -> str:
-        uri = self._jwks_uri
-        if uri is None or self._clock() - self._discovered_at >= self.cache_ttl:
-            uri = self._discovered(await self._http.aget(self.discovery_url, "application/json"))
-        return uri
+    def _discover(self) -> str:
+        return self._discovered(self._http.get(self.discovery_url, "application/json"))
+
+    async def _adiscover(self) -> str:
+        return self._discovered(await self._http.aget(self.discovery_url, "application/json"))
+
+    def _fetch(self) -> _Fetch:
+        uri = self._stale_uri()
+        if uri is None:
+            return self._fetch_jwks(self._discover())
+        try:
+            return self._fetch_jwks(uri)
+        except KeysUnavailable as failed:
+            # The pinned jwks_uri fails: ask the discovery document again, once.
+            try:
+                moved = self._discover()
+            except KeysUnavailable:
+                raise failed from None
+            if moved == uri:
+                raise
+            return self._fetch_jwks(moved)
+
+    async def _afetch(self) -> _Fetch:
+        uri = self._stale_uri()
+        if uri is None:
+            return await self._afetch_jwks(await self._adiscover())
+        try:
+            return await self._afetch_jwks(uri)
+        except KeysUnavailable as failed:
+            try:
+                moved = await self._adiscover()
+            except KeysUnavailable:
+                raise failed from None
+            if moved == uri:
+                raise
+            return await self._afetch_jwks(moved)

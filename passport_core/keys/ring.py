@@ -82,6 +82,10 @@ class KeyRing:
                 return key
         return None
 
+    async def aget_key(self, kid: str) -> Key | None:
+        """Like :meth:`get_key`: the ring is in memory, nothing to await."""
+        return self.get_key(kid)
+
     def public_jwks(self) -> dict[str, Any]:
         """The JWKS to publish: public halves of every key still in the ring."""
         return public_jwks(self.keys)

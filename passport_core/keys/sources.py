@@ -1,9 +1,15 @@
-"""Where a verifier finds public keys: anything with ``get_key(kid)``.
+"""Where a verifier finds public keys: anything with ``get_key(kid)`` and ``aget_key(kid)``.
 
 A :class:`StaticKeys` set is a dict lookup. A :class:`~passport_core.KeyRing`
 is a key source too, so a service that mints can verify its own passports.
-Remote sources (a JWKS URL) implement the same protocol, plus ``aget_key``
-so async servers never block their event loop on a key fetch.
+Remote sources (a JWKS URL) fetch over the network.
+
+Every source has both methods, a sync and an async one, so the verifier
+never probes what a source can do and async servers never block their event
+loop on a key fetch. Local sources answer both from memory. This is the rule
+for every I/O protocol of the library, now and later (revocation stores,
+authenticators, enrichers, the token-exchange client): a pair ``name`` /
+``aname`` with the same meaning, each honouring the same timeouts.
 """
 
 from __future__ import annotations
@@ -21,9 +27,15 @@ __all__ = ["KeySource", "KeysLike", "StaticKeys", "as_key_source"]
 
 @runtime_checkable
 class KeySource(Protocol):
-    """Finds the verification key for a ``kid``; ``None`` when unknown."""
+    """Finds the verification key for a ``kid``; ``None`` when unknown.
+
+    Both methods answer the same; a source that could not check (a key server
+    down) raises :class:`~passport_core.KeysUnavailable` rather than ``None``.
+    """
 
     def get_key(self, kid: str) -> Key | None: ...
+
+    async def aget_key(self, kid: str) -> Key | None: ...
 
 
 class StaticKeys:
@@ -62,6 +74,9 @@ def as_key_source(keys: KeysLike) -> KeySource:
     """Accept a key source, a key ring, one key, keys, or a public JWKS dict."""
     if isinstance(keys, (KeySource, KeyRing)):
         return keys
+    if callable(getattr(keys, "get_key", None)):
+        # A sync-only source would block an event loop in averify: say so at setup.
+        raise InvalidKey("a key source needs both get_key() and aget_key()")
     if isinstance(keys, Key):
         return StaticKeys([keys])
     if isinstance(keys, Mapping):

@@ -49,6 +49,12 @@ DEFAULT_REQUIRED_CLAIMS = frozenset({c.ISSUER, c.SUBJECT, c.AUDIENCE, c.EXPIRES_
 MAX_LEEWAY = 300.0
 #: RFC 8725 §3.10: keys named or carried by the token are never trusted
 _FORBIDDEN_HEADERS = ("jwk", "jku", "x5u", "x5c")
+#: RFC 7516 §4.1.2/§4.1.3: "enc" and "zip" belong to JWE only; in a JWS they mean the
+#: sender meant something else (an encrypted or compressed token), never a passport
+_JWE_ONLY_HEADERS = ("enc", "zip")
+#: RFC 7519 §5.2 / RFC 7515 §4.1.10: cty "JWT" (any case, "application/" optional)
+#: announces a nested token; a passport's payload is its claims, never another JWT
+_NESTED_CTYS = frozenset({"jwt", "application/jwt"})
 _STRING_CLAIMS = (c.ISSUER, c.SUBJECT, c.JWT_ID, c.SCOPE, c.TENANT)
 _STRING_LIST_CLAIMS = (c.ROLES, c.PERMISSIONS)
 _TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT)
@@ -192,10 +198,7 @@ class Verifier:
     async def averify(self, token: str | bytes | None) -> Passport:
         """Like :meth:`verify`, awaiting key sources that fetch over the network."""
         parsed = self._parse(token)
-        source = parsed.trusted.keys
-        aget = getattr(source, "aget_key", None)
-        key = await aget(parsed.kid) if aget is not None else source.get_key(parsed.kid)
-        return self._finish(parsed, key)
+        return self._finish(parsed, await parsed.trusted.keys.aget_key(parsed.kid))
 
     def _parse(self, token: str | bytes | None) -> _Parsed:
         if token is None:
@@ -236,6 +239,14 @@ class Verifier:
         for name in _FORBIDDEN_HEADERS:
             if name in header:
                 raise ForbiddenHeader(f"header parameter {name!r} is never trusted")
+        for name in _JWE_ONLY_HEADERS:
+            if name in header:
+                raise ForbiddenHeader(
+                    f"header parameter {name!r} belongs to encrypted tokens (JWE), not a passport"
+                )
+        cty = header.get("cty")
+        if isinstance(cty, str) and cty.lower() in _NESTED_CTYS:
+            raise ForbiddenHeader("nested tokens (cty 'JWT') are not accepted as passports")
         if "crit" in header:
             raise UnsupportedCritical
         if header.get("b64", True) is not True:

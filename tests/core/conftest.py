@@ -252,6 +252,8 @@ class Reply:
     repeat: int = 1
     #: seconds between single bytes of the body (a server that drips its answer)
     drip: float = 0.0
+    #: sent as ETag; a request with a matching If-None-Match gets a bodiless 304
+    etag: str | None = None
 
     @classmethod
     def json(cls, document: Any, **options: Any) -> Reply:
@@ -263,12 +265,22 @@ class _JWKSHandler(BaseHTTPRequestHandler):
     server: _JWKSHTTPServer
 
     def do_GET(self) -> None:
-        reply = self.server.owner.record(self.path)
+        reply = self.server.owner.record(self.path, dict(self.headers.items()))
         time.sleep(reply.delay)
         try:
+            if reply.etag is not None and self.headers.get("If-None-Match") == reply.etag:
+                self.send_response(304)
+                self.send_header("ETag", reply.etag)
+                for name, value in reply.headers.items():
+                    if name.lower() == "cache-control":
+                        self.send_header(name, value)
+                self.end_headers()
+                return
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
+            if reply.etag is not None:
+                self.send_header("ETag", reply.etag)
             if reply.length:
                 self.send_header("Content-Length", str(len(reply.body) * reply.repeat))
             self.end_headers()
@@ -302,6 +314,8 @@ class JWKSServer:
         self._lock = threading.Lock()
         self._replies: dict[str, Reply] = {}
         self._hits: collections.Counter[str] = collections.Counter()
+        #: (path, request headers with lower-cased names) of every request, in order
+        self.requests: list[tuple[str, dict[str, str]]] = []
         self._httpd = _JWKSHTTPServer(self)
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(
@@ -323,9 +337,10 @@ class JWKSServer:
         self.set(path, Reply.json(document, **options))
         return self.url(path)
 
-    def record(self, path: str) -> Reply:
+    def record(self, path: str, headers: dict[str, str] | None = None) -> Reply:
         with self._lock:
             self._hits[path] += 1
+            self.requests.append((path, {k.lower(): v for k, v in (headers or {}).items()}))
             return self._replies.get(path, Reply(status=404, body=b"not found"))
 
     def hits(self, path: str | None = None) -> int:
@@ -386,3 +401,68 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/jwks.json"
+
+
+# --- added for the whole-exchange deadline tests: a raw socket server that drips headers -------
+
+
+class DripServer:
+    """A raw TCP server on 127.0.0.1 that answers each request one header byte at a time.
+
+    It sends at most ``max_seconds`` worth of bytes, so a client that never gives up
+    still ends; every connection thread stops when the server is stopped.
+    """
+
+    def __init__(self, interval: float = 0.05, max_seconds: float = 8.0) -> None:
+        self._interval = interval
+        self._max_seconds = max_seconds
+        self._stop = threading.Event()
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.05)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}/jwks.json"
+        self.connections = 0
+        self._threads: list[threading.Thread] = []
+        self._accepter = threading.Thread(target=self._accept, daemon=True)
+        self._accepter.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            thread = threading.Thread(target=self._drip, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        header = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Pad: " + b"a" * 4096
+        ends = time.monotonic() + self._max_seconds
+        with conn:
+            try:
+                conn.settimeout(1.0)
+                conn.recv(65536)
+                for byte in header:
+                    if self._stop.is_set() or time.monotonic() > ends:
+                        return
+                    conn.sendall(bytes([byte]))
+                    time.sleep(self._interval)
+            except OSError:
+                return  # the client gave up: what the tests expect
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sock.close()
+        self._accepter.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+
+@pytest.fixture
+def drip_server() -> Iterator[DripServer]:
+    server = DripServer()
+    yield server
+    server.stop()

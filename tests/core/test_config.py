@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from passport_core import ConfigurationError, KeyRing, Minter, PassportConfig, Verifier
+from passport_core import ConfigurationError, KeyRing, Minter, PassportConfig, RemoteJWKS, Verifier
 
 ISSUER = "https://edge.test"
 
@@ -126,3 +126,39 @@ def test_generators_are_read_once_not_used_up(ring: KeyRing) -> None:
 def test_non_finite_numbers_are_refused(value: float) -> None:
     with pytest.raises(ConfigurationError, match="'max_lifetime' must be"):
         PassportConfig.from_mapping({"max_lifetime": value})
+
+
+def test_jwks_options_reach_the_remote_key_source() -> None:
+    config = PassportConfig.from_mapping(
+        {
+            "issuer": ISSUER,
+            "audience": "orders",
+            "jwks_url": "https://edge.test/.well-known/jwks.json",
+            "jwks_options": {"timeout": 1.5, "max_stale": 3600, "unknown_kid_interval": 2},
+        }
+    )
+    source = config.build_verifier().issuers[ISSUER].keys
+    assert isinstance(source, RemoteJWKS)
+    assert (source.timeout, source.max_stale, source.unknown_kid_interval) == (1.5, 3600, 2)
+
+
+URL = "https://edge.test/.well-known/jwks.json"
+
+
+@pytest.mark.parametrize(
+    ("settings", "why"),
+    [
+        ({"jwks_url": "https://edge.test/jwks.json", "jwks_options": {"nope": 1}}, "unknown"),
+        (
+            {"jwks_url": "https://edge.test/jwks.json", "jwks_options": {"max_stale": -1}},
+            "max_stale",
+        ),
+        ({"jwks": {"keys": []}, "jwks_options": {"timeout": 1}}, "jwks_url"),
+        ({"jwks_url": "https://edge.test/jwks.json", "jwks_options": [("timeout", 1)]}, "must be"),
+    ],
+)
+def test_bad_jwks_options_are_refused(settings: dict[str, object], why: str) -> None:
+    with pytest.raises(ConfigurationError, match=why):
+        PassportConfig.from_mapping(
+            {"issuer": ISSUER, "audience": "orders", **settings}
+        ).build_verifier()

@@ -566,6 +566,36 @@ def test_embedded_jwk_of_the_real_key_is_still_refused(ed_key: Key, verifier: Ve
     assert_rejected(verifier, signed(ed_key, header, good_claims()), ForbiddenHeader)
 
 
+# --- JWE-only and nesting header parameters (RFC 7516 §4.1.2-4.1.3, RFC 7519 §5.2) -------------
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({"zip": "DEF"}, id="zip-deflate"),
+        pytest.param({"zip": None}, id="zip-null"),
+        pytest.param({"enc": "A256GCM"}, id="enc"),
+        pytest.param({"enc": ""}, id="enc-empty"),
+        pytest.param({"cty": "JWT"}, id="cty-JWT"),
+        pytest.param({"cty": "jwt"}, id="cty-jwt"),
+        pytest.param({"cty": "application/JWT"}, id="cty-application-jwt"),
+    ],
+)
+def test_jwe_only_and_nested_token_headers_are_refused(
+    extra: dict[str, Any], ed_key: Key, verifier: Verifier
+) -> None:
+    # Correctly signed by the real key: the header parameter alone is the refusal.
+    token = signed(ed_key, good_header(ed_key, **extra), good_claims())
+
+    error = assert_rejected(verifier, token, ForbiddenHeader)
+    assert ("JWE" in error.message) or ("nested" in error.message)
+
+
+@pytest.mark.parametrize("cty", ["passport+json", "json", "JWTX"])
+def test_other_content_types_are_not_nesting(cty: str, ed_key: Key, verifier: Verifier) -> None:
+    assert verifier.verify(signed(ed_key, good_header(ed_key, cty=cty), good_claims()))
+
+
 # --- kid -----------------------------------------------------------------------------------------
 
 
@@ -697,7 +727,7 @@ def test_unknown_non_critical_header_parameters_are_ignored(
     ed_key: Key, verifier: Verifier
 ) -> None:
     # Names are case-sensitive: "JWK" and "ALG" are unknown parameters, not jwk and alg.
-    header = good_header(ed_key, cty="x", JWK={"kty": "oct"}, ALG="none", zip="DEF")
+    header = good_header(ed_key, cty="x", JWK={"kty": "oct"}, ALG="none", ZIP="DEF")
 
     assert verifier.verify(signed(ed_key, header, good_claims())).kid == ed_key.kid
 

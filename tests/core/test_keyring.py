@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -206,3 +207,21 @@ def test_as_key_source_accepts_every_documented_form(key_of_alg: KeyOfAlg) -> No
 def test_as_key_source_refuses_text(text: str | bytes) -> None:
     with pytest.raises(InvalidKey, match="not text"):
         as_key_source(text)  # type: ignore[arg-type]
+
+
+def test_local_sources_answer_aget_key_like_get_key(key_of_alg: KeyOfAlg) -> None:
+    key = key_of_alg("EdDSA")
+    for source in (StaticKeys([key.public()]), KeyRing(key)):
+        assert isinstance(source, KeySource)
+        for kid in (key.kid, "nope"):
+            assert asyncio.run(source.aget_key(kid)) == source.get_key(kid)
+
+
+def test_a_sync_only_key_source_is_refused_at_setup(key_of_alg: KeyOfAlg) -> None:
+    class SyncOnly:
+        def get_key(self, kid: str) -> Key | None:
+            return None
+
+    assert not isinstance(SyncOnly(), KeySource)
+    with pytest.raises(InvalidKey, match="aget_key"):
+        as_key_source(SyncOnly())  # type: ignore[arg-type]  # the point: not a KeySource

@@ -7,6 +7,7 @@ event loops, a refresh rate limit, stale-if-error, and hostile key servers.
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import json
 import logging
@@ -38,6 +39,7 @@ from tests.core.conftest import (
     AUDIENCE,
     ISSUER,
     NOW,
+    DripServer,
     Forge,
     JWKSServer,
     ManualClock,
@@ -186,7 +188,7 @@ def test_an_unknown_kid_refreshes_once_and_finds_the_rotated_key(
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_random_unknown_kids_fetch_at_most_once_per_refresh_interval(
+def test_random_unknown_kids_fetch_at_most_once_per_unknown_kid_interval(
     jwks_server: JWKSServer,
     ring: KeyRing,
     ed_key: Key,
@@ -195,22 +197,69 @@ def test_random_unknown_kids_fetch_at_most_once_per_refresh_interval(
     manual_clock: ManualClock,
     mode: str,
 ) -> None:
-    source = RemoteJWKS(jwks_server.set_jwks(ring), min_refresh_interval=30, clock=manual_clock)
+    source = RemoteJWKS(jwks_server.set_jwks(ring), unknown_kid_interval=5, clock=manual_clock)
     verifier = remote_verifier(source)
     verify(verifier, minter.mint("user-1", audience=AUDIENCE), mode)
 
     def random_kid_token(i: int) -> str:
         return forge(good_header(ed_key, kid=f"random-{i}"), good_claims(), ed_key)
 
-    for i in range(40):
-        manual_clock.advance(0.5)
+    # 200 random kids over 20 s: one fetch per 5 s at most, whatever the kids.
+    for i in range(200):
+        manual_clock.advance(0.1)
         with pytest.raises(UnknownKey):
             verify(verifier, random_kid_token(i), mode)
-    assert jwks_server.hits() == 1
-    manual_clock.advance(10)  # 30 s since the first fetch
-    for i in range(40, 80):
+    assert 2 <= jwks_server.hits() <= 1 + 4
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_kid_found_missing_is_not_looked_up_again_for_min_refresh_interval(
+    jwks_server: JWKSServer,
+    ring: KeyRing,
+    ed_key: Key,
+    forge: Forge,
+    manual_clock: ManualClock,
+    mode: str,
+) -> None:
+    source = RemoteJWKS(
+        jwks_server.set_jwks(ring),
+        unknown_kid_interval=1,
+        min_refresh_interval=30,
+        clock=manual_clock,
+    )
+    verifier = remote_verifier(source)
+    gone = forge(good_header(ed_key, kid="withdrawn"), good_claims(), ed_key)
+    # The same unknown kid every second for a minute: one fetch per 30 s (negative cache).
+    for _ in range(60):
         with pytest.raises(UnknownKey):
-            verify(verifier, random_kid_token(i), mode)
+            verify(verifier, gone, mode)
+        manual_clock.advance(1)
+    assert jwks_server.hits() == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_rotated_key_is_verified_within_the_unknown_kid_interval(
+    jwks_server: JWKSServer, ring: KeyRing, minter: Minter, manual_clock: ManualClock, mode: str
+) -> None:
+    # Default options: the promise is "within unknown_kid_interval (5 s)", not 30 s.
+    source = RemoteJWKS(jwks_server.set_jwks(ring), clock=manual_clock)
+    verifier = remote_verifier(source)
+    verify(verifier, minter.mint("user-1", audience=AUDIENCE), mode)
+    manual_clock.advance(1)
+    ring.rotate()
+    jwks_server.set_jwks(ring)
+    token = minter.mint("user-2", audience=AUDIENCE)
+    verified_after = None
+    for second in range(1, 31):
+        try:
+            verify(verifier, token, mode)
+        except UnknownKey:
+            manual_clock.advance(1)
+            continue
+        verified_after = second
+        break
+    assert verified_after is not None
+    assert verified_after <= source.unknown_kid_interval
     assert jwks_server.hits() == 2
 
 
@@ -315,9 +364,11 @@ def test_cached_keys_serve_while_the_server_is_down(
     stranger = forge(good_header(ed_key, kid="rotated?"), good_claims(), ed_key)
     with caplog.at_level(logging.DEBUG, logger="passport_core"):
         assert verify(verifier, token, mode).subject == "user-1"
-        # An unknown kid is still a 401, not a 503: the cache answers.
-        with pytest.raises(UnknownKey):
+        # An unknown kid while the key server fails is a 503: it may be a rotation the
+        # service cannot see, so it could not check (issue 7).
+        with pytest.raises(KeysUnavailable) as caught:
             verify(verifier, stranger, mode)
+        assert caught.value.status == 503
     assert "unavailable" in caplog.text
     assert token not in caplog.text
     assert stranger not in caplog.text
@@ -578,3 +629,405 @@ def test_a_callers_transports_are_used_and_left_open(
     finally:
         transport.close()
         asyncio.run(async_transport.aclose())
+
+
+# -- the whole exchange is bounded, headers included (issue 6) -----------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("own_transport", [False, True], ids=["built-in", "callers-transport"])
+def test_a_server_dripping_its_headers_times_out_within_the_timeout(
+    drip_server: DripServer, mode: str, own_transport: bool
+) -> None:
+    # Each header byte arrives well within the per-read timeout: only a deadline over the
+    # whole exchange stops this server holding the request for its full 8 s.
+    transport, async_transport = httpx.HTTPTransport(), httpx.AsyncHTTPTransport()
+    options: dict[str, Any] = (
+        {"transport": transport, "async_transport": async_transport} if own_transport else {}
+    )
+    source = RemoteJWKS(drip_server.url, timeout=1.0, **options)
+    try:
+        started = time.monotonic()
+        with pytest.raises(KeysUnavailable, match=r"did not answer within 1 s"):
+            lookup(source, "any", mode)
+        assert time.monotonic() - started < 1.5
+        assert drip_server.connections == 1
+    finally:
+        transport.close()
+        asyncio.run(async_transport.aclose())
+
+
+# -- concurrent lookups on a cold cache share one attempt (issue 6) ------------------------
+
+
+def test_threads_on_a_cold_cache_and_a_hanging_server_fail_together_within_the_timeout(
+    jwks_server: JWKSServer,
+) -> None:
+    jwks_server.set("/jwks.json", Reply(delay=4.0))
+    source = RemoteJWKS(jwks_server.url(), timeout=1.0)
+    barrier = threading.Barrier(12)
+    outcomes: list[tuple[str, float]] = []
+
+    def use() -> None:
+        barrier.wait(timeout=5)
+        started = time.monotonic()
+        try:
+            source.get_key("any")
+            outcomes.append(("found", time.monotonic() - started))
+        except KeysUnavailable as exc:
+            outcomes.append((exc.code, time.monotonic() - started))
+
+    threads = [threading.Thread(target=use) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert [code for code, _ in outcomes] == ["keys_unavailable"] * 12
+    assert max(elapsed for _, elapsed in outcomes) < 1.5
+    assert jwks_server.hits() == 1
+
+
+def test_tasks_on_a_cold_cache_and_a_hanging_server_fail_together_within_the_timeout(
+    jwks_server: JWKSServer,
+) -> None:
+    jwks_server.set("/jwks.json", Reply(delay=4.0))
+    source = RemoteJWKS(jwks_server.url(), timeout=1.0)
+
+    async def use() -> float:
+        started = time.monotonic()
+        with pytest.raises(KeysUnavailable):
+            await source.aget_key("any")
+        return time.monotonic() - started
+
+    async def main() -> list[float]:
+        return await asyncio.gather(*(use() for _ in range(12)))
+
+    elapsed = asyncio.run(main())
+    assert len(elapsed) == 12
+    assert max(elapsed) < 1.5
+    assert jwks_server.hits() == 1
+
+
+# -- bounded stale-if-error (issue 6) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_stale_keys_serve_for_max_stale_then_fail_closed_and_recover(
+    jwks_server: JWKSServer, ring: KeyRing, minter: Minter, manual_clock: ManualClock, mode: str
+) -> None:
+    url = jwks_server.set_jwks(ring)
+    source = RemoteJWKS(url, cache_ttl=600, max_stale=3600, clock=manual_clock)
+    verifier = remote_verifier(source)
+    token = minter.mint("user-1", audience=AUDIENCE)
+    verify(verifier, token, mode)
+    jwks_server.set("/jwks.json", Reply(status=500, body=b"down"))
+    manual_clock.advance(600 + 3599)  # stale, within max_stale
+    assert verify(verifier, token, mode).subject == "user-1"
+    manual_clock.advance(2)  # past max_stale: the cache no longer answers
+    with pytest.raises(KeysUnavailable) as caught:
+        verify(verifier, token, mode)
+    assert caught.value.status == 503
+    assert "too old" in caught.value.message
+    jwks_server.set_jwks(ring)
+    manual_clock.advance(5)
+    assert verify(verifier, token, mode).subject == "user-1"
+
+
+def test_max_stale_has_a_bounded_default_and_is_checked() -> None:
+    assert RemoteJWKS("https://keys.example/jwks.json").max_stale == 24 * 3600
+    for bad in (-1, float("inf"), float("nan")):
+        with pytest.raises(ConfigurationError, match="max_stale"):
+            RemoteJWKS("https://keys.example/jwks.json", max_stale=bad)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_max_stale_zero_fails_closed_as_soon_as_a_refresh_fails(
+    jwks_server: JWKSServer, ring: KeyRing, minter: Minter, manual_clock: ManualClock, mode: str
+) -> None:
+    source = RemoteJWKS(jwks_server.set_jwks(ring), max_stale=0, clock=manual_clock)
+    verifier = remote_verifier(source)
+    token = minter.mint("user-1", audience=AUDIENCE)
+    verify(verifier, token, mode)
+    jwks_server.set("/jwks.json", Reply(status=500, body=b"down"))
+    manual_clock.advance(601)
+    with pytest.raises(KeysUnavailable):
+        verify(verifier, token, mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_unknown_kid_while_the_server_answers_is_a_401_and_while_it_fails_a_503(
+    jwks_server: JWKSServer,
+    ring: KeyRing,
+    ed_key: Key,
+    minter: Minter,
+    forge: Forge,
+    manual_clock: ManualClock,
+    mode: str,
+) -> None:
+    source = RemoteJWKS(jwks_server.set_jwks(ring), clock=manual_clock)
+    verifier = remote_verifier(source)
+    verify(verifier, minter.mint("user-1", audience=AUDIENCE), mode)
+    manual_clock.advance(6)
+    with pytest.raises(UnknownKey):
+        verify(verifier, forge(good_header(ed_key, kid="new-1"), good_claims(), ed_key), mode)
+    jwks_server.set("/jwks.json", Reply(status=503, body=b"down"))
+    manual_clock.advance(6)
+    new = forge(good_header(ed_key, kid="new-2"), good_claims(), ed_key)
+    with pytest.raises(KeysUnavailable) as caught:
+        verify(verifier, new, mode)
+    assert caught.value.code == "keys_unavailable"
+    # Rate-limited (no new fetch) and still failing: the same answer, at once.
+    with pytest.raises(KeysUnavailable):
+        verify(verifier, forge(good_header(ed_key, kid="new-3"), good_claims(), ed_key), mode)
+    assert jwks_server.hits() == 3
+
+
+# -- freshness from the key server: Cache-Control, Age, ETag (issue 6) ---------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("headers", "fresh_for"),
+    [
+        ({}, 600),
+        ({"Cache-Control": "public, max-age=120"}, 120),
+        ({"Cache-Control": "max-age=5"}, 60),  # clamped up to min_cache_ttl
+        ({"Cache-Control": "max-age=31536000"}, 3600),  # clamped down to max_cache_ttl
+        ({"Cache-Control": "max-age=300", "Age": "100"}, 200),  # RFC 9111 §4.2.3
+        ({"Cache-Control": "max-age=300", "Age": "290"}, 60),
+        ({"Cache-Control": "no-cache"}, 60),
+        ({"Cache-Control": "no-store"}, 60),
+        ({"Cache-Control": "max-age=120, max-age=900"}, 60),  # duplicated: stale (§4.2.1)
+        ({"Cache-Control": "max-age=soon"}, 60),  # invalid: stale
+        ({"Cache-Control": 'max-age="120"'}, 120),
+        ({"Cache-Control": "s-maxage=900, max-age=120"}, 120),  # s-maxage: shared caches
+    ],
+    ids=lambda value: str(value).replace(" ", ""),
+)
+def test_freshness_follows_cache_control_within_bounds(
+    jwks_server: JWKSServer,
+    ring: KeyRing,
+    manual_clock: ManualClock,
+    headers: dict[str, str],
+    fresh_for: int,
+    mode: str,
+) -> None:
+    source = RemoteJWKS(jwks_server.set_jwks(ring, headers=headers), clock=manual_clock)
+    kid = ring.active.kid
+    assert lookup(source, kid, mode) is not None
+    manual_clock.advance(fresh_for - 1)
+    assert lookup(source, kid, mode) is not None
+    assert jwks_server.hits() == 1
+    manual_clock.advance(2)
+    assert lookup(source, kid, mode) is not None
+    assert jwks_server.hits() == 2
+
+
+def test_cache_bounds_are_configurable_and_checked(
+    jwks_server: JWKSServer, ring: KeyRing, manual_clock: ManualClock
+) -> None:
+    url = jwks_server.set_jwks(ring, headers={"Cache-Control": "max-age=0"})
+    source = RemoteJWKS(url, min_cache_ttl=10, cache_ttl=20, max_cache_ttl=30, clock=manual_clock)
+    source.get_key(ring.active.kid)
+    manual_clock.advance(11)
+    source.get_key(ring.active.kid)
+    assert jwks_server.hits() == 2
+    for options in (
+        {"min_cache_ttl": 0},
+        {"max_cache_ttl": float("inf")},
+        {"min_cache_ttl": 700},  # above the default cache_ttl
+        {"max_cache_ttl": 100},  # below the default cache_ttl
+        {"unknown_kid_interval": -1},
+    ):
+        with pytest.raises(ConfigurationError):
+            RemoteJWKS("https://keys.example/jwks.json", **options)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_etag_revalidates_and_a_304_keeps_the_keys_fresh_again(
+    jwks_server: JWKSServer, ring: KeyRing, minter: Minter, manual_clock: ManualClock, mode: str
+) -> None:
+    url = jwks_server.set_jwks(ring, headers={"Cache-Control": "max-age=120"}, etag='"v1"')
+    source = RemoteJWKS(url, clock=manual_clock)
+    verifier = remote_verifier(source)
+    token = minter.mint("user-1", audience=AUDIENCE)
+    verify(verifier, token, mode)
+    manual_clock.advance(121)
+    assert verify(verifier, token, mode).subject == "user-1"
+    assert jwks_server.requests[1][1].get("if-none-match") == '"v1"'
+    assert [key.kid for key in source.keys] == [ring.active.kid]
+    manual_clock.advance(119)  # the 304 made the keys fresh for another max-age
+    verify(verifier, token, mode)
+    assert jwks_server.hits() == 2
+    # A new set with a new ETag: the 200 replaces the keys.
+    old_kid = ring.active.kid
+    ring.rotate()
+    jwks_server.set_jwks(ring, headers={"Cache-Control": "max-age=120"}, etag='"v2"')
+    manual_clock.advance(2)
+    verify(verifier, minter.mint("user-2", audience=AUDIENCE), mode)
+    assert jwks_server.requests[2][1].get("if-none-match") == '"v1"'
+    assert {key.kid for key in source.keys} == {old_kid, ring.active.kid}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_store_keeps_no_etag(
+    jwks_server: JWKSServer, ring: KeyRing, manual_clock: ManualClock, mode: str
+) -> None:
+    url = jwks_server.set_jwks(ring, headers={"Cache-Control": "no-store"}, etag='"v1"')
+    source = RemoteJWKS(url, clock=manual_clock)
+    lookup(source, ring.active.kid, mode)
+    manual_clock.advance(61)
+    lookup(source, ring.active.kid, mode)
+    assert jwks_server.hits() == 2
+    assert all("if-none-match" not in headers for _, headers in jwks_server.requests)
+
+
+def test_a_304_that_was_not_asked_for_is_refused(jwks_server: JWKSServer) -> None:
+    jwks_server.set("/jwks.json", Reply(status=304))
+    with pytest.raises(KeysUnavailable, match="HTTP 304"):
+        RemoteJWKS(jwks_server.url()).get_key("any")
+
+
+# -- OIDC discovery is not pinned to a failing jwks_uri (issue 6) ---------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_discovery_follows_a_fixed_document_when_the_jwks_uri_fails(
+    jwks_server: JWKSServer,
+    ring: KeyRing,
+    clock: Callable[[], float],
+    manual_clock: ManualClock,
+    mode: str,
+) -> None:
+    issuer = jwks_server.base_url
+    old_uri = jwks_server.set_jwks(ring, path="/old/jwks.json")
+    jwks_server.set(DISCOVERY, Reply.json({"issuer": issuer, "jwks_uri": old_uri}))
+    source = OIDCDiscovery(issuer, clock=manual_clock)
+    verifier = remote_verifier(source, issuer)
+    minter = Minter(ring, issuer=issuer, clock=clock)
+    verify(verifier, minter.mint("user-1", audience=AUDIENCE), mode)
+    # The issuer moves its keys and fixes its document; the old URL now fails.
+    ring.rotate()
+    new_uri = jwks_server.set_jwks(ring, path="/new/jwks.json")
+    jwks_server.set("/old/jwks.json", Reply(status=404, body=b"gone"))
+    jwks_server.set(DISCOVERY, Reply.json({"issuer": issuer, "jwks_uri": new_uri}))
+    manual_clock.advance(6)  # well within the discovery document's 600 s
+    assert verify(verifier, minter.mint("user-2", audience=AUDIENCE), mode).subject == "user-2"
+    assert source.jwks_uri == new_uri
+    assert jwks_server.hits(DISCOVERY) == 2
+    assert jwks_server.hits("/old/jwks.json") == 2
+    assert jwks_server.hits("/new/jwks.json") == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_discovery_with_a_broken_jwks_uri_recovers_on_the_next_attempt(
+    jwks_server: JWKSServer, ring: KeyRing, manual_clock: ManualClock, mode: str
+) -> None:
+    issuer = jwks_server.base_url
+    jwks_server.set(
+        DISCOVERY, Reply.json({"issuer": issuer, "jwks_uri": jwks_server.url("/broken.json")})
+    )
+    source = OIDCDiscovery(issuer, clock=manual_clock)
+    with pytest.raises(KeysUnavailable):
+        lookup(source, ring.active.kid, mode)
+    good = jwks_server.set_jwks(ring, path="/keys.json")
+    jwks_server.set(DISCOVERY, Reply.json({"issuer": issuer, "jwks_uri": good}))
+    manual_clock.advance(1.5)
+    assert lookup(source, ring.active.kid, mode) is not None
+    # A failing jwks_uri that the document still names costs one discovery per attempt.
+    assert jwks_server.hits(DISCOVERY) == 2
+    assert jwks_server.hits("/broken.json") == 2
+
+
+# -- credentials in the URL never reach a log (issue 6) -------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_url_credentials_go_in_a_header_and_no_secret_reaches_any_log(
+    jwks_server: JWKSServer,
+    ring: KeyRing,
+    manual_clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+) -> None:
+    jwks_server.set_jwks(ring)
+    url = jwks_server.base_url.replace("://", "://svc:pw-s3cr3t@") + "/jwks.json?key=q-s3cr3t"
+    jwks_server.set("/jwks.json?key=q-s3cr3t", Reply.json(ring.public_jwks()))
+    source = RemoteJWKS(url, clock=manual_clock)
+    with caplog.at_level(logging.DEBUG):  # the root logger: httpx, httpcore, everyone
+        assert lookup(source, ring.active.kid, mode) is not None
+        jwks_server.set("/jwks.json?key=q-s3cr3t", Reply(status=500, body=b"down"))
+        manual_clock.advance(601)
+        lookup(source, ring.active.kid, mode)  # fails, logs a warning, serves stale
+        with pytest.raises(KeysUnavailable) as caught:
+            lookup(source, "unknown", mode)
+    path, headers = jwks_server.requests[0]
+    assert path == "/jwks.json?key=q-s3cr3t"
+    assert headers["authorization"] == "Basic " + base64.b64encode(b"svc:pw-s3cr3t").decode()
+    assert caplog.records, "the test must see the library's own log lines"
+    for text in (caplog.text, caught.value.message, repr(source)):
+        assert "s3cr3t" not in text
+    for record in caplog.records:
+        assert "s3cr3t" not in record.getMessage()
+
+
+# -- a large JWKS is parsed off the event loop (issue 6) ------------------------------------
+
+
+def test_a_large_jwks_is_parsed_while_the_event_loop_keeps_running(
+    jwks_server: JWKSServer, key_of_alg: Callable[[str], Key]
+) -> None:
+    rsa_jwk = key_of_alg("RS256").public().to_jwk()
+    big = {"keys": [{**rsa_jwk, "kid": f"rsa-{i}"} for i in range(8000)]}
+    url = jwks_server.set_jwks(big)
+    max_bytes = 8 * 1024 * 1024
+    started = time.monotonic()
+    fetch_jwks(url, max_bytes=max_bytes)  # blocking: how long one fetch and parse takes
+    blocking = time.monotonic() - started
+    source = RemoteJWKS(url, max_bytes=max_bytes, timeout=10)
+
+    async def main() -> tuple[Key | None, float]:
+        gaps: list[float] = []
+        stop = asyncio.Event()
+
+        async def ticker() -> None:
+            last = time.monotonic()
+            while not stop.is_set():
+                await asyncio.sleep(0.005)
+                now = time.monotonic()
+                gaps.append(now - last)
+                last = now
+
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0.02)
+        key = await source.aget_key("rsa-7999")
+        stop.set()
+        await task
+        return key, max(gaps)
+
+    key, longest_gap = asyncio.run(main())
+    assert key is not None
+    # On the loop, the parse would stall the ticker for about as long as a blocking fetch.
+    assert longest_gap < blocking / 2, (longest_gap, blocking)
+
+
+def test_only_the_lookup_leading_a_refresh_waits_when_stale_keys_can_answer(
+    jwks_server: JWKSServer, ring: KeyRing, manual_clock: ManualClock
+) -> None:
+    kid = ring.active.kid
+    source = RemoteJWKS(jwks_server.set_jwks(ring), timeout=1.0, clock=manual_clock)
+    assert source.get_key(kid) is not None
+    jwks_server.set("/jwks.json", Reply(delay=3.0))
+    manual_clock.advance(601)
+    leader = threading.Thread(target=source.get_key, args=(kid,))
+    leader.start()
+    deadline = time.monotonic() + 5
+    while jwks_server.hits() < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    found = [source.get_key(kid), asyncio.run(source.aget_key(kid))]
+    assert time.monotonic() - started < 0.5
+    assert all(key is not None and key.kid == kid for key in found)
+    leader.join(timeout=5)
+    assert not leader.is_alive()
+    assert jwks_server.hits() == 2

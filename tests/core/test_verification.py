@@ -191,7 +191,7 @@ def test_averify_rejects_like_verify(
     error: type[AuthenticationError],
 ) -> None:
     token = forge_token(good_header(ed_key, **header), good_claims(**claims), ed_key)
-    # A StaticKeys source has aget_key; a KeyRing has not: averify must handle both.
+    # Both local sources answer aget_key from memory, exactly as get_key.
     for keys in (StaticKeys([ed_key.public()]), KeyRing(ed_key)):
         verifier = Verifier(keys=keys, issuer=ISSUER, audience=AUDIENCE, clock=lambda: NOW)
         with pytest.raises(AuthenticationError) as info:
