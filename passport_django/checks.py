@@ -31,7 +31,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
 from passport_core import ConfigProblem, ConfigurationError
-from passport_django.conf import SETTING, config_from_setting
+from passport_django.conf import SETTING, config_from_setting, setting_key
 from passport_django.middleware import PassportMiddleware
 
 __all__ = ["check_middleware", "check_settings"]
@@ -55,9 +55,15 @@ def _error(message: str, code: str, hint: str | None = None) -> Error:
     return Error(message, hint=hint, id=f"passport_django.{code}")
 
 
+def _in_django_terms(found: ConfigProblem | ConfigurationError) -> str:
+    # Core names its settings as data; a Django project wrote them PASSPORT["AUDIENCE"].
+    text = found.render(setting_key)
+    return text if found.settings else f"{SETTING}: {text}"
+
+
 def _classify(problem: ConfigProblem) -> Error:
     code, hint = _PROBLEM_IDS.get(problem.code, ("E008", ""))
-    return _error(f"{SETTING}: {problem.message}", code, hint or None)
+    return _error(_in_django_terms(problem), code, hint or None)
 
 
 def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Error]:
@@ -76,7 +82,7 @@ def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
     except ConfigurationError as error:
         return [
             _error(
-                f"{SETTING}: {error.message}",
+                _in_django_terms(error),
                 "E006",
                 f"{SETTING} is a dict whose keys are the upper-case names of core's settings.",
             )
@@ -87,7 +93,7 @@ def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
     try:
         config.build_gate()
     except ConfigurationError as error:
-        return [_error(f"{SETTING}: {error.message}", "E007")]
+        return [_error(_in_django_terms(error), "E007")]
     return []
 
 

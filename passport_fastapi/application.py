@@ -80,7 +80,7 @@ def setup_passport(
     if getattr(app.state, _STATE_KEY, None) is not None:
         raise ConfigurationError("setup_passport() was already called for this application")
     if config is None:
-        config = PassportConfig.from_mapping(settings, source="setting")
+        config = PassportConfig.from_mapping(settings)
     elif settings:
         raise ConfigurationError("give setup_passport() a PassportConfig or settings, not both")
     setattr(app.state, _STATE_KEY, Installed(config, config.build_gate()))

@@ -9,7 +9,6 @@ client) is kept per app, and request-time code finds it through
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import weakref
 from collections.abc import Mapping
@@ -58,8 +57,6 @@ JWKS_ENDPOINT = "passport_jwks"
 _SETTINGS = PassportConfig.setting_names()
 # Namespaced keys in ``g``: the context token of this request and the thread that set it.
 _G_CONTEXT = "_passport_flask_context"
-# A setting named in a core message: quoted ('audience') or as an argument (bearer=True).
-_NAMED_SETTING = re.compile(r"'([a-z_]+)'|\b([a-z_]+)(?==)")
 
 
 def config_key(name: str) -> str:
@@ -67,23 +64,13 @@ def config_key(name: str) -> str:
     return CONFIG_PREFIX + name.upper()
 
 
-def _in_flask_terms(message: str) -> str:
-    # Core names settings the way they appear in a mapping ('audience'); a Flask
-    # user set them as PASSPORT_AUDIENCE, so say that.
-
-    def rename(match: re.Match[str]) -> str:
-        name = match[1] or match[2]
-        return config_key(name) if name in _SETTINGS else match[0]
-
-    return _NAMED_SETTING.sub(rename, message)
-
-
 def _check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(overrides) - _SETTINGS)
     if unknown:
         raise ConfigurationError(
             f"unknown passport setting(s) {', '.join(unknown)} given as keyword arguments; "
-            f"known: {', '.join(sorted(_SETTINGS))}"
+            f"known: {', '.join(sorted(_SETTINGS))}",
+            setting=unknown[0],
         )
     return dict(overrides)
 
@@ -94,14 +81,8 @@ def _load_settings(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> P
         for key, value in config.items()
         if isinstance(key, str) and key.startswith(CONFIG_PREFIX)
     }
-    unknown = sorted(config_key(name) for name in set(values) - _SETTINGS)
-    if unknown:
-        known = ", ".join(sorted(config_key(name) for name in _SETTINGS))
-        raise ConfigurationError(
-            f"unknown passport setting(s) in app.config: {', '.join(unknown)}; known: {known}"
-        )
     values.update(overrides)
-    return PassportConfig.from_mapping(values, source="settings in app.config")
+    return PassportConfig.from_mapping(values)
 
 
 class _AppState:
@@ -210,9 +191,8 @@ class Passport:
             HostAllowList(settings.allowed_hosts)
             settings.published_jwks()
         except ConfigurationError as error:
-            raise type(error)(
-                f"passport settings of app {app.name!r}: {_in_flask_terms(error.message)}"
-            ) from error
+            # Core names settings its way ('audience'); a Flask user wrote PASSPORT_AUDIENCE.
+            raise error.restated(config_key, f"passport settings of app {app.name!r}: ") from error
         except (TypeError, ValueError, AttributeError) as error:
             # Core does not type-check every value yet; a wrong type surfaces here.
             raise ConfigurationError(

@@ -31,7 +31,7 @@ def test_accepts_a_config_object(ring: KeyRing, mint: Mint) -> None:
         ({}, "no 'issuer'"),
         ({"issuer": ISSUER, "jwks": {"keys": []}}, "no 'audience'"),
         ({"issuer": ISSUER, "audience": AUDIENCE}, "no keys"),
-        ({"issuer": ISSUER, "audienc": AUDIENCE}, "unknown passport setting: audienc"),
+        ({"issuer": ISSUER, "audienc": AUDIENCE}, "unknown passport setting .audienc."),
     ],
 )
 def test_misconfiguration_fails_at_setup(settings: dict[str, Any], message: str) -> None:
