@@ -26,7 +26,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -56,7 +55,7 @@ def request_passport(request: HttpRequest) -> Passport | None:
     try:
         passport: Passport | None = request.passport  # type: ignore[attr-defined]
     except AttributeError:
-        raise ImproperlyConfigured(
+        raise ConfigurationError(
             f"passport_django needs {_MIDDLEWARE!r} in MIDDLEWARE to check passports"
         ) from None
     return passport

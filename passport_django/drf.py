@@ -31,7 +31,7 @@
 * :class:`HasObjectPolicy` runs an object-level policy (``require_object``)
   on the object the view passes to ``check_object_permissions``.
 * :func:`exception_handler` answers any core :class:`~passport_core.PassportError`
-  a view raises (``policy.check(request.auth, obj)``, ``current_passport()``)
+  a view raises (``policy.check(request.auth, obj)``, ``get_passport_or_raise()``)
   with core's status and problem-details body instead of a 500.
 """
 
@@ -40,11 +40,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from passport_core import (
+    ConfigurationError,
     MissingToken,
     Passport,
     PassportError,
@@ -139,7 +139,7 @@ class _NamesPermission(HasPassport):
     def get_policy(self, view: Any) -> Policy:
         names = self.names or getattr(view, self.view_attribute, ())
         if isinstance(names, str) or not names:
-            raise ImproperlyConfigured(
+            raise ConfigurationError(
                 f"{type(self).__name__} needs names: use {type(self).__name__}.with_...(...) "
                 f"or set a list {self.view_attribute!r} on {type(view).__name__}"
             )
@@ -193,7 +193,7 @@ class HasPolicy(HasPassport):
     def get_policy(self, view: Any) -> Policy:
         policy = self.policy or getattr(view, "passport_policy", None)
         if not isinstance(policy, Policy):
-            raise ImproperlyConfigured(
+            raise ConfigurationError(
                 f"HasPolicy needs a policy: HasPolicy.with_policy(...) or "
                 f"{type(view).__name__}.passport_policy"
             )
@@ -202,7 +202,7 @@ class HasPolicy(HasPassport):
     @classmethod
     def with_policy(cls, policy: Policy) -> type[HasPassport]:
         if not isinstance(policy, Policy):
-            raise ImproperlyConfigured("HasPolicy.with_policy() needs a passport_core Policy")
+            raise ConfigurationError("HasPolicy.with_policy() needs a passport_core Policy")
         return type(f"{cls.__name__}({policy!r})", (cls,), {"policy": policy})
 
 

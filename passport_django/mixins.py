@@ -19,11 +19,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from passport_core import Policy, all_of
+from passport_core import ConfigurationError, Policy, all_of
 from passport_core import require_permission as permission_policy
 from passport_core import require_role as role_policy
 from passport_core import require_scope as scope_policy
@@ -43,7 +42,7 @@ def _names(view: object, attribute: str) -> tuple[str, ...]:
     values = getattr(view, attribute)
     if isinstance(values, str):
         # "admin" would otherwise become the roles "a", "d", "m", ...
-        raise ImproperlyConfigured(f"{type(view).__name__}.{attribute} must be a list, not a str")
+        raise ConfigurationError(f"{type(view).__name__}.{attribute} must be a list, not a str")
     return tuple(values)
 
 

@@ -1,8 +1,8 @@
 """The Flask extension: settings from ``app.config``, the per-request passport, error answers.
 
-One :class:`Passport` object may serve several apps (application-factory
-pattern); what belongs to one app (its settings, its gate, its outbound
-client) is kept per app, and request-time code finds it through
+One :class:`PassportExtension` object may serve several apps
+(application-factory pattern); what belongs to one app (its settings, its
+gate) is kept per app, and request-time code finds it through
 ``current_app``.
 """
 
@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from collections.abc import Mapping
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-import httpx
 from flask import Flask, Response, current_app, g, request
 from werkzeug.local import LocalProxy
 
@@ -26,6 +24,7 @@ from passport_core import (
     ConfigurationError,
     HostAllowList,
     NoPassport,
+    Passport,
     PassportConfig,
     PassportError,
     PassportGate,
@@ -34,13 +33,12 @@ from passport_core import (
     reset_passport,
     set_passport,
 )
-from passport_core import Passport as PassportModel
 
 __all__ = [
     "CONFIG_PREFIX",
     "EXTENSION_NAME",
     "JWKS_ENDPOINT",
-    "Passport",
+    "PassportExtension",
     "current_passport",
     "verify_request",
 ]
@@ -86,40 +84,19 @@ def _load_settings(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> P
 
 
 class _AppState:
-    """What one app needs at request time: its settings, its gate and its outbound client."""
+    """What one app needs at request time: its settings and its gate."""
 
     def __init__(self, settings: PassportConfig, gate: PassportGate) -> None:
         self.settings = settings
         self.gate = gate
-        self._client: httpx.Client | None = None
-        self._closer: weakref.finalize[[], _AppState] | None = None
-        self._lock = threading.Lock()
-
-    def new_client(self, **client_options: Any) -> httpx.Client:
-        return self.settings.outbound_client(**client_options)
-
-    def shared_client(self) -> httpx.Client:
-        with self._lock:
-            if self._client is None or self._client.is_closed:
-                client = self.new_client()
-                # Closed when the app (and so this state) is collected, or at interpreter exit.
-                self._closer = weakref.finalize(self, client.close)
-                self._client = client
-            return self._client
-
-    def close_client(self) -> None:
-        with self._lock:
-            if self._closer is not None:
-                self._closer()  # closes the client, once
-            self._client = self._closer = None
 
 
-class Passport:
+class PassportExtension:
     """The Flask extension: verifies passports, puts them on ``g``, answers failures.
 
     ::
 
-        passport = Passport()            # module level, e.g. in extensions.py
+        passport = PassportExtension()   # module level, e.g. in extensions.py
 
         def create_app() -> Flask:
             app = Flask(__name__)
@@ -134,7 +111,7 @@ class Passport:
     ``PASSPORT_JWKS``, ``PASSPORT_JWKS_FILE``, ``PASSPORT_JWKS_URL``,
     ``PASSPORT_KEYS``, ``PASSPORT_HEADER``, ``PASSPORT_BEARER``,
     ``PASSPORT_ALLOWED_HOSTS``, ``PASSPORT_PUBLISH``, ``PASSPORT_REALM``...).
-    Keyword arguments (lower-case names: ``Passport(keys=ring)``) override the
+    Keyword arguments (lower-case names: ``PassportExtension(keys=ring)``) override the
     matching ``PASSPORT_*`` key for every app this extension is initialised on;
     ``init_app(app, **overrides)`` overrides for one app. Settings are read
     once, by :meth:`init_app`: an unknown ``PASSPORT_*`` key, a missing
@@ -212,10 +189,6 @@ class Passport:
         """The settings in force for ``app`` (default: the current app)."""
         return self._state(app).settings
 
-    def close_client(self, app: Flask | None = None) -> None:
-        """Close ``app``'s shared outbound client now; the next use opens a new one."""
-        self._state(app).close_client()
-
     def error_response(self, error: PassportError) -> Response:
         """The answer to ``error``: problem details, its status, ``WWW-Authenticate``."""
         if error.status >= 500:
@@ -238,7 +211,7 @@ def _real_app() -> Flask:
 def _not_initialised(app: Flask) -> ConfigurationError:
     return ConfigurationError(
         f"passport_flask is not initialised on app {app.name!r}: "
-        "create Passport(app) or call passport.init_app(app) when you build the app"
+        "create PassportExtension(app) or call passport.init_app(app) when you build the app"
     )
 
 
@@ -246,7 +219,7 @@ def app_state() -> _AppState:
     """The current app's passport state; a clear error if ``init_app`` was never called."""
     app = _real_app()
     extension = app.extensions.get(EXTENSION_NAME)
-    if not isinstance(extension, Passport):
+    if not isinstance(extension, PassportExtension):
         raise _not_initialised(app)
     return extension._state(app)
 
@@ -264,7 +237,7 @@ def _mark_baseline() -> None:
         setattr(g, _G_CONTEXT, (set_passport(get_passport()), threading.get_ident()))
 
 
-def _enter(passport: PassportModel | None) -> None:
+def _enter(passport: Passport | None) -> None:
     _mark_baseline()
     g.passport = passport
     set_passport(passport)
@@ -283,7 +256,7 @@ def _end_request(_exc: BaseException | None) -> None:
     reset_passport(token)
 
 
-def verify_request(*, required: bool = True) -> PassportModel | None:
+def verify_request(*, required: bool = True) -> Passport | None:
     """Verify the current request's passport, once per request, and make it current.
 
     Sets ``g.passport`` and the core context (:func:`passport_core.get_passport`,
@@ -295,25 +268,25 @@ def verify_request(*, required: bool = True) -> PassportModel | None:
     """
     state = app_state()
     if g.get("passport") is not None and g.get(_G_CONTEXT) is not None:
-        return cast(PassportModel, g.passport)
+        return cast(Passport, g.passport)
     passport = state.gate.authenticate(request.headers.getlist, required=required)
     _enter(passport)
     return passport
 
 
-def _current_passport() -> PassportModel:
+def _current_passport() -> Passport:
     passport = g.get("passport")
     if passport is None:
         raise NoPassport(
             "this request has no verified passport: protect the view with @passport_required "
             "(in optional views, test g.passport for None)"
         )
-    return cast(PassportModel, passport)
+    return cast(Passport, passport)
 
 
 #: The verified passport of the current request (like Flask-Login's ``current_user``).
 #: Raises :class:`~passport_core.NoPassport` (answered 500) where there is none.
-current_passport = cast(PassportModel, LocalProxy(_current_passport))
+current_passport = cast(Passport, LocalProxy(_current_passport))
 
 
 def _jwks_view() -> Response:

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from asgiref.sync import iscoroutinefunction
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory, override_settings
 
@@ -119,7 +118,7 @@ def test_decorators_keep_the_view_name_and_its_sync_or_async_kind(name: str) -> 
 
 def test_a_decorated_view_without_the_middleware_is_a_configuration_error() -> None:
     request = RequestFactory().get("/")  # never went through PassportMiddleware
-    with pytest.raises(ImproperlyConfigured, match="PassportMiddleware"):
+    with pytest.raises(ConfigurationError, match="PassportMiddleware"):
         passport_required(_sync)(request)
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
+from passport_core import ConfigurationError
 from tests.django.conftest import Get, Mint
 from tests.django.test_middleware import assert_problem
 
@@ -57,5 +57,5 @@ def test_a_passport_meeting_every_requirement_of_the_mixin_passes(get: Get, mint
 
 
 def test_roles_written_as_one_string_are_a_configuration_error(client: Client, mint: Mint) -> None:
-    with pytest.raises(ImproperlyConfigured, match="must be a list"):
+    with pytest.raises(ConfigurationError, match="must be a list"):
         client.get("/cbv/string-roles/", headers={"X-Passport": mint()})
