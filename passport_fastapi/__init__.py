@@ -47,6 +47,9 @@
   passport was sent. A missing or bad passport answers 401, a policy denial
   403, always as ``application/problem+json`` with a ``WWW-Authenticate``
   challenge — never a 422 or a 500.
+* Verified only where a route asks (a passport dependency or ``require_*``):
+  a route without one ignores any passport sent, the rule of every adapter
+  (see :mod:`passport_core.inbound`).
 * ``require_role``, ``require_scope``, ``require_permission`` and
   ``require_policy`` work in ``dependencies=[...]`` of routes, routers and
   the app, and as parameters (they give the passport).

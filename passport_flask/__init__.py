@@ -47,6 +47,10 @@ with the ``PASSPORT_`` prefix. Every failure is answered with
 With ``PASSPORT_PUBLISH`` set, the public keys are served at
 ``/.well-known/jwks.json``.
 
+A passport is verified only where a view asks (a decorator, :func:`protect`,
+:func:`verify_request`): a view without one ignores any passport sent, the
+rule of every adapter (see :mod:`passport_core.inbound`).
+
 The passport is on ``g.passport`` (``None`` when absent or not checked),
 behind :data:`current_passport`, and in core's context for the request
 (reset when the request ends, also after an error), which outbound clients
