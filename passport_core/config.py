@@ -297,10 +297,12 @@ class PassportConfig:
         return PassportGate(self.build_verifier(), self.location)
 
     def outbound_client(self, **client_options: Any) -> httpx.Client:
-        """An ``httpx.Client`` forwarding the current passport to ``allowed_hosts`` only.
+        """A new ``httpx.Client`` forwarding the current passport to ``allowed_hosts`` only.
 
         The passport goes out where this service reads it: the ``header``, or
-        ``Authorization: Bearer`` when the service reads only that.
+        ``Authorization: Bearer`` when the service reads only that. The caller
+        owns the client and closes it; every adapter's ``outbound_client()`` /
+        ``async_outbound_client()`` is built on this method and its twin.
         """
         return passport_client(
             self.allowed_hosts,

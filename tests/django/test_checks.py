@@ -124,3 +124,12 @@ def test_the_middleware_before_authentication_middleware_is_w001(
     [message] = passport_messages()
     assert message.id == "passport_django.W001"
     assert not message.is_serious()
+
+
+def test_an_unknown_key_is_named_the_django_way(settings: Settings) -> None:
+    settings.PASSPORT = {**settings.PASSPORT, "AUDIENS": "orders"}
+    [message] = passport_messages()
+    assert message.id == "passport_django.E006"
+    assert message.msg.startswith('unknown passport setting PASSPORT["AUDIENS"]; known: ')
+    assert 'PASSPORT["AUDIENCE"]' in message.msg
+    assert "PASSPORT setting" not in message.msg

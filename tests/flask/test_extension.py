@@ -303,3 +303,13 @@ def test_an_async_view_that_verifies_leaves_nothing_current_after_the_request(
     }
     assert get_passport() is None
     assert client.get("/what-is-current").json == {"current": None}
+
+
+def test_a_refused_setting_is_named_as_data_and_in_flask_terms(ring: KeyRing) -> None:
+    app = Flask("orders")
+    app.config.update(settings(ring, PASSPORT_LEEWAY="thirty"))
+    with pytest.raises(ConfigurationError) as caught:
+        PassportExtension(app)
+    assert caught.value.setting == "leeway"
+    assert "PASSPORT_LEEWAY must be a number" in caught.value.message
+    assert "'leeway'" not in caught.value.message
