@@ -14,6 +14,9 @@ id                         problem
 ``passport_django.E008``   any other problem core reports
 ``passport_django.W001``   ``PassportMiddleware`` comes before ``AuthenticationMiddleware``,
                            which would then replace the passport's ``request.user``
+``passport_django.W002``   DRF authenticates with ``PassportAuthentication`` but its
+                           ``EXCEPTION_HANDLER`` is not ``passport_django.drf.exception_handler``,
+                           so DRF refuses with ``{"detail": ...}``, not problem details
 =========================  =====================================================
 
 The sentences come from :meth:`passport_core.PassportConfig.problems`; this
@@ -34,7 +37,7 @@ from passport_core import ConfigProblem, ConfigurationError
 from passport_django.conf import SETTING, config_from_setting, setting_key
 from passport_django.middleware import PassportMiddleware
 
-__all__ = ["check_middleware", "check_settings"]
+__all__ = ["check_drf", "check_middleware", "check_settings"]
 
 _KEYS_HINT = f'Set exactly one of "JWKS", "JWKS_FILE", "JWKS_URL" or "KEYS" in {SETTING}.'
 
@@ -137,3 +140,25 @@ def check_middleware(
             )
         ]
     return []
+
+
+_DRF_AUTHENTICATION = "passport_django.drf.PassportAuthentication"
+_DRF_HANDLER = "passport_django.drf.exception_handler"
+
+
+def check_drf(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """DRF with passport authentication refuses the way the rest of the service does."""
+    drf = getattr(settings, "REST_FRAMEWORK", None)
+    if not isinstance(drf, dict):
+        return []
+    classes = drf.get("DEFAULT_AUTHENTICATION_CLASSES") or ()
+    if _DRF_AUTHENTICATION not in classes or drf.get("EXCEPTION_HANDLER") == _DRF_HANDLER:
+        return []
+    return [
+        Warning(
+            "DRF authenticates with PassportAuthentication but answers refusals with its own "
+            "exception handler, not with the problem details every other view sends",
+            hint=f'Set REST_FRAMEWORK["EXCEPTION_HANDLER"] = {_DRF_HANDLER!r}.',
+            id="passport_django.W002",
+        )
+    ]

@@ -133,3 +133,15 @@ def test_an_unknown_key_is_named_the_django_way(settings: Settings) -> None:
     assert message.msg.startswith('unknown passport setting PASSPORT["AUDIENS"]; known: ')
     assert 'PASSPORT["AUDIENCE"]' in message.msg
     assert "PASSPORT setting" not in message.msg
+
+
+def test_drf_without_the_problem_exception_handler_is_w002(settings: Settings) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "EXCEPTION_HANDLER": "rest_framework.views.exception_handler",
+    }
+    [message] = passport_messages()
+    assert message.id == "passport_django.W002"
+    assert not message.is_serious()
+    assert message.hint is not None
+    assert "passport_django.drf.exception_handler" in message.hint
