@@ -9,8 +9,8 @@ from __future__ import annotations
 from passport_core import claims
 from passport_core.config import ConfigProblem, PassportConfig
 from passport_core.context import (
-    current_passport,
     get_passport,
+    get_passport_or_raise,
     reset_passport,
     set_passport,
     use_passport,
@@ -168,12 +168,12 @@ __all__ = [
     "any_of",
     "as_key_source",
     "claims",
-    "current_passport",
     "extract_token",
     "fetch_jwks",
     "fingerprint",
     "generate_key",
     "get_passport",
+    "get_passport_or_raise",
     "load_jwks",
     "load_key",
     "load_key_env",

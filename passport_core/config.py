@@ -3,7 +3,11 @@
 Flask reads ``PASSPORT_*`` keys from ``app.config``, Django one ``PASSPORT``
 dict; both hand the lower-cased names to :meth:`PassportConfig.from_mapping`,
 which refuses unknown names (a typo is an error, not a silently ignored
-setting) and bad values, with a message that says which setting is wrong.
+setting) and bad values. Every refusal names the setting as data
+(:attr:`ConfigurationError.setting <passport_core.ConfigurationError.setting>`,
+:attr:`ConfigProblem.setting`), and its sentence can be rendered with the
+adapter's own spelling of each setting (``render(label)``), so no adapter
+has to parse a message.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 import httpx
 
 from passport_core import claims as c
-from passport_core.errors import ConfigurationError
+from passport_core.errors import ConfigurationError, quoted_setting, render_settings
 from passport_core.inbound.extraction import DEFAULT_HEADER, TokenLocation
 from passport_core.inbound.gate import PassportGate
 from passport_core.keys.jwks import load_jwks, public_jwks
@@ -34,10 +38,31 @@ __all__ = ["ConfigProblem", "PassportConfig"]
 
 @dataclass(frozen=True)
 class ConfigProblem:
-    """One misconfiguration: a stable ``code`` and a sentence naming the setting."""
+    """One misconfiguration: a stable ``code``, the setting(s) at fault and a sentence.
+
+    ``template`` names each setting of ``settings`` as ``{name}``;
+    :attr:`message` renders them the core way (``'audience'``),
+    :meth:`render` the adapter's way. ``setting`` is the one setting to fix,
+    ``None`` when the fix is a choice among ``settings`` (the key settings).
+    """
 
     code: str
-    message: str
+    template: str
+    setting: str | None = None
+    settings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Like ConfigurationError.settings: every setting named, the one at fault first.
+        named = tuple(dict.fromkeys([*([self.setting] if self.setting else []), *self.settings]))
+        object.__setattr__(self, "settings", named)
+
+    @property
+    def message(self) -> str:
+        return self.render(quoted_setting)
+
+    def render(self, label: Callable[[str], str]) -> str:
+        """The sentence with every named setting written as ``label(name)``."""
+        return render_settings(self.template, self.settings, label)
 
     def __str__(self) -> str:
         return self.message
@@ -85,10 +110,19 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
 }
 
 
+def _naming(error: ConfigurationError, name: str) -> ConfigurationError:
+    """``error`` blamed on setting ``name``, unless it already names one."""
+    if error.setting is not None:
+        return error
+    return ConfigurationError(f"{{{name}}}: {error.message}", setting=name)
+
+
 def _check_type(name: str, value: Any) -> None:
     check = _TYPES.get(name)
     if check is not None and not check[0](value):
-        raise ConfigurationError(f"'{name}' must be {check[1]}, not {type(value).__name__}")
+        raise ConfigurationError(
+            f"{{{name}}} must be {check[1]}, not {type(value).__name__}", setting=name
+        )
 
 
 @dataclass(frozen=True)
@@ -136,18 +170,26 @@ class PassportConfig:
         return frozenset(f.name for f in dataclasses.fields(cls)) - {"extra"}
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "settings") -> PassportConfig:
+    def from_mapping(cls, data: Mapping[str, Any]) -> PassportConfig:
         """Build from lower-cased setting names; unknown names and wrong types are refused.
 
-        Messages name a setting in quotes (``'leeway'``) so adapters can restate
-        it in their own terms (``PASSPORT_LEEWAY``).
+        The :class:`~passport_core.ConfigurationError` carries the setting's
+        name (``error.setting``, e.g. ``"leeway"``; for an unknown name, that
+        name) so adapters restate it in their own terms (``PASSPORT_LEEWAY``)
+        with ``error.render(label)``.
         """
         names = cls.setting_names()
-        unknown = sorted(set(data) - names)
+        unknown = sorted(name for name in data if name not in names)
         if unknown:
-            known = ", ".join(sorted(names))
-            listed = ", ".join(unknown)
-            raise ConfigurationError(f"unknown passport {source}: {listed}; known: {known}")
+            known = sorted(names)
+            listed = ", ".join("{" + name + "}" for name in unknown)
+            every = ", ".join("{" + name + "}" for name in known)
+            plural = "s" if len(unknown) > 1 else ""
+            raise ConfigurationError(
+                f"unknown passport setting{plural} {listed}; known: {every}",
+                setting=unknown[0],
+                settings=[*unknown, *known],
+            )
         values = dict(data)
         for name in ("audience", "allowed_hosts", "publish"):
             # Materialise iterators first: checking a generator would use it up.
@@ -176,42 +218,54 @@ class PassportConfig:
             found.append(
                 ConfigProblem(
                     "missing_issuer",
-                    "no 'issuer': set the issuer whose passports this service accepts",
+                    "no {issuer}: set the issuer whose passports this service accepts",
+                    setting="issuer",
                 )
             )
         if not self.audience or not all(isinstance(a, str) and a for a in self.audience):
             found.append(
                 ConfigProblem(
                     "missing_audience",
-                    "no 'audience': set this service's name as it appears in 'aud'",
+                    "no {audience}: set this service's name as it appears in 'aud'",
+                    setting="audience",
                 )
             )
-        given = [
-            name
-            for name in ("jwks", "jwks_file", "jwks_url", "keys")
-            if getattr(self, name) is not None
-        ]
+        key_settings = ("jwks", "jwks_file", "jwks_url", "keys")
+        given = tuple(name for name in key_settings if getattr(self, name) is not None)
         if not given:
             found.append(
                 ConfigProblem(
-                    "missing_keys", "no keys: set one of 'jwks', 'jwks_file', 'jwks_url' or 'keys'"
+                    "missing_keys",
+                    "no keys: set one of {jwks}, {jwks_file}, {jwks_url} or {keys}",
+                    settings=key_settings,
                 )
             )
         elif len(given) > 1:
+            listed = ", ".join("{" + name + "}" for name in given)
             found.append(
                 ConfigProblem(
-                    "several_keys", f"several key settings ({', '.join(given)}): set exactly one"
+                    "several_keys",
+                    f"several key settings ({listed}): set exactly one",
+                    settings=given,
                 )
             )
         if self.jwks_file is not None and not os.path.isfile(self.jwks_file):
             found.append(
-                ConfigProblem("missing_jwks_file", f"'jwks_file' {self.jwks_file!r} does not exist")
+                ConfigProblem(
+                    "missing_jwks_file",
+                    f"{{jwks_file}} {self.jwks_file!r} does not exist",
+                    setting="jwks_file",
+                )
             )
         return found
 
     def _key_source(self) -> KeysLike:
         if self.jwks_options and self.jwks_url is None:
-            raise ConfigurationError("'jwks_options' applies to 'jwks_url' only")
+            raise ConfigurationError(
+                "{jwks_options} applies to {jwks_url} only",
+                setting="jwks_options",
+                settings=["jwks_url"],
+            )
         if self.jwks is not None:
             return self.jwks
         if self.jwks_file is not None:
@@ -219,15 +273,27 @@ class PassportConfig:
                 with open(self.jwks_file, "rb") as handle:
                     return load_jwks(handle.read())
             except OSError as exc:
-                raise ConfigurationError(f"cannot read 'jwks_file': {exc.strerror}") from exc
+                raise ConfigurationError(
+                    f"cannot read {{jwks_file}}: {exc.strerror}", setting="jwks_file"
+                ) from exc
         if self.jwks_url is not None:
             from passport_core.keys.remote import RemoteJWKS  # noqa: PLC0415 - optional network path
 
+            options = dict(self.jwks_options)
             try:
-                return RemoteJWKS(self.jwks_url, **self.jwks_options)
+                # The URL alone first, so its errors name the URL setting, not the options.
+                RemoteJWKS(self.jwks_url, allow_insecure=bool(options.get("allow_insecure")))
+            except ConfigurationError as exc:
+                raise _naming(exc, "jwks_url") from exc
+            try:
+                return RemoteJWKS(self.jwks_url, **options)
             except TypeError as exc:
                 known = "timeout, cache_ttl, min_cache_ttl, max_cache_ttl, max_stale, ..."
-                raise ConfigurationError(f"'jwks_options' has an unknown option ({known})") from exc
+                raise ConfigurationError(
+                    f"{{jwks_options}} has an unknown option ({known})", setting="jwks_options"
+                ) from exc
+            except ConfigurationError as exc:
+                raise _naming(exc, "jwks_options") from exc
         assert self.keys is not None  # noqa: S101 - problems() guarantees one key setting
         return self.keys
 
@@ -237,7 +303,12 @@ class PassportConfig:
             return self.verifier
         problems = self.problems()
         if problems:
-            raise ConfigurationError("; ".join(problem.message for problem in problems))
+            first = problems[0]
+            raise ConfigurationError(
+                "; ".join(problem.template for problem in problems),
+                setting=first.setting,
+                settings=[name for problem in problems for name in problem.settings],
+            )
         assert self.issuer is not None  # noqa: S101 - checked by problems()
         return Verifier(
             keys=self._key_source(),
@@ -258,10 +329,12 @@ class PassportConfig:
         return PassportGate(self.build_verifier(), self.location)
 
     def outbound_client(self, **client_options: Any) -> httpx.Client:
-        """An ``httpx.Client`` forwarding the current passport to ``allowed_hosts`` only.
+        """A new ``httpx.Client`` forwarding the current passport to ``allowed_hosts`` only.
 
         The passport goes out where this service reads it: the ``header``, or
-        ``Authorization: Bearer`` when the service reads only that.
+        ``Authorization: Bearer`` when the service reads only that. The caller
+        owns the client and closes it; every adapter's ``outbound_client()`` /
+        ``async_outbound_client()`` is built on this method and its twin.
         """
         return passport_client(
             self.allowed_hosts,

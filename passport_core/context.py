@@ -18,22 +18,32 @@ from contextvars import ContextVar, Token
 from passport_core.errors import NoPassport
 from passport_core.passport import Passport
 
-__all__ = ["current_passport", "get_passport", "reset_passport", "set_passport", "use_passport"]
+__all__ = [
+    "get_passport",
+    "get_passport_or_raise",
+    "reset_passport",
+    "set_passport",
+    "use_passport",
+]
 
 _current: ContextVar[Passport | None] = ContextVar("passport_core.current", default=None)
-
-
-def current_passport() -> Passport:
-    """The current request's passport; raises :class:`NoPassport` when none is set."""
-    passport = _current.get()
-    if passport is None:
-        raise NoPassport("no passport is set: call this while serving a request with a passport")
-    return passport
 
 
 def get_passport() -> Passport | None:
     """The current request's passport, or ``None``."""
     return _current.get()
+
+
+def get_passport_or_raise() -> Passport:
+    """The current request's passport; raises :class:`NoPassport` when none is set.
+
+    The raising twin of :func:`get_passport` (named apart from Flask's
+    ``current_passport`` proxy, which is an object, not a function).
+    """
+    passport = _current.get()
+    if passport is None:
+        raise NoPassport("no passport is set: call this while serving a request with a passport")
+    return passport
 
 
 def set_passport(passport: Passport | None) -> Token[Passport | None]:

@@ -27,20 +27,30 @@ safe to show a client (it never contains a token or key material) and the HTTP
     ├── PermissionDenied (403)                 permission_denied
     ├── KeysUnavailable (503)                  keys_unavailable
     ├── ConfigurationError (500)               configuration_error
-    │   ├── InvalidKey                         invalid_key
-    │   │   ├── WeakKey                        weak_key
-    │   │   ├── DuplicateKeyId                 duplicate_kid
-    │   │   ├── PrivateKeyInPublicSet          private_key_in_public_set
-    │   │   └── KeyUsageForbidden              key_use_forbidden
-    │   └── MintingError                       minting_error
+    │   └── InvalidKey                         invalid_key
+    │       ├── WeakKey                        weak_key
+    │       ├── DuplicateKeyId                 duplicate_kid
+    │       ├── PrivateKeyInPublicSet          private_key_in_public_set
+    │       └── KeyUsageForbidden              key_use_forbidden
+    ├── MintingError (500)                     minting_error
     └── NoPassport (500)                       no_passport
 
-Configuration errors are raised when a key or verifier is set up, never while
-serving a request: a weak key is refused when configured, not when attacked.
+Configuration errors are raised when a key, verifier or adapter is set up,
+never while serving a request: a weak key is refused when configured, not when
+attacked. A :class:`ConfigurationError` names the offending setting as data
+(:attr:`~ConfigurationError.setting`), so an adapter can say it in its own
+terms (``PASSPORT_AUDIENCE`` in Flask, ``PASSPORT["AUDIENCE"]`` in Django)
+with :meth:`~ConfigurationError.render`.
+
+The two other 500s are raised while serving: :class:`MintingError` when an
+edge cannot mint the passport of one request (bad claims from an enricher,
+a lifetime over the cap), :class:`NoPassport` when code asks for the current
+passport where no request set one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 __all__ = [
@@ -206,12 +216,65 @@ class KeysUnavailable(PassportError):
     default_message = "verification keys are unavailable"
 
 
+def quoted_setting(name: str) -> str:
+    """How core names a setting in a message: ``'audience'``."""
+    return f"'{name}'"
+
+
+def render_settings(template: str, names: Iterable[str], label: Callable[[str], str]) -> str:
+    """``template`` with every ``{name}`` of ``names`` replaced by ``label(name)``.
+
+    A plain replacement, not ``str.format``: the rest of the sentence may hold
+    braces (a repr, a JSON value) that must stay as written.
+    """
+    for name in names:
+        template = template.replace("{" + name + "}", label(name))
+    return template
+
+
 class ConfigurationError(PassportError):
-    """The library was set up wrongly; raised at configuration time."""
+    """The library was set up wrongly; raised at configuration time.
+
+    ``setting`` is the name of the offending setting as
+    :class:`~passport_core.PassportConfig` spells it (``"audience"``), or
+    ``None`` when no single setting is to blame; ``settings`` every setting the
+    message names. The message is written as a template in which each named
+    setting stands as ``{name}``: :attr:`message` says them the core way
+    (``'audience'``), :meth:`render` the way an adapter's users wrote them::
+
+        error.render(lambda name: "PASSPORT_" + name.upper())
+    """
 
     code = "configuration_error"
     status = 500
     default_message = "service-passport is misconfigured"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        setting: str | None = None,
+        settings: Iterable[str] = (),
+    ) -> None:
+        named = tuple(dict.fromkeys([*([setting] if setting else []), *settings]))
+        self.setting = setting
+        self.settings = named
+        self.template = message or self.default_message
+        super().__init__(render_settings(self.template, named, quoted_setting))
+
+    def render(self, label: Callable[[str], str]) -> str:
+        """The message with every named setting written as ``label(name)``."""
+        return render_settings(self.template, self.settings, label)
+
+    def restated(self, label: Callable[[str], str], context: str = "") -> ConfigurationError:
+        """The same error (same class, same ``setting``) told in an adapter's terms.
+
+        ``context`` is put before the message (``"passport settings of app 'orders': "``).
+        Raise it ``from`` this error.
+        """
+        again = type(self)(context + self.render(label), setting=self.setting)
+        again.settings = self.settings
+        return again
 
 
 class InvalidKey(ConfigurationError):
@@ -239,8 +302,11 @@ class KeyUsageForbidden(InvalidKey):
     default_message = "the key's use or key_ops forbid signatures"
 
 
-class MintingError(ConfigurationError):
+class MintingError(PassportError):
+    """An edge cannot mint the passport of the request it serves; answer 500."""
+
     code = "minting_error"
+    status = 500
     default_message = "the passport cannot be minted"
 
 

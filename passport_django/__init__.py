@@ -18,7 +18,9 @@ the same name)::
 
 Views::
 
-    from passport_django import outbound_client, passport_required, require_role
+    from passport_django import (
+        optional_passport, outbound_client, passport_required, request_passport, require_role,
+    )
 
     @passport_required
     def me(request):
@@ -26,26 +28,35 @@ Views::
 
     @require_role("admin")
     async def refunds(request):
+        passport = await request.apassport()  # verified already; no blocking in async views
         ...
 
     class ReportView(PassportRequiredMixin, View):
         required_scopes = ["reports:read"]
 
-    def invoices(request):  # a passport is optional here: request.passport may be None
-        with outbound_client() as http:  # forwards the caller's passport to allowed hosts
+    @optional_passport  # request.passport is falsy without one
+    def invoices(request):
+        with outbound_client() as http:  # a new client, yours to close
             return JsonResponse(http.get("https://billing.internal/invoices").json())
 
-A missing passport answers 401, a present but invalid one 401 everywhere
-(the middleware refuses forged passports even on open views), a policy denial
-403; all as ``application/problem+json`` with a ``WWW-Authenticate: Bearer``
-challenge. Services that mint add ``"PUBLISH": key_ring`` and
-``path("", include("passport_django.urls"))`` to serve their JWKS. Django REST
-framework classes live in :mod:`passport_django.drf` (extra ``[drf]``).
+``request.passport`` is lazy, like ``request.user``: the passport is verified
+only where a view asks for it (a decorator, the mixin, DRF's classes, or the
+view reading it), the same rule as FastAPI and Flask. A view that never looks
+pays nothing and ignores any passport sent; where a view looks, a missing
+passport answers 401 (when required), a present but invalid one 401 (optional
+included), a policy denial 403; all as ``application/problem+json`` with a
+``WWW-Authenticate: Bearer`` challenge. Services that mint add
+``"PUBLISH": key_ring`` and ``path("", include("passport_django.urls"))`` to
+serve their JWKS. Django REST framework classes live in
+:mod:`passport_django.drf` (extra ``[drf]``). Configuration mistakes raise
+:class:`passport_core.ConfigurationError`, everywhere.
 """
 
 from __future__ import annotations
 
 from passport_django.decorators import (
+    arequest_passport,
+    optional_passport,
     passport_required,
     request_passport,
     require_permission,
@@ -65,7 +76,9 @@ __all__ = [
     "PassportMiddleware",
     "PassportRequiredMixin",
     "PassportUser",
+    "arequest_passport",
     "async_outbound_client",
+    "optional_passport",
     "outbound_client",
     "passport_required",
     "protect_urls",

@@ -17,9 +17,11 @@ class PassportAppConfig(AppConfig):
 
     def ready(self) -> None:
         from passport_django.checks import (  # noqa: PLC0415 - import once the apps are loaded
+            check_drf,
             check_middleware,
             check_settings,
         )
 
         checks.register(check_settings)
         checks.register(check_middleware)
+        checks.register(check_drf)

@@ -14,6 +14,9 @@ id                         problem
 ``passport_django.E008``   any other problem core reports
 ``passport_django.W001``   ``PassportMiddleware`` comes before ``AuthenticationMiddleware``,
                            which would then replace the passport's ``request.user``
+``passport_django.W002``   DRF authenticates with ``PassportAuthentication`` but its
+                           ``EXCEPTION_HANDLER`` is not ``passport_django.drf.exception_handler``,
+                           so DRF refuses with ``{"detail": ...}``, not problem details
 =========================  =====================================================
 
 The sentences come from :meth:`passport_core.PassportConfig.problems`; this
@@ -31,10 +34,10 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
 from passport_core import ConfigProblem, ConfigurationError
-from passport_django.conf import SETTING, config_from_setting
+from passport_django.conf import SETTING, config_from_setting, setting_key
 from passport_django.middleware import PassportMiddleware
 
-__all__ = ["check_middleware", "check_settings"]
+__all__ = ["check_drf", "check_middleware", "check_settings"]
 
 _KEYS_HINT = f'Set exactly one of "JWKS", "JWKS_FILE", "JWKS_URL" or "KEYS" in {SETTING}.'
 
@@ -55,9 +58,15 @@ def _error(message: str, code: str, hint: str | None = None) -> Error:
     return Error(message, hint=hint, id=f"passport_django.{code}")
 
 
+def _in_django_terms(found: ConfigProblem | ConfigurationError) -> str:
+    # Core names its settings as data; a Django project wrote them PASSPORT["AUDIENCE"].
+    text = found.render(setting_key)
+    return text if found.settings else f"{SETTING}: {text}"
+
+
 def _classify(problem: ConfigProblem) -> Error:
     code, hint = _PROBLEM_IDS.get(problem.code, ("E008", ""))
-    return _error(f"{SETTING}: {problem.message}", code, hint or None)
+    return _error(_in_django_terms(problem), code, hint or None)
 
 
 def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Error]:
@@ -76,7 +85,7 @@ def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
     except ConfigurationError as error:
         return [
             _error(
-                f"{SETTING}: {error.message}",
+                _in_django_terms(error),
                 "E006",
                 f"{SETTING} is a dict whose keys are the upper-case names of core's settings.",
             )
@@ -87,7 +96,7 @@ def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
     try:
         config.build_gate()
     except ConfigurationError as error:
-        return [_error(f"{SETTING}: {error.message}", "E007")]
+        return [_error(_in_django_terms(error), "E007")]
     return []
 
 
@@ -131,3 +140,25 @@ def check_middleware(
             )
         ]
     return []
+
+
+_DRF_AUTHENTICATION = "passport_django.drf.PassportAuthentication"
+_DRF_HANDLER = "passport_django.drf.exception_handler"
+
+
+def check_drf(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """DRF with passport authentication refuses the way the rest of the service does."""
+    drf = getattr(settings, "REST_FRAMEWORK", None)
+    if not isinstance(drf, dict):
+        return []
+    classes = drf.get("DEFAULT_AUTHENTICATION_CLASSES") or ()
+    if _DRF_AUTHENTICATION not in classes or drf.get("EXCEPTION_HANDLER") == _DRF_HANDLER:
+        return []
+    return [
+        Warning(
+            "DRF authenticates with PassportAuthentication but answers refusals with its own "
+            "exception handler, not with the problem details every other view sends",
+            hint=f'Set REST_FRAMEWORK["EXCEPTION_HANDLER"] = {_DRF_HANDLER!r}.',
+            id="passport_django.W002",
+        )
+    ]

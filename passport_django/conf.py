@@ -26,10 +26,15 @@ from django.core.signals import setting_changed
 
 from passport_core import ConfigurationError, PassportConfig, PassportGate
 
-__all__ = ["SETTING", "PassportSettings", "conf", "config_from_setting"]
+__all__ = ["SETTING", "PassportSettings", "conf", "config_from_setting", "setting_key"]
 
 #: the name of the one settings dict
 SETTING = "PASSPORT"
+
+
+def setting_key(name: str) -> str:
+    """How a Django project writes a core setting: ``PASSPORT["AUDIENCE"]``."""
+    return f'{SETTING}["{name.upper()}"]'
 
 
 def config_from_setting(value: Any) -> PassportConfig:
@@ -49,7 +54,10 @@ def config_from_setting(value: Any) -> PassportConfig:
                 f"{SETTING} keys are upper-case like every Django setting: {key!r}"
             )
         lowered[key.lower()] = item
-    return PassportConfig.from_mapping(lowered, source=f"{SETTING} setting")
+    try:
+        return PassportConfig.from_mapping(lowered)
+    except ConfigurationError as error:
+        raise error.restated(setting_key) from error
 
 
 class PassportSettings:

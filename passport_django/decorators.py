@@ -12,11 +12,15 @@ They work on sync and async function views alike (and on methods through
     @require_policy(core.require_role("admin") | core.require_scope("orders:write"))
     def update(request): ...
 
-The ``PassportMiddleware`` has already verified the passport; the decorators
-only decide. No passport answers 401 with the ``Bearer`` challenge, a denial
-403 with ``error="insufficient_scope"``, both as problem details. A view that
-accepts a passport but does not need one takes no decorator at all: it reads
-``request.passport``, which is ``None`` when absent.
+    @optional_passport
+    def hello(request): ...  # request.passport may be falsy; a forged one is 401
+
+Each decorator verifies the request's passport (``PassportMiddleware`` made
+it lazy: async views await it, never blocking the loop) and decides. No
+passport answers 401 with the ``Bearer`` challenge, a denial 403 with
+``error="insufficient_scope"``, a present but invalid passport 401 — in every
+mode, ``optional_passport`` included — all as problem details. A view without
+a decorator that never reads ``request.passport`` ignores any passport sent.
 """
 
 from __future__ import annotations
@@ -26,17 +30,20 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from passport_core import ConfigurationError, MissingToken, Passport, PermissionDenied, Policy
+from passport_core import ConfigurationError, MissingToken, Passport, PassportError, Policy
 from passport_core import require_permission as permission_policy
 from passport_core import require_role as role_policy
 from passport_core import require_scope as scope_policy
+from passport_django.middleware import STATE_ATTRIBUTE, RequestPassport
 from passport_django.responses import problem
 
 __all__ = [
+    "arefusal",
+    "arequest_passport",
+    "optional_passport",
     "passport_required",
     "refusal",
     "request_passport",
@@ -51,37 +58,68 @@ ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 _MIDDLEWARE = "passport_django.middleware.PassportMiddleware"
 
 
-def request_passport(request: HttpRequest) -> Passport | None:
-    """The passport ``PassportMiddleware`` verified for ``request`` (``None`` when absent)."""
-    try:
-        passport: Passport | None = request.passport  # type: ignore[attr-defined]
-    except AttributeError:
-        raise ImproperlyConfigured(
+def _state(request: HttpRequest) -> RequestPassport:
+    state = getattr(request, STATE_ATTRIBUTE, None)
+    if not isinstance(state, RequestPassport):
+        raise ConfigurationError(
             f"passport_django needs {_MIDDLEWARE!r} in MIDDLEWARE to check passports"
-        ) from None
-    return passport
+        )
+    return state
 
 
-def refusal(request: HttpRequest, policy: Policy | None) -> HttpResponseBase | None:
-    """The 401/403 answer when ``request`` lacks a passport or ``policy`` denies it, else None."""
-    passport = request_passport(request)
+def request_passport(request: HttpRequest) -> Passport | None:
+    """``request``'s verified passport, ``None`` when none was sent (verifies on first use).
+
+    :raises PassportError: a present but invalid passport (answered 401 by the middleware).
+    """
+    return _state(request).get()
+
+
+async def arequest_passport(request: HttpRequest) -> Passport | None:
+    """:func:`request_passport` for async code: key fetches never block the event loop."""
+    return await _state(request).aget()
+
+
+def _decide(passport: Passport | None, policy: Policy | None, required: bool) -> None:
     if passport is None:
-        return problem(MissingToken())
+        if required:
+            raise MissingToken
+        return
     if policy is not None:
-        try:
-            policy.check(passport)
-        except PermissionDenied as denied:
-            return problem(denied)
+        policy.check(passport)
+
+
+def refusal(
+    request: HttpRequest, policy: Policy | None, *, required: bool = True
+) -> HttpResponseBase | None:
+    """The 401/403 answer when ``request`` lacks a passport or ``policy`` denies it, else None."""
+    state = _state(request)  # no middleware: raised, for the developer to see
+    try:
+        _decide(state.get(), policy, required)
+    except PassportError as error:
+        return problem(error)
     return None
 
 
-def _guard(policy: Policy | None) -> Callable[[ViewT], ViewT]:
+async def arefusal(
+    request: HttpRequest, policy: Policy | None, *, required: bool = True
+) -> HttpResponseBase | None:
+    """:func:`refusal` for async views."""
+    state = _state(request)
+    try:
+        _decide(await state.aget(), policy, required)
+    except PassportError as error:
+        return problem(error)
+    return None
+
+
+def _guard(policy: Policy | None, *, required: bool = True) -> Callable[[ViewT], ViewT]:
     def decorator(view: ViewT) -> ViewT:
         if iscoroutinefunction(view):
 
             @functools.wraps(view)
             async def guarded_async(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-                answer = refusal(request, policy)
+                answer = await arefusal(request, policy, required=required)
                 if answer is not None:
                     return answer
                 return await view(request, *args, **kwargs)
@@ -90,7 +128,7 @@ def _guard(policy: Policy | None) -> Callable[[ViewT], ViewT]:
 
         @functools.wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            answer = refusal(request, policy)
+            answer = refusal(request, policy, required=required)
             if answer is not None:
                 return answer
             return view(request, *args, **kwargs)
@@ -103,6 +141,14 @@ def _guard(policy: Policy | None) -> Callable[[ViewT], ViewT]:
 def passport_required(view: ViewT) -> ViewT:
     """The view needs a verified passport (401 without one). Use it bare: ``@passport_required``."""
     return _guard(None)(view)
+
+
+def optional_passport(view: ViewT) -> ViewT:
+    """The view runs without a passport too (``request.passport`` falsy); a bad one is 401.
+
+    Named like FastAPI's ``optional_passport`` and Flask's decorator.
+    """
+    return _guard(None, required=False)(view)
 
 
 def require_policy(policy: Policy) -> Callable[[ViewT], ViewT]:

@@ -4,7 +4,7 @@
 
     REST_FRAMEWORK = {
         "DEFAULT_AUTHENTICATION_CLASSES": ["passport_django.drf.PassportAuthentication"],
-        "EXCEPTION_HANDLER": "passport_django.drf.exception_handler",  # optional
+        "EXCEPTION_HANDLER": "passport_django.drf.exception_handler",
     }
 
     class RefundView(APIView):
@@ -14,25 +14,34 @@
         permission_classes = [HasRole]  # reads the view's attribute instead
         required_roles = ["auditor"]
 
-* :class:`PassportAuthentication` hands DRF the passport ``PassportMiddleware``
-  verified: ``request.user`` is a :class:`~passport_django.users.PassportUser`
-  (no database row), ``request.auth`` the :class:`~passport_core.Passport`.
-  Its ``authenticate_header`` is the ``Bearer`` challenge, so DRF answers a
-  request without a passport 401 with ``WWW-Authenticate``, not 403.
+With this setup DRF refuses the way every adapter does: a missing passport
+answers 401, a denial 403 ``insufficient_scope``, an invalid passport 401, all
+as RFC 9457 ``application/problem+json`` with the same ``WWW-Authenticate``
+challenge and body as the plain-Django decorators.
+
+* :class:`PassportAuthentication` verifies the request's passport (the lazy
+  one ``PassportMiddleware`` installed): ``request.user`` is a
+  :class:`~passport_django.users.PassportUser` (no database row),
+  ``request.auth`` the :class:`~passport_core.Passport`. A present but
+  invalid passport is refused with 401; with none, other authenticators may
+  try. Its ``authenticate_header`` is the ``Bearer`` challenge, so DRF answers
+  401 rather than 403 to a request without a passport.
 * Permission classes are configured in one of two ways: a subclass made by
   ``HasRole.with_roles(...)`` / ``HasScope.with_scopes(...)`` /
   ``HasPermission.with_permissions(...)`` / ``HasPolicy.with_policy(...)``
   (composable with DRF's ``&``, ``|``, ``~``), or the bare class, which reads
   ``required_roles`` / ``required_scopes`` / ``required_permissions`` /
   ``passport_policy`` from the view. Without a passport they fail, which DRF
-  turns into 401; a denial is DRF's 403 whose detail says what is missing,
-  with the code ``permission_denied`` (DRF's generic message when classes
-  are composed with ``&``/``|``: DRF reads no message from composed classes).
+  turns into 401; a denial is a 403 whose detail says what is missing.
 * :class:`HasObjectPolicy` runs an object-level policy (``require_object``)
   on the object the view passes to ``check_object_permissions``.
-* :func:`exception_handler` answers any core :class:`~passport_core.PassportError`
-  a view raises (``policy.check(request.auth, obj)``, ``current_passport()``)
-  with core's status and problem-details body instead of a 500.
+* :func:`exception_handler` answers DRF's ``NotAuthenticated`` (when
+  :class:`PassportAuthentication` is the first authenticator, whose challenge
+  DRF sends) and the ``PermissionDenied`` a passport permission class caused
+  with core's problem response, and any core
+  :class:`~passport_core.PassportError` a view raises
+  (``policy.check(request.auth, obj)``, ``get_passport_or_raise()``) with its
+  own status; everything else is left to DRF's handler.
 """
 
 from __future__ import annotations
@@ -40,11 +49,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from passport_core import (
+    ConfigurationError,
     MissingToken,
     Passport,
     PassportError,
@@ -81,11 +90,16 @@ __all__ = [
 ]
 
 
+#: set on a DRF request whose passport a permission class here refused, with the reason
+_DENIAL_ATTRIBUTE = "_passport_denial"
+
+
 class PassportAuthentication(BaseAuthentication):  # type: ignore[misc] # DRF ships no types
-    """``request.user``/``request.auth`` from the passport ``PassportMiddleware`` verified."""
+    """``request.user``/``request.auth`` from the request's passport (verified here, once)."""
 
     def authenticate(self, request: Any) -> tuple[PassportUser, Passport] | None:
-        # A present but invalid passport never gets here: the middleware answered 401.
+        # A present but invalid passport raises its PassportError: 401 problem details
+        # from exception_handler (or, without it, from PassportMiddleware).
         django_request: HttpRequest = request._request  # DRF's documented wrapper
         passport = request_passport(django_request)
         if passport is None:
@@ -119,8 +133,10 @@ class HasPassport(BasePermission):  # type: ignore[misc] # DRF ships no types
             return True
         decision = policy.evaluate(passport, obj)
         if not decision.allowed:
-            # Set on the instance, not raised: raising would break DRF's ``|`` composition.
+            # Set, not raised: raising would break DRF's ``|`` composition. The request
+            # remembers it for exception_handler (composed classes carry no message).
             self.message = decision.reason
+            setattr(request, _DENIAL_ATTRIBUTE, decision.reason)
         return decision.allowed
 
     def has_permission(self, request: Any, view: Any) -> bool:
@@ -139,7 +155,7 @@ class _NamesPermission(HasPassport):
     def get_policy(self, view: Any) -> Policy:
         names = self.names or getattr(view, self.view_attribute, ())
         if isinstance(names, str) or not names:
-            raise ImproperlyConfigured(
+            raise ConfigurationError(
                 f"{type(self).__name__} needs names: use {type(self).__name__}.with_...(...) "
                 f"or set a list {self.view_attribute!r} on {type(view).__name__}"
             )
@@ -193,7 +209,7 @@ class HasPolicy(HasPassport):
     def get_policy(self, view: Any) -> Policy:
         policy = self.policy or getattr(view, "passport_policy", None)
         if not isinstance(policy, Policy):
-            raise ImproperlyConfigured(
+            raise ConfigurationError(
                 f"HasPolicy needs a policy: HasPolicy.with_policy(...) or "
                 f"{type(view).__name__}.passport_policy"
             )
@@ -202,7 +218,7 @@ class HasPolicy(HasPassport):
     @classmethod
     def with_policy(cls, policy: Policy) -> type[HasPassport]:
         if not isinstance(policy, Policy):
-            raise ImproperlyConfigured("HasPolicy.with_policy() needs a passport_core Policy")
+            raise ConfigurationError("HasPolicy.with_policy() needs a passport_core Policy")
         return type(f"{cls.__name__}({policy!r})", (cls,), {"policy": policy})
 
 
@@ -221,10 +237,33 @@ class HasObjectPolicy(HasPolicy):
         return self._decide(request, view, obj)
 
 
+def _passport_refusal(exc: Exception, request: Any) -> PassportError | None:
+    """The core error behind a DRF refusal that a passport caused, else ``None``."""
+    from rest_framework import exceptions  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    if isinstance(exc, exceptions.NotAuthenticated):
+        authenticators = getattr(request, "authenticators", None) or ()
+        if authenticators and isinstance(authenticators[0], PassportAuthentication):
+            return MissingToken()  # DRF sends our challenge: say it our way
+    if isinstance(exc, exceptions.PermissionDenied):
+        reason = getattr(request, _DENIAL_ATTRIBUTE, None)
+        if isinstance(reason, str):
+            return PermissionDenied(reason)
+    return None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponseBase | None:
-    """DRF's handler, plus core errors answered with their own status as problem details."""
+    """DRF's handler, with passport refusals answered as core's problem details.
+
+    Core errors (a view's ``policy.check``) get their own status; DRF's
+    ``NotAuthenticated`` and ``PermissionDenied`` raised for passport reasons
+    become core's 401 / 403 problem response; anything else is DRF's.
+    """
     if isinstance(exc, PassportError):
         return problem(exc)
+    refused = _passport_refusal(exc, context.get("request"))
+    if refused is not None:
+        return problem(refused)
     # Imported here: rest_framework.views reads settings, and this module must import without.
     from rest_framework.views import (  # type: ignore[import-untyped]  # noqa: PLC0415
         exception_handler as drf_exception_handler,

@@ -1,4 +1,4 @@
-"""``PassportMiddleware``: verify the request's passport, if any, and make it current.
+"""``PassportMiddleware``: a lazy ``request.passport``, verified where a view looks.
 
 Add it to ``MIDDLEWARE`` after ``AuthenticationMiddleware`` (when that is used)::
 
@@ -8,45 +8,65 @@ Add it to ``MIDDLEWARE`` after ``AuthenticationMiddleware`` (when that is used):
         "passport_django.middleware.PassportMiddleware",
     ]
 
-For every request it
+The rule, the same in every adapter (see :mod:`passport_core.inbound`): a
+passport is verified only where a view asks for it. Like ``request.user``,
+the middleware verifies nothing up front; for every request it sets
 
-* verifies the passport when one is presented (``X-Passport``, or
-  ``Authorization: Bearer`` when ``BEARER`` is set) and answers a present
-  but invalid one with 401 at once: optional means "may be absent", never
-  "may be forged", so a forged passport is never silently ignored;
-* sets ``request.passport`` (``None`` when absent) and, with a passport,
-  ``request.user`` to a :class:`~passport_django.users.PassportUser`;
-* makes the passport current for core (:func:`passport_core.get_passport`,
-  outbound clients) while the view runs, and resets it afterwards, also when
-  the view raises.
+* ``request.passport``: a lazy object, verified on first access (``X-Passport``,
+  or ``Authorization: Bearer`` when ``BEARER`` is set) and then the verified
+  :class:`~passport_core.Passport`, or ``None`` when none was sent. Being a lazy
+  object it is never ``is None``: test it with ``if request.passport:``, or use
+  :func:`~passport_django.request_passport` for a real ``Passport | None``;
+* ``request.apassport()``: the same, awaited (``await request.apassport()``),
+  for async views: key fetches never block the event loop (like ``auser()``);
+* with ``AuthenticationMiddleware``, a lazy ``request.user`` (and
+  ``request.auser()``): a :class:`~passport_django.users.PassportUser` when a
+  valid passport was sent, else the user ``AuthenticationMiddleware`` found. It
+  never refuses: a forged passport is not a user.
 
-A streaming response's body is produced after the middleware has returned,
-so its iterator no longer sees the context: hand it ``request.passport``
-(e.g. ``with use_passport(passport):`` inside the generator).
+The decorators, the mixin and the DRF classes read the passport, so a route
+that needs one verifies it; an open route that never looks pays nothing, and a
+forged passport sent to it is ignored. Where a view does look (also an
+optional one), a present but invalid passport is refused with 401: optional
+means "may be absent", never "may be forged". Refusals raised while a view
+runs are answered by :meth:`PassportMiddleware.process_exception` as
+``application/problem+json``.
 
-Whether a view *needs* a passport, and which roles, is the decorators' and
-the mixin's job. The middleware runs natively in both sync and async stacks;
-in async mode key fetches never block the event loop.
+Once verified, the passport is current for core
+(:func:`passport_core.get_passport`, outbound clients) until the request ends;
+the middleware resets core's context afterwards, also when the view raises. A
+streaming response's body is produced after that reset: hand it the passport
+(``with use_passport(passport):`` inside the generator).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from contextvars import Token
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.functional import SimpleLazyObject
 
-from passport_core import HeaderGetter, Passport, PassportError, reset_passport, set_passport
+from passport_core import (
+    HeaderGetter,
+    Passport,
+    PassportError,
+    get_passport,
+    reset_passport,
+    set_passport,
+)
 from passport_django.conf import conf
-from passport_django.responses import PassportHttpRequest, problem
+from passport_django.responses import problem
 from passport_django.users import PassportUser
 
-__all__ = ["PassportMiddleware"]
+__all__ = ["PassportMiddleware", "RequestPassport"]
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
+
+#: where the middleware keeps a request's :class:`RequestPassport`
+STATE_ATTRIBUTE = "_passport_django_state"
 
 
 def header_getter(request: HttpRequest) -> HeaderGetter:
@@ -59,17 +79,92 @@ def header_getter(request: HttpRequest) -> HeaderGetter:
     return get
 
 
-def _attach(request: HttpRequest, passport: Passport | None) -> Token[Passport | None]:
-    cast(PassportHttpRequest, request).passport = passport
-    if passport is not None:
-        # The passport is the caller's identity behind the edge; see the module docstring
-        # for why this middleware goes after AuthenticationMiddleware.
-        cast(Any, request).user = PassportUser(passport)
-    return set_passport(passport)
+class RequestPassport:
+    """One request's passport, verified at most once, sync or async, on first use.
+
+    The outcome (a passport, ``None`` or the refusal) is kept, so every later
+    access agrees with the first; a verified passport is made current for core.
+    """
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._headers = header_getter(request)
+        self._settled = False
+        self._passport: Passport | None = None
+        self._error: PassportError | None = None
+
+    def _outcome(self) -> Passport | None:
+        if self._error is not None:
+            raise self._error
+        return self._passport
+
+    def _settle(self, passport: Passport | None, error: PassportError | None) -> None:
+        self._settled = True
+        self._passport, self._error = passport, error
+        if passport is not None:
+            # Reset with the rest of the request's context by the middleware.
+            set_passport(passport)
+
+    def get(self) -> Passport | None:
+        """The verified passport or ``None``; raises the refusal of a bad one."""
+        if not self._settled:
+            try:
+                found = conf.gate.authenticate(self._headers, required=False)
+            except PassportError as error:
+                self._settle(None, error)
+            else:
+                self._settle(found, None)
+        return self._outcome()
+
+    async def aget(self) -> Passport | None:
+        """:meth:`get` without blocking the event loop on key fetches."""
+        if not self._settled:
+            try:
+                found = await conf.gate.aauthenticate(self._headers, required=False)
+            except PassportError as error:
+                self._settle(None, error)
+            else:
+                self._settle(found, None)
+        return self._outcome()
+
+    def user(self, fallback: Any) -> Any:
+        """``request.user``: the passport's user, else ``fallback``; never raises a refusal."""
+        try:
+            found = self.get()
+        except PassportError:
+            found = None
+        return PassportUser(found) if found is not None else fallback
+
+    async def auser(self, fallback: Callable[[], Awaitable[Any]] | None, user: Any) -> Any:
+        try:
+            found = await self.aget()
+        except PassportError:
+            found = None
+        if found is not None:
+            return PassportUser(found)
+        return await fallback() if fallback is not None else user
+
+
+def _install(request: HttpRequest) -> None:
+    state = RequestPassport(request)
+    setattr(request, STATE_ATTRIBUTE, state)
+    target = cast(Any, request)
+    target.passport = SimpleLazyObject(state.get)
+    target.apassport = state.aget
+    if hasattr(request, "user"):
+        # The passport is the caller's identity behind the edge; see checks.W001 for
+        # why this middleware goes after AuthenticationMiddleware.
+        previous = request.__dict__.get("user")
+        previous_auser = request.__dict__.get("auser")
+        target.user = SimpleLazyObject(lambda: state.user(previous))
+
+        async def auser() -> Any:
+            return await state.auser(previous_auser, previous)
+
+        target.auser = auser
 
 
 class PassportMiddleware:
-    """Verifies an optional passport and sets it on the request and in core's context."""
+    """Installs the lazy ``request.passport`` and resets core's context after the request."""
 
     sync_capable = True
     async_capable = True
@@ -83,24 +178,27 @@ class PassportMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.async_mode:
             return self.__acall__(request)
-        try:
-            passport = conf.gate.authenticate(header_getter(request), required=False)
-        except PassportError as error:
-            return problem(error)
-        token = _attach(request, passport)
+        _install(request)
+        # Whatever the view's thread makes current, this restores the value from before.
+        baseline = set_passport(get_passport())
         try:
             return self.get_response(request)
         finally:
-            reset_passport(token)
+            reset_passport(baseline)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        try:
-            passport = await conf.gate.aauthenticate(header_getter(request), required=False)
-        except PassportError as error:
-            return problem(error)
-        token = _attach(request, passport)
+        _install(request)
+        baseline = set_passport(get_passport())
         try:
             response = self.get_response(request)
             return await cast(Awaitable[HttpResponseBase], response)
         finally:
-            reset_passport(token)
+            reset_passport(baseline)
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponseBase | None:
+        """A refusal raised while the view ran (``request.passport`` of a forged one): 401."""
+        if isinstance(exception, PassportError):
+            return problem(exception)
+        return None

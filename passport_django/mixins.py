@@ -17,17 +17,16 @@ core policy) too; with none of them the view needs just a passport. Override
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from passport_core import Policy, all_of
+from passport_core import ConfigurationError, Policy, all_of
 from passport_core import require_permission as permission_policy
 from passport_core import require_role as role_policy
 from passport_core import require_scope as scope_policy
-from passport_django.decorators import refusal
+from passport_django.decorators import arefusal, refusal
 
 __all__ = ["PassportRequiredMixin"]
 
@@ -43,7 +42,7 @@ def _names(view: object, attribute: str) -> tuple[str, ...]:
     values = getattr(view, attribute)
     if isinstance(values, str):
         # "admin" would otherwise become the roles "a", "d", "m", ...
-        raise ImproperlyConfigured(f"{type(view).__name__}.{attribute} must be a list, not a str")
+        raise ConfigurationError(f"{type(view).__name__}.{attribute} must be a list, not a str")
     return tuple(values)
 
 
@@ -76,13 +75,18 @@ class PassportRequiredMixin(_Base):
     def dispatch(  # type: ignore[override]
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        answer = refusal(request, self.get_passport_policy())
+        policy = self.get_passport_policy()
+        if getattr(self, "view_is_async", False):
+            # An async view verifies without blocking the loop and hands Django an awaitable.
+            async def checked() -> HttpResponseBase:
+                answer = await arefusal(request, policy)
+                if answer is not None:
+                    return answer
+                response = super(PassportRequiredMixin, self).dispatch(request, *args, **kwargs)
+                return await cast(Awaitable[HttpResponseBase], response)
+
+            return checked()
+        answer = refusal(request, policy)
         if answer is None:
             return super().dispatch(request, *args, **kwargs)
-        if getattr(self, "view_is_async", False):
-            # An async view's dispatch must hand Django something to await.
-            async def refused() -> HttpResponseBase:
-                return answer
-
-            return refused()
         return answer

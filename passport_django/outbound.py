@@ -2,9 +2,16 @@
 
 ::
 
+    @passport_required
     def orders(request):
         with outbound_client() as http:
             http.get("https://billing.internal/invoices")  # carries the caller's passport
+
+The passport forwarded is the one verified for the request being served
+(core's context): a view that never asked for it (no decorator, never read
+``request.passport``) forwards none. Ownership, the same in every adapter:
+each call returns a *new* client that the caller owns: use it in ``with`` /
+``async with`` (or close it).
 
 Hosts come from ``PASSPORT["ALLOWED_HOSTS"]`` (not Django's ``ALLOWED_HOSTS``);
 the passport is sent in the same place it is read from: the ``HEADER``, or
@@ -23,7 +30,7 @@ __all__ = ["async_outbound_client", "outbound_client"]
 
 
 def outbound_client(**client_options: Any) -> httpx.Client:
-    """An ``httpx.Client`` forwarding the passport; ``client_options`` go to httpx."""
+    """A new ``httpx.Client`` forwarding the passport, owned by the caller; options go to httpx."""
     return conf.config.outbound_client(**client_options)
 
 

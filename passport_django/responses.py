@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from django.http import HttpRequest, HttpResponse
 
@@ -17,13 +18,16 @@ logger = logging.getLogger("passport_django")
 class PassportHttpRequest(HttpRequest):
     """For type hints only: a request that went through ``PassportMiddleware``.
 
-    ::
+    ``passport`` is a lazy object standing for ``Passport | None``: test it with
+    ``if request.passport:`` (a lazy object is never ``is None``)::
 
+        @passport_required
         def orders(request: PassportHttpRequest) -> HttpResponse:
-            assert request.passport is not None
+            return JsonResponse({"user": request.passport.subject})
     """
 
-    passport: Passport | None
+    passport: Passport
+    apassport: Callable[[], Awaitable[Passport | None]]
 
 
 def problem(error: PassportError) -> HttpResponse:

@@ -7,7 +7,7 @@
     from fastapi import APIRouter, Depends, FastAPI
     from passport_core import Passport
     from passport_fastapi import (
-        OptionalPassportDep, OutboundClient, PassportDep,
+        AsyncOutboundClient, OptionalPassportDep, PassportDep,
         require_permission, require_role, require_scope, setup_passport,
     )
 
@@ -29,7 +29,7 @@
         return f"hello {passport.subject if passport else 'stranger'}"
 
     @app.delete("/orders/{order_id}", dependencies=[Depends(require_role("admin"))])
-    async def delete_order(order_id: int, billing: OutboundClient) -> None:
+    async def delete_order(order_id: int, billing: AsyncOutboundClient) -> None:
         # the passport goes along to billing.internal, and to no other host
         await billing.delete(f"https://billing.internal/invoices/{order_id}")
 
@@ -47,12 +47,16 @@
   passport was sent. A missing or bad passport answers 401, a policy denial
   403, always as ``application/problem+json`` with a ``WWW-Authenticate``
   challenge — never a 422 or a 500.
+* Verified only where a route asks (a passport dependency or ``require_*``):
+  a route without one ignores any passport sent, the rule of every adapter
+  (see :mod:`passport_core.inbound`).
 * ``require_role``, ``require_scope``, ``require_permission`` and
   ``require_policy`` work in ``dependencies=[...]`` of routes, routers and
   the app, and as parameters (they give the passport).
 * While the dependencies and the path function run, the passport is current
-  for core (``passport_core.current_passport()``); :data:`OutboundClient`
-  forwards it, only to ``allowed_hosts``.
+  for core (``passport_core.get_passport_or_raise()``); :data:`OutboundClient`
+  (``httpx.Client``) and :data:`AsyncOutboundClient` (``httpx.AsyncClient``)
+  forward it, only to ``allowed_hosts``; FastAPI closes them after the response.
 * The header is ``X-Passport`` unless ``header=`` says otherwise;
   ``bearer=True`` also accepts ``Authorization: Bearer`` (``header=None``:
   only that). The OpenAPI schema and ``/docs`` → *Authorize* follow the
@@ -66,11 +70,13 @@ from __future__ import annotations
 
 from passport_fastapi.application import BEARER_SCHEME_NAME, SCHEME_NAME, setup_passport
 from passport_fastapi.dependencies import (
+    AsyncOutboundClient,
     OptionalPassportDep,
     OutboundClient,
     PassportDep,
     PassportScheme,
     PolicyDependency,
+    async_outbound_client,
     optional_passport,
     outbound_client,
     passport,
@@ -83,11 +89,13 @@ from passport_fastapi.dependencies import (
 __all__ = [
     "BEARER_SCHEME_NAME",
     "SCHEME_NAME",
+    "AsyncOutboundClient",
     "OptionalPassportDep",
     "OutboundClient",
     "PassportDep",
     "PassportScheme",
     "PolicyDependency",
+    "async_outbound_client",
     "optional_passport",
     "outbound_client",
     "passport",

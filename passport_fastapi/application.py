@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.security.base import SecurityBase
 
 from passport_core import (
     JWKS_CACHE_CONTROL,
@@ -80,7 +83,7 @@ def setup_passport(
     if getattr(app.state, _STATE_KEY, None) is not None:
         raise ConfigurationError("setup_passport() was already called for this application")
     if config is None:
-        config = PassportConfig.from_mapping(settings, source="setting")
+        config = PassportConfig.from_mapping(settings)
     elif settings:
         raise ConfigurationError("give setup_passport() a PassportConfig or settings, not both")
     setattr(app.state, _STATE_KEY, Installed(config, config.build_gate()))
@@ -143,17 +146,47 @@ def _document_security(app: FastAPI, config: PassportConfig) -> None:
             }
         else:
             schemes[SCHEME_NAME] = _bearer_scheme()
-        if config.header is not None and config.bearer:
-            # OpenAPI lists alternatives as separate requirement objects: either scheme will do.
+        both = config.header is not None and config.bearer
+        if both:
             schemes[BEARER_SCHEME_NAME] = _bearer_scheme()
-            for operations in schema.get("paths", {}).values():
-                for operation in operations.values():
-                    if isinstance(operation, dict):
-                        _add_alternative(operation.get("security") or [])
+        optional = _optional_operations(app)
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                security = operation.get("security") if isinstance(operation, dict) else None
+                if not security:
+                    continue
+                if both:
+                    # OpenAPI lists alternatives as separate requirement objects: either will do.
+                    _add_alternative(security)
+                if (path, method) in optional and {} not in security:
+                    # OpenAPI 3: an empty requirement object makes security optional.
+                    security.append({})
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign] # FastAPI's documented extension point
     app.openapi_schema = None
+
+
+def _passport_schemes(dependant: Dependant) -> Iterator[SecurityBase]:
+    for sub in dependant.dependencies:
+        call: Any = sub.call  # typed as a plain callable; security schemes are instances
+        if isinstance(call, SecurityBase) and call.scheme_name == SCHEME_NAME:
+            yield call
+        yield from _passport_schemes(sub)
+
+
+def _optional_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """``(path, method)`` of the operations whose every passport dependency is optional."""
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        required = {
+            getattr(scheme, "required", True) for scheme in _passport_schemes(route.dependant)
+        }
+        if required == {False}:
+            found.update((route.path_format, method.lower()) for method in route.methods or ())
+    return found
 
 
 def _bearer_scheme() -> dict[str, Any]:

@@ -15,7 +15,7 @@ import uvicorn
 from fastapi import Depends, FastAPI
 
 from passport_core.demo.hop import acall_next, announce, hop_report, parse_service_args
-from passport_fastapi import OutboundClient, PassportDep, require_role, setup_passport
+from passport_fastapi import AsyncOutboundClient, PassportDep, require_role, setup_passport
 
 __all__ = ["build_app", "main"]
 
@@ -33,11 +33,11 @@ def build_app(argv: Sequence[str] | None = None) -> FastAPI:
     )
 
     @app.get("/orders")
-    async def orders(passport: PassportDep, client: OutboundClient) -> dict[str, Any]:
+    async def orders(passport: PassportDep, client: AsyncOutboundClient) -> dict[str, Any]:
         return hop_report(options.name, passport, await acall_next(client, options, "/orders"))
 
     @app.get("/admin", dependencies=[Depends(require_role("admin"))])
-    async def admin(passport: PassportDep, client: OutboundClient) -> dict[str, Any]:
+    async def admin(passport: PassportDep, client: AsyncOutboundClient) -> dict[str, Any]:
         return hop_report(options.name, passport, await acall_next(client, options, "/admin"))
 
     return app

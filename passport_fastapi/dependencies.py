@@ -1,10 +1,10 @@
-"""FastAPI dependencies: ``passport``, ``optional_passport``, ``require_*``, the outbound client.
+"""FastAPI dependencies: ``passport``, ``optional_passport``, ``require_*``, outbound clients.
 
 How the current passport is set, and why this way
 -------------------------------------------------
 
 The ``passport`` dependency verifies the request's passport and makes it
-current for core (:func:`passport_core.current_passport`, outbound clients)
+current for core (:func:`passport_core.get_passport_or_raise`, outbound clients)
 with :func:`passport_core.set_passport`. The matching reset is registered by a
 small async ``yield`` sub-dependency with ``scope="function"``, so it runs
 when the path function has returned or raised, before the response is sent
@@ -30,7 +30,7 @@ when the path function has returned or raised, before the response is sent
 
 ``app.dependency_overrides[passport] = lambda: fake`` replaces the whole
 dependency, verification and context alike: ``Depends(passport)`` and every
-``require_*`` see ``fake``, but ``current_passport()`` does not. To make the
+``require_*`` see ``fake``, but ``get_passport_or_raise()`` does not. To make the
 fake current too, override with an async generator::
 
     async def as_alice() -> AsyncIterator[Passport]:
@@ -42,7 +42,7 @@ fake current too, override with an async generator::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextvars import Token
 from typing import Annotated
 
@@ -65,11 +65,13 @@ from passport_core import require_scope as scope_policy
 from passport_fastapi.application import SCHEME_NAME, installed
 
 __all__ = [
+    "AsyncOutboundClient",
     "OptionalPassportDep",
     "OutboundClient",
     "PassportDep",
     "PassportScheme",
     "PolicyDependency",
+    "async_outbound_client",
     "optional_passport",
     "outbound_client",
     "passport",
@@ -191,20 +193,31 @@ def require_permission(*permissions: str) -> PolicyDependency:
     return PolicyDependency(permission_policy(*permissions))
 
 
-async def outbound_client(request: HTTPConnection) -> AsyncIterator[httpx.AsyncClient]:
-    """An ``httpx.AsyncClient`` that forwards the current passport to the allowed hosts only.
+def outbound_client(request: HTTPConnection) -> Iterator[httpx.Client]:
+    """An ``httpx.Client`` that forwards the current passport to the allowed hosts only.
 
-    Built on :func:`passport_core.passport_async_client` with the app's
+    Built on :meth:`passport_core.PassportConfig.outbound_client` with the app's
     ``allowed_hosts`` and header (``Authorization: Bearer`` when the app reads
     passports only from there). It forwards the passport the route's own
     passport dependencies made current, read at each send; on a route without
-    one, or after the path function returned, it forwards nothing. One client
-    per request, closed once the response is sent; for a shared, pooled
-    client build one with ``passport_async_client`` in your lifespan.
+    one, or after the path function returned, it forwards nothing.
+
+    Ownership: as in every adapter, each use is a new client; here FastAPI's
+    dependency system owns it and closes it once the response is sent (in
+    Flask and Django the caller closes it). For a shared, pooled client build
+    one with ``passport_core.passport_client`` in your lifespan.
     """
+    with installed(request.app).config.outbound_client() as client:
+        yield client
+
+
+async def async_outbound_client(request: HTTPConnection) -> AsyncIterator[httpx.AsyncClient]:
+    """The ``httpx.AsyncClient`` twin of :func:`outbound_client`, for async path functions."""
     async with installed(request.app).config.outbound_async_client() as client:
         yield client
 
 
-#: a path-function parameter holding the passport-forwarding client
-OutboundClient = Annotated[httpx.AsyncClient, Depends(outbound_client)]
+#: a path-function parameter holding the passport-forwarding ``httpx.Client``
+OutboundClient = Annotated[httpx.Client, Depends(outbound_client)]
+#: a path-function parameter holding the passport-forwarding ``httpx.AsyncClient``
+AsyncOutboundClient = Annotated[httpx.AsyncClient, Depends(async_outbound_client)]

@@ -5,10 +5,11 @@
     from flask import Blueprint, Flask, g
     from passport_core import require_role as role
     from passport_flask import (
-        Passport, current_passport, outbound_client, passport_required, protect, require_role,
+        PassportExtension, current_passport, outbound_client, passport_required, protect,
+        require_role,
     )
 
-    passport = Passport()
+    passport = PassportExtension()
 
     admin = Blueprint("admin", __name__, url_prefix="/admin")
     protect(admin, role("admin"))          # every view of the blueprint: admins only
@@ -27,7 +28,8 @@
         @app.get("/orders")
         @passport_required                 # 401 problem+json without a valid passport
         def orders():
-            stock = outbound_client().get("https://stock.internal/levels")  # passport forwarded
+            with outbound_client() as http:   # a new client, yours to close
+                stock = http.get("https://stock.internal/levels")  # passport forwarded
             return {"user": current_passport.subject, "stock": stock.json()}
 
         @app.delete("/orders/<id>")
@@ -45,6 +47,10 @@ with the ``PASSPORT_`` prefix. Every failure is answered with
 With ``PASSPORT_PUBLISH`` set, the public keys are served at
 ``/.well-known/jwks.json``.
 
+A passport is verified only where a view asks (a decorator, :func:`protect`,
+:func:`verify_request`): a view without one ignores any passport sent, the
+rule of every adapter (see :mod:`passport_core.inbound`).
+
 The passport is on ``g.passport`` (``None`` when absent or not checked),
 behind :data:`current_passport`, and in core's context for the request
 (reset when the request ends, also after an error), which outbound clients
@@ -57,7 +63,7 @@ A copied request context (``copy_current_request_context``) gets a fresh ``g``.
 from __future__ import annotations
 
 from passport_flask.decorators import (
-    passport_optional,
+    optional_passport,
     passport_required,
     protect,
     require_permission,
@@ -69,21 +75,21 @@ from passport_flask.extension import (
     CONFIG_PREFIX,
     EXTENSION_NAME,
     JWKS_ENDPOINT,
-    Passport,
+    PassportExtension,
     current_passport,
     verify_request,
 )
-from passport_flask.outbound import build_outbound_client, outbound_client
+from passport_flask.outbound import async_outbound_client, outbound_client
 
 __all__ = [
     "CONFIG_PREFIX",
     "EXTENSION_NAME",
     "JWKS_ENDPOINT",
-    "Passport",
-    "build_outbound_client",
+    "PassportExtension",
+    "async_outbound_client",
     "current_passport",
+    "optional_passport",
     "outbound_client",
-    "passport_optional",
     "passport_required",
     "protect",
     "require_permission",

@@ -17,7 +17,7 @@ from passport_core import ConfigurationError, Policy
 from passport_flask.extension import JWKS_ENDPOINT, verify_request
 
 __all__ = [
-    "passport_optional",
+    "optional_passport",
     "passport_required",
     "protect",
     "require_permission",
@@ -45,8 +45,11 @@ def passport_required(view: View) -> View:
     return _guarded(view, required=True, policy=None)
 
 
-def passport_optional(view: View) -> View:
-    """The view runs without a passport (``g.passport`` is ``None``); a bad one is still 401."""
+def optional_passport(view: View) -> View:
+    """The view runs without a passport (``g.passport`` is ``None``); a bad one is still 401.
+
+    Named like FastAPI's ``optional_passport`` dependency and Django's decorator.
+    """
     return _guarded(view, required=False, policy=None)
 
 
@@ -81,7 +84,7 @@ def require_permission(*permissions: str) -> Callable[[View], View]:
 
 
 def protect(
-    target: Blueprint | Flask, policy: Policy | None = None, *, optional: bool = False
+    target: Blueprint | Flask, policy: Policy | None = None, *, required: bool = True
 ) -> None:
     """Check the passport before every view of a blueprint (or of a whole app).
 
@@ -91,7 +94,7 @@ def protect(
         protect(admin, require_role("admin"))
 
     Registers a ``before_request`` function on ``target``; it may be called
-    before the blueprint is registered on any app. ``optional=True`` lets
+    before the blueprint is registered on any app. ``required=False`` lets
     requests without a passport through (a bad passport is still 401) and
     cannot be combined with a ``policy``. Decorators on the views add their
     checks on top; the passport is verified once per request. Automatic
@@ -99,8 +102,8 @@ def protect(
     """
     if policy is not None and not isinstance(policy, Policy):
         raise ConfigurationError("protect() needs a passport_core Policy or None")
-    if policy is not None and optional:
-        raise ConfigurationError("protect(): a policy needs a passport, so it cannot be optional")
+    if policy is not None and not required:
+        raise ConfigurationError("protect(): a policy needs a passport, so required must be True")
 
     def check_passport() -> None:
         if request.endpoint == JWKS_ENDPOINT:
@@ -109,7 +112,7 @@ def protect(
             request.url_rule, "provide_automatic_options", False
         ):
             return
-        passport = verify_request(required=not optional)
+        passport = verify_request(required=required)
         if policy is not None and passport is not None:
             policy.check(passport)
 

@@ -13,7 +13,7 @@ from flask import Flask, g
 from werkzeug.serving import make_server
 
 from passport_core.demo.hop import announce, call_next, hop_report, parse_service_args
-from passport_flask import Passport, outbound_client, passport_required, require_role
+from passport_flask import PassportExtension, outbound_client, passport_required, require_role
 
 __all__ = ["build_app", "main"]
 
@@ -28,18 +28,20 @@ def build_app(argv: Sequence[str] | None = None) -> Flask:
         PASSPORT_JWKS_URL=options.jwks_url,
         PASSPORT_ALLOWED_HOSTS=list(options.allowed_hosts),
     )
-    Passport(app)
+    PassportExtension(app)
 
     @app.get("/orders")
     @passport_required
     def orders() -> dict[str, Any]:
-        next_hop = call_next(outbound_client(), options, "/orders")
+        with outbound_client() as client:
+            next_hop = call_next(client, options, "/orders")
         return hop_report(options.name, g.passport, next_hop)
 
     @app.get("/admin")
     @require_role("admin")
     def admin() -> dict[str, Any]:
-        next_hop = call_next(outbound_client(), options, "/admin")
+        with outbound_client() as client:
+            next_hop = call_next(client, options, "/admin")
         return hop_report(options.name, g.passport, next_hop)
 
     return app

@@ -1,22 +1,19 @@
 """The Flask extension: settings from ``app.config``, the per-request passport, error answers.
 
-One :class:`Passport` object may serve several apps (application-factory
-pattern); what belongs to one app (its settings, its gate, its outbound
-client) is kept per app, and request-time code finds it through
+One :class:`PassportExtension` object may serve several apps
+(application-factory pattern); what belongs to one app (its settings, its
+gate) is kept per app, and request-time code finds it through
 ``current_app``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
-import weakref
 from collections.abc import Mapping
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-import httpx
 from flask import Flask, Response, current_app, g, request
 from werkzeug.local import LocalProxy
 
@@ -27,6 +24,7 @@ from passport_core import (
     ConfigurationError,
     HostAllowList,
     NoPassport,
+    Passport,
     PassportConfig,
     PassportError,
     PassportGate,
@@ -35,13 +33,12 @@ from passport_core import (
     reset_passport,
     set_passport,
 )
-from passport_core import Passport as PassportModel
 
 __all__ = [
     "CONFIG_PREFIX",
     "EXTENSION_NAME",
     "JWKS_ENDPOINT",
-    "Passport",
+    "PassportExtension",
     "current_passport",
     "verify_request",
 ]
@@ -58,8 +55,6 @@ JWKS_ENDPOINT = "passport_jwks"
 _SETTINGS = PassportConfig.setting_names()
 # Namespaced keys in ``g``: the context token of this request and the thread that set it.
 _G_CONTEXT = "_passport_flask_context"
-# A setting named in a core message: quoted ('audience') or as an argument (bearer=True).
-_NAMED_SETTING = re.compile(r"'([a-z_]+)'|\b([a-z_]+)(?==)")
 
 
 def config_key(name: str) -> str:
@@ -67,23 +62,13 @@ def config_key(name: str) -> str:
     return CONFIG_PREFIX + name.upper()
 
 
-def _in_flask_terms(message: str) -> str:
-    # Core names settings the way they appear in a mapping ('audience'); a Flask
-    # user set them as PASSPORT_AUDIENCE, so say that.
-
-    def rename(match: re.Match[str]) -> str:
-        name = match[1] or match[2]
-        return config_key(name) if name in _SETTINGS else match[0]
-
-    return _NAMED_SETTING.sub(rename, message)
-
-
 def _check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(overrides) - _SETTINGS)
     if unknown:
         raise ConfigurationError(
             f"unknown passport setting(s) {', '.join(unknown)} given as keyword arguments; "
-            f"known: {', '.join(sorted(_SETTINGS))}"
+            f"known: {', '.join(sorted(_SETTINGS))}",
+            setting=unknown[0],
         )
     return dict(overrides)
 
@@ -94,51 +79,24 @@ def _load_settings(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> P
         for key, value in config.items()
         if isinstance(key, str) and key.startswith(CONFIG_PREFIX)
     }
-    unknown = sorted(config_key(name) for name in set(values) - _SETTINGS)
-    if unknown:
-        known = ", ".join(sorted(config_key(name) for name in _SETTINGS))
-        raise ConfigurationError(
-            f"unknown passport setting(s) in app.config: {', '.join(unknown)}; known: {known}"
-        )
     values.update(overrides)
-    return PassportConfig.from_mapping(values, source="settings in app.config")
+    return PassportConfig.from_mapping(values)
 
 
 class _AppState:
-    """What one app needs at request time: its settings, its gate and its outbound client."""
+    """What one app needs at request time: its settings and its gate."""
 
     def __init__(self, settings: PassportConfig, gate: PassportGate) -> None:
         self.settings = settings
         self.gate = gate
-        self._client: httpx.Client | None = None
-        self._closer: weakref.finalize[[], _AppState] | None = None
-        self._lock = threading.Lock()
-
-    def new_client(self, **client_options: Any) -> httpx.Client:
-        return self.settings.outbound_client(**client_options)
-
-    def shared_client(self) -> httpx.Client:
-        with self._lock:
-            if self._client is None or self._client.is_closed:
-                client = self.new_client()
-                # Closed when the app (and so this state) is collected, or at interpreter exit.
-                self._closer = weakref.finalize(self, client.close)
-                self._client = client
-            return self._client
-
-    def close_client(self) -> None:
-        with self._lock:
-            if self._closer is not None:
-                self._closer()  # closes the client, once
-            self._client = self._closer = None
 
 
-class Passport:
+class PassportExtension:
     """The Flask extension: verifies passports, puts them on ``g``, answers failures.
 
     ::
 
-        passport = Passport()            # module level, e.g. in extensions.py
+        passport = PassportExtension()   # module level, e.g. in extensions.py
 
         def create_app() -> Flask:
             app = Flask(__name__)
@@ -153,7 +111,7 @@ class Passport:
     ``PASSPORT_JWKS``, ``PASSPORT_JWKS_FILE``, ``PASSPORT_JWKS_URL``,
     ``PASSPORT_KEYS``, ``PASSPORT_HEADER``, ``PASSPORT_BEARER``,
     ``PASSPORT_ALLOWED_HOSTS``, ``PASSPORT_PUBLISH``, ``PASSPORT_REALM``...).
-    Keyword arguments (lower-case names: ``Passport(keys=ring)``) override the
+    Keyword arguments (lower-case names: ``PassportExtension(keys=ring)``) override the
     matching ``PASSPORT_*`` key for every app this extension is initialised on;
     ``init_app(app, **overrides)`` overrides for one app. Settings are read
     once, by :meth:`init_app`: an unknown ``PASSPORT_*`` key, a missing
@@ -210,9 +168,8 @@ class Passport:
             HostAllowList(settings.allowed_hosts)
             settings.published_jwks()
         except ConfigurationError as error:
-            raise type(error)(
-                f"passport settings of app {app.name!r}: {_in_flask_terms(error.message)}"
-            ) from error
+            # Core names settings its way ('audience'); a Flask user wrote PASSPORT_AUDIENCE.
+            raise error.restated(config_key, f"passport settings of app {app.name!r}: ") from error
         except (TypeError, ValueError, AttributeError) as error:
             # Core does not type-check every value yet; a wrong type surfaces here.
             raise ConfigurationError(
@@ -231,10 +188,6 @@ class Passport:
     def settings(self, app: Flask | None = None) -> PassportConfig:
         """The settings in force for ``app`` (default: the current app)."""
         return self._state(app).settings
-
-    def close_client(self, app: Flask | None = None) -> None:
-        """Close ``app``'s shared outbound client now; the next use opens a new one."""
-        self._state(app).close_client()
 
     def error_response(self, error: PassportError) -> Response:
         """The answer to ``error``: problem details, its status, ``WWW-Authenticate``."""
@@ -258,7 +211,7 @@ def _real_app() -> Flask:
 def _not_initialised(app: Flask) -> ConfigurationError:
     return ConfigurationError(
         f"passport_flask is not initialised on app {app.name!r}: "
-        "create Passport(app) or call passport.init_app(app) when you build the app"
+        "create PassportExtension(app) or call passport.init_app(app) when you build the app"
     )
 
 
@@ -266,7 +219,7 @@ def app_state() -> _AppState:
     """The current app's passport state; a clear error if ``init_app`` was never called."""
     app = _real_app()
     extension = app.extensions.get(EXTENSION_NAME)
-    if not isinstance(extension, Passport):
+    if not isinstance(extension, PassportExtension):
         raise _not_initialised(app)
     return extension._state(app)
 
@@ -284,7 +237,7 @@ def _mark_baseline() -> None:
         setattr(g, _G_CONTEXT, (set_passport(get_passport()), threading.get_ident()))
 
 
-def _enter(passport: PassportModel | None) -> None:
+def _enter(passport: Passport | None) -> None:
     _mark_baseline()
     g.passport = passport
     set_passport(passport)
@@ -303,7 +256,7 @@ def _end_request(_exc: BaseException | None) -> None:
     reset_passport(token)
 
 
-def verify_request(*, required: bool = True) -> PassportModel | None:
+def verify_request(*, required: bool = True) -> Passport | None:
     """Verify the current request's passport, once per request, and make it current.
 
     Sets ``g.passport`` and the core context (:func:`passport_core.get_passport`,
@@ -315,25 +268,25 @@ def verify_request(*, required: bool = True) -> PassportModel | None:
     """
     state = app_state()
     if g.get("passport") is not None and g.get(_G_CONTEXT) is not None:
-        return cast(PassportModel, g.passport)
+        return cast(Passport, g.passport)
     passport = state.gate.authenticate(request.headers.getlist, required=required)
     _enter(passport)
     return passport
 
 
-def _current_passport() -> PassportModel:
+def _current_passport() -> Passport:
     passport = g.get("passport")
     if passport is None:
         raise NoPassport(
             "this request has no verified passport: protect the view with @passport_required "
             "(in optional views, test g.passport for None)"
         )
-    return cast(PassportModel, passport)
+    return cast(Passport, passport)
 
 
 #: The verified passport of the current request (like Flask-Login's ``current_user``).
 #: Raises :class:`~passport_core.NoPassport` (answered 500) where there is none.
-current_passport = cast(PassportModel, LocalProxy(_current_passport))
+current_passport = cast(Passport, LocalProxy(_current_passport))
 
 
 def _jwks_view() -> Response:

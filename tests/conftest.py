@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from passport_core import get_passport
 from tests.servers import RunningServer, serve
 
 #: third-party vectors live beside the repository, in ../shared/vectors
@@ -36,3 +37,11 @@ def other() -> Iterator[RunningServer]:
     """A second echo server, kept off the allow-list."""
     with serve() as server:
         yield server
+
+
+@pytest.fixture
+def no_passport_leaks() -> Iterator[None]:
+    """The test starts and must end without a current passport (folders make it autouse)."""
+    assert get_passport() is None
+    yield
+    assert get_passport() is None

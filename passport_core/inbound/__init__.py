@@ -1,4 +1,15 @@
-"""The request side every adapter shares: find the passport, verify it, answer refusals."""
+"""The request side every adapter shares: find the passport, verify it, answer refusals.
+
+One rule holds in every adapter (FastAPI, Flask, Django, DRF): **a passport is
+verified only where a route asks for it** — a dependency, a decorator, a
+mixin, a permission class, or code reading the request's passport. A route
+that asks gets 401 for a missing passport when it requires one and 401 for a
+present but invalid one, required or optional (optional means "may be absent",
+never "may be forged"). A route that never asks verifies nothing, pays
+nothing, and ignores whatever passport was sent, forged or not. Once verified,
+the passport is current for core (:func:`~passport_core.get_passport`) until
+the request ends. ``tests/conformance/`` holds every adapter to this.
+"""
 
 from __future__ import annotations
 

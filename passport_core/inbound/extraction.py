@@ -30,11 +30,21 @@ class TokenLocation:
 
     def __post_init__(self) -> None:
         if self.header is None and not self.bearer:
-            raise ConfigurationError("read passports from a header, from Bearer, or both")
+            raise ConfigurationError(
+                "read passports from a header ({header}), from Authorization: Bearer "
+                "({bearer}), or both",
+                settings=("header", "bearer"),
+            )
         if self.header is not None and (not self.header or not self.header.isascii()):
-            raise ConfigurationError("the passport header name must be non-empty ASCII")
+            raise ConfigurationError(
+                "{header} must be a non-empty ASCII header name", setting="header"
+            )
         if self.header is not None and self.header.lower() == "authorization":
-            raise ConfigurationError("use bearer=True to read the Authorization header")
+            raise ConfigurationError(
+                "use {bearer}=True to read the Authorization header",
+                setting="header",
+                settings=("bearer",),
+            )
 
 
 #: RFC 9110 §5.6.3: the only whitespace HTTP knows

@@ -162,3 +162,68 @@ def test_bad_jwks_options_are_refused(settings: dict[str, object], why: str) -> 
         PassportConfig.from_mapping(
             {"issuer": ISSUER, "audience": "orders", **settings}
         ).build_verifier()
+
+
+@pytest.mark.parametrize(
+    ("settings", "setting"),
+    [
+        ({"issuer": ISSUER, "audiance": "orders"}, "audiance"),
+        ({"leeway": "thirty"}, "leeway"),
+        ({"allowed_hosts": "orders.internal"}, "allowed_hosts"),
+    ],
+)
+def test_a_refused_setting_is_named_as_data(settings: dict[str, object], setting: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        PassportConfig.from_mapping(settings)
+    assert caught.value.setting == setting
+    assert f"'{setting}'" in caught.value.message
+    restated = caught.value.render(lambda name: f"PASSPORT_{name.upper()}")
+    assert f"PASSPORT_{setting.upper()}" in restated
+    assert f"'{setting}'" not in restated
+
+
+def test_problems_name_their_settings_as_data() -> None:
+    config = PassportConfig.from_mapping({"jwks_file": "/nonexistent.json", "jwks": {"keys": []}})
+    found = {problem.code: problem for problem in config.problems()}
+    assert found["missing_issuer"].setting == "issuer"
+    assert found["missing_audience"].setting == "audience"
+    assert found["missing_jwks_file"].setting == "jwks_file"
+    assert found["several_keys"].setting is None
+    assert found["several_keys"].settings == ("jwks", "jwks_file")
+    assert (
+        found["several_keys"].render(str.upper)
+        == "several key settings (JWKS, JWKS_FILE): set exactly one"
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        config.build_verifier()
+    assert caught.value.setting == "issuer"
+    assert "jwks_file" in caught.value.settings
+
+
+def test_restated_keeps_class_and_setting() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        PassportConfig.from_mapping({"leeway": "x"})
+    again = caught.value.restated(str.upper, "app 'orders': ")
+    assert type(again) is type(caught.value)
+    assert again.setting == "leeway"
+    assert again.message.startswith("app 'orders': LEEWAY must be")
+
+
+@pytest.mark.parametrize(
+    ("settings", "setting"),
+    [
+        ({"jwks_url": "http://edge.example/jwks.json"}, "jwks_url"),
+        ({"jwks_url": URL, "jwks_options": {"max_stale": -1}}, "jwks_options"),
+        ({"jwks_url": URL, "jwks_options": {"nope": 1}}, "jwks_options"),
+        ({"jwks": {"keys": []}, "jwks_options": {"timeout": 1}}, "jwks_options"),
+    ],
+)
+def test_remote_key_errors_name_the_setting_to_fix(
+    settings: dict[str, object], setting: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        PassportConfig.from_mapping(
+            {"issuer": ISSUER, "audience": "orders", **settings}
+        )._key_source()
+    assert caught.value.setting == setting
+    assert f"PASSPORT_{setting.upper()}" in caught.value.render(lambda n: f"PASSPORT_{n.upper()}")

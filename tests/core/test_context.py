@@ -25,8 +25,8 @@ import pytest
 from passport_core import (
     NoPassport,
     Passport,
-    current_passport,
     get_passport,
+    get_passport_or_raise,
     reset_passport,
     set_passport,
     use_passport,
@@ -59,10 +59,10 @@ def in_thread(target: Callable[[], str | None]) -> str | None:
     return result[0]
 
 
-def test_current_passport_raises_no_passport_when_unset() -> None:
+def test_get_passport_or_raise_raises_no_passport_when_unset() -> None:
     assert get_passport() is None
     with pytest.raises(NoPassport) as excinfo:
-        current_passport()
+        get_passport_or_raise()
     assert (excinfo.value.code, excinfo.value.status) == ("no_passport", 500)
     assert "no passport is set" in excinfo.value.message
 
@@ -70,17 +70,17 @@ def test_current_passport_raises_no_passport_when_unset() -> None:
 def test_use_passport_sets_and_restores(alice: Passport) -> None:
     with use_passport(alice) as inside:
         assert inside is alice
-        assert current_passport() is alice
+        assert get_passport_or_raise() is alice
         assert get_passport() is alice
     assert get_passport() is None
     with pytest.raises(NoPassport):
-        current_passport()
+        get_passport_or_raise()
 
 
 def test_use_passport_restores_on_exception(alice: Passport) -> None:
     def handler() -> None:
         with use_passport(alice):
-            assert current_passport() is alice
+            assert get_passport_or_raise() is alice
             raise RuntimeError("handler failed")
 
     with pytest.raises(RuntimeError, match="handler failed"):
@@ -91,15 +91,15 @@ def test_use_passport_restores_on_exception(alice: Passport) -> None:
 def test_nested_use_restores_the_outer_passport(alice: Passport, bob: Passport) -> None:
     with use_passport(alice):
         with use_passport(bob):
-            assert current_passport() is bob
-        assert current_passport() is alice
+            assert get_passport_or_raise() is bob
+        assert get_passport_or_raise() is alice
         with pytest.raises(ValueError, match="inner"), use_passport(bob):
             raise ValueError("inner")
-        assert current_passport() is alice
+        assert get_passport_or_raise() is alice
         # None explicitly clears it for a block (a call made on nobody's behalf).
         with use_passport(None), pytest.raises(NoPassport):
-            current_passport()
-        assert current_passport() is alice
+            get_passport_or_raise()
+        assert get_passport_or_raise() is alice
     assert get_passport() is None
 
 
@@ -107,9 +107,9 @@ def test_set_and_reset_passport(alice: Passport, bob: Passport) -> None:
     outer = set_passport(alice)
     try:
         inner = set_passport(bob)
-        assert current_passport() is bob
+        assert get_passport_or_raise() is bob
         reset_passport(inner)
-        assert current_passport() is alice
+        assert get_passport_or_raise() is alice
     finally:
         reset_passport(outer)
     assert get_passport() is None
@@ -139,7 +139,7 @@ def test_a_thread_can_set_its_own_without_touching_the_caller(
 
     with use_passport(alice):
         assert in_thread(worker) == "bob"
-        assert current_passport() is alice
+        assert get_passport_or_raise() is alice
 
 
 def test_asyncio_tasks_see_a_copy(alice: Passport, bob: Passport) -> None:
@@ -153,7 +153,7 @@ def test_asyncio_tasks_see_a_copy(alice: Passport, bob: Passport) -> None:
             # A task copies the context when it is created: it sees alice ...
             assert await asyncio.create_task(child_sets_bob()) == "alice"
             # ... and what it set stays inside the task.
-            assert current_passport() is alice
+            assert get_passport_or_raise() is alice
             # A change in the request after the task started does not reach the task.
             started = asyncio.Event()
             release = asyncio.Event()
@@ -170,7 +170,7 @@ def test_asyncio_tasks_see_a_copy(alice: Passport, bob: Passport) -> None:
                 assert await task == "alice"
             # gather wraps coroutines in tasks: same copy semantics.
             assert await asyncio.gather(child_sets_bob(), child_sets_bob()) == ["alice", "alice"]
-            assert current_passport() is alice
+            assert get_passport_or_raise() is alice
         # Outside the block neither a task nor the loop sees a passport.
         assert await asyncio.create_task(child_sets_bob()) is None
 

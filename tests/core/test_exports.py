@@ -52,8 +52,8 @@ EXPECTED_ALL = {
     "require_role",
     "require_scope",
     # context
-    "current_passport",
     "get_passport",
+    "get_passport_or_raise",
     "reset_passport",
     "set_passport",
     "use_passport",

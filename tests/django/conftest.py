@@ -8,26 +8,21 @@ pytest-django documents as the alternative to a settings module.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Protocol
 
-import django
 import pytest
-from django.conf import settings
 from django.http import HttpResponse
 from django.test import AsyncClient, Client
 
-from passport_core import Minter, get_passport
+from passport_core import Minter
 from tests.django import settings as test_settings
 
 Mint = Callable[..., str]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not settings.configured:
-        values = {name: getattr(test_settings, name) for name in dir(test_settings)}
-        settings.configure(**{name: v for name, v in values.items() if name.isupper()})
-    django.setup()
+    test_settings.configure()
 
 
 @pytest.fixture
@@ -78,8 +73,5 @@ def get(request: pytest.FixtureRequest, client: Client, async_client: AsyncClien
 
 
 @pytest.fixture(autouse=True)
-def _no_passport_leaks() -> Iterator[None]:
+def _no_passport_leaks(no_passport_leaks: None) -> None:
     """Every test starts and must end without a current passport."""
-    assert get_passport() is None
-    yield
-    assert get_passport() is None

@@ -42,3 +42,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "passport_django.drf.exception_handler",
 }
 LOGGING_CONFIG = None
+
+
+def configure() -> None:
+    """Apply these settings (once per process) and set Django up; every test folder calls it."""
+    import django  # noqa: PLC0415 - imported when configuring, not with the constants
+    from django.conf import settings  # noqa: PLC0415
+
+    if not settings.configured:
+        values = {name: value for name, value in globals().items() if name.isupper()}
+        settings.configure(**values)
+    django.setup()

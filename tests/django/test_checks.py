@@ -94,7 +94,7 @@ def test_each_misconfiguration_has_its_id(
         messages = passport_messages()
     assert [m.id for m in messages] == expected
     assert all(m.is_serious() for m in messages)
-    assert all(m.msg.startswith("PASSPORT") for m in messages)
+    assert all("PASSPORT" in m.msg for m in messages)
 
 
 def test_key_problems_hint_at_the_key_settings(passport_settings: dict[str, Any]) -> None:
@@ -124,3 +124,24 @@ def test_the_middleware_before_authentication_middleware_is_w001(
     [message] = passport_messages()
     assert message.id == "passport_django.W001"
     assert not message.is_serious()
+
+
+def test_an_unknown_key_is_named_the_django_way(settings: Settings) -> None:
+    settings.PASSPORT = {**settings.PASSPORT, "AUDIENS": "orders"}
+    [message] = passport_messages()
+    assert message.id == "passport_django.E006"
+    assert message.msg.startswith('unknown passport setting PASSPORT["AUDIENS"]; known: ')
+    assert 'PASSPORT["AUDIENCE"]' in message.msg
+    assert "PASSPORT setting" not in message.msg
+
+
+def test_drf_without_the_problem_exception_handler_is_w002(settings: Settings) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "EXCEPTION_HANDLER": "rest_framework.views.exception_handler",
+    }
+    [message] = passport_messages()
+    assert message.id == "passport_django.W002"
+    assert not message.is_serious()
+    assert message.hint is not None
+    assert "passport_django.drf.exception_handler" in message.hint

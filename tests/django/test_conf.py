@@ -71,3 +71,12 @@ def test_other_settings_changes_keep_the_cached_gate(settings: Settings) -> None
     gate = conf.gate
     settings.DEBUG = True
     assert conf.gate is gate
+
+
+def test_core_refusals_are_restated_with_django_keys() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        config_from_setting({"AUDIENS": "orders"})
+    assert caught.value.setting == "audiens"
+    assert caught.value.message.startswith('unknown passport setting PASSPORT["AUDIENS"]; known:')
+    assert 'PASSPORT["AUDIENCE"]' in caught.value.message
+    assert "PASSPORT setting" not in caught.value.message

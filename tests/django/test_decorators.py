@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from asgiref.sync import iscoroutinefunction
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory, override_settings
 
@@ -119,7 +119,7 @@ def test_decorators_keep_the_view_name_and_its_sync_or_async_kind(name: str) -> 
 
 def test_a_decorated_view_without_the_middleware_is_a_configuration_error() -> None:
     request = RequestFactory().get("/")  # never went through PassportMiddleware
-    with pytest.raises(ImproperlyConfigured, match="PassportMiddleware"):
+    with pytest.raises(ConfigurationError, match="PassportMiddleware"):
         passport_required(_sync)(request)
 
 
@@ -137,3 +137,17 @@ def test_empty_or_wrong_requirements_are_refused_when_decorating(
 ) -> None:
     with pytest.raises(ConfigurationError):
         factory(*args)
+
+
+@pytest.mark.parametrize("route", ["required", "role", "optional"])
+def test_async_views_are_guarded_without_the_blocking_path(
+    async_client: Any, mint: Mint, route: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from passport_django.conf import conf  # noqa: PLC0415 - the gate of the current settings
+
+    monkeypatch.setattr(conf.gate, "authenticate", lambda *a, **k: pytest.fail("blocking path"))
+    response = asyncio.run(
+        async_client.get(f"/async/{route}/", headers={"X-Passport": mint("alice", **ADMIN)})
+    )
+    assert response.status_code == 200
+    assert response.json()["context"] == "alice"

@@ -13,7 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
 from passport_core import KeyRing, Minter, get_passport
-from passport_django import PassportMiddleware
+from passport_django import PassportMiddleware, arequest_passport, request_passport
+from passport_django.conf import conf
 from tests.django import settings as test_settings
 from tests.django import views
 from tests.django.conftest import Get, Mint
@@ -99,7 +100,7 @@ BAD_PASSPORTS: dict[str, tuple[Any, str]] = {
 
 @pytest.mark.parametrize("case", sorted(BAD_PASSPORTS))
 @pytest.mark.parametrize("mode", ["sync", "async"])
-def test_a_present_but_invalid_passport_is_refused_even_on_an_open_view(
+def test_a_present_but_invalid_passport_is_refused_where_a_view_reads_it(
     get: Get, minter: Minter, case: str, mode: str
 ) -> None:
     make, code = BAD_PASSPORTS[case]
@@ -187,6 +188,7 @@ def test_the_middleware_resets_the_context_when_the_next_handler_raises(mint: Mi
     seen = []
 
     def failing(request: HttpRequest) -> HttpResponse:
+        request_passport(request)  # the view looks: verified and made current
         seen.append(get_passport())
         raise RuntimeError("downstream failed")
 
@@ -201,6 +203,7 @@ def test_the_async_middleware_resets_the_context_when_the_next_handler_raises(mi
     seen = []
 
     async def failing(request: HttpRequest) -> HttpResponse:
+        await arequest_passport(request)
         seen.append(get_passport())
         raise RuntimeError("downstream failed")
 
@@ -224,3 +227,88 @@ def test_the_middleware_follows_the_mode_of_the_next_handler() -> None:
     assert PassportMiddleware.async_capable
     assert iscoroutinefunction(PassportMiddleware(async_next))
     assert not iscoroutinefunction(PassportMiddleware(lambda request: HttpResponse()))
+
+
+# -- the lazy rule: verified where a view looks, nowhere else -----------------------------
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_view_that_never_looks_ignores_a_forged_passport(get: Get, mode: str) -> None:
+    response = get(f"/{mode}/silent/", "forged.passport.token")
+    assert response.status_code == 200
+    assert response.json() == {"context": None}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_open_views_pay_no_verification(
+    get: Get, mint: Mint, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    gate = conf.gate
+    monkeypatch.setattr(gate, "authenticate", lambda *a, **k: calls.append("sync"))
+    monkeypatch.setattr(gate, "aauthenticate", lambda *a, **k: calls.append("async"))
+    assert get(f"/{mode}/silent/", mint()).status_code == 200
+    assert calls == []
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_request_user_is_the_passports_user_and_never_a_refusal(
+    get: Get, mint: Mint, mode: str
+) -> None:
+    assert get(f"/{mode}/user-only/", mint("alice")).json() == {
+        "user": "alice",
+        "type": "PassportUser",
+    }
+    for sent in (None, "forged.passport.token"):
+        answer = get(f"/{mode}/user-only/", sent)
+        assert answer.status_code == 200
+        assert answer.json()["type"] == "AnonymousUser"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_optional_view_lets_none_in_and_refuses_a_forged_one(
+    get: Get, mint: Mint, mode: str
+) -> None:
+    assert get(f"/{mode}/optional/").json()["subject"] is None
+    assert get(f"/{mode}/optional/", mint("alice")).json()["context"] == "alice"
+    assert_problem(get(f"/{mode}/optional/", "forged"), 401, "malformed_token", "forged")
+
+
+def test_the_passport_is_verified_once_per_request(
+    mint: Mint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = conf.gate
+    real = gate.authenticate
+    calls: list[int] = []
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gate, "authenticate", counting)
+    request = _get_request(mint("frank"))
+
+    def view(request: HttpRequest) -> HttpResponse:
+        assert request_passport(request) is request_passport(request)
+        assert request.passport.subject == "frank"  # type: ignore[attr-defined]
+        return HttpResponse()
+
+    PassportMiddleware(view)(request)
+    assert calls == [1]
+    assert get_passport() is None
+
+
+def test_async_views_verify_without_the_sync_path(
+    mint: Mint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conf.gate, "authenticate", lambda *a, **k: pytest.fail("blocking path"))
+
+    async def view(request: HttpRequest) -> HttpResponse:
+        passport = await request.apassport()  # type: ignore[attr-defined]
+        assert passport is not None
+        assert get_passport() is passport
+        return HttpResponse(passport.subject)
+
+    response = asyncio.run(PassportMiddleware(view)(_get_request(mint("gina"))))  # type: ignore[arg-type]
+    assert response.content == b"gina"
+    assert get_passport() is None

@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from passport_core import require_role as role_policy
 from passport_core import require_scope as scope_policy
 from passport_django import (
+    optional_passport,
     passport_required,
     protect_urls,
     require_permission,
@@ -21,9 +22,10 @@ from tests.django import views
 
 Guard = Callable[[Callable[..., Any]], Callable[..., Any]]
 
-#: route name -> decorator; "open" takes none (a passport is optional there)
+#: route name -> decorator; "open" takes none but its view reads the passport
 GUARDS: dict[str, Guard] = {
     "open": lambda view: view,
+    "optional": optional_passport,
     "required": passport_required,
     "role": require_role("admin"),
     "scope": require_scope("orders:write"),
@@ -40,6 +42,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
 urlpatterns += [
     path("", include("passport_django.urls")),
     path("boom/", views.boom),
+    path("sync/silent/", views.silent),
+    path("async/silent/", views.async_silent),
+    path("sync/user-only/", views.user_only),
+    path("async/user-only/", views.async_user_only),
     path("outbound/", views.outbound),
     path("async-outbound/", views.async_outbound),
     path("overlap/", views.overlapping),
@@ -64,6 +70,7 @@ urlpatterns += [
     path("drf/orders/<str:tenant>/", views.DrfObject.as_view()),
     path("drf/raises/", views.DrfRaises.as_view()),
     path("drf/refuses/", views.DrfRefuses.as_view()),
+    path("drf/drf-refuses/", views.DrfOwnRefusal.as_view()),
 ]
 
 #: per-group protection, the way include() groups URLs

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import View
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +24,9 @@ from passport_core import require_role as role_policy
 from passport_django import (
     PassportRequiredMixin,
     async_outbound_client,
+    optional_passport,
     outbound_client,
+    passport_required,
     request_passport,
 )
 from passport_django.drf import (
@@ -60,6 +63,28 @@ async def async_view(request: HttpRequest) -> HttpResponse:
     return JsonResponse(describe(request))
 
 
+def silent(request: HttpRequest) -> HttpResponse:
+    """An open view that never looks at the passport: nothing is verified."""
+    current = get_passport()
+    return JsonResponse({"context": current.subject if current else None})
+
+
+async def async_silent(request: HttpRequest) -> HttpResponse:
+    current = get_passport()
+    return JsonResponse({"context": current.subject if current else None})
+
+
+def user_only(request: HttpRequest) -> HttpResponse:
+    """Reads request.user only: the passport's user, or Django's; never a refusal."""
+    return JsonResponse({"user": str(request.user), "type": request.user.__class__.__name__})
+
+
+async def async_user_only(request: HttpRequest) -> HttpResponse:
+    user = await request.auser()
+    return JsonResponse({"user": str(user), "type": type(user).__name__})
+
+
+@passport_required
 def boom(request: HttpRequest) -> HttpResponse:
     current = get_passport()
     seen.append(current.subject if current else None)
@@ -69,11 +94,13 @@ def boom(request: HttpRequest) -> HttpResponse:
 # -- outbound -----------------------------------------------------------------
 
 
+@optional_passport
 def outbound(request: HttpRequest) -> HttpResponse:
     with outbound_client(timeout=5) as http:
         return JsonResponse(http.get(request.GET["url"]).json())
 
 
+@optional_passport
 async def async_outbound(request: HttpRequest) -> HttpResponse:
     async with async_outbound_client(timeout=5) as http:
         answer = await http.get(request.GET["url"])
@@ -248,3 +275,12 @@ class DrfRefuses(APIView):
 
     def get(self, request: Request) -> Response:
         raise PermissionDenied("explicitly refused")
+
+
+class DrfOwnRefusal(APIView):
+    """DRF's own PermissionDenied, for no passport reason: DRF's handler answers it."""
+
+    permission_classes = (HasPassport,)
+
+    def get(self, request: Request) -> Response:
+        raise exceptions.PermissionDenied("DRF's own refusal")

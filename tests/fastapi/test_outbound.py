@@ -1,4 +1,4 @@
-"""OutboundClient forwards the passport to allowed hosts only (real echo server on 127.0.0.1)."""
+"""Outbound clients, sync and async, forward the passport to allowed hosts only."""
 
 from __future__ import annotations
 
@@ -22,13 +22,14 @@ def forwarding_app(make_app: AppFactory) -> FastAPI:
     return make_app(allowed_hosts=["127.0.0.1"])
 
 
+@pytest.mark.parametrize("route", ["/forward", "/forward-sync"])
 def test_forwards_the_passport_to_an_allowed_host(
-    forwarding_app: FastAPI, downstream: RunningServer, mint: Mint
+    forwarding_app: FastAPI, downstream: RunningServer, mint: Mint, route: str
 ) -> None:
     token = mint("alice")
     with TestClient(forwarding_app) as client:
         echoed = client.get(
-            "/forward", params={"url": f"{downstream.url}/x"}, headers={"X-Passport": token}
+            route, params={"url": f"{downstream.url}/x"}, headers={"X-Passport": token}
         ).json()
     assert echoed["x-passport"] == token
 
@@ -77,12 +78,13 @@ def test_bearer_only_service_forwards_as_bearer(
     assert "x-passport" not in echoed
 
 
+@pytest.mark.parametrize("route", ["/forward", "/forward-sync"])
 def test_client_is_closed_after_the_request(
-    forwarding_app: FastAPI, downstream: RunningServer, mint: Mint
+    forwarding_app: FastAPI, downstream: RunningServer, mint: Mint, route: str
 ) -> None:
     with TestClient(forwarding_app) as client:
-        client.get("/forward", params={"url": downstream.url}, headers={"X-Passport": mint()})
-        client.get("/forward", params={"url": downstream.url}, headers={"X-Passport": mint()})
+        client.get(route, params={"url": downstream.url}, headers={"X-Passport": mint()})
+        client.get(route, params={"url": downstream.url}, headers={"X-Passport": mint()})
     first, second = probe_of(forwarding_app).clients
     assert first is not second
     assert first.is_closed

@@ -31,7 +31,7 @@ def test_accepts_a_config_object(ring: KeyRing, mint: Mint) -> None:
         ({}, "no 'issuer'"),
         ({"issuer": ISSUER, "jwks": {"keys": []}}, "no 'audience'"),
         ({"issuer": ISSUER, "audience": AUDIENCE}, "no keys"),
-        ({"issuer": ISSUER, "audienc": AUDIENCE}, "unknown passport setting: audienc"),
+        ({"issuer": ISSUER, "audienc": AUDIENCE}, "unknown passport setting .audienc."),
     ],
 )
 def test_misconfiguration_fails_at_setup(settings: dict[str, Any], message: str) -> None:
@@ -99,8 +99,11 @@ def test_openapi_documents_where_the_passport_goes(
     found = schema["components"]["securitySchemes"]
     assert {name: _without_description(scheme) for name, scheme in found.items()} == schemes
     expected: list[dict[str, list[str]]] = [{name: []} for name in schemes]
-    for path in ["/me", "/me-sync", "/maybe", "/admin", "/admin-param", "/orders/list"]:
+    for path in ["/me", "/me-sync", "/admin", "/admin-param", "/orders/list"]:
         assert schema["paths"][path]["get"]["security"] == expected, path
+    # an optional passport: OpenAPI's empty requirement object is the "none" alternative
+    for path in ["/maybe", "/maybe-sync", "/forward"]:
+        assert schema["paths"][path]["get"]["security"] == [*expected, {}], path
     assert "security" not in schema["paths"]["/public"]["get"]
     # the passport never appears as a parameter FastAPI would validate (and answer 422 for)
     assert "parameters" not in schema["paths"]["/me"]["get"]

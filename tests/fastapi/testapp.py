@@ -18,12 +18,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from passport_core import (
     Passport,
     any_of,
-    current_passport,
     get_passport,
+    get_passport_or_raise,
 )
 from passport_core import require_permission as permission_policy
 from passport_core import require_role as role_policy
 from passport_fastapi import (
+    AsyncOutboundClient,
     OptionalPassportDep,
     OutboundClient,
     PassportDep,
@@ -70,7 +71,7 @@ class Probe:
 
     after: list[Passport | None] = field(default_factory=list)
     background: list[Passport | None] = field(default_factory=list)
-    clients: list[httpx.AsyncClient] = field(default_factory=list)
+    clients: list[httpx.AsyncClient | httpx.Client] = field(default_factory=list)
 
 
 class ContextProbe:
@@ -169,12 +170,12 @@ def build_app(**settings: Any) -> FastAPI:
 
     @app.get("/boom")
     async def boom(found: PassportDep) -> None:
-        assert current_passport() is found
+        assert get_passport_or_raise() is found
         raise Boom
 
     @app.get("/boom-sync")
     def boom_sync(found: PassportDep) -> None:
-        assert current_passport() is found
+        assert get_passport_or_raise() is found
         raise Boom
 
     @app.get("/later")
@@ -193,10 +194,15 @@ def build_app(**settings: Any) -> FastAPI:
         return _describe(found, request)
 
     @app.get("/forward")
-    async def forward(url: str, client: OutboundClient, found: OptionalPassportDep) -> Any:
+    async def forward(url: str, client: AsyncOutboundClient, found: OptionalPassportDep) -> Any:
         probe.clients.append(client)
         response = await client.get(url)
         return response.json()
+
+    @app.get("/forward-sync")
+    def forward_sync(url: str, client: OutboundClient, found: OptionalPassportDep) -> Any:
+        probe.clients.append(client)
+        return client.get(url).json()
 
     return app
 

@@ -25,10 +25,11 @@ from passport_core import (
 from passport_core import require_role as role
 from passport_core import require_scope as scope
 from passport_flask import (
-    Passport,
+    PassportExtension,
+    async_outbound_client,
     current_passport,
+    optional_passport,
     outbound_client,
-    passport_optional,
     passport_required,
     protect,
     require_permission,
@@ -99,11 +100,11 @@ def _context_subject() -> str | None:
     return passport.subject if passport is not None else None
 
 
-def build_app(config: dict[str, Any], extension: Passport | None = None) -> Flask:
+def build_app(config: dict[str, Any], extension: PassportExtension | None = None) -> Flask:
     """An app with one view per decorator, two protected blueprints and helper views."""
     app = Flask("orders")
     app.config.update(config)
-    (extension or Passport()).init_app(app)
+    (extension or PassportExtension()).init_app(app)
     barrier = threading.Barrier(2)
 
     @app.get("/public")
@@ -124,7 +125,7 @@ def build_app(config: dict[str, Any], extension: Passport | None = None) -> Flas
         }
 
     @app.get("/optional")
-    @passport_optional
+    @optional_passport
     def optional() -> dict[str, Any]:
         return {"g": _subject(), "context": _context_subject()}
 
@@ -171,16 +172,24 @@ def build_app(config: dict[str, Any], extension: Passport | None = None) -> Flas
         raise PermissionDenied("only the owner may see this order")
 
     @app.get("/forward")
-    @passport_optional
+    @optional_passport
     def forward() -> Any:
-        return outbound_client().get(request.args["url"]).json()
+        with outbound_client() as http:
+            return http.get(request.args["url"]).json()
+
+    @app.get("/async-forward")
+    @optional_passport
+    async def async_forward() -> Any:
+        async with async_outbound_client() as http:
+            return (await http.get(request.args["url"])).json()
 
     @app.get("/together")
     @passport_required
     def together() -> dict[str, Any]:
         # Both users' requests are inside the view at the same moment.
         barrier.wait(timeout=10)
-        echoed = outbound_client().get(request.args["url"]).json()
+        with outbound_client() as http:
+            echoed = http.get(request.args["url"]).json()
         return {"g": _subject(), "context": _context_subject(), "forwarded": echoed["x-passport"]}
 
     staff = Blueprint("staff", "staff", url_prefix="/staff")
@@ -196,7 +205,7 @@ def build_app(config: dict[str, Any], extension: Passport | None = None) -> Flas
         return {"g": _subject()}
 
     lobby = Blueprint("lobby", "lobby", url_prefix="/lobby")
-    protect(lobby, optional=True)
+    protect(lobby, required=False)
 
     @lobby.get("/")
     def hall() -> dict[str, Any]:
@@ -208,18 +217,13 @@ def build_app(config: dict[str, Any], extension: Passport | None = None) -> Flas
 
 
 @pytest.fixture
-def make_app(ring: KeyRing) -> Iterator[AppFactory]:
-    """Build apps from PASSPORT_* overrides; their outbound clients are closed afterwards."""
-    built: list[Flask] = []
+def make_app(ring: KeyRing) -> AppFactory:
+    """Build apps from PASSPORT_* overrides."""
 
     def make(**overrides: Any) -> Flask:
-        app = build_app(settings(ring, **overrides))
-        built.append(app)
-        return app
+        return build_app(settings(ring, **overrides))
 
-    yield make
-    for app in built:
-        app.extensions["passport"].close_client(app)
+    return make
 
 
 @pytest.fixture

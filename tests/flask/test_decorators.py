@@ -230,7 +230,9 @@ def test_protecting_a_whole_app_keeps_the_jwks_public(ring: KeyRing, mint: Mint)
 @pytest.mark.parametrize(
     "misuse",
     [
-        pytest.param(lambda: protect(Blueprint("b", "b"), role("x"), optional=True), id="optional"),
+        pytest.param(
+            lambda: protect(Blueprint("b", "b"), role("x"), required=False), id="optional"
+        ),
         pytest.param(
             lambda: protect(Blueprint("b", "b"), "admin"),  # type: ignore[arg-type]
             id="protect-not-a-policy",

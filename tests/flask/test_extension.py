@@ -22,7 +22,7 @@ from passport_core import (
 )
 from passport_flask import (
     EXTENSION_NAME,
-    Passport,
+    PassportExtension,
     outbound_client,
     passport_required,
     verify_request,
@@ -57,7 +57,7 @@ def test_bad_settings_fail_at_init_app_naming_the_setting(
 ) -> None:
     app = Flask("orders")
     app.config.update(settings(ring, **overrides))
-    extension = Passport()
+    extension = PassportExtension()
     with pytest.raises(ConfigurationError, match=message) as caught:
         extension.init_app(app)
     assert "'orders'" in caught.value.message
@@ -70,7 +70,7 @@ def test_jwks_url_setting_builds_a_remote_key_source(ring: KeyRing) -> None:
     # Loopback http is allowed; keys are fetched on first use, not at start-up.
     app = Flask("orders")
     app.config.update(settings(ring, PASSPORT_JWKS=..., PASSPORT_JWKS_URL="http://127.0.0.1:9/j"))
-    Passport(app)
+    PassportExtension(app)
     assert app.extensions[EXTENSION_NAME].settings(app).jwks_url == "http://127.0.0.1:9/j"
 
 
@@ -83,20 +83,20 @@ def test_jwks_file_setting(ring: KeyRing, tmp_path: Path, mint: Mint) -> None:
 
 def test_unknown_keyword_override_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="audiance"):
-        Passport(audiance="orders")
+        PassportExtension(audiance="orders")
 
 
 def test_keyword_overrides_win_over_app_config(ring: KeyRing, mint: Mint) -> None:
     app = Flask("orders")
     app.config.update(settings(ring, PASSPORT_AUDIENCE="billing", PASSPORT_JWKS=...))
-    Passport(app, audience=AUDIENCE, keys=ring)
+    PassportExtension(app, audience=AUDIENCE, keys=ring)
     assert app.extensions[EXTENSION_NAME].settings(app).audience == (AUDIENCE,)
 
 
 def test_one_extension_serves_several_apps_with_their_own_settings(
     ring: KeyRing, mint: Mint
 ) -> None:
-    extension = Passport()  # module level in a real app
+    extension = PassportExtension()  # module level in a real app
     orders = build_app(settings(ring), extension)
     billing = build_app(settings(ring, PASSPORT_AUDIENCE="billing"), extension)
     assert orders.extensions[EXTENSION_NAME] is extension
@@ -110,7 +110,7 @@ def test_one_extension_serves_several_apps_with_their_own_settings(
 
 def test_init_app_twice_is_refused(app: Flask) -> None:
     with pytest.raises(ConfigurationError, match="already"):
-        Passport().init_app(app)
+        PassportExtension().init_app(app)
 
 
 def test_using_the_extension_on_an_app_without_init_app_is_a_clear_error(
@@ -136,7 +136,7 @@ def test_using_the_extension_on_an_app_without_init_app_is_a_clear_error(
 
 
 def test_another_apps_extension_does_not_count(ring: KeyRing) -> None:
-    extension = Passport()
+    extension = PassportExtension()
     build_app(settings(ring), extension)
     stranger = Flask("stranger")
     with pytest.raises(ConfigurationError, match="not initialised"):
@@ -180,17 +180,17 @@ def test_handler_registered_before_init_app_is_kept(ring: KeyRing) -> None:
     def index() -> str:
         return "never"
 
-    Passport(app)
+    PassportExtension(app)
     response = app.test_client().get("/")
     assert (response.status_code, response.get_data(as_text=True)) == (401, "custom missing_token")
 
 
 def test_subclass_can_override_error_response(ring: KeyRing) -> None:
-    class TeapotPassport(Passport):
+    class TeapotExtension(PassportExtension):
         def error_response(self, error: PassportError) -> Response:
             return Response(error.code, status=418)
 
-    app = build_app(settings(ring), TeapotPassport())
+    app = build_app(settings(ring), TeapotExtension())
     response = app.test_client().get("/required")
     assert (response.status_code, response.get_data(as_text=True)) == (418, "missing_token")
 
@@ -303,3 +303,13 @@ def test_an_async_view_that_verifies_leaves_nothing_current_after_the_request(
     }
     assert get_passport() is None
     assert client.get("/what-is-current").json == {"current": None}
+
+
+def test_a_refused_setting_is_named_as_data_and_in_flask_terms(ring: KeyRing) -> None:
+    app = Flask("orders")
+    app.config.update(settings(ring, PASSPORT_LEEWAY="thirty"))
+    with pytest.raises(ConfigurationError) as caught:
+        PassportExtension(app)
+    assert caught.value.setting == "leeway"
+    assert "PASSPORT_LEEWAY must be a number" in caught.value.message
+    assert "'leeway'" not in caught.value.message

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 from flask import Flask
 
 from passport_core import KeyRing
 from passport_flask import (
-    EXTENSION_NAME,
-    build_outbound_client,
+    async_outbound_client,
     outbound_client,
     verify_request,
 )
@@ -24,12 +26,13 @@ def forwarding_app(make_app: AppFactory, allowed: RunningServer) -> Flask:
     return make_app(PASSPORT_ALLOWED_HOSTS=[f"127.0.0.1:{allowed.port}"])
 
 
+@pytest.mark.parametrize("route", ["/forward", "/async-forward"])
 def test_passport_is_forwarded_to_an_allowed_host(
-    forwarding_app: Flask, allowed: RunningServer, mint: Mint
+    forwarding_app: Flask, allowed: RunningServer, mint: Mint, route: str
 ) -> None:
     token = mint("alice")
     response = forwarding_app.test_client().get(
-        "/forward", query_string={"url": allowed.url}, headers={"X-Passport": token}
+        route, query_string={"url": allowed.url}, headers={"X-Passport": token}
     )
     assert response.status_code == 200
     assert response.json is not None
@@ -80,30 +83,25 @@ def test_bearer_only_service_forwards_as_bearer(
     assert response.json["authorization"] == f"Bearer {token}"
 
 
-def test_one_shared_client_per_app_until_closed(ring: KeyRing) -> None:
-    first, second = build_app(settings(ring)), build_app(settings(ring))
-    try:
-        with first.app_context():
-            client = outbound_client()
-            assert outbound_client() is client
-        with second.app_context():
-            assert outbound_client() is not client
-        first.extensions[EXTENSION_NAME].close_client(first)
-        assert client.is_closed
-        with first.app_context():
-            assert outbound_client() is not client
-    finally:
-        for app in (first, second):
-            app.extensions[EXTENSION_NAME].close_client(app)
+def test_each_call_is_a_new_client_the_caller_owns(ring: KeyRing) -> None:
+    app = build_app(settings(ring))
+    with app.app_context():
+        first, second = outbound_client(), async_outbound_client()
+        assert outbound_client() is not first
+    assert isinstance(first, httpx.Client)
+    assert isinstance(second, httpx.AsyncClient)
+    assert not first.is_closed  # nobody closes it behind the caller's back
+    first.close()
+    asyncio.run(second.aclose())
 
 
-def test_built_client_takes_httpx_options_and_the_apps_allow_list(
+def test_client_takes_httpx_options_and_the_apps_allow_list(
     forwarding_app: Flask, allowed: RunningServer, other: RunningServer, mint: Mint
 ) -> None:
     token = mint("alice")
     with forwarding_app.test_request_context(headers={"X-Passport": token}):
         verify_request()
-        with build_outbound_client(headers={"X-Trace": "t-1"}, timeout=5) as http:
+        with outbound_client(headers={"X-Trace": "t-1"}, timeout=5) as http:
             to_allowed = http.get(allowed.url).json()
             to_stranger = http.get(other.url).json()
     assert (to_allowed["x-passport"], to_allowed["x-trace"]) == (token, "t-1")

@@ -1,0 +1,131 @@
+"""The conformance service in Django: sync views, async views (``async/``) and DRF (``drf/``).
+
+The routes are those of :mod:`tests.conformance.apps`; ``PASSPORT`` is its
+``SETTINGS`` (applied by the fixture with ``override_settings``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import URLPattern, path
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from passport_django import (
+    arequest_passport,
+    async_outbound_client,
+    optional_passport,
+    outbound_client,
+    passport_required,
+    request_passport,
+    require_role,
+)
+from passport_django.drf import HasPassport, HasRole
+from passport_django.views import jwks
+from tests.conformance.apps import subject_of
+
+
+def _subject(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(subject_of(request_passport(request)))
+
+
+def open_view(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"open": True})
+
+
+@optional_passport
+def forward(request: HttpRequest) -> JsonResponse:
+    with outbound_client(timeout=5) as http:
+        return JsonResponse(http.get(request.GET["url"]).json())
+
+
+async def _asubject(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(subject_of(await arequest_passport(request)))
+
+
+async def async_open(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"open": True})
+
+
+@optional_passport
+async def async_forward(request: HttpRequest) -> JsonResponse:
+    async with async_outbound_client(timeout=5) as http:
+        answer = await http.get(request.GET["url"])
+    return JsonResponse(answer.json())
+
+
+class _DrfSubject(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(subject_of(request.auth))
+
+
+class DrfRequired(_DrfSubject):
+    permission_classes = (HasPassport,)
+
+
+class DrfAdmin(_DrfSubject):
+    permission_classes = (HasRole.with_roles("admin"),)
+
+
+class DrfOptional(_DrfSubject):
+    permission_classes = ()
+
+
+class DrfOpen(APIView):
+    authentication_classes = ()
+    permission_classes = ()
+
+    def get(self, request: Request) -> Response:
+        return Response({"open": True})
+
+
+class DrfForward(APIView):
+    permission_classes = ()
+
+    def get(self, request: Request) -> Response:
+        with outbound_client(timeout=5) as http:
+            return Response(http.get(request.query_params["url"]).json())
+
+
+def _routes(prefix: str, views: dict[str, Any]) -> list[URLPattern]:
+    return [path(f"{prefix}{name}", view) for name, view in views.items()]
+
+
+urlpatterns: list[URLPattern] = [
+    *_routes(
+        "",
+        {
+            "required": passport_required(_subject),
+            "admin": require_role("admin")(_subject),
+            "optional": optional_passport(_subject),
+            "open": open_view,
+            "forward": forward,
+            ".well-known/jwks.json": jwks,
+        },
+    ),
+    *_routes(
+        "async/",
+        {
+            "required": passport_required(_asubject),
+            "admin": require_role("admin")(_asubject),
+            "optional": optional_passport(_asubject),
+            "open": async_open,
+            "forward": async_forward,
+            ".well-known/jwks.json": jwks,
+        },
+    ),
+    *_routes(
+        "drf/",
+        {
+            "required": DrfRequired.as_view(),
+            "admin": DrfAdmin.as_view(),
+            "optional": DrfOptional.as_view(),
+            "open": DrfOpen.as_view(),
+            "forward": DrfForward.as_view(),
+            ".well-known/jwks.json": jwks,
+        },
+    ),
+]
