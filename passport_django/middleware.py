@@ -12,11 +12,13 @@ The rule, the same in every adapter (see :mod:`passport_core.inbound`): a
 passport is verified only where a view asks for it. Like ``request.user``,
 the middleware verifies nothing up front; for every request it sets
 
-* ``request.passport``: a lazy object, verified on first access (``X-Passport``,
-  or ``Authorization: Bearer`` when ``BEARER`` is set) and then the verified
-  :class:`~passport_core.Passport`, or ``None`` when none was sent. Being a lazy
-  object it is never ``is None``: test it with ``if request.passport:``, or use
-  :func:`~passport_django.request_passport` for a real ``Passport | None``;
+* ``request.passport``: ``None`` when no passport was sent (knowing that
+  needs no verification), else a lazy object, verified on first access
+  (``X-Passport``, or ``Authorization: Bearer`` when ``BEARER`` is set), that
+  then is the verified :class:`~passport_core.Passport`. So
+  ``request.passport is None`` means "none sent", and touching a forged one
+  answers 401; :func:`~passport_django.request_passport` gives a plain
+  ``Passport | None``;
 * ``request.apassport()``: the same, awaited (``await request.apassport()``),
   for async views: key fetches never block the event loop (like ``auser()``);
 * with ``AuthenticationMiddleware``, a lazy ``request.user`` (and
@@ -53,6 +55,7 @@ from passport_core import (
     HeaderGetter,
     Passport,
     PassportError,
+    extract_token,
     get_passport,
     reset_passport,
     set_passport,
@@ -87,7 +90,7 @@ class RequestPassport:
     """
 
     def __init__(self, request: HttpRequest) -> None:
-        self._headers = header_getter(request)
+        self.headers = header_getter(request)
         self._settled = False
         self._passport: Passport | None = None
         self._error: PassportError | None = None
@@ -108,7 +111,7 @@ class RequestPassport:
         """The verified passport or ``None``; raises the refusal of a bad one."""
         if not self._settled:
             try:
-                found = conf.gate.authenticate(self._headers, required=False)
+                found = conf.gate.authenticate(self.headers, required=False)
             except PassportError as error:
                 self._settle(None, error)
             else:
@@ -119,7 +122,7 @@ class RequestPassport:
         """:meth:`get` without blocking the event loop on key fetches."""
         if not self._settled:
             try:
-                found = await conf.gate.aauthenticate(self._headers, required=False)
+                found = await conf.gate.aauthenticate(self.headers, required=False)
             except PassportError as error:
                 self._settle(None, error)
             else:
@@ -144,11 +147,20 @@ class RequestPassport:
         return await fallback() if fallback is not None else user
 
 
+def _sent_nothing(state: RequestPassport) -> bool:
+    """True when the request carries no passport at all: nothing to verify, nothing to refuse."""
+    try:
+        return extract_token(state.headers, conf.config.location) is None
+    except PassportError:
+        return False  # a duplicate, or broken settings: refused (or reported) on access
+
+
 def _install(request: HttpRequest) -> None:
     state = RequestPassport(request)
     setattr(request, STATE_ATTRIBUTE, state)
     target = cast(Any, request)
-    target.passport = SimpleLazyObject(state.get)
+    # A plain None when nothing was sent, so ``request.passport is None`` keeps its meaning.
+    target.passport = None if _sent_nothing(state) else SimpleLazyObject(state.get)
     target.apassport = state.aget
     if hasattr(request, "user"):
         # The passport is the caller's identity behind the edge; see checks.W001 for

@@ -12,7 +12,7 @@ from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
-from passport_core import KeyRing, Minter, get_passport
+from passport_core import KeyRing, Minter, PassportError, get_passport
 from passport_django import PassportMiddleware, arequest_passport, request_passport
 from passport_django.conf import conf
 from tests.django import settings as test_settings
@@ -312,3 +312,32 @@ def test_async_views_verify_without_the_sync_path(
     response = asyncio.run(PassportMiddleware(view)(_get_request(mint("gina"))))  # type: ignore[arg-type]
     assert response.content == b"gina"
     assert get_passport() is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "absent"),
+    [({}, True), ({"X-Passport": ""}, True), ({"X-Passport": "forged.not.valid"}, False)],
+)
+def test_request_passport_is_none_exactly_when_none_was_sent(
+    headers: dict[str, str], absent: bool
+) -> None:
+    seen: list[Any] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.append(request.passport)  # type: ignore[attr-defined]
+        return HttpResponse("ok")
+
+    response = PassportMiddleware(view)(RequestFactory().get("/", headers=headers))
+    assert response.status_code == 200  # an open view that never reads it pays nothing
+    assert (seen[0] is None) is absent
+
+
+def test_reading_a_forged_passport_is_a_401_not_a_silent_none() -> None:
+    def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(str(bool(request.passport)))  # type: ignore[attr-defined]
+
+    middleware = PassportMiddleware(view)
+    request = RequestFactory().get("/", headers={"X-Passport": "forged.not.valid"})
+    with pytest.raises(PassportError) as refused:
+        middleware(request)
+    assert_problem(middleware.process_exception(request, refused.value), 401, "malformed_token")
