@@ -137,15 +137,25 @@ class Verifier:
         self._issuers = self._configure_issuers(keys, issuer, issuers)
         audiences = (audience,) if isinstance(audience, str) else tuple(audience)
         if not audiences or not all(isinstance(a, str) and a for a in audiences):
-            raise ConfigurationError("a verifier needs at least one non-empty audience")
+            raise ConfigurationError(
+                "a verifier needs at least one non-empty {audience}", setting="audience"
+            )
         self.audiences = frozenset(audiences)
         if not 0 <= leeway <= MAX_LEEWAY:
-            raise ConfigurationError(f"leeway must be between 0 and {MAX_LEEWAY:g} seconds")
+            raise ConfigurationError(
+                f"{{leeway}} must be between 0 and {MAX_LEEWAY:g} seconds", setting="leeway"
+            )
         if not math.isfinite(max_lifetime) or max_lifetime <= 0:
             # NaN compares false with everything: it would switch the cap off silently.
-            raise ConfigurationError("max_lifetime must be a positive, finite number of seconds")
+            raise ConfigurationError(
+                "{max_lifetime} must be a positive, finite number of seconds",
+                setting="max_lifetime",
+            )
         if max_token_bytes < 256:
-            raise ConfigurationError("max_token_bytes below 256 would refuse every passport")
+            raise ConfigurationError(
+                "{max_token_bytes} below 256 would refuse every passport",
+                setting="max_token_bytes",
+            )
         unknown = set(algorithms or ()) - set(ALGORITHMS)
         if unknown:
             raise ConfigurationError(f"unsupported algorithms: {sorted(unknown)}")

@@ -227,3 +227,20 @@ def test_remote_key_errors_name_the_setting_to_fix(
         )._key_source()
     assert caught.value.setting == setting
     assert f"PASSPORT_{setting.upper()}" in caught.value.render(lambda n: f"PASSPORT_{n.upper()}")
+
+
+@pytest.mark.parametrize(
+    ("settings", "setting"),
+    [
+        ({"leeway": 301}, "leeway"),
+        ({"max_lifetime": 0}, "max_lifetime"),
+        ({"max_token_bytes": 10}, "max_token_bytes"),
+    ],
+)
+def test_verifier_limits_name_their_setting(settings: dict[str, object], setting: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        PassportConfig.from_mapping(
+            {"issuer": ISSUER, "audience": "orders", "jwks_url": URL, **settings}
+        ).build_verifier()
+    assert caught.value.setting == setting
+    assert caught.value.render(str.upper).startswith(setting.upper())
