@@ -32,7 +32,9 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   │   ├── DuplicateKeyId                 duplicate_kid
     │   │   ├── PrivateKeyInPublicSet          private_key_in_public_set
     │   │   └── KeyUsageForbidden              key_use_forbidden
-    │   └── MintingError                       minting_error
+    │   ├── MintingError                       minting_error
+    │   └── RotationError                      rotation_error
+    │       └── RotationNotDue                 rotation_not_due
     └── NoPassport (500)                       no_passport
 
 Configuration errors are raised when a key or verifier is set up, never while
@@ -68,6 +70,8 @@ __all__ = [
     "PassportError",
     "PermissionDenied",
     "PrivateKeyInPublicSet",
+    "RotationError",
+    "RotationNotDue",
     "TokenExpired",
     "TokenNotYetValid",
     "TokenTooLarge",
@@ -242,6 +246,20 @@ class KeyUsageForbidden(InvalidKey):
 class MintingError(ConfigurationError):
     code = "minting_error"
     default_message = "the passport cannot be minted"
+
+
+class RotationError(ConfigurationError):
+    """A key ring step out of order (promote without a next key) or a bad ring file."""
+
+    code = "rotation_error"
+    default_message = "the key ring cannot take this step"
+
+
+class RotationNotDue(RotationError):
+    """A rotation step asked for before it is safe; ``force`` overrides it."""
+
+    code = "rotation_not_due"
+    default_message = "this rotation step is not due yet"
 
 
 class NoPassport(PassportError):

@@ -386,3 +386,13 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/jwks.json"
+
+
+def rotate_now(ring: KeyRing, new: Key | None = None) -> Key:
+    """An immediate rotation (prepare, then a forced promote): for tests of what follows it.
+
+    Real deployments wait ``publish_delay`` in between; ``tests/core/test_rotation.py``
+    tests the staged procedure itself.
+    """
+    ring.prepare(new)
+    return ring.promote(force=True)

@@ -30,6 +30,12 @@ EXPECTED_ALL = {
     "load_key_file",
     "public_jwks",
     "JWKS_PATH",
+    "JWKS_MAX_AGE",
+    "KeyState",
+    "RingKey",
+    "DEFAULT_PUBLISH_DELAY",
+    "DEFAULT_MAX_TOKEN_LIFETIME",
+    "DEFAULT_RETIRE_LEEWAY",
     # minting and verification
     "DEFAULT_TTL",
     "Minter",
@@ -104,6 +110,8 @@ EXPECTED_ALL = {
     "PrivateKeyInPublicSet",
     "KeyUsageForbidden",
     "MintingError",
+    "RotationError",
+    "RotationNotDue",
     "NoPassport",
     # metadata
     "__version__",

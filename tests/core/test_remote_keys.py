@@ -175,7 +175,8 @@ def test_an_unknown_kid_refreshes_once_and_finds_the_rotated_key(
     old_token = minter.mint("user-1", audience=AUDIENCE)
     verify(verifier, old_token, mode)
     manual_clock.advance(31)
-    ring.rotate()
+    ring.prepare()  # an immediate rotation: this test is about what follows
+    ring.promote(force=True)
     jwks_server.set_jwks(ring)
     new_token = minter.mint("user-2", audience=AUDIENCE)
     assert verify(verifier, new_token, mode).subject == "user-2"
@@ -442,7 +443,8 @@ def test_oidc_discovery_finds_the_issuers_keys(
     assert jwks_server.hits("/keys/jwks.json") == 1
     # A rotation refreshes the JWKS only; the discovery document is reused within its TTL.
     manual_clock.advance(31)
-    ring.rotate()
+    ring.prepare()  # an immediate rotation: this test is about what follows
+    ring.promote(force=True)
     jwks_server.set_jwks(ring, path="/keys/jwks.json")
     assert verify(verifier, minter.mint("user-2", audience=AUDIENCE), mode).subject == "user-2"
     assert jwks_server.hits(discovery_path) == 1

@@ -128,7 +128,8 @@ def test_jwks_follows_rotation(make_app: AppFactory) -> None:
     ring = KeyRing.generate("EdDSA")
     with TestClient(make_app(publish=ring)) as client:
         before = {key["kid"] for key in client.get(JWKS_PATH).json()["keys"]}
-        new = ring.rotate()
+        ring.prepare()  # an immediate rotation: this test is about what follows
+        new = ring.promote(force=True)
         after = {key["kid"] for key in client.get(JWKS_PATH).json()["keys"]}
     assert after == before | {new.kid}
 

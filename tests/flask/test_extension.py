@@ -206,7 +206,8 @@ def test_jwks_is_published_with_public_keys_only(make_app: AppFactory, ring: Key
 def test_jwks_follows_key_rotation(make_app: AppFactory) -> None:
     own = KeyRing.generate("EdDSA")
     client = make_app(PASSPORT_PUBLISH=own).test_client()
-    own.rotate()
+    own.prepare()  # an immediate rotation: this test is about what follows
+    own.promote(force=True)
     kids = {key["kid"] for key in client.get("/.well-known/jwks.json").get_json(force=True)["keys"]}
     assert kids == {key.kid for key in own.keys}
     assert len(kids) == 2
