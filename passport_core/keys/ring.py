@@ -271,8 +271,9 @@ class KeyRing:
             raise RotationError("no next key to promote: prepare one first")
         due = nxt.published_at + self.publish_delay
         if now < due and not force:
+            age = math.floor(now - nxt.published_at)
             raise RotationNotDue(
-                f"key {nxt.kid!r} was published {now - nxt.published_at:.0f} s ago; verifiers may "
+                f"key {nxt.kid!r} was published {age} s ago; verifiers may "
                 f"cache the JWKS for {self.publish_delay:g} s: promote in "
                 f"{math.ceil(due - now)} s, or force it and accept unknown_kid rejections"
             )
