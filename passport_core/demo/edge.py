@@ -8,6 +8,7 @@ edge. Standard library server, so it runs with nothing but core installed.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,10 +17,10 @@ from typing import Any
 
 import httpx
 
-from passport_core.errors import MissingToken, PassportError
+from passport_core.errors import ConfigurationError, MissingToken, PassportError
 from passport_core.inbound.extraction import DEFAULT_HEADER
 from passport_core.inbound.problem import problem_response
-from passport_core.keys.jwks import JWKS_PATH
+from passport_core.keys.jwks import JWKS_CONTENT_TYPE, JWKS_PATH
 from passport_core.mint.minter import Minter
 
 __all__ = ["DemoEdge", "DemoUser"]
@@ -37,7 +38,13 @@ class DemoUser:
 
 
 class DemoEdge:
-    """A threaded HTTP edge on 127.0.0.1 in front of the first service."""
+    """A threaded HTTP edge on 127.0.0.1 in front of the first service.
+
+    It serves its minter's key ring as the JWKS, read on every request so a
+    rotation step shows at once, with ``Cache-Control: max-age=cache_max_age``
+    (default: the ring's ``publish_delay``, the longest it may be, so no cache
+    keeps the JWKS past the ring's wait before a promotion).
+    """
 
     def __init__(
         self,
@@ -46,7 +53,18 @@ class DemoEdge:
         users: Mapping[str, DemoUser],
         audience: tuple[str, ...],
         upstream: str,
+        cache_max_age: int | None = None,
     ) -> None:
+        delay = minter.key_ring.publish_delay
+        max_age = math.floor(delay) if cache_max_age is None else cache_max_age
+        if not 0 <= max_age <= delay:
+            # RFC 9111 §5.2.2.1: a cache may serve the JWKS for max-age seconds; a longer
+            # max-age than the ring waits would let a cache hide a prepared key at promotion.
+            raise ConfigurationError(
+                f"cache_max_age {max_age} s must be between 0 and the ring's "
+                f"publish_delay {delay:g} s"
+            )
+        self.cache_control = f"public, max-age={max_age}"
         self.minter = minter
         self.users = dict(users)
         self.audience = audience
@@ -109,7 +127,11 @@ class DemoEdge:
             def do_GET(self) -> None:
                 if self.path == JWKS_PATH:
                     body = json.dumps(edge.minter.key_ring.public_jwks()).encode()
-                    self._send(200, {"Content-Type": "application/json"}, body)
+                    headers = {
+                        "Content-Type": JWKS_CONTENT_TYPE,
+                        "Cache-Control": edge.cache_control,
+                    }
+                    self._send(200, headers, body)
                     return
                 if not self.path.startswith("/api/"):
                     self._send(404, {"Content-Type": "text/plain"}, b"not found\n")
