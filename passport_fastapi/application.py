@@ -10,13 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from passport_core import (
-    JWKS_CACHE_CONTROL,
     JWKS_CONTENT_TYPE,
     JWKS_PATH,
     ConfigurationError,
     PassportConfig,
     PassportError,
     PassportGate,
+    jwks_cache_control,
     problem_response,
 )
 
@@ -113,7 +113,7 @@ def _jwks_endpoint(config: PassportConfig) -> Callable[[Request], Awaitable[Resp
     async def jwks(request: Request) -> Response:
         return JSONResponse(
             config.published_jwks(),
-            headers={"Cache-Control": JWKS_CACHE_CONTROL},
+            headers={"Cache-Control": jwks_cache_control(config.publish)},
             media_type=JWKS_CONTENT_TYPE,
         )
 

@@ -8,7 +8,6 @@ edge. Standard library server, so it runs with nothing but core installed.
 from __future__ import annotations
 
 import json
-import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,8 +41,8 @@ class DemoEdge:
 
     It serves its minter's key ring as the JWKS, read on every request so a
     rotation step shows at once, with ``Cache-Control: max-age=cache_max_age``
-    (default: the ring's ``publish_delay``, the longest it may be, so no cache
-    keeps the JWKS past the ring's wait before a promotion).
+    (default: the ring's :attr:`~passport_core.KeyRing.cache_control`; never longer
+    than its ``publish_delay``, so no cache keeps the JWKS past the wait before a promotion).
     """
 
     def __init__(
@@ -55,16 +54,18 @@ class DemoEdge:
         upstream: str,
         cache_max_age: int | None = None,
     ) -> None:
-        delay = minter.key_ring.publish_delay
-        max_age = math.floor(delay) if cache_max_age is None else cache_max_age
-        if not 0 <= max_age <= delay:
+        ring = minter.key_ring
+        if cache_max_age is None:
+            self.cache_control = ring.cache_control
+        elif 0 <= cache_max_age <= ring.publish_delay:
+            self.cache_control = f"public, max-age={cache_max_age}"
+        else:
             # RFC 9111 §5.2.2.1: a cache may serve the JWKS for max-age seconds; a longer
             # max-age than the ring waits would let a cache hide a prepared key at promotion.
             raise ConfigurationError(
-                f"cache_max_age {max_age} s must be between 0 and the ring's "
-                f"publish_delay {delay:g} s"
+                f"cache_max_age {cache_max_age} s must be between 0 and the ring's "
+                f"publish_delay {ring.publish_delay:g} s"
             )
-        self.cache_control = f"public, max-age={max_age}"
         self.minter = minter
         self.users = dict(users)
         self.audience = audience

@@ -32,6 +32,7 @@ from passport_core.keys.ring import (
     KeyRing,
     KeyState,
     RingKey,
+    jwks_cache_control,
 )
 from passport_core.keys.sources import KeysLike, KeySource, StaticKeys, as_key_source
 
@@ -57,6 +58,7 @@ __all__ = [
     "as_key_source",
     "fetch_jwks",
     "generate_key",
+    "jwks_cache_control",
     "load_jwks",
     "load_key",
     "load_key_env",

@@ -34,7 +34,7 @@ from passport_core.errors import (
     RotationError,
     RotationNotDue,
 )
-from passport_core.keys.jwks import JWKS_MAX_AGE, public_jwks
+from passport_core.keys.jwks import JWKS_CACHE_CONTROL, JWKS_MAX_AGE, public_jwks
 from passport_core.keys.key import Key, generate_key, load_key
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "KeyRing",
     "KeyState",
     "RingKey",
+    "jwks_cache_control",
 ]
 
 #: the wait between prepare and promote: the max-age the JWKS is served with, so a
@@ -446,10 +447,30 @@ class KeyRing:
             self.leeway = other.leeway
             self._install(other._entries())
 
+    @property
+    def cache_control(self) -> str:
+        """The ``Cache-Control`` to serve this ring's JWKS with: a max-age within publish_delay."""
+        return _cache_control(min(JWKS_MAX_AGE, math.floor(self.publish_delay)))
+
     def __repr__(self) -> str:
         nxt = self._next.kid if self._next is not None else None
         retiring = [e.kid for e in self._retiring]
         return f"KeyRing(active={self._active.kid!r}, next={nxt!r}, retiring={retiring!r})"
+
+
+def _cache_control(max_age: int) -> str:
+    # RFC 9111 §5.2.2.1: no cache serves the JWKS longer than max-age, so a key prepared
+    # that long ago is in every copy a verifier can get; public keys may be shared-cached.
+    return f"public, max-age={max_age}"
+
+
+def jwks_cache_control(keys: object) -> str:
+    """The ``Cache-Control`` of a published JWKS: :attr:`KeyRing.cache_control` for a ring.
+
+    A ring promotes ``publish_delay`` after prepare, so its JWKS must not be cached
+    longer; other keys get :data:`~passport_core.JWKS_CACHE_CONTROL`.
+    """
+    return keys.cache_control if isinstance(keys, KeyRing) else JWKS_CACHE_CONTROL
 
 
 def _time(value: Any, name: str, *, optional: bool = True) -> float | None:

@@ -69,6 +69,7 @@ EXPECTED_ALL = {
     "HostAllowList",
     "JWKS_CACHE_CONTROL",
     "JWKS_CONTENT_TYPE",
+    "jwks_cache_control",
     "PROBLEM_CONTENT_TYPE",
     "PassportAuth",
     "PassportConfig",

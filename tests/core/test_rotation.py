@@ -33,6 +33,7 @@ from passport_core import (
     UnknownKey,
     Verifier,
     generate_key,
+    jwks_cache_control,
 )
 from passport_core.keys.remote import DEFAULT_MIN_REFRESH_INTERVAL
 from passport_core.verify.verifier import MAX_LEEWAY
@@ -303,6 +304,19 @@ def test_the_default_publish_delay_is_the_published_cache_lifetime() -> None:
     # a key published that long ago has been seen by every verifier that needs it.
     assert DEFAULT_PUBLISH_DELAY >= DEFAULT_MIN_REFRESH_INTERVAL
     assert KeyRing(generate_key("EdDSA")).publish_delay == DEFAULT_PUBLISH_DELAY
+
+
+@pytest.mark.parametrize(
+    ("delay", "max_age"), [(300, 300), (3600, 300), (60, 60), (2.5, 2), (0.5, 0)]
+)
+def test_a_rings_jwks_is_never_cached_longer_than_its_publish_delay(
+    delay: float, max_age: int
+) -> None:
+    ring = KeyRing(generate_key("EdDSA"), publish_delay=delay)
+    assert ring.cache_control == f"public, max-age={max_age}"
+    assert jwks_cache_control(ring) == ring.cache_control
+    assert jwks_cache_control((ring.active,)) == JWKS_CACHE_CONTROL
+    assert jwks_cache_control(None) == JWKS_CACHE_CONTROL
 
 
 def test_the_default_retiring_time_covers_every_verifier() -> None:
