@@ -128,9 +128,9 @@ class KeyRing:
     ) -> None:
         self._lock = threading.Lock()
         self._clock = clock
-        self.publish_delay = _seconds("publish_delay", publish_delay)
-        self.max_token_lifetime = _seconds("max_token_lifetime", max_token_lifetime, positive=True)
-        self.leeway = _seconds("leeway", leeway)
+        self._publish_delay = _seconds("publish_delay", publish_delay)
+        self._max_token_lifetime = _seconds("max_token_lifetime", max_token_lifetime, positive=True)
+        self._leeway = _seconds("leeway", leeway)
         now = clock()
         entries = [RingKey(active, "active", now, signs_from=now)]
         if next_key is not None:
@@ -176,6 +176,21 @@ class KeyRing:
         if gone:
             self._retiring = [e for e in self._retiring if e.kid not in gone]
         return gone
+
+    @property
+    def publish_delay(self) -> float:
+        """Seconds between :meth:`prepare` and the earliest :meth:`promote`."""
+        return self._publish_delay
+
+    @property
+    def max_token_lifetime(self) -> float:
+        """The longest passport lifetime the ring's keys sign."""
+        return self._max_token_lifetime
+
+    @property
+    def leeway(self) -> float:
+        """The verifiers' clock-skew leeway, part of the retiring time."""
+        return self._leeway
 
     @property
     def retire_after(self) -> float:
@@ -381,15 +396,16 @@ class KeyRing:
         entries = document.get("keys") if isinstance(document, Mapping) else None
         if not isinstance(settings, Mapping) or not isinstance(entries, list):
             raise RotationError("not a key ring file: no 'passport_ring' settings or 'keys' list")
-        if settings.get("version") != _FORMAT_VERSION:
-            raise RotationError(f"unsupported key ring file version {settings.get('version')!r}")
+        version = settings.get("version")
+        if isinstance(version, bool) or version != _FORMAT_VERSION:
+            raise RotationError(f"unsupported key ring file version {version!r}")
         ring = cls.__new__(cls)
         ring._lock = threading.Lock()
         ring._clock = clock
-        ring.publish_delay = _seconds("publish_delay", settings.get("publish_delay"))
+        ring._publish_delay = _seconds("publish_delay", settings.get("publish_delay"))
         lifetime = settings.get("max_token_lifetime")
-        ring.max_token_lifetime = _seconds("max_token_lifetime", lifetime, positive=True)
-        ring.leeway = _seconds("leeway", settings.get("leeway"))
+        ring._max_token_lifetime = _seconds("max_token_lifetime", lifetime, positive=True)
+        ring._leeway = _seconds("leeway", settings.get("leeway"))
         ring._install([_entry(item) for item in entries])
         return ring
 
@@ -442,10 +458,10 @@ class KeyRing:
         """Adopt the ring saved at ``path`` in place (a Minter holding this ring follows)."""
         other = KeyRing.load(path, clock=self._clock)
         with self._lock:
-            self.publish_delay = other.publish_delay
-            self.max_token_lifetime = other.max_token_lifetime
-            self.leeway = other.leeway
             self._install(other._entries())
+            self._publish_delay = other.publish_delay
+            self._max_token_lifetime = other.max_token_lifetime
+            self._leeway = other.leeway
 
     @property
     def cache_control(self) -> str:
