@@ -31,6 +31,8 @@ examples:
       --aud orders --role admin --scope orders:read > token.txt
   passport inspect - < token.txt
   passport verify - --jwks jwks.json --issuer https://edge.example --aud orders < token.txt
+  passport demo
+  passport walkthrough
 
 rotating keys (docs/rotation.md), each step refused until it is safe:
   passport ring init --out ring.json          # one active key
@@ -40,8 +42,7 @@ rotating keys (docs/rotation.md), each step refused until it is safe:
   passport ring status ring.json
   passport jwks ring.json > jwks.json         # active + next + retiring, public halves
   passport mint --key ring.json --issuer https://edge.example --sub alice --aud orders
-  passport demo
-  passport walkthrough
+  passport ring retire ring.json KID --force  # a leaked key: revoke what it signed now
 
 Pass a token as - to read it from stdin: arguments show up in process listings.
 """
