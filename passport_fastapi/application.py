@@ -70,7 +70,8 @@ def setup_passport(
       passport never becomes a 422 or a 500. Register your own handler for
       ``PassportError`` afterwards to replace it;
     * serves ``GET /.well-known/jwks.json`` (public keys only, as
-      ``application/jwk-set+json``, cacheable for 5 minutes) when ``publish`` is set, read on every
+      ``application/jwk-set+json``, cacheable for 5 minutes, or a ring's shorter
+      ``publish_delay``) when ``publish`` is set, read on every
       request so a key-ring rotation shows at once;
     * documents the configured header (or ``Authorization: Bearer``) as the
       ``Passport`` security scheme of the OpenAPI schema.
