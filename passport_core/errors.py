@@ -27,11 +27,13 @@ safe to show a client (it never contains a token or key material) and the HTTP
     ├── PermissionDenied (403)                 permission_denied
     ├── KeysUnavailable (503)                  keys_unavailable
     ├── ConfigurationError (500)               configuration_error
-    │   └── InvalidKey                         invalid_key
-    │       ├── WeakKey                        weak_key
-    │       ├── DuplicateKeyId                 duplicate_kid
-    │       ├── PrivateKeyInPublicSet          private_key_in_public_set
-    │       └── KeyUsageForbidden              key_use_forbidden
+    │   ├── InvalidKey                         invalid_key
+    │   │   ├── WeakKey                        weak_key
+    │   │   ├── DuplicateKeyId                 duplicate_kid
+    │   │   ├── PrivateKeyInPublicSet          private_key_in_public_set
+    │   │   └── KeyUsageForbidden              key_use_forbidden
+    │   └── RotationError                      rotation_error
+    │       └── RotationNotDue                 rotation_not_due
     ├── MintingError (500)                     minting_error
     └── NoPassport (500)                       no_passport
 
@@ -78,6 +80,8 @@ __all__ = [
     "PassportError",
     "PermissionDenied",
     "PrivateKeyInPublicSet",
+    "RotationError",
+    "RotationNotDue",
     "TokenExpired",
     "TokenNotYetValid",
     "TokenTooLarge",
@@ -308,6 +312,20 @@ class MintingError(PassportError):
     code = "minting_error"
     status = 500
     default_message = "the passport cannot be minted"
+
+
+class RotationError(ConfigurationError):
+    """A key ring step out of order (promote without a next key) or a bad ring file."""
+
+    code = "rotation_error"
+    default_message = "the key ring cannot take this step"
+
+
+class RotationNotDue(RotationError):
+    """A rotation step asked for before it is safe; ``force`` overrides it."""
+
+    code = "rotation_not_due"
+    default_message = "this rotation step is not due yet"
 
 
 class NoPassport(PassportError):

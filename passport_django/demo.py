@@ -17,6 +17,7 @@ from passport_core.demo.hop import (
     announce,
     call_next,
     hop_report,
+    key_settings,
     parse_service_args,
 )
 
@@ -46,8 +47,8 @@ def _configure(options: ServiceOptions) -> None:
         PASSPORT={
             "ISSUER": options.issuer,
             "AUDIENCE": options.name,
-            "JWKS_URL": options.jwks_url,
             "ALLOWED_HOSTS": list(options.allowed_hosts),
+            **{name.upper(): value for name, value in key_settings(options).items()},
         },
     )
     import django  # noqa: PLC0415

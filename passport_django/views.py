@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from passport_core import JWKS_CACHE_CONTROL, JWKS_CONTENT_TYPE, PassportError
+from passport_core import JWKS_CONTENT_TYPE, PassportError, jwks_cache_control
 from passport_django.conf import conf
 from passport_django.responses import problem
 
@@ -22,5 +22,5 @@ def jwks(request: HttpRequest) -> HttpResponse:
     if keys is None:
         return JsonResponse({"detail": "this service publishes no keys"}, status=404)
     response = JsonResponse(keys, content_type=JWKS_CONTENT_TYPE)
-    response["Cache-Control"] = JWKS_CACHE_CONTROL
+    response["Cache-Control"] = jwks_cache_control(conf.config.publish)
     return response

@@ -13,13 +13,13 @@ from fastapi.routing import APIRoute
 from fastapi.security.base import SecurityBase
 
 from passport_core import (
-    JWKS_CACHE_CONTROL,
     JWKS_CONTENT_TYPE,
     JWKS_PATH,
     ConfigurationError,
     PassportConfig,
     PassportError,
     PassportGate,
+    jwks_cache_control,
     problem_response,
 )
 
@@ -29,7 +29,6 @@ __all__ = ["BEARER_SCHEME_NAME", "SCHEME_NAME", "setup_passport"]
 SCHEME_NAME = "Passport"
 #: the second OpenAPI scheme, added when the header *and* ``Authorization: Bearer`` are accepted
 BEARER_SCHEME_NAME = "PassportBearer"
-#: how long clients and verifiers may cache the served JWKS (seconds); an unknown ``kid`` makes
 
 _STATE_KEY = "service_passport"
 _HEADER_HELP = "The service passport the edge minted for the caller (the bare token, no prefix)."
@@ -73,7 +72,8 @@ def setup_passport(
       passport never becomes a 422 or a 500. Register your own handler for
       ``PassportError`` afterwards to replace it;
     * serves ``GET /.well-known/jwks.json`` (public keys only, as
-      ``application/jwk-set+json``, cacheable for 5 minutes) when ``publish`` is set, read on every
+      ``application/jwk-set+json``, cacheable for 5 minutes, or a ring's shorter
+      ``publish_delay``) when ``publish`` is set, read on every
       request so a key-ring rotation shows at once;
     * documents the configured header (or ``Authorization: Bearer``) as the
       ``Passport`` security scheme of the OpenAPI schema.
@@ -116,7 +116,7 @@ def _jwks_endpoint(config: PassportConfig) -> Callable[[Request], Awaitable[Resp
     async def jwks(request: Request) -> Response:
         return JSONResponse(
             config.published_jwks(),
-            headers={"Cache-Control": JWKS_CACHE_CONTROL},
+            headers={"Cache-Control": jwks_cache_control(config.publish)},
             media_type=JWKS_CONTENT_TYPE,
         )
 

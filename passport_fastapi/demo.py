@@ -14,7 +14,13 @@ from typing import Any
 import uvicorn
 from fastapi import Depends, FastAPI
 
-from passport_core.demo.hop import acall_next, announce, hop_report, parse_service_args
+from passport_core.demo.hop import (
+    acall_next,
+    announce,
+    hop_report,
+    key_settings,
+    parse_service_args,
+)
 from passport_fastapi import AsyncOutboundClient, PassportDep, require_role, setup_passport
 
 __all__ = ["build_app", "main"]
@@ -28,8 +34,8 @@ def build_app(argv: Sequence[str] | None = None) -> FastAPI:
         app,
         issuer=options.issuer,
         audience=options.name,
-        jwks_url=options.jwks_url,
         allowed_hosts=list(options.allowed_hosts),
+        **key_settings(options),
     )
 
     @app.get("/orders")

@@ -12,7 +12,13 @@ from typing import Any
 from flask import Flask, g
 from werkzeug.serving import make_server
 
-from passport_core.demo.hop import announce, call_next, hop_report, parse_service_args
+from passport_core.demo.hop import (
+    announce,
+    call_next,
+    hop_report,
+    key_settings,
+    parse_service_args,
+)
 from passport_flask import PassportExtension, outbound_client, passport_required, require_role
 
 __all__ = ["build_app", "main"]
@@ -25,9 +31,9 @@ def build_app(argv: Sequence[str] | None = None) -> Flask:
     app.config.update(
         PASSPORT_ISSUER=options.issuer,
         PASSPORT_AUDIENCE=options.name,
-        PASSPORT_JWKS_URL=options.jwks_url,
         PASSPORT_ALLOWED_HOSTS=list(options.allowed_hosts),
     )
+    app.config.update({f"PASSPORT_{name.upper()}": v for name, v in key_settings(options).items()})
     PassportExtension(app)
 
     @app.get("/orders")

@@ -18,7 +18,6 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.local import LocalProxy
 
 from passport_core import (
-    JWKS_CACHE_CONTROL,
     JWKS_CONTENT_TYPE,
     JWKS_PATH,
     ConfigurationError,
@@ -29,6 +28,7 @@ from passport_core import (
     PassportError,
     PassportGate,
     get_passport,
+    jwks_cache_control,
     problem_response,
     reset_passport,
     set_passport,
@@ -294,5 +294,5 @@ def _jwks_view() -> Response:
     response = current_app.response_class(
         current_app.json.dumps(jwks), content_type=JWKS_CONTENT_TYPE
     )
-    response.headers["Cache-Control"] = JWKS_CACHE_CONTROL
+    response.headers["Cache-Control"] = jwks_cache_control(app_state().settings.publish)
     return response

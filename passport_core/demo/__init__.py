@@ -12,7 +12,7 @@ forged passport to the edge. Every process it starts is stopped at the end.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any, TextIO
 
@@ -24,7 +24,7 @@ from passport_core.demo.processes import ServiceProcess, ServiceStartError
 from passport_core.inbound.extraction import DEFAULT_HEADER
 from passport_core.keys.key import generate_key
 from passport_core.keys.ring import KeyRing
-from passport_core.mint.minter import Minter
+from passport_core.mint.minter import DEFAULT_TTL, Minter
 from passport_core.token.encoding import b64url_decode, b64url_encode, json_dumps, json_loads_object
 
 __all__ = ["ISSUER", "SERVICES", "USERS", "run_demo", "start_chain"]
@@ -99,14 +99,26 @@ def _problem(response: httpx.Response) -> str:
 
 
 @contextmanager
-def start_chain(ring: KeyRing) -> Iterator[tuple[DemoEdge, dict[str, str]]]:
+def start_chain(
+    ring: KeyRing,
+    *,
+    service_args: Sequence[str] = (),
+    cache_max_age: int | None = None,
+) -> Iterator[tuple[DemoEdge, dict[str, str]]]:
     """Start the edge and the three services; stop them all when the block ends.
 
+    ``service_args`` go to every service (``--jwks-cache-ttl 2 --leeway 1``...);
+    ``cache_max_age`` is the edge's JWKS max-age (default: the ring's publish_delay).
     Yields the edge and each service's base URL by audience name.
     """
     audience = tuple(name for name, _ in SERVICES)
+    # Passports never outlive the ring's promise about its retiring keys.
+    max_ttl = min(3600.0, ring.max_token_lifetime)
+    minter = Minter(ring, issuer=ISSUER, max_ttl=max_ttl, default_ttl=min(DEFAULT_TTL, max_ttl))
     with ExitStack() as stack:
-        edge = DemoEdge(Minter(ring, issuer=ISSUER), users=USERS, audience=audience, upstream="")
+        edge = DemoEdge(
+            minter, users=USERS, audience=audience, upstream="", cache_max_age=cache_max_age
+        )
         stack.enter_context(edge)
         urls: dict[str, str] = {}
         next_url: str | None = None
@@ -121,6 +133,7 @@ def start_chain(ring: KeyRing) -> Iterator[tuple[DemoEdge, dict[str, str]]]:
             ]
             if next_url is not None:
                 args += ["--next", next_url]
+            args += service_args
             service = ServiceProcess(module, args)
             stack.callback(service.stop)
             urls[name] = next_url = service.url

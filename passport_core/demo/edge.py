@@ -8,6 +8,7 @@ edge. Standard library server, so it runs with nothing but core installed.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,10 +17,10 @@ from typing import Any
 
 import httpx
 
-from passport_core.errors import MissingToken, PassportError
+from passport_core.errors import ConfigurationError, MissingToken, PassportError
 from passport_core.inbound.extraction import DEFAULT_HEADER
 from passport_core.inbound.problem import problem_response
-from passport_core.keys.jwks import JWKS_PATH
+from passport_core.keys.jwks import JWKS_CONTENT_TYPE, JWKS_PATH
 from passport_core.mint.minter import Minter
 
 __all__ = ["DemoEdge", "DemoUser"]
@@ -37,7 +38,17 @@ class DemoUser:
 
 
 class DemoEdge:
-    """A threaded HTTP edge on 127.0.0.1 in front of the first service."""
+    """A threaded HTTP edge on 127.0.0.1 in front of the first service.
+
+    It serves its minter's key ring as the JWKS, read on every request so a
+    rotation step shows at once, with ``Cache-Control: max-age=cache_max_age``
+    (default: the ring's :attr:`~passport_core.KeyRing.cache_control`; never longer
+    than its ``publish_delay``, so no cache keeps the JWKS past the wait before a promotion).
+
+    With ``ring_file``, the ring is re-read whenever that file changes (checked on
+    every request), so ``passport ring prepare/promote/retire`` on the file show at
+    once in the JWKS and in the key that signs.
+    """
 
     def __init__(
         self,
@@ -46,8 +57,23 @@ class DemoEdge:
         users: Mapping[str, DemoUser],
         audience: tuple[str, ...],
         upstream: str,
+        cache_max_age: int | None = None,
+        ring_file: str | os.PathLike[str] | None = None,
     ) -> None:
+        ring = minter.key_ring
+        self._cache_max_age = cache_max_age
+        if cache_max_age is not None and not 0 <= cache_max_age <= ring.publish_delay:
+            # RFC 9111 §5.2.2.1: a cache may serve the JWKS for max-age seconds; a longer
+            # max-age than the ring waits would let a cache hide a prepared key at promotion.
+            raise ConfigurationError(
+                f"cache_max_age {cache_max_age} s must be between 0 and the ring's "
+                f"publish_delay {ring.publish_delay:g} s"
+            )
         self.minter = minter
+        self.ring_file = ring_file
+        self._ring_lock = threading.Lock()
+        self._ring_stamp: tuple[int, int, int] | None = None
+        self._sync_ring()
         self.users = dict(users)
         self.audience = audience
         self.upstream = upstream
@@ -55,6 +81,30 @@ class DemoEdge:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def cache_control(self) -> str:
+        """The ``Cache-Control`` the JWKS is served with."""
+        if self._cache_max_age is None:
+            return self.minter.key_ring.cache_control
+        return f"public, max-age={self._cache_max_age}"
+
+    def _sync_ring(self) -> None:
+        """Reload the ring file if it changed (saves replace it: a new inode each time)."""
+        if self.ring_file is None:
+            return
+        with self._ring_lock:
+            try:
+                info = os.stat(self.ring_file)
+            except OSError:
+                return  # keep serving the ring we have
+            stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+            if stamp != self._ring_stamp:
+                try:
+                    self.minter.key_ring.reload(self.ring_file)
+                except PassportError:
+                    return  # a bad file never replaces a good ring
+                self._ring_stamp = stamp
 
     @property
     def url(self) -> str:
@@ -107,9 +157,14 @@ class DemoEdge:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
+                edge._sync_ring()
                 if self.path == JWKS_PATH:
                     body = json.dumps(edge.minter.key_ring.public_jwks()).encode()
-                    self._send(200, {"Content-Type": "application/json"}, body)
+                    headers = {
+                        "Content-Type": JWKS_CONTENT_TYPE,
+                        "Cache-Control": edge.cache_control,
+                    }
+                    self._send(200, headers, body)
                     return
                 if not self.path.startswith("/api/"):
                     self._send(404, {"Content-Type": "text/plain"}, b"not found\n")

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from passport_core.keys.remote import DEFAULT_MIN_CACHE_TTL, DEFAULT_UNKNOWN_KID_INTERVAL
 from passport_core.passport import Passport
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "announce",
     "call_next",
     "hop_report",
+    "key_settings",
     "parse_service_args",
 ]
 
@@ -40,6 +42,11 @@ class ServiceOptions:
     jwks_url: str
     next_url: str | None
     allowed_hosts: tuple[str, ...]
+    #: RemoteJWKS cache_ttl / min_refresh_interval; None keeps RemoteJWKS' defaults
+    jwks_cache_ttl: float | None = None
+    jwks_min_refresh: float | None = None
+    #: the verifier's clock-skew leeway; None keeps the default
+    leeway: float | None = None
 
 
 def parse_service_args(argv: Sequence[str] | None = None) -> ServiceOptions:
@@ -49,10 +56,45 @@ def parse_service_args(argv: Sequence[str] | None = None) -> ServiceOptions:
     parser.add_argument("--jwks-url", required=True)
     parser.add_argument("--next", dest="next_url", help="base URL of the next hop")
     parser.add_argument("--allowed-host", action="append", default=["127.0.0.1"])
+    parser.add_argument("--jwks-cache-ttl", type=float, help="seconds the JWKS is cached")
+    parser.add_argument(
+        "--jwks-min-refresh", type=float, help="at most one JWKS fetch per this many seconds"
+    )
+    parser.add_argument("--leeway", type=float, help="clock-skew leeway in seconds")
     args = parser.parse_args(argv)
     return ServiceOptions(
-        args.name, args.issuer, args.jwks_url, args.next_url, tuple(args.allowed_host)
+        args.name,
+        args.issuer,
+        args.jwks_url,
+        args.next_url,
+        tuple(args.allowed_host),
+        jwks_cache_ttl=args.jwks_cache_ttl,
+        jwks_min_refresh=args.jwks_min_refresh,
+        leeway=args.leeway,
     )
+
+
+def key_settings(options: ServiceOptions) -> dict[str, Any]:
+    """The passport settings (lower-case names) for the keys and leeway of ``options``.
+
+    The JWKS URL, and with cache options the ``jwks_options`` that shorten every wait
+    of the key cache to them (the rotation tests run a whole rotation in seconds).
+    """
+    settings: dict[str, Any] = {"jwks_url": options.jwks_url}
+    jwks_options: dict[str, float] = {}
+    ttl, refresh = options.jwks_cache_ttl, options.jwks_min_refresh
+    if ttl is not None:
+        jwks_options.update(cache_ttl=ttl, min_cache_ttl=min(ttl, DEFAULT_MIN_CACHE_TTL))
+    if refresh is not None:
+        jwks_options.update(
+            min_refresh_interval=refresh,
+            unknown_kid_interval=min(refresh, DEFAULT_UNKNOWN_KID_INTERVAL),
+        )
+    if jwks_options:
+        settings["jwks_options"] = jwks_options
+    if options.leeway is not None:
+        settings["leeway"] = options.leeway
+    return settings
 
 
 def announce(url: str) -> None:

@@ -19,6 +19,7 @@ from passport_core.errors import (
     BadSignature,
     PassportError,
     PermissionDenied,
+    RotationNotDue,
     TokenExpired,
     UnknownKey,
 )
@@ -44,6 +45,15 @@ class _Tour:
         self.out = out
         self.passed = 0
         self.failed = 0
+        #: seconds the key ring's clock runs ahead: the tour skips rotation waits, not steps
+        self.skipped = 0.0
+
+    def ring_clock(self) -> float:
+        return time.time() + self.skipped
+
+    def wait(self, seconds: float, why: str) -> None:
+        self.skipped += seconds
+        self.note(f"(the ring's clock skips {seconds:g} s: {why})")
 
     def step(self, ok: bool, text: str) -> bool:
         mark = "✓" if ok else "✗"
@@ -114,7 +124,7 @@ def _grant_admin(claims: dict[str, Any]) -> None:
 
 def _publish(tour: _Tour, alg: str) -> tuple[KeyRing, dict[str, Any]]:
     tour.section("1. The edge generates a key ring and publishes its public JWKS")
-    ring = KeyRing(generate_key(alg, kid="edge-key-1"))
+    ring = KeyRing(generate_key(alg, kid="edge-key-1"), clock=tour.ring_clock)
     jwks = ring.public_jwks()
     leaked = [k.get("kid") for k in jwks["keys"] if PRIVATE_MEMBERS & k.keys()]
     tour.step(
@@ -196,23 +206,36 @@ def _attacks(tour: _Tour, ring: KeyRing, verifier: Verifier, user_token: str) ->
 
 
 def _rotation(tour: _Tour, minter: Minter, old_token: str) -> None:
-    tour.section("5. Key rotation without downtime")
+    tour.section("5. Key rotation without a wrong rejection: prepare, promote, retire")
     ring = minter.key_ring
     old_kid = ring.active.kid
-    new_key = ring.rotate(generate_key(ring.active.alg, kid="edge-key-2"))
-    # Services refresh the published JWKS; it now carries the new and the retiring key.
+    new_key = ring.prepare(generate_key(ring.active.alg, kid="edge-key-2"))
+    # Services refresh the published JWKS; it now carries the active and the next key.
+    tour.step(
+        len(ring.public_jwks()["keys"]) == 2 and ring.active.kid == old_kid,
+        f"prepared {new_key.kid}: published beside {old_kid}, which still signs",
+    )
+    try:
+        ring.promote()
+        tour.step(False, "promoting at once was allowed")
+    except RotationNotDue as exc:
+        tour.step(True, f"promoting at once is refused: {exc.code}")
+    tour.wait(ring.publish_delay, "every verifier's cached JWKS has expired, all know the key")
+    ring.promote()
     rotated = Verifier(keys=ring.public_jwks(), issuer=ISSUER, audience=AUDIENCE)
     tour.step(
         len(ring.public_jwks()["keys"]) == 2,
-        f"rotated: new active key {new_key.kid}, {old_kid} retiring and still published",
+        f"promoted: {new_key.kid} signs, {old_kid} retiring and still published",
     )
     tour.verifies(rotated, old_token, "passport signed before the rotation")
     fresh = tour.verifies(rotated, minter.mint("alice", audience=AUDIENCE), "new passport")
     if fresh is not None:
         tour.step(fresh.kid == new_key.kid, f"new passports are signed by {new_key.kid}")
-    ring.remove(old_kid)
+    tour.wait(ring.retire_after, "the longest passport the old key signed has expired")
+    pruned = ring.prune()
     retired = Verifier(keys=ring.public_jwks(), issuer=ISSUER, audience=AUDIENCE)
-    tour.rejects(retired, old_token, f"old passport after {old_kid} is removed", UnknownKey)
+    tour.step(pruned == (old_kid,), f"{old_kid} is pruned from the JWKS")
+    tour.rejects(retired, old_token, f"old passport after {old_kid} is retired", UnknownKey)
 
 
 def run_walkthrough(out: TextIO, *, alg: str = "EdDSA") -> bool:

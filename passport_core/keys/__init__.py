@@ -1,4 +1,4 @@
-"""Keys: each bound to one algorithm; key rings that rotate; JWK Sets; where verifiers find keys.
+"""Keys: each bound to one algorithm; key rings rotated in stages; JWK Sets; key sources.
 
 Local sources (:class:`StaticKeys`, :class:`KeyRing`) and remote ones
 (:class:`RemoteJWKS`, :class:`OIDCDiscovery`) all implement :class:`KeySource`.
@@ -10,6 +10,7 @@ from passport_core.keys.discovery import OIDCDiscovery
 from passport_core.keys.jwks import (
     JWKS_CACHE_CONTROL,
     JWKS_CONTENT_TYPE,
+    JWKS_MAX_AGE,
     JWKS_PATH,
     load_jwks,
     public_jwks,
@@ -24,25 +25,40 @@ from passport_core.keys.key import (
     load_key_file,
 )
 from passport_core.keys.remote import RemoteJWKS, fetch_jwks
-from passport_core.keys.ring import KeyRing
+from passport_core.keys.ring import (
+    DEFAULT_MAX_TOKEN_LIFETIME,
+    DEFAULT_PUBLISH_DELAY,
+    DEFAULT_RETIRE_LEEWAY,
+    KeyRing,
+    KeyState,
+    RingKey,
+    jwks_cache_control,
+)
 from passport_core.keys.sources import KeysLike, KeySource, StaticKeys, as_key_source
 
 __all__ = [
     "ALGORITHMS",
+    "DEFAULT_MAX_TOKEN_LIFETIME",
+    "DEFAULT_PUBLISH_DELAY",
+    "DEFAULT_RETIRE_LEEWAY",
     "JWKS_CACHE_CONTROL",
     "JWKS_CONTENT_TYPE",
+    "JWKS_MAX_AGE",
     "JWKS_PATH",
     "PRIVATE_MEMBERS",
     "Key",
     "KeyRing",
     "KeySource",
+    "KeyState",
     "KeysLike",
     "OIDCDiscovery",
     "RemoteJWKS",
+    "RingKey",
     "StaticKeys",
     "as_key_source",
     "fetch_jwks",
     "generate_key",
+    "jwks_cache_control",
     "load_jwks",
     "load_key",
     "load_key_env",

@@ -16,6 +16,7 @@ from passport_core.keys.key import PRIVATE_MEMBERS, Key, load_key
 __all__ = [
     "JWKS_CACHE_CONTROL",
     "JWKS_CONTENT_TYPE",
+    "JWKS_MAX_AGE",
     "JWKS_PATH",
     "load_jwks",
     "public_jwks",
@@ -25,8 +26,11 @@ __all__ = [
 JWKS_PATH = "/.well-known/jwks.json"
 #: RFC 7517 §8.5.2: the media type of a served JWKS
 JWKS_CONTENT_TYPE = "application/jwk-set+json"
-#: verifiers cache keys anyway; a short public max-age spares a minting service during rotation
-JWKS_CACHE_CONTROL = "public, max-age=300"
+#: seconds a served JWKS may be cached (RFC 9111 §5.2.2.1 max-age); also a KeyRing's
+#: default publish_delay, so a key is promoted only after every cached copy has expired
+JWKS_MAX_AGE = 300
+#: public: the JWKS holds public keys only, so shared caches may keep it too
+JWKS_CACHE_CONTROL = f"public, max-age={JWKS_MAX_AGE}"
 
 
 def load_jwks(

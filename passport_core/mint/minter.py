@@ -55,11 +55,21 @@ class Minter:
         max_ttl: float = 3600.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._ring = keys if isinstance(keys, KeyRing) else KeyRing(keys)
         if not isinstance(issuer, str) or not issuer:
             raise ConfigurationError("a minter needs a non-empty issuer")
         if not (math.isfinite(max_ttl) and 0 < default_ttl <= max_ttl):
             raise ConfigurationError("default_ttl must be positive and at most a finite max_ttl")
+        if isinstance(keys, KeyRing):
+            if max_ttl > keys.max_token_lifetime:
+                # The ring unpublishes a retired key max_token_lifetime (+ leeway) after it
+                # stops signing: a longer passport would outlive its key and fail as unknown_kid.
+                raise ConfigurationError(
+                    f"max_ttl {max_ttl:g} s exceeds the key ring's max_token_lifetime "
+                    f"{keys.max_token_lifetime:g} s"
+                )
+            self._ring = keys
+        else:
+            self._ring = KeyRing(keys, max_token_lifetime=max_ttl)
         self.issuer = issuer
         self.default_ttl = float(default_ttl)
         self.max_ttl = float(max_ttl)

@@ -403,7 +403,7 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/jwks.json"
 
 
-# --- added for the whole-exchange deadline tests: a raw socket server that drips headers -------
+# --- a raw socket server that drips its headers, for the whole-exchange deadline tests ---
 
 
 class DripServer:
@@ -466,3 +466,13 @@ def drip_server() -> Iterator[DripServer]:
     server = DripServer()
     yield server
     server.stop()
+
+
+def rotate_now(ring: KeyRing, new: Key | None = None) -> Key:
+    """An immediate rotation (prepare, then a forced promote): for tests of what follows it.
+
+    Real deployments wait ``publish_delay`` in between; ``tests/core/test_rotation.py``
+    tests the staged procedure itself.
+    """
+    ring.prepare(new)
+    return ring.promote(force=True)

@@ -14,6 +14,7 @@ from passport_core import (
     KeyRing,
     KeySource,
     Minter,
+    RotationError,
     StaticKeys,
     UnknownKey,
     Verifier,
@@ -21,7 +22,7 @@ from passport_core import (
     generate_key,
     load_jwks,
 )
-from tests.core.conftest import AUDIENCE, ISSUER
+from tests.core.conftest import AUDIENCE, ISSUER, rotate_now
 
 KeyOfAlg = Callable[[str], Key]
 
@@ -47,13 +48,13 @@ def test_generate_makes_a_ring_with_one_active_key() -> None:
     assert ring.keys == (ring.active,)
 
 
-def test_rotate_makes_a_new_active_key_and_retires_the_old(
+def test_promote_makes_a_new_active_key_and_retires_the_old(
     ring: KeyRing, minter: Minter, ring_verifier: Verifier
 ) -> None:
     old = ring.active
     old_token = minter.mint("user-1", audience=AUDIENCE)
 
-    new = ring.rotate()
+    new = rotate_now(ring)
 
     assert ring.active is new
     assert new.kid != old.kid
@@ -71,7 +72,7 @@ def test_rotate_makes_a_new_active_key_and_retires_the_old(
 
 def test_rotate_to_a_given_key(ring: KeyRing) -> None:
     new = generate_key("ES256", kid="es-2")
-    assert ring.rotate(new) is new
+    assert rotate_now(ring, new) is new
     assert ring.active is new
     assert [k.kid for k in ring.keys] == ["es-2", "ed-1"]
 
@@ -81,7 +82,7 @@ def test_remove_makes_tokens_of_the_removed_key_fail(
 ) -> None:
     old = ring.active
     old_token = minter.mint("user-1", audience=AUDIENCE)
-    ring.rotate()
+    rotate_now(ring)
     new_token = minter.mint("user-1", audience=AUDIENCE)
 
     ring.remove(old.kid)
@@ -99,7 +100,7 @@ def test_a_service_verifying_the_published_jwks_follows_rotation(
 ) -> None:
     old_token = minter.mint("user-1", audience=AUDIENCE)
     old_kid = ring.active.kid
-    ring.rotate()
+    rotate_now(ring)
     published = Verifier(keys=ring.public_jwks(), issuer=ISSUER, audience=AUDIENCE, clock=clock)
     assert published.verify(old_token).kid == old_kid
     ring.remove(old_kid)
@@ -111,20 +112,20 @@ def test_a_service_verifying_the_published_jwks_follows_rotation(
 def test_several_rotations_keep_every_retiring_key(ring: KeyRing) -> None:
     kids = [ring.active.kid]
     for _ in range(3):
-        kids.insert(0, ring.rotate().kid)
+        kids.insert(0, rotate_now(ring).kid)
     assert [k.kid for k in ring.keys] == kids
     ring.remove(kids[2])
     assert [k.kid for k in ring.keys] == [kids[0], kids[1], kids[3]]
 
 
 def test_cannot_remove_the_active_key(ring: KeyRing) -> None:
-    with pytest.raises(InvalidKey, match="active"):
+    with pytest.raises(RotationError, match="active"):
         ring.remove(ring.active.kid)
     assert ring.get_key("ed-1") is ring.active
 
 
 def test_cannot_remove_an_unknown_key(ring: KeyRing) -> None:
-    with pytest.raises(InvalidKey, match="no retiring key"):
+    with pytest.raises(InvalidKey, match="no retiring or next key"):
         ring.remove("never-there")
 
 
@@ -139,7 +140,7 @@ def test_duplicate_kids_are_refused(ed_key: Key) -> None:
 def test_rotating_to_a_duplicate_kid_is_refused_and_changes_nothing(ring: KeyRing) -> None:
     before = ring.keys
     with pytest.raises(DuplicateKeyId):
-        ring.rotate(generate_key("ES256", kid=ring.active.kid))
+        rotate_now(ring, generate_key("ES256", kid=ring.active.kid))
     assert ring.keys == before
 
 
@@ -148,7 +149,7 @@ def test_a_public_key_cannot_be_active(ed_key: Key, ring: KeyRing) -> None:
         KeyRing(ed_key.public())
     before = ring.keys
     with pytest.raises(InvalidKey, match="sign"):
-        ring.rotate(generate_key("ES256").public())
+        rotate_now(ring, generate_key("ES256").public())
     assert ring.keys == before
 
 
@@ -169,8 +170,10 @@ def test_an_hmac_ring_verifies_itself_and_publishes_nothing(
 
 
 def test_repr_names_kids_only(ring: KeyRing) -> None:
-    ring.rotate(generate_key("ES256", kid="es-2"))
-    assert repr(ring) == "KeyRing(active='es-2', retiring=['ed-1'])"
+    rotate_now(ring, generate_key("ES256", kid="es-2"))
+    assert repr(ring) == "KeyRing(active='es-2', next=None, retiring=['ed-1'])"
+    ring.prepare(generate_key("ES256", kid="es-3"))
+    assert repr(ring) == "KeyRing(active='es-2', next='es-3', retiring=['ed-1'])"
 
 
 # --- key sources --------------------------------------------------------------------------------

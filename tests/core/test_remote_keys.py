@@ -46,6 +46,7 @@ from tests.core.conftest import (
     Reply,
     good_claims,
     good_header,
+    rotate_now,
 )
 
 MODES = ["sync", "async"]
@@ -177,7 +178,8 @@ def test_an_unknown_kid_refreshes_once_and_finds_the_rotated_key(
     old_token = minter.mint("user-1", audience=AUDIENCE)
     verify(verifier, old_token, mode)
     manual_clock.advance(31)
-    ring.rotate()
+    ring.prepare()  # an immediate rotation: this test is about what follows
+    ring.promote(force=True)
     jwks_server.set_jwks(ring)
     new_token = minter.mint("user-2", audience=AUDIENCE)
     assert verify(verifier, new_token, mode).subject == "user-2"
@@ -246,7 +248,7 @@ def test_a_rotated_key_is_verified_within_the_unknown_kid_interval(
     verifier = remote_verifier(source)
     verify(verifier, minter.mint("user-1", audience=AUDIENCE), mode)
     manual_clock.advance(1)
-    ring.rotate()
+    rotate_now(ring)
     jwks_server.set_jwks(ring)
     token = minter.mint("user-2", audience=AUDIENCE)
     verified_after = None
@@ -493,7 +495,8 @@ def test_oidc_discovery_finds_the_issuers_keys(
     assert jwks_server.hits("/keys/jwks.json") == 1
     # A rotation refreshes the JWKS only; the discovery document is reused within its TTL.
     manual_clock.advance(31)
-    ring.rotate()
+    ring.prepare()  # an immediate rotation: this test is about what follows
+    ring.promote(force=True)
     jwks_server.set_jwks(ring, path="/keys/jwks.json")
     assert verify(verifier, minter.mint("user-2", audience=AUDIENCE), mode).subject == "user-2"
     assert jwks_server.hits(discovery_path) == 1
@@ -861,7 +864,7 @@ def test_an_etag_revalidates_and_a_304_keeps_the_keys_fresh_again(
     assert jwks_server.hits() == 2
     # A new set with a new ETag: the 200 replaces the keys.
     old_kid = ring.active.kid
-    ring.rotate()
+    rotate_now(ring)
     jwks_server.set_jwks(ring, headers={"Cache-Control": "max-age=120"}, etag='"v2"')
     manual_clock.advance(2)
     verify(verifier, minter.mint("user-2", audience=AUDIENCE), mode)
@@ -907,7 +910,7 @@ def test_discovery_follows_a_fixed_document_when_the_jwks_uri_fails(
     minter = Minter(ring, issuer=issuer, clock=clock)
     verify(verifier, minter.mint("user-1", audience=AUDIENCE), mode)
     # The issuer moves its keys and fixes its document; the old URL now fails.
-    ring.rotate()
+    rotate_now(ring)
     new_uri = jwks_server.set_jwks(ring, path="/new/jwks.json")
     jwks_server.set("/old/jwks.json", Reply(status=404, body=b"gone"))
     jwks_server.set(DISCOVERY, Reply.json({"issuer": issuer, "jwks_uri": new_uri}))

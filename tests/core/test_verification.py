@@ -539,7 +539,8 @@ def test_retiring_key_still_verifies_and_a_removed_key_does_not() -> None:
     ring = KeyRing(generate_key("EdDSA", kid="old"))
     old = ring.active
     old_token = forge_token(good_header(old), good_claims(), old)
-    new = ring.rotate(generate_key("EdDSA", kid="new"))
+    ring.prepare(generate_key("EdDSA", kid="new"))  # immediate: not what is tested
+    new = ring.promote(force=True)
     new_token = forge_token(good_header(new), good_claims(), new)
     # The ring is a live key source: what it holds now is what verifies.
     verifier = Verifier(keys=ring, issuer=ISSUER, audience=AUDIENCE, clock=lambda: NOW)
@@ -557,7 +558,8 @@ def test_published_jwks_follows_rotation() -> None:
     ring = KeyRing(generate_key("ES256", kid="old"))
     old = ring.active
     old_token = forge_token(good_header(old), good_claims(), old)
-    ring.rotate(generate_key("ES256", kid="new"))
+    ring.prepare(generate_key("ES256", kid="new"))  # immediate: not what is tested
+    ring.promote(force=True)
 
     during = Verifier(keys=ring.public_jwks(), issuer=ISSUER, audience=AUDIENCE, clock=lambda: NOW)
     assert during.verify(old_token).kid == "old"

@@ -78,7 +78,10 @@ def node() -> RunNode:
 def ring(request: pytest.FixtureRequest) -> KeyRing:
     """A rotated ring: the JWKS holds the active key and a retiring one, so node picks by kid."""
     ring = KeyRing(generate_key(request.param, kid=f"old-{request.param}"))
-    ring.rotate(generate_key(request.param, kid=f"new-{request.param}"))
+    ring.prepare(
+        generate_key(request.param, kid=f"new-{request.param}")
+    )  # immediate: not what is tested
+    ring.promote(force=True)
     return ring
 
 

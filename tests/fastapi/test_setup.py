@@ -127,11 +127,19 @@ def test_jwks_is_served_when_publishing(make_app: AppFactory, ring: KeyRing) -> 
     assert all("d" not in key for key in response.json()["keys"])
 
 
+def test_a_ring_jwks_is_cached_no_longer_than_its_publish_delay(make_app: AppFactory) -> None:
+    ring = KeyRing.generate("EdDSA", publish_delay=60)
+    with TestClient(make_app(publish=ring)) as client:
+        response = client.get(JWKS_PATH)
+    assert response.headers["cache-control"] == "public, max-age=60"
+
+
 def test_jwks_follows_rotation(make_app: AppFactory) -> None:
     ring = KeyRing.generate("EdDSA")
     with TestClient(make_app(publish=ring)) as client:
         before = {key["kid"] for key in client.get(JWKS_PATH).json()["keys"]}
-        new = ring.rotate()
+        ring.prepare()  # an immediate rotation: this test is about what follows
+        new = ring.promote(force=True)
         after = {key["kid"] for key in client.get(JWKS_PATH).json()["keys"]}
     assert after == before | {new.kid}
 

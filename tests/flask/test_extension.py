@@ -203,10 +203,19 @@ def test_jwks_is_published_with_public_keys_only(make_app: AppFactory, ring: Key
     assert all("d" not in key for key in response.get_json(force=True)["keys"])
 
 
+def test_a_ring_jwks_is_cached_no_longer_than_its_publish_delay(make_app: AppFactory) -> None:
+    own = KeyRing.generate("EdDSA", publish_delay=45)
+    response = make_app(PASSPORT_PUBLISH=own).test_client().get("/.well-known/jwks.json")
+    assert response.headers["Cache-Control"] == "public, max-age=45"
+    default = make_app(PASSPORT_PUBLISH=KeyRing.generate("EdDSA")).test_client()
+    assert default.get("/.well-known/jwks.json").headers["Cache-Control"] == "public, max-age=300"
+
+
 def test_jwks_follows_key_rotation(make_app: AppFactory) -> None:
     own = KeyRing.generate("EdDSA")
     client = make_app(PASSPORT_PUBLISH=own).test_client()
-    own.rotate()
+    own.prepare()  # an immediate rotation: this test is about what follows
+    own.promote(force=True)
     kids = {key["kid"] for key in client.get("/.well-known/jwks.json").get_json(force=True)["keys"]}
     assert kids == {key.kid for key in own.keys}
     assert len(kids) == 2
