@@ -10,8 +10,8 @@ import pytest
 
 from tests.servers import RunningServer, serve
 
-#: third-party vectors live beside the repository, in ../shared/vectors
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
+#: third-party test vectors, copied into the repository (tests/vectors/README.md)
+VECTORS = Path(__file__).resolve().parent / "vectors"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
