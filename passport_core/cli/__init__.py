@@ -402,8 +402,14 @@ def _cmd_walkthrough(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from passport_core.demo import run_demo  # noqa: PLC0415 - starts servers; demo only
+    # starts servers; demo only
+    from passport_core.demo import INSTALL_HINT, missing_requirements, run_demo  # noqa: PLC0415
 
+    missing = missing_requirements()
+    if missing:
+        # Before any process starts: a child's ImportError would be far less clear.
+        needed = ", ".join(missing)
+        raise CLIError(f"passport demo needs {needed}; install them with: {INSTALL_HINT}")
     return 0 if run_demo(sys.stdout) else 1
 
 
