@@ -1,4 +1,4 @@
-"""Developer sessions: tests (per Python version), lint, typecheck, bench."""
+"""Developer sessions: tests (per Python version), lowest, lint, typecheck, bench."""
 
 from __future__ import annotations
 
@@ -18,14 +18,28 @@ _pyenv_bins = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin")))
 os.environ["PATH"] = os.pathsep.join([*_pyenv_bins, os.environ.get("PATH", "")])
 
 
-def install(session: nox.Session, extras: str) -> None:
-    """The one way every session installs the project."""
-    session.install("-e", f".[{extras}]")
+def install(session: nox.Session, extras: str, *, lowest: bool = False) -> None:
+    """The one way every session installs the project.
+
+    ``lowest``: every direct dependency at the lowest version pyproject.toml allows (uv's
+    ``--resolution lowest-direct``), so that a floor the code no longer works with fails here.
+    """
+    if lowest:
+        session.install("--resolution", "lowest-direct", "-e", f".[{extras}]")
+    else:
+        session.install("-e", f".[{extras}]")
 
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     install(session, "all,dev")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHONS[0], venv_backend="uv")
+def lowest(session: nox.Session) -> None:
+    """The suite on the oldest Python with the lowest allowed version of every dependency."""
+    install(session, "all,dev", lowest=True)
     session.run("pytest", *session.posargs)
 
 

@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    # Listen before announcing: until uvicorn has started (slow on a loaded machine),
+    # connections then wait in the backlog instead of being refused.
+    sock.listen(128)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     announce(f"http://127.0.0.1:{sock.getsockname()[1]}")
     asyncio.run(server.serve(sockets=[sock]))

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from passport_core.cli._io import command
+from passport_core.cli._io import CLIError, command
 from passport_core.keys import ALGORITHMS
 
 __all__ = ["add_commands"]
@@ -19,8 +19,14 @@ def _cmd_walkthrough(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from passport_core.demo import run_demo  # noqa: PLC0415 - starts servers; demo only
+    # starts servers; demo only
+    from passport_core.demo import INSTALL_HINT, missing_requirements, run_demo  # noqa: PLC0415
 
+    missing = missing_requirements()
+    if missing:
+        # Before any process starts: a child's ImportError would be far less clear.
+        needed = ", ".join(missing)
+        raise CLIError(f"passport demo needs {needed}; install them with: {INSTALL_HINT}")
     return 0 if run_demo(sys.stdout) else 1
 
 
@@ -33,7 +39,7 @@ def add_commands(commands: Any) -> None:
         "demo",
         _cmd_demo,
         "run an edge and FastAPI, Flask and Django services on 127.0.0.1 and show the chain",
-        "Starts real servers on loopback (needs the [all] extra), sends requests for an admin\n"
+        "Starts real servers on loopback (needs the [demo] extra), sends requests for an admin\n"
         "and a non-admin through edge -> FastAPI -> Flask -> Django, shows what each hop saw and\n"
         "decided, and the 403 and 401 answers to denials, tampering and forgery. Stops every\n"
         "process it started; exits 0 if every step behaved as expected.\n",

@@ -12,6 +12,7 @@ forged passport to the edge. Every process it starts is stopped at the end.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any, TextIO
@@ -27,7 +28,16 @@ from passport_core.keys.ring import KeyRing
 from passport_core.mint.minter import DEFAULT_TTL, Minter
 from passport_core.token.encoding import b64url_decode, b64url_encode, json_dumps, json_loads_object
 
-__all__ = ["ISSUER", "SERVICES", "USERS", "run_demo", "start_chain"]
+__all__ = [
+    "DEMO_REQUIREMENTS",
+    "INSTALL_HINT",
+    "ISSUER",
+    "SERVICES",
+    "USERS",
+    "missing_requirements",
+    "run_demo",
+    "start_chain",
+]
 
 ISSUER = "https://edge.demo.test"
 #: hop order: the edge calls the first, which calls the next...
@@ -36,6 +46,24 @@ SERVICES = (
     ("flask-svc", "passport_flask.demo"),
     ("django-svc", "passport_django.demo"),
 )
+#: what the demo's services import, by top-level module: the ``[demo]`` extra installs them all.
+#: The library's own extras do not: ``[fastapi]`` needs no server, the demo needs uvicorn.
+DEMO_REQUIREMENTS = ("fastapi", "uvicorn", "flask", "django")
+INSTALL_HINT = 'python -m pip install "service-passport[demo]"  (from a checkout: -e ".[demo]")'
+
+
+def missing_requirements() -> list[str]:
+    """The modules of :data:`DEMO_REQUIREMENTS` that cannot be imported here."""
+    return [name for name in DEMO_REQUIREMENTS if not _importable(name)]
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # ValueError: a module blocked in sys.modules
+        return False
+
+
 USERS = {
     "alice-key": DemoUser(
         "alice",

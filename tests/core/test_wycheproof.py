@@ -1,4 +1,4 @@
-"""Project Wycheproof vectors (../shared/vectors/wycheproof) against our signature layer.
+"""Project Wycheproof vectors (tests/vectors/wycheproof) against our signature layer.
 
 Wycheproof tokens carry no passport claims (their payload is e.g. ``foo``), so
 they are checked one layer below ``Verifier.verify``: the key is imported with
@@ -9,7 +9,7 @@ and no embedded key, and ``Key.verify`` checks the signature over
 
 The primitive files (Ed25519, ECDSA P-256 P1363, RSA PKCS#1 v1.5 and PSS, all
 2048-bit) test ``Key.verify`` directly. See ``wycheproof/json_web_crypto.md``
-and ``vectors/README.md`` for the format and the known data quirks, each of
+and ``tests/vectors/README.md`` for the format and the known data quirks, each of
 which is handled below by name, with the condition that makes it a quirk
 asserted, so that a corrected vector file shows up as a failing test.
 """
@@ -40,15 +40,13 @@ from passport_core import (
 from passport_core.token.encoding import b64url_decode, json_loads_object
 from tests.conftest import VECTORS
 
+#: in the repository (tests/vectors/README.md): a missing file is an error, never a skip
 WYCHEPROOF = VECTORS / "wycheproof"
-MISSING = f"Wycheproof vectors not found at {WYCHEPROOF} (../shared/vectors beside the repository)"
 
 
-def _load(name: str) -> dict[str, Any] | None:
-    path = WYCHEPROOF / name
-    if not path.is_file():
-        return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+@functools.cache
+def _load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((WYCHEPROOF / name).read_text(encoding="utf-8"))
     return data
 
 
@@ -58,11 +56,8 @@ def _id(test: Mapping[str, Any]) -> str:
 
 
 def _params(name: str) -> Iterator[Any]:
-    """One pytest param per test: (group index, test dict), or a single skip if absent."""
+    """One pytest param per test: (group index, test dict)."""
     data = _load(name)
-    if data is None:
-        yield pytest.param(None, None, id="vectors-missing", marks=pytest.mark.skip(reason=MISSING))
-        return
     for index, group in enumerate(data["testGroups"]):
         for test in group["tests"]:
             yield pytest.param(index, test, id=_id(test))
@@ -70,9 +65,7 @@ def _params(name: str) -> Iterator[Any]:
 
 @functools.cache
 def _group(name: str, index: int) -> dict[str, Any]:
-    data = _load(name)
-    assert data is not None
-    group: dict[str, Any] = data["testGroups"][index]
+    group: dict[str, Any] = _load(name)["testGroups"][index]
     return group
 
 
@@ -113,7 +106,6 @@ def jws_header(jws: str) -> dict[str, Any]:
 
 def _valid_jws_of(tc_id: int) -> str:
     data = _load(JWS_FILE)
-    assert data is not None
     (jws,) = [t["jws"] for g in data["testGroups"] for t in g["tests"] if t["tcId"] == tc_id]
     assert isinstance(jws, str)
     return jws
@@ -209,8 +201,6 @@ def test_json_web_signature(group_index: int, test: dict[str, Any]) -> None:
 
 def test_every_quirk_is_still_in_the_file() -> None:
     data = _load(JWS_FILE)
-    if data is None:
-        pytest.skip(MISSING)
     ids = {test["tcId"] for group in data["testGroups"] for test in group["tests"]}
 
     assert set(QUIRKS) <= ids
@@ -268,8 +258,6 @@ def test_primitive_signature(name: str, group_index: int, test: dict[str, Any]) 
 @pytest.mark.parametrize("name", list(PRIMITIVE_FILES))
 def test_pem_and_jwk_imports_agree(name: str) -> None:
     data = _load(name)
-    if data is None:
-        pytest.skip(MISSING)
     alg = PRIMITIVE_FILES[name]
     checked = 0
     for group in data["testGroups"]:

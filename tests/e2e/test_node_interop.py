@@ -46,18 +46,11 @@ RunNode = Callable[..., subprocess.CompletedProcess[str]]
 @pytest.fixture(scope="module")
 def node() -> RunNode:
     """Runs ``interop.mjs`` with node, bounded by a timeout; the token goes in on stdin."""
-    jose = NODE_DIR / "node_modules" / "jose"
-    if not jose.is_dir() and shutil.which("npm") is not None:
-        # The README's one test command should need nothing else: fetch the pinned client.
-        subprocess.run(
-            ["npm", "ci", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"],
-            capture_output=True,
-            timeout=180,
-            check=False,
-        )
-    available = shutil.which("node") is not None and jose.is_dir()
+    # Tests never install anything: `.ci/run` (or you) runs `npm ci --prefix tests/e2e/node`.
+    require_component(shutil.which("node") is not None, "node (Node.js)")
     require_component(
-        available, "node and the npm package jose (run: npm ci --prefix tests/e2e/node)"
+        (NODE_DIR / "node_modules" / "jose").is_dir(),
+        "the npm package jose in tests/e2e/node/node_modules (run: npm ci --prefix tests/e2e/node)",
     )
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

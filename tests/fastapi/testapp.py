@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import httpx
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.exceptions import StarletteDeprecationWarning
+from starlette import exceptions as starlette_exceptions
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from passport_core import (
@@ -36,9 +36,13 @@ from passport_fastapi import (
 )
 from tests.servers import asgi_server
 
+#: Starlette 1.x asks for the httpx2 package; the httpx its test client falls back to works.
+#: Older Starlette (still allowed by fastapi's floor) has neither the class nor the warning.
+_HTTPX2_NOTICE: type[Warning] = getattr(
+    starlette_exceptions, "StarletteDeprecationWarning", DeprecationWarning
+)
 with warnings.catch_warnings():
-    # Starlette asks for the httpx2 package; the httpx its test client falls back to works.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    warnings.simplefilter("ignore", _HTTPX2_NOTICE)
     from fastapi.testclient import TestClient
 
 __all__ = [
