@@ -46,10 +46,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import LazyObject, SimpleLazyObject, empty
 
 from passport_core import (
     HeaderGetter,
@@ -144,7 +144,11 @@ class RequestPassport:
             found = None
         if found is not None:
             return PassportUser(found)
-        return await fallback() if fallback is not None else user
+        if fallback is not None:
+            return await fallback()
+        # Django < 5.0 has no request.auser(): resolve its lazy user off the event loop,
+        # since loading it may query the session store or the database.
+        return await sync_to_async(_resolved)(user)
 
 
 def _sent_nothing(state: RequestPassport) -> bool:
@@ -153,6 +157,15 @@ def _sent_nothing(state: RequestPassport) -> bool:
         return extract_token(state.headers, conf.config.location) is None
     except PassportError:
         return False  # a duplicate, or broken settings: refused (or reported) on access
+
+
+def _resolved(user: Any) -> Any:
+    """The object behind Django's lazy ``request.user``."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
 
 
 def _install(request: HttpRequest) -> None:
