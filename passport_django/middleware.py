@@ -46,10 +46,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import LazyObject, SimpleLazyObject, empty
 
 from passport_core import (
     HeaderGetter,
@@ -144,7 +144,20 @@ class RequestPassport:
             found = None
         if found is not None:
             return PassportUser(found)
-        return await fallback() if fallback is not None else user
+        if fallback is not None:
+            return await fallback()
+        # Django before 5.0 has no request.auser(): its request.user is a lazy object whose
+        # first use reads the session and the database, which must not run on the event loop.
+        return await sync_to_async(_resolved)(user)
+
+
+def _resolved(user: Any) -> Any:
+    """``user`` itself, Django's lazy ``request.user`` evaluated (what ``auser()`` returns)."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
 
 
 def _sent_nothing(state: RequestPassport) -> bool:
