@@ -20,6 +20,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.utils.module_loading import import_string
+
+from passport_django import checks
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -157,6 +160,30 @@ def test_every_example_is_checked() -> None:
     assert len(files) == 4
     assert all(b in local for b in files)
     assert len(EXECUTED) + len(files) + 1 == len(PYTHON_BLOCKS)  # + the Django settings fragment
+
+
+def test_the_django_settings_fragment_is_what_the_checks_accept() -> None:
+    """Its dotted paths exist, the middleware order is W001's, DRF's handler is W002's."""
+    (fragment,) = [b for b in PYTHON_BLOCKS if b.startswith("# Django")]
+    values = {
+        target.id: ast.literal_eval(node.value)
+        for node in ast.parse(fragment).body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    middleware = [name for name in values["MIDDLEWARE"] if name is not Ellipsis]
+    assert middleware.index("passport_django.middleware.PassportMiddleware") > middleware.index(
+        "django.contrib.auth.middleware.AuthenticationMiddleware"
+    )
+    assert "passport_django" in values["INSTALLED_APPS"]
+    drf = values["REST_FRAMEWORK"]
+    assert checks._DRF_AUTHENTICATION in drf["DEFAULT_AUTHENTICATION_CLASSES"]
+    assert drf["EXCEPTION_HANDLER"] == checks._DRF_HANDLER
+    ours = [*middleware, *drf["DEFAULT_AUTHENTICATION_CLASSES"], drf["EXCEPTION_HANDLER"]]
+    for path in ours:
+        if path.startswith("passport_django."):  # importable before Django is configured
+            assert import_string(path)
 
 
 # --- the command line, as written ------------------------------------------------------------

@@ -22,11 +22,11 @@ import httpx
 from passport_core import claims as c
 from passport_core.demo.edge import DemoEdge, DemoUser
 from passport_core.demo.processes import ServiceProcess, ServiceStartError
+from passport_core.demo.walkthrough import tamper
 from passport_core.inbound.extraction import DEFAULT_HEADER
 from passport_core.keys.key import generate_key
 from passport_core.keys.ring import KeyRing
 from passport_core.mint.minter import DEFAULT_TTL, Minter
-from passport_core.token.encoding import b64url_decode, b64url_encode, json_dumps, json_loads_object
 
 __all__ = [
     "DEMO_REQUIREMENTS",
@@ -169,12 +169,13 @@ def start_chain(
         yield edge, urls
 
 
+def _promote_to_admin(claims: dict[str, Any]) -> None:
+    claims[c.ROLES] = ["admin", *claims.get(c.ROLES, [])]
+
+
 def _tampered(token: str) -> str:
     """Promote the holder to admin in the payload, keeping the old signature."""
-    header, payload, signature = token.split(".")
-    claims = json_loads_object(b64url_decode(payload))
-    claims[c.ROLES] = ["admin", *claims.get(c.ROLES, [])]
-    return f"{header}.{b64url_encode(json_dumps(claims))}.{signature}"
+    return tamper(token, _promote_to_admin)
 
 
 def _forged(audience: tuple[str, ...]) -> str:

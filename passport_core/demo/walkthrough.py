@@ -28,7 +28,8 @@ from passport_core.keys.ring import KeyRing
 from passport_core.mint.minter import Minter
 from passport_core.passport import Passport
 from passport_core.policy import require_role
-from passport_core.token.encoding import b64url_decode, b64url_encode, json_dumps, json_loads_object
+from passport_core.token.compact import split_compact
+from passport_core.token.encoding import b64url_encode, json_dumps
 from passport_core.token.fingerprint import fingerprint
 from passport_core.verify.verifier import Verifier
 
@@ -101,12 +102,16 @@ def _summary(passport: Passport) -> str:
 
 
 def _claims_of(token: str) -> dict[str, Any]:
-    return json_loads_object(b64url_decode(token.split(".")[1], "payload"), "payload")
+    return split_compact(token).payload
 
 
-def _tamper(token: str, change: Callable[[dict[str, Any]], None]) -> str:
-    """Edit the payload of a signed token and keep the old signature."""
-    header, _, signature = token.split(".")
+def tamper(token: str, change: Callable[[dict[str, Any]], None]) -> str:
+    """Edit the payload of a signed token and keep the old signature, as an attacker would.
+
+    The demo and the walkthrough both forge this way; the token is read by
+    :func:`~passport_core.token.compact.split_compact` like any other.
+    """
+    header, _, signature = token.split(".")  # the raw segments, re-joined unchanged
     claims = _claims_of(token)
     change(claims)
     return f"{header}.{b64url_encode(json_dumps(claims))}.{signature}"
@@ -183,7 +188,7 @@ def _attacks(tour: _Tour, ring: KeyRing, verifier: Verifier, user_token: str) ->
     tour.section("4. Hostile tokens are refused")
     tour.rejects(
         verifier,
-        _tamper(user_token, _grant_admin),
+        tamper(user_token, _grant_admin),
         "bob's passport edited to grant 'admin'",
         BadSignature,
     )

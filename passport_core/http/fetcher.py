@@ -21,7 +21,6 @@ import asyncio
 import base64
 import concurrent.futures
 import functools
-import math
 import socket
 import ssl
 import threading
@@ -35,6 +34,7 @@ import httpx
 
 from passport_core.errors import ConfigurationError, KeysUnavailable
 from passport_core.http.urls import is_loopback
+from passport_core.token.values import is_number
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -63,7 +63,7 @@ _T = TypeVar("_T")
 
 def check_limits(timeout: float, max_bytes: int) -> None:
     """Refuse a timeout or size cap that would switch the bound off."""
-    if not (math.isfinite(timeout) and timeout > 0):
+    if not (is_number(timeout) and timeout > 0):
         raise ConfigurationError("timeout must be a positive number of seconds")
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1024:
         raise ConfigurationError("max_bytes must be an integer of at least 1024")

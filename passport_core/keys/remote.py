@@ -56,7 +56,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import math
 import threading
 import time
 from collections import OrderedDict
@@ -83,6 +82,7 @@ from passport_core.http.urls import checked_url, redacted
 from passport_core.keys.jwks import load_jwks
 from passport_core.keys.key import Key
 from passport_core.token.encoding import json_loads_object
+from passport_core.token.values import is_number
 
 __all__ = ["RemoteJWKS", "fetch_jwks"]
 
@@ -115,9 +115,9 @@ _WAIT_GRACE = 1.0
 
 
 def _positive(name: str, value: float, *, zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigurationError(f"{name} must be a number of seconds")
-    if not (math.isfinite(value) and (value >= 0 if zero else value > 0)):
+    if not is_number(value):
+        raise ConfigurationError(f"{name} must be a finite number of seconds")
+    if not (value >= 0 if zero else value > 0):
         more = "zero or more" if zero else "a positive number of"
         raise ConfigurationError(f"{name} must be {more} seconds")
     return float(value)

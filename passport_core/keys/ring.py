@@ -36,6 +36,7 @@ from passport_core.errors import (
 )
 from passport_core.keys.jwks import JWKS_CACHE_CONTROL, JWKS_MAX_AGE, public_jwks
 from passport_core.keys.key import Key, generate_key, load_key
+from passport_core.token.values import is_number
 
 __all__ = [
     "DEFAULT_MAX_TOKEN_LIFETIME",
@@ -90,9 +91,9 @@ class RingKey:
 
 
 def _seconds(name: str, value: object, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RotationError(f"{name} must be a number of seconds")
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+    if not is_number(value):
+        raise RotationError(f"{name} must be a finite number of seconds")
+    if value < 0 or (positive and value == 0):
         raise RotationError(
             f"{name} must be a finite number of seconds, {'above' if positive else 'at least'} 0"
         )
@@ -496,7 +497,7 @@ def jwks_cache_control(keys: object) -> str:
 def _time(value: Any, name: str, *, optional: bool = True) -> float | None:
     if value is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not is_number(value):
         raise RotationError(f"the key ring file has a bad {name!r} time")
     return float(value)
 

@@ -15,6 +15,7 @@ Every adapter serves the same routes, with the same settings (:data:`SETTINGS`):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
@@ -54,9 +55,9 @@ def subject_of(passport: Passport | None) -> dict[str, Any]:
     return {"subject": passport.subject if passport else None}
 
 
-def fastapi_app() -> FastAPI:
+def fastapi_app(settings: Mapping[str, Any] = SETTINGS) -> FastAPI:
     app = FastAPI()
-    setup_passport(app, **SETTINGS)
+    setup_passport(app, **settings)
 
     @app.get("/required")
     def required(passport: PassportDep) -> dict[str, Any]:
@@ -81,9 +82,9 @@ def fastapi_app() -> FastAPI:
     return app
 
 
-def flask_app() -> Flask:
+def flask_app(settings: Mapping[str, Any] = SETTINGS) -> Flask:
     app = Flask("conformance")
-    app.config.update({f"PASSPORT_{name.upper()}": value for name, value in SETTINGS.items()})
+    app.config.update({f"PASSPORT_{name.upper()}": value for name, value in settings.items()})
     PassportExtension(app)
 
     @app.get("/required")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,11 +82,12 @@ def adapter(request: pytest.FixtureRequest) -> str:
     return name
 
 
-@pytest.fixture
-def send(adapter: str) -> Iterator[Send]:
-    """``send(path, headers)``: a GET to the adapter's conformance service."""
+@contextmanager
+def serving(adapter: str, settings: Mapping[str, Any]) -> Iterator[Send]:
+    """``send(path, headers)``: a GET to ``adapter``'s conformance service, set up with
+    ``settings`` (core's names; each adapter gets them spelled its own way)."""
     if adapter == "fastapi":
-        with TestClient(apps.fastapi_app()) as client:
+        with TestClient(apps.fastapi_app(settings)) as client:
 
             def to_fastapi(path: str, headers: Headers) -> Answer:
                 response = client.get(path, headers=list(headers))
@@ -96,7 +98,7 @@ def send(adapter: str) -> Iterator[Send]:
             yield to_fastapi
         return
     if adapter == "flask":
-        flask_client = apps.flask_app().test_client()
+        flask_client = apps.flask_app(settings).test_client()
 
         def to_flask(path: str, headers: Headers) -> Answer:
             response = flask_client.get(path, headers=list(headers))
@@ -105,13 +107,20 @@ def send(adapter: str) -> Iterator[Send]:
         yield to_flask
         return
     prefix = {"django": "", "django-async": "/async", "drf": "/drf"}[adapter]
-    passport = {name.upper(): value for name, value in apps.SETTINGS.items()}
+    passport = {name.upper(): value for name, value in settings.items()}
     with override_settings(PASSPORT=passport, ROOT_URLCONF="tests.conformance.django_urls"):
 
         def to_django(path: str, headers: Headers) -> Answer:
             return _django(prefix + path, headers, asgi=adapter == "django-async")
 
         yield to_django
+
+
+@pytest.fixture
+def send(adapter: str) -> Iterator[Send]:
+    """``send(path, headers)``: a GET to the adapter's conformance service."""
+    with serving(adapter, apps.SETTINGS) as sender:
+        yield sender
 
 
 @pytest.fixture(autouse=True)

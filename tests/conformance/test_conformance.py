@@ -9,8 +9,9 @@ their cases to these tables once.
 
 from __future__ import annotations
 
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from passport_core import (
     JWKS_CONTENT_TYPE,
     JWKS_PATH,
     PROBLEM_CONTENT_TYPE,
+    KeysUnavailable,
     Minter,
     PassportConfig,
     PassportError,
@@ -28,7 +30,7 @@ from passport_core import (
     require_role,
 )
 from tests.conformance.apps import AUDIENCE, ISSUER, RING, SETTINGS
-from tests.conformance.conftest import Answer, Headers, Send
+from tests.conformance.conftest import Answer, Headers, Send, serving
 from tests.servers import RunningServer
 
 MINTER = Minter(RING, issuer=ISSUER)
@@ -151,6 +153,32 @@ def test_an_optional_route_refuses_a_bad_passport(send: Send, case: str) -> None
 def test_an_open_route_never_looks(send: Send, case: str) -> None:
     answer = send("/open", REFUSED[case][0]())
     assert (answer.status, answer.json()) == (200, {"open": True})
+
+
+@pytest.fixture
+def send_keys_down(adapter: str) -> Iterator[Send]:
+    """The same service, its keys at a URL where nothing listens (a key server down)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = {name: value for name, value in SETTINGS.items() if name != "jwks"}
+    settings |= {"jwks_url": f"http://127.0.0.1:{port}/jwks.json", "jwks_options": {"timeout": 1}}
+    with serving(adapter, settings) as sender:
+        yield sender
+
+
+@pytest.mark.parametrize("route", ["/required", "/optional", "/admin"])
+def test_keys_that_cannot_be_fetched_are_a_503_like_core(send_keys_down: Send, route: str) -> None:
+    # the service could not check: 503 keys_unavailable with Retry-After, never a 401
+    answer = send_keys_down(route, _one(_valid("alice", roles=["admin"])))
+    expected = problem_response(KeysUnavailable())
+    assert answer.status == 503
+    assert answer.json()["code"] == "keys_unavailable"
+    assert_core_answer(answer, KeysUnavailable())
+    assert answer.headers["retry-after"] == expected.headers["Retry-After"]
+    # an open route still never looks, and a missing passport is still a plain 401
+    assert send_keys_down("/open", _one(_valid())).status == 200
+    assert send_keys_down(route, []).status == (401 if route != "/optional" else 200)
 
 
 def test_the_published_jwks(send: Send) -> None:

@@ -187,6 +187,14 @@ def test_statuses_of_the_branches() -> None:
     assert errors.NoPassport.status == 500
 
 
+def test_an_error_raised_while_serving_is_no_configuration_error() -> None:
+    # ConfigurationError means "raised when configured, never while serving"; an edge raises
+    # MintingError per request, so a handler catching ConfigurationError at start-up must not
+    # swallow it (issue 6).
+    assert not issubclass(errors.MintingError, errors.ConfigurationError)
+    assert errors.MintingError.__bases__ == (errors.PassportError,)
+
+
 @pytest.mark.parametrize("cls", ERROR_CLASSES, ids=lambda cls: cls.__name__)
 def test_error_message_default_and_custom(cls: type[errors.PassportError]) -> None:
     default = cls()

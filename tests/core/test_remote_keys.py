@@ -586,7 +586,13 @@ def test_https_loopback_and_explicitly_insecure_urls_are_accepted(
     [
         {"timeout": 0},
         {"timeout": float("nan")},
+        {"timeout": True},
+        {"timeout": "3"},
+        {"timeout": 10**400},  # too large for a float: refused, not an OverflowError
         {"cache_ttl": 0},
+        {"cache_ttl": 10**400},
+        {"max_stale": "1 day"},
+        {"unknown_kid_interval": True},
         {"min_refresh_interval": -1},
         {"max_bytes": 100},
     ],

@@ -289,6 +289,7 @@ def test_the_constructor_counts_retiring_keys_from_now(wall: ManualClock) -> Non
         {"max_token_lifetime": 0},
         {"leeway": float("inf")},
         {"leeway": True},
+        {"leeway": 10**400},  # too large for a float: refused, not an OverflowError
     ],
 )
 def test_nonsense_waits_are_refused(options: dict[str, float]) -> None:
@@ -410,6 +411,8 @@ def test_reload_updates_the_ring_a_minter_holds(
         (lambda d: d["keys"][0]["passport_ring"].update(state="next"), "exactly one active"),
         (lambda d: d["keys"][0]["passport_ring"].update(state="boss"), "unknown key state"),
         (lambda d: d["keys"][0]["passport_ring"].update(published_at=None), "published_at"),
+        (lambda d: d["keys"][0]["passport_ring"].update(published_at=10**400), "published_at"),
+        (lambda d: d["passport_ring"].update(leeway=10**400), "leeway"),
         (lambda d: d["keys"][1]["passport_ring"].update(retire_at=None), "retire_at"),
         (lambda d: d["keys"][1]["passport_ring"].update(state="active"), "exactly one active"),
         (lambda d: d["keys"][1].pop("passport_ring"), "state"),

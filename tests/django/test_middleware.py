@@ -11,10 +11,12 @@ import pytest
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, override_settings
+from django.utils.functional import SimpleLazyObject
 
 from passport_core import KeyRing, Minter, PassportError, get_passport
 from passport_django import PassportMiddleware, arequest_passport, request_passport
 from passport_django.conf import conf
+from passport_django.middleware import RequestPassport
 from tests.django import settings as test_settings
 from tests.django import views
 from tests.django.conftest import Get, Mint
@@ -341,3 +343,23 @@ def test_reading_a_forged_passport_is_a_401_not_a_silent_none() -> None:
     with pytest.raises(PassportError) as refused:
         middleware(request)
     assert_problem(middleware.process_exception(request, refused.value), 401, "malformed_token")
+
+
+def test_auser_without_djangos_auser_resolves_the_lazy_user_off_the_event_loop() -> None:
+    # Django 4.2 (the floor) has no request.auser(): the middleware's auser() falls back to
+    # request.user, a lazy object whose first use reads the session and the database.
+    loop_threads: list[bool] = []
+
+    def load_user() -> str:
+        try:
+            asyncio.get_running_loop()
+            loop_threads.append(True)
+        except RuntimeError:
+            loop_threads.append(False)
+        return "django-user"
+
+    state = RequestPassport(RequestFactory().get("/"))
+    user = asyncio.run(state.auser(None, SimpleLazyObject(load_user)))
+    assert user == "django-user"
+    assert type(user) is str  # resolved, as Django's own auser() returns it
+    assert loop_threads == [False]
