@@ -153,6 +153,11 @@ def _parse_jwks(body: bytes) -> list[Key]:
     return keys
 
 
+def _is_delta(value: str) -> bool:
+    """RFC 9111 §1.2.2 delta-seconds: ASCII digits only (``"²".isdigit()`` is true)."""
+    return value.isascii() and value.isdigit()
+
+
 def _freshness(fetched: Fetched, default: float, low: float, high: float) -> tuple[float, bool]:
     """Seconds the answer is fresh (clamped to ``[low, high]``) and whether it may be kept.
 
@@ -171,11 +176,11 @@ def _freshness(fetched: Fetched, default: float, low: float, high: float) -> tup
         ttl = 0.0
     elif "max-age" in directives:
         values = directives["max-age"]
-        ttl = float(values[0]) if len(values) == 1 and values[0].isdigit() else 0.0
+        ttl = float(values[0]) if len(values) == 1 and _is_delta(values[0]) else 0.0
     else:
         ttl = default
     age = fetched.age.strip()
-    if age.isdigit():
+    if _is_delta(age):
         ttl -= int(age)
     return min(max(ttl, low), high), keep
 
