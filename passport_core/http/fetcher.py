@@ -175,7 +175,8 @@ class _DeadlineBackend(httpcore.NetworkBackend):
             )
         except concurrent.futures.TimeoutError as exc:
             raise httpcore.ConnectTimeout("name lookup timed out") from exc
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:
+            # UnicodeError: the idna codec refuses an empty or over-long label.
             raise httpcore.ConnectError("name lookup failed") from exc
         return str(infos[0][4][0])
 

@@ -1034,3 +1034,38 @@ def test_only_the_lookup_leading_a_refresh_waits_when_stale_keys_can_answer(
     leader.join(timeout=5)
     assert not leader.is_alive()
     assert jwks_server.hits() == 2
+
+
+# -- review: hostile header values and host names never escape as a 500 ----------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Cache-Control": "max-age=\u00b2"},  # str.isdigit() is True, float() refuses it
+        {"Cache-Control": "max-age=60", "Age": "\u00b9"},
+    ],
+    ids=["max-age", "age"],
+)
+def test_non_ascii_digits_in_cache_headers_make_the_answer_stale_not_a_crash(
+    jwks_server: JWKSServer,
+    ring: KeyRing,
+    manual_clock: ManualClock,
+    headers: dict[str, str],
+    mode: str,
+) -> None:
+    source = RemoteJWKS(jwks_server.set_jwks(ring, headers=headers), clock=manual_clock)
+    assert lookup(source, ring.active.kid, mode) is not None
+    # A bad value makes the answer stale (RFC 9111 §4.2.1): kept for min_cache_ttl only.
+    manual_clock.advance(61)
+    assert lookup(source, ring.active.kid, mode) is not None
+    assert jwks_server.hits() == 2
+
+
+def test_a_host_name_the_resolver_cannot_encode_is_keys_unavailable() -> None:
+    # An empty or over-long label makes socket.getaddrinfo raise UnicodeError, not OSError.
+    for host in ("a..example", "a" * 64 + ".example"):
+        source = RemoteJWKS(f"https://{host}/jwks.json")
+        with pytest.raises(KeysUnavailable):
+            source.get_key("any")
