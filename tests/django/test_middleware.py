@@ -341,3 +341,21 @@ def test_reading_a_forged_passport_is_a_401_not_a_silent_none() -> None:
     with pytest.raises(PassportError) as refused:
         middleware(request)
     assert_problem(middleware.process_exception(request, refused.value), 401, "malformed_token")
+
+
+def test_a_passport_verified_after_the_middleware_returned_does_not_leak_into_the_next_request(
+    client: Client, mint: Mint
+) -> None:
+    # An outer middleware touching request.user after the response verifies the passport
+    # once PassportMiddleware has reset the context: nothing may stay current for the
+    # next request that thread serves (a worker thread serves many requests).
+    middleware = [
+        "tests.django.views.TouchesUserAfterResponse",
+        *test_settings.MIDDLEWARE,
+    ]
+    with override_settings(MIDDLEWARE=middleware):
+        assert client.get("/sync/silent/", headers={"X-Passport": mint("alice")}).json() == {
+            "context": None
+        }
+        assert get_passport() is None
+        assert client.get("/sync/silent/").json() == {"context": None}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -284,3 +285,15 @@ class DrfOwnRefusal(APIView):
 
     def get(self, request: Request) -> Response:
         raise exceptions.PermissionDenied("DRF's own refusal")
+
+
+class TouchesUserAfterResponse:
+    """An outer middleware (logging, error reporting) that reads ``request.user`` afterwards."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        str(request.user)  # the lazy user verifies the passport now, after PassportMiddleware
+        return response
