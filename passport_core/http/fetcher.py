@@ -88,6 +88,18 @@ class Fetched:
     etag: str | None = None
 
 
+def _entity_tag(value: str | None) -> str | None:
+    """An ETag worth sending back in ``If-None-Match``; ``None`` for one httpx cannot send.
+
+    RFC 9110 §8.8.3 allows obs-text in an entity-tag, but httpx encodes request
+    header values as ASCII and raises ``UnicodeEncodeError`` otherwise: such a tag
+    is dropped (the keys are then fetched in full), never echoed.
+    """
+    if value is None or not value.isascii() or not value.isprintable():
+        return None
+    return value
+
+
 # -- the whole-exchange deadline on the sync path ----------------------------------------------
 #
 # Why a deadline-aware network backend, and not a watchdog thread or a worker thread:
@@ -332,7 +344,7 @@ class BoundedFetcher:
             body=body,
             cache_control=", ".join(headers.get_list("cache-control")),
             age=headers.get("age", ""),
-            etag=headers.get("etag"),
+            etag=_entity_tag(headers.get("etag")),
         )
 
     def fetch(self, url: str, accept: str, *, etag: str | None = None) -> Fetched:

@@ -1069,3 +1069,18 @@ def test_a_host_name_the_resolver_cannot_encode_is_keys_unavailable() -> None:
         source = RemoteJWKS(f"https://{host}/jwks.json")
         with pytest.raises(KeysUnavailable):
             source.get_key("any")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_non_ascii_etag_is_not_sent_back_and_the_keys_still_refresh(
+    jwks_server: JWKSServer, ring: KeyRing, manual_clock: ManualClock, mode: str
+) -> None:
+    # httpx refuses a non-ASCII header value with UnicodeEncodeError: an If-None-Match
+    # echoing it made every refresh (and so every lookup once stale) escape as a 500.
+    url = jwks_server.set_jwks(ring, headers={"Cache-Control": "max-age=60"}, etag='"caf\u00e9"')
+    source = RemoteJWKS(url, clock=manual_clock)
+    assert lookup(source, ring.active.kid, mode) is not None
+    manual_clock.advance(61)
+    assert lookup(source, ring.active.kid, mode) is not None
+    assert jwks_server.hits() == 2
+    assert all("if-none-match" not in headers for _, headers in jwks_server.requests)
