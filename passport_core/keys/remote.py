@@ -181,7 +181,7 @@ def _freshness(fetched: Fetched, default: float, low: float, high: float) -> tup
         ttl = default
     age = fetched.age.strip()
     if _is_delta(age):
-        ttl -= int(age)
+        ttl -= float(age)  # not int(): Python refuses an int of more than 4300 digits
     return min(max(ttl, low), high), keep
 
 

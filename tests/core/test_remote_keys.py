@@ -1045,8 +1045,9 @@ def test_only_the_lookup_leading_a_refresh_waits_when_stale_keys_can_answer(
     [
         {"Cache-Control": "max-age=\u00b2"},  # str.isdigit() is True, float() refuses it
         {"Cache-Control": "max-age=60", "Age": "\u00b9"},
+        {"Cache-Control": "max-age=120", "Age": "9" * 5000},  # int() refuses 4300+ digits
     ],
-    ids=["max-age", "age"],
+    ids=["max-age", "age", "huge-age"],
 )
 def test_non_ascii_digits_in_cache_headers_make_the_answer_stale_not_a_crash(
     jwks_server: JWKSServer,
