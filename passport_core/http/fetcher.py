@@ -175,9 +175,9 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._deadline = deadline
         self._inner = httpcore.SyncBackend()
 
-    def _resolve(self, host: str, port: int) -> str:
+    def _resolve(self, host: str, port: int) -> list[str]:
         if _is_ip(host) or is_loopback(host):
-            return host
+            return [host]
         left = _left(self._deadline, None, httpcore.ConnectTimeout)
         try:
             infos = _in_thread(
@@ -190,7 +190,8 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         except (OSError, UnicodeError) as exc:
             # UnicodeError: the idna codec refuses an empty or over-long label.
             raise httpcore.ConnectError("name lookup failed") from exc
-        return str(infos[0][4][0])
+        # In the resolver's order (RFC 6724), each once.
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
     def connect_tcp(
         self,
@@ -202,10 +203,18 @@ class _DeadlineBackend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         # TLS still checks the certificate against the requested name: httpcore passes the
         # request's host as server_hostname to start_tls, not this address.
-        address = self._resolve(host, port)
-        left = _left(self._deadline, timeout, httpcore.ConnectTimeout)
-        stream = self._inner.connect_tcp(address, port, left, local_address, socket_options)
-        return _DeadlineStream(stream, self._deadline)
+        failure: httpcore.ConnectError | None = None
+        for address in self._resolve(host, port):
+            # Like socket.create_connection: the next address when one refuses, while the
+            # deadline allows (a timeout ends the exchange).
+            left = _left(self._deadline, timeout, httpcore.ConnectTimeout)
+            try:
+                stream = self._inner.connect_tcp(address, port, left, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                failure = exc
+                continue
+            return _DeadlineStream(stream, self._deadline)
+        raise failure or httpcore.ConnectError("the name has no address")
 
     def connect_unix_socket(
         self,

@@ -1085,3 +1085,28 @@ def test_a_non_ascii_etag_is_not_sent_back_and_the_keys_still_refresh(
     assert lookup(source, ring.active.kid, mode) is not None
     assert jwks_server.hits() == 2
     assert all("if-none-match" not in headers for _, headers in jwks_server.requests)
+
+
+def test_every_address_of_a_name_is_tried_as_the_system_resolver_orders_them(
+    jwks_server: JWKSServer, ring: KeyRing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A name with several addresses (dual-stack A + AAAA, several A records): when the
+    # first refuses, the next is tried, as socket.create_connection (httpx's default) does.
+    import socket  # noqa: PLC0415
+
+    port = int(jwks_server.base_url.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "keys.test":
+            return real(host, *args, **kwargs)
+        stream = socket.SOCK_STREAM
+        return [
+            (socket.AF_INET, stream, 6, "", ("127.0.0.2", port)),  # nothing listens there
+            (socket.AF_INET, stream, 6, "", ("127.0.0.1", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    jwks_server.set_jwks(ring)
+    source = RemoteJWKS(f"http://keys.test:{port}/jwks.json", allow_insecure=True)
+    assert source.get_key(ring.active.kid) is not None
