@@ -287,6 +287,15 @@ class DrfOwnRefusal(APIView):
         raise exceptions.PermissionDenied("DRF's own refusal")
 
 
+class DrfOwnRefusalAfterAnEitherCheck(APIView):
+    """One operand of an ``|`` denied, the other allowed; then the view refuses for its reason."""
+
+    permission_classes = (HasRole.with_roles("admin") | HasScope.with_scopes("orders:admin"),)
+
+    def get(self, request: Request) -> Response:
+        raise exceptions.PermissionDenied("DRF's own refusal")
+
+
 class TouchesUserAfterResponse:
     """An outer middleware (logging, error reporting) that reads ``request.user`` afterwards."""
 
