@@ -226,6 +226,16 @@ _Outcome = tuple[_Fetch | None, str | None]
 _INTERRUPTED = "the key fetch was interrupted"
 
 
+def _unexpected(exc: Exception) -> str:
+    """A fetch that failed with what no fetch should raise (a bug, here or in a transport).
+
+    Recorded as a failed fetch (rate-limited, stale keys serve, 503), not as an
+    interruption: that would answer 500 and let every request fetch again.
+    """
+    _log.error("the key fetch failed unexpectedly", exc_info=exc)
+    return f"the key fetch failed ({type(exc).__name__})"
+
+
 class RemoteJWKS:
     """Verification keys fetched from a JWKS URL, cached, refreshed on unknown ``kid``.
 
@@ -505,6 +515,8 @@ class RemoteJWKS:
                 outcome = (self._fetch(), None)
             except KeysUnavailable as exc:
                 outcome = (None, exc.message)
+            except Exception as exc:  # noqa: BLE001 - a failed fetch, not an interrupted one
+                outcome = (None, _unexpected(exc))
         finally:
             error = self._land(flight, outcome)
         return error
@@ -516,6 +528,8 @@ class RemoteJWKS:
                 outcome = (await self._afetch(), None)
             except KeysUnavailable as exc:
                 outcome = (None, exc.message)
+            except Exception as exc:  # noqa: BLE001 - a failed fetch, not an interrupted one
+                outcome = (None, _unexpected(exc))
         finally:
             error = self._land(flight, outcome)
         return error

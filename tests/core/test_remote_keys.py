@@ -1110,3 +1110,37 @@ def test_every_address_of_a_name_is_tried_as_the_system_resolver_orders_them(
     jwks_server.set_jwks(ring)
     source = RemoteJWKS(f"http://keys.test:{port}/jwks.json", allow_insecure=True)
     assert source.get_key(ring.active.kid) is not None
+
+
+class _BrokenTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """A caller's transport with a bug: it raises what no transport should."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        raise ValueError("a bug in the transport")
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        raise ValueError("a bug in the transport")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_unexpected_error_in_a_fetch_is_a_failed_fetch_not_a_500_on_every_request(
+    manual_clock: ManualClock, mode: str
+) -> None:
+    # Anything a fetch raises besides KeysUnavailable used to count as an interrupted
+    # fetch: it escaped as a 500 and reset the retry limit, so every request fetched again.
+    broken = _BrokenTransport()
+    source = RemoteJWKS(
+        "https://keys.example/jwks.json",
+        transport=broken,
+        async_transport=broken,
+        clock=manual_clock,
+    )
+    for _ in range(3):
+        with pytest.raises(KeysUnavailable, match="ValueError"):
+            lookup(source, "any", mode)
+    assert broken.calls == 1
