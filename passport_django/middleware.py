@@ -38,7 +38,9 @@ Once verified, the passport is current for core
 (:func:`passport_core.get_passport`, outbound clients) until the request ends;
 the middleware resets core's context afterwards, also when the view raises. A
 streaming response's body is produced after that reset: hand it the passport
-(``with use_passport(passport):`` inside the generator).
+(``with use_passport(passport):`` inside the generator). A passport first
+verified after the middleware returned (an outer middleware reading
+``request.user``) is never made current: nothing would reset it.
 """
 
 from __future__ import annotations
