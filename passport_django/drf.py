@@ -247,7 +247,11 @@ def _passport_refusal(exc: Exception, request: Any) -> PassportError | None:
             return MissingToken()  # DRF sends our challenge: say it our way
     if isinstance(exc, exceptions.PermissionDenied):
         reason = getattr(request, _DENIAL_ATTRIBUTE, None)
-        if isinstance(reason, str):
+        # Only the refusal the denial caused: DRF raises it with the permission's message
+        # (ours), or its default one for composed classes. A denial that an ``|`` overruled
+        # stays recorded; a later refusal of the view's own keeps its own detail.
+        caused = (reason, str(exceptions.PermissionDenied.default_detail))
+        if isinstance(reason, str) and str(exc.detail) in caused:
             return PermissionDenied(reason)
     return None
 

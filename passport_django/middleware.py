@@ -38,7 +38,9 @@ Once verified, the passport is current for core
 (:func:`passport_core.get_passport`, outbound clients) until the request ends;
 the middleware resets core's context afterwards, also when the view raises. A
 streaming response's body is produced after that reset: hand it the passport
-(``with use_passport(passport):`` inside the generator).
+(``with use_passport(passport):`` inside the generator). A passport first
+verified after the middleware returned (an outer middleware reading
+``request.user``) is never made current: nothing would reset it.
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ class RequestPassport:
     def __init__(self, request: HttpRequest) -> None:
         self.headers = header_getter(request)
         self._settled = False
+        #: True while the middleware serves the request: only then is its context reset
+        self.serving = False
         self._passport: Passport | None = None
         self._error: PassportError | None = None
 
@@ -103,8 +107,11 @@ class RequestPassport:
     def _settle(self, passport: Passport | None, error: PassportError | None) -> None:
         self._settled = True
         self._passport, self._error = passport, error
-        if passport is not None:
-            # Reset with the rest of the request's context by the middleware.
+        if passport is not None and self.serving:
+            # Reset with the rest of the request's context by the middleware. Verified
+            # after the middleware returned (an outer middleware reading request.user,
+            # a streaming body), nothing would reset it: it would stay current for the
+            # next request the thread serves.
             set_passport(passport)
 
     def get(self) -> Passport | None:
@@ -168,7 +175,7 @@ def _resolved(user: Any) -> Any:
     return user
 
 
-def _install(request: HttpRequest) -> None:
+def _install(request: HttpRequest) -> RequestPassport:
     state = RequestPassport(request)
     setattr(request, STATE_ATTRIBUTE, state)
     target = cast(Any, request)
@@ -186,6 +193,7 @@ def _install(request: HttpRequest) -> None:
             return await state.auser(previous_auser, previous)
 
         target.auser = auser
+    return state
 
 
 class PassportMiddleware:
@@ -203,21 +211,25 @@ class PassportMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.async_mode:
             return self.__acall__(request)
-        _install(request)
+        state = _install(request)
         # Whatever the view's thread makes current, this restores the value from before.
         baseline = set_passport(get_passport())
+        state.serving = True
         try:
             return self.get_response(request)
         finally:
+            state.serving = False
             reset_passport(baseline)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        _install(request)
+        state = _install(request)
         baseline = set_passport(get_passport())
+        state.serving = True
         try:
             response = self.get_response(request)
             return await cast(Awaitable[HttpResponseBase], response)
         finally:
+            state.serving = False
             reset_passport(baseline)
 
     def process_exception(

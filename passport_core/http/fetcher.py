@@ -88,6 +88,18 @@ class Fetched:
     etag: str | None = None
 
 
+def _entity_tag(value: str | None) -> str | None:
+    """An ETag worth sending back in ``If-None-Match``; ``None`` for one httpx cannot send.
+
+    RFC 9110 §8.8.3 allows obs-text in an entity-tag, but httpx encodes request
+    header values as ASCII and raises ``UnicodeEncodeError`` otherwise: such a tag
+    is dropped (the keys are then fetched in full), never echoed.
+    """
+    if value is None or not value.isascii() or not value.isprintable():
+        return None
+    return value
+
+
 # -- the whole-exchange deadline on the sync path ----------------------------------------------
 #
 # Why a deadline-aware network backend, and not a watchdog thread or a worker thread:
@@ -163,9 +175,9 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._deadline = deadline
         self._inner = httpcore.SyncBackend()
 
-    def _resolve(self, host: str, port: int) -> str:
+    def _resolve(self, host: str, port: int) -> list[str]:
         if _is_ip(host) or is_loopback(host):
-            return host
+            return [host]
         left = _left(self._deadline, None, httpcore.ConnectTimeout)
         try:
             infos = _in_thread(
@@ -175,9 +187,11 @@ class _DeadlineBackend(httpcore.NetworkBackend):
             )
         except concurrent.futures.TimeoutError as exc:
             raise httpcore.ConnectTimeout("name lookup timed out") from exc
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:
+            # UnicodeError: the idna codec refuses an empty or over-long label.
             raise httpcore.ConnectError("name lookup failed") from exc
-        return str(infos[0][4][0])
+        # In the resolver's order (RFC 6724), each once.
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
     def connect_tcp(
         self,
@@ -189,10 +203,18 @@ class _DeadlineBackend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         # TLS still checks the certificate against the requested name: httpcore passes the
         # request's host as server_hostname to start_tls, not this address.
-        address = self._resolve(host, port)
-        left = _left(self._deadline, timeout, httpcore.ConnectTimeout)
-        stream = self._inner.connect_tcp(address, port, left, local_address, socket_options)
-        return _DeadlineStream(stream, self._deadline)
+        failure: httpcore.ConnectError | None = None
+        for address in self._resolve(host, port):
+            # Like socket.create_connection: the next address when one refuses, while the
+            # deadline allows (a timeout ends the exchange).
+            left = _left(self._deadline, timeout, httpcore.ConnectTimeout)
+            try:
+                stream = self._inner.connect_tcp(address, port, left, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                failure = exc
+                continue
+            return _DeadlineStream(stream, self._deadline)
+        raise failure or httpcore.ConnectError("the name has no address")
 
     def connect_unix_socket(
         self,
@@ -331,7 +353,7 @@ class BoundedFetcher:
             body=body,
             cache_control=", ".join(headers.get_list("cache-control")),
             age=headers.get("age", ""),
-            etag=headers.get("etag"),
+            etag=_entity_tag(headers.get("etag")),
         )
 
     def fetch(self, url: str, accept: str, *, etag: str | None = None) -> Fetched:

@@ -31,6 +31,7 @@ from passport_core.errors import (
     PrivateKeyInPublicSet,
     WeakKey,
 )
+from passport_core.token.encoding import b64url_encode
 
 __all__ = [
     "ALGORITHMS",
@@ -266,7 +267,25 @@ def _jwk_from_dict(data: Mapping[str, Any]) -> JoseKey:
         # joserfc only warns about weak keys; _bind refuses them outright.
         warnings.simplefilter("ignore")
         key: JoseKey = _JWK_CLASSES[kty].import_key(dict(data))
+    if isinstance(key, OKPKey) and key.private_key is not None:
+        _check_okp_public(key, data.get("x"))
     return key
+
+
+def _check_okp_public(key: OKPKey, x: Any) -> None:
+    """An OKP private key's ``x`` must be its public key (RFC 8037 §2).
+
+    cryptography checks EC and RSA private keys against their public members;
+    joserfc keeps an OKP key's ``x`` as given, and publishes it: a mismatch would
+    sign passports that the published key never verifies.
+    """
+    private = key.private_key
+    assert private is not None  # noqa: S101 - checked by the caller
+    derived = private.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    if not isinstance(x, str) or b64url_encode(derived) != x.rstrip("="):
+        raise InvalidKey("the JWK's public key 'x' does not belong to its private key 'd'")
 
 
 def load_key(

@@ -153,6 +153,11 @@ def _parse_jwks(body: bytes) -> list[Key]:
     return keys
 
 
+def _is_delta(value: str) -> bool:
+    """RFC 9111 §1.2.2 delta-seconds: ASCII digits only (``"²".isdigit()`` is true)."""
+    return value.isascii() and value.isdigit()
+
+
 def _freshness(fetched: Fetched, default: float, low: float, high: float) -> tuple[float, bool]:
     """Seconds the answer is fresh (clamped to ``[low, high]``) and whether it may be kept.
 
@@ -171,12 +176,12 @@ def _freshness(fetched: Fetched, default: float, low: float, high: float) -> tup
         ttl = 0.0
     elif "max-age" in directives:
         values = directives["max-age"]
-        ttl = float(values[0]) if len(values) == 1 and values[0].isdigit() else 0.0
+        ttl = float(values[0]) if len(values) == 1 and _is_delta(values[0]) else 0.0
     else:
         ttl = default
     age = fetched.age.strip()
-    if age.isdigit():
-        ttl -= int(age)
+    if _is_delta(age):
+        ttl -= float(age)  # not int(): Python refuses an int of more than 4300 digits
     return min(max(ttl, low), high), keep
 
 
@@ -219,6 +224,16 @@ class _Fetch:
 _Outcome = tuple[_Fetch | None, str | None]
 #: what a waiter is told when the fetch it waited for was cancelled, not failed
 _INTERRUPTED = "the key fetch was interrupted"
+
+
+def _unexpected(exc: Exception) -> str:
+    """A fetch that failed with what no fetch should raise (a bug, here or in a transport).
+
+    Recorded as a failed fetch (rate-limited, stale keys serve, 503), not as an
+    interruption: that would answer 500 and let every request fetch again.
+    """
+    _log.error("the key fetch failed unexpectedly", exc_info=exc)
+    return f"the key fetch failed ({type(exc).__name__})"
 
 
 class RemoteJWKS:
@@ -500,6 +515,8 @@ class RemoteJWKS:
                 outcome = (self._fetch(), None)
             except KeysUnavailable as exc:
                 outcome = (None, exc.message)
+            except Exception as exc:  # noqa: BLE001 - a failed fetch, not an interrupted one
+                outcome = (None, _unexpected(exc))
         finally:
             error = self._land(flight, outcome)
         return error
@@ -511,6 +528,8 @@ class RemoteJWKS:
                 outcome = (await self._afetch(), None)
             except KeysUnavailable as exc:
                 outcome = (None, exc.message)
+            except Exception as exc:  # noqa: BLE001 - a failed fetch, not an interrupted one
+                outcome = (None, _unexpected(exc))
         finally:
             error = self._land(flight, outcome)
         return error

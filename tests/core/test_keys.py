@@ -736,3 +736,16 @@ def test_public_keys_cannot_sign_nor_export_private_pem(key_of_alg: KeyOfAlg) ->
         public.sign(b"m")
     with pytest.raises(InvalidKey):
         public.to_pem(private=True)
+
+
+@pytest.mark.parametrize("public", ["another-key", "not-32-bytes"])
+def test_a_private_okp_jwk_whose_x_is_not_its_public_key_is_refused(public: str) -> None:
+    # EC and RSA private keys are checked against their public members by cryptography;
+    # joserfc takes an OKP key's 'x' as given. A ring or key file whose 'x' does not belong
+    # to 'd' signed passports that no verifier of the published key accepts (or made
+    # public_jwks() raise ValueError).
+    jwk = generate_key("EdDSA", kid="edge").to_jwk(private=True)
+    other = generate_key("EdDSA").to_jwk()["x"]
+    jwk["x"] = other if public == "another-key" else "AAAA"
+    with pytest.raises(InvalidKey):
+        load_key(jwk)

@@ -175,6 +175,16 @@ def test_the_exception_handler_leaves_drf_errors_to_drf(client: Client, mint: Mi
     assert response.json() == {"detail": "DRF's own refusal"}
 
 
+def test_a_passport_denial_that_did_not_refuse_does_not_relabel_a_later_refusal(
+    client: Client, mint: Mint
+) -> None:
+    # HasRole denies (it records why), HasScope allows: the | lets the request in. The
+    # view's own refusal must keep its own reason, not become "missing role admin".
+    response = get(client, "/drf/either-then-refuses/", mint("alice", scopes=["orders:admin"]))
+    assert response.status_code == 403
+    assert response.json() == {"detail": "DRF's own refusal"}
+
+
 def test_drf_without_the_middleware_is_a_configuration_error() -> None:
     request = Request(APIRequestFactory().get("/"), authenticators=[PassportAuthentication()])
     with pytest.raises(ConfigurationError, match="PassportMiddleware"):

@@ -363,3 +363,21 @@ def test_auser_without_djangos_auser_resolves_the_lazy_user_off_the_event_loop()
     assert user == "django-user"
     assert type(user) is str  # resolved, as Django's own auser() returns it
     assert loop_threads == [False]
+
+
+def test_a_passport_verified_after_the_middleware_returned_does_not_leak_into_the_next_request(
+    client: Client, mint: Mint
+) -> None:
+    # An outer middleware touching request.user after the response verifies the passport
+    # once PassportMiddleware has reset the context: nothing may stay current for the
+    # next request that thread serves (a worker thread serves many requests).
+    middleware = [
+        "tests.django.views.TouchesUserAfterResponse",
+        *test_settings.MIDDLEWARE,
+    ]
+    with override_settings(MIDDLEWARE=middleware):
+        assert client.get("/sync/silent/", headers={"X-Passport": mint("alice")}).json() == {
+            "context": None
+        }
+        assert get_passport() is None
+        assert client.get("/sync/silent/").json() == {"context": None}

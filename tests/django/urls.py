@@ -71,6 +71,7 @@ urlpatterns += [
     path("drf/raises/", views.DrfRaises.as_view()),
     path("drf/refuses/", views.DrfRefuses.as_view()),
     path("drf/drf-refuses/", views.DrfOwnRefusal.as_view()),
+    path("drf/either-then-refuses/", views.DrfOwnRefusalAfterAnEitherCheck.as_view()),
 ]
 
 #: per-group protection, the way include() groups URLs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -284,3 +285,24 @@ class DrfOwnRefusal(APIView):
 
     def get(self, request: Request) -> Response:
         raise exceptions.PermissionDenied("DRF's own refusal")
+
+
+class DrfOwnRefusalAfterAnEitherCheck(APIView):
+    """One operand of an ``|`` denied, the other allowed; then the view refuses for its reason."""
+
+    permission_classes = (HasRole.with_roles("admin") | HasScope.with_scopes("orders:admin"),)
+
+    def get(self, request: Request) -> Response:
+        raise exceptions.PermissionDenied("DRF's own refusal")
+
+
+class TouchesUserAfterResponse:
+    """An outer middleware (logging, error reporting) that reads ``request.user`` afterwards."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        str(request.user)  # the lazy user verifies the passport now, after PassportMiddleware
+        return response
