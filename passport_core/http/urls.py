@@ -51,4 +51,5 @@ def checked_url(
 def redacted(url: httpx.URL) -> str:
     """The URL for logs: no user info, no query (either may hold a secret)."""
     port = f":{url.port}" if url.port is not None else ""
-    return f"{url.scheme}://{url.host}{port}{url.path}"
+    host = f"[{url.host}]" if ":" in url.host else url.host  # RFC 3986 §3.2.2: IPv6 literal
+    return f"{url.scheme}://{host}{port}{url.path}"

@@ -36,7 +36,7 @@ from passport_core.errors import (
 )
 from passport_core.keys.jwks import JWKS_CACHE_CONTROL, JWKS_MAX_AGE, public_jwks
 from passport_core.keys.key import Key, generate_key, load_key
-from passport_core.token.values import is_number
+from passport_core.token.values import MAX_NUMERIC_DATE, is_number, is_numeric_date
 
 __all__ = [
     "DEFAULT_MAX_TOKEN_LIFETIME",
@@ -93,7 +93,8 @@ class RingKey:
 def _seconds(name: str, value: object, *, positive: bool = False) -> float:
     if not is_number(value):
         raise RotationError(f"{name} must be a finite number of seconds")
-    if value < 0 or (positive and value == 0):
+    # Bounded like every time here (1970..9999), so sums of times and waits stay finite.
+    if value < 0 or (positive and value == 0) or value > MAX_NUMERIC_DATE:
         raise RotationError(
             f"{name} must be a finite number of seconds, {'above' if positive else 'at least'} 0"
         )
@@ -497,7 +498,7 @@ def jwks_cache_control(keys: object) -> str:
 def _time(value: Any, name: str, *, optional: bool = True) -> float | None:
     if value is None and optional:
         return None
-    if not is_number(value):
+    if not is_numeric_date(value):
         raise RotationError(f"the key ring file has a bad {name!r} time")
     return float(value)
 

@@ -34,6 +34,7 @@ from passport_core import (
     fetch_jwks,
     generate_key,
 )
+from passport_core.http.urls import redacted
 from passport_core.token.encoding import b64url_encode
 from tests.core.conftest import (
     AUDIENCE,
@@ -1151,3 +1152,14 @@ def test_an_unexpected_error_in_a_fetch_is_a_failed_fetch_not_a_500_on_every_req
         with pytest.raises(KeysUnavailable, match="ValueError"):
             lookup(source, "any", mode)
     assert broken.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://user:secret@[::1]:8080/jwks.json?token=x", "http://[::1]:8080/jwks.json"),
+        ("https://keys.example/jwks.json?sig=x", "https://keys.example/jwks.json"),
+    ],
+)
+def test_urls_in_logs_carry_no_secret_and_keep_ipv6_brackets(url: str, shown: str) -> None:
+    assert redacted(httpx.URL(url)) == shown
