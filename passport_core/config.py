@@ -343,7 +343,7 @@ class PassportConfig:
             **client_options,
         )
 
-    def outbound_async_client(self, **client_options: Any) -> httpx.AsyncClient:
+    def async_outbound_client(self, **client_options: Any) -> httpx.AsyncClient:
         """The ``httpx.AsyncClient`` twin of :meth:`outbound_client`."""
         return passport_async_client(
             self.allowed_hosts,

@@ -36,4 +36,4 @@ def outbound_client(**client_options: Any) -> httpx.Client:
 
 def async_outbound_client(**client_options: Any) -> httpx.AsyncClient:
     """The same as :func:`outbound_client`, for async views."""
-    return conf.config.outbound_async_client(**client_options)
+    return conf.config.async_outbound_client(**client_options)

@@ -213,7 +213,7 @@ def outbound_client(request: HTTPConnection) -> Iterator[httpx.Client]:
 
 async def async_outbound_client(request: HTTPConnection) -> AsyncIterator[httpx.AsyncClient]:
     """The ``httpx.AsyncClient`` twin of :func:`outbound_client`, for async path functions."""
-    async with installed(request.app).config.outbound_async_client() as client:
+    async with installed(request.app).config.async_outbound_client() as client:
         yield client
 
 

@@ -49,4 +49,4 @@ def outbound_client(**client_options: Any) -> httpx.Client:
 
 def async_outbound_client(**client_options: Any) -> httpx.AsyncClient:
     """The ``httpx.AsyncClient`` twin of :func:`outbound_client`, for async views."""
-    return app_state().settings.outbound_async_client(**client_options)
+    return app_state().settings.async_outbound_client(**client_options)
