@@ -226,6 +226,11 @@ _Outcome = tuple[_Fetch | None, str | None]
 _INTERRUPTED = "the key fetch was interrupted"
 
 
+def _failed(exc: Exception) -> _Outcome:
+    """The outcome of a fetch that raised: our own refusal, or anything else, logged."""
+    return (None, exc.message if isinstance(exc, KeysUnavailable) else _unexpected(exc))
+
+
 def _unexpected(exc: Exception) -> str:
     """A fetch that failed with what no fetch should raise (a bug, here or in a transport).
 
@@ -513,10 +518,8 @@ class RemoteJWKS:
         try:
             try:
                 outcome = (self._fetch(), None)
-            except KeysUnavailable as exc:
-                outcome = (None, exc.message)
             except Exception as exc:  # noqa: BLE001 - a failed fetch, not an interrupted one
-                outcome = (None, _unexpected(exc))
+                outcome = _failed(exc)
         finally:
             error = self._land(flight, outcome)
         return error
@@ -526,10 +529,8 @@ class RemoteJWKS:
         try:
             try:
                 outcome = (await self._afetch(), None)
-            except KeysUnavailable as exc:
-                outcome = (None, exc.message)
             except Exception as exc:  # noqa: BLE001 - a failed fetch, not an interrupted one
-                outcome = (None, _unexpected(exc))
+                outcome = _failed(exc)
         finally:
             error = self._land(flight, outcome)
         return error

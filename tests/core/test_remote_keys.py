@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import inspect
 import json
 import logging
 import threading
@@ -1163,3 +1164,13 @@ def test_an_unexpected_error_in_a_fetch_is_a_failed_fetch_not_a_500_on_every_req
 )
 def test_urls_in_logs_carry_no_secret_and_keep_ipv6_brackets(url: str, shown: str) -> None:
     assert redacted(httpx.URL(url)) == shown
+
+
+def test_oidc_discovery_takes_every_remote_jwks_option_with_the_same_default() -> None:
+    # OIDCDiscovery spells out RemoteJWKS's options (typed, for users' editors): a new
+    # option added to one and not the other would silently be missing from discovery.
+    def options(cls: type) -> list[tuple[str, object]]:
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[2:]
+        return [(p.name, p.default) for p in parameters]
+
+    assert options(OIDCDiscovery) == options(RemoteJWKS)
