@@ -11,6 +11,9 @@ from __future__ import annotations
 __all__ = [
     "ACTOR",
     "AUDIENCE",
+    "AUTH_CONTEXT",
+    "AUTH_METHODS",
+    "AUTH_TIME",
     "EXPIRES_AT",
     "ISSUED_AT",
     "ISSUER",
@@ -39,6 +42,10 @@ PERMISSIONS = "permissions"
 TENANT = "tenant"
 PROFILE = "profile_data"
 ACTOR = "act"
+#: how the caller authenticated at the edge (OpenID Connect Core §2; RFC 8176 values)
+AUTH_METHODS = "amr"
+AUTH_CONTEXT = "acr"
+AUTH_TIME = "auth_time"
 
 #: claims the minter sets itself; callers cannot override them through extras
 REGISTERED = frozenset({ISSUER, SUBJECT, AUDIENCE, EXPIRES_AT, NOT_BEFORE, ISSUED_AT, JWT_ID})

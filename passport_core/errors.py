@@ -23,9 +23,15 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   ├── TokenExpired                       token_expired
     │   ├── TokenNotYetValid                   token_not_yet_valid
     │   ├── IssuedInFuture                     issued_in_future
-    │   └── LifetimeTooLong                    lifetime_too_long
+    │   ├── LifetimeTooLong                    lifetime_too_long
+    │   ├── MissingCredential                  missing_credential
+    │   ├── InvalidCredential                  invalid_credential
+    │   └── InsufficientAuthentication         insufficient_user_authentication
     ├── PermissionDenied (403)                 permission_denied
-    ├── KeysUnavailable (503)                  keys_unavailable
+    ├── Unavailable (503)                      unavailable
+    │   ├── KeysUnavailable                    keys_unavailable
+    │   ├── IdentityProviderUnavailable        identity_provider_unavailable
+    │   └── EnrichmentFailed                   enrichment_failed
     ├── ConfigurationError (500)               configuration_error
     │   ├── InvalidKey                         invalid_key
     │   │   ├── WeakKey                        weak_key
@@ -35,6 +41,7 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   └── RotationError                      rotation_error
     │       └── RotationNotDue                 rotation_not_due
     ├── MintingError (500)                     minting_error
+    │   └── PassportTooLarge                   passport_too_large
     └── NoPassport (500)                       no_passport
 
 Configuration errors are raised when a key, verifier or adapter is set up,
@@ -44,10 +51,14 @@ attacked. A :class:`ConfigurationError` names the offending setting as data
 terms (``PASSPORT_AUDIENCE`` in Flask, ``PASSPORT["AUDIENCE"]`` in Django)
 with :meth:`~ConfigurationError.render`.
 
+A *credential* is what a caller presents at the edge (an OpenID Connect
+access token, an opaque token, an API key, a gateway's assertion); the
+``*Credential`` errors are the edge's, the token errors a service's.
+
 The two other 500s are raised while serving: :class:`MintingError` when an
 edge cannot mint the passport of one request (bad claims from an enricher,
-a lifetime over the cap), :class:`NoPassport` when code asks for the current
-passport where no request set one.
+a lifetime over the cap, a passport over the size budget), :class:`NoPassport`
+when code asks for the current passport where no request set one.
 """
 
 from __future__ import annotations
@@ -62,9 +73,13 @@ __all__ = [
     "ConfigurationError",
     "DuplicateKeyId",
     "DuplicateToken",
+    "EnrichmentFailed",
     "ForbiddenHeader",
+    "IdentityProviderUnavailable",
+    "InsufficientAuthentication",
     "InvalidAudience",
     "InvalidClaim",
+    "InvalidCredential",
     "InvalidIssuer",
     "InvalidKey",
     "InvalidType",
@@ -75,9 +90,11 @@ __all__ = [
     "MalformedToken",
     "MintingError",
     "MissingClaim",
+    "MissingCredential",
     "MissingToken",
     "NoPassport",
     "PassportError",
+    "PassportTooLarge",
     "PermissionDenied",
     "PrivateKeyInPublicSet",
     "RotationError",
@@ -85,6 +102,7 @@ __all__ = [
     "TokenExpired",
     "TokenNotYetValid",
     "TokenTooLarge",
+    "Unavailable",
     "UnknownKey",
     "UnsupportedCritical",
     "WeakKey",
@@ -204,6 +222,42 @@ class LifetimeTooLong(AuthenticationError):
     default_message = "the passport lives longer than allowed"
 
 
+class MissingCredential(AuthenticationError):
+    """The edge found no credential it knows how to read."""
+
+    code = "missing_credential"
+    default_message = "no credential was presented"
+
+
+class InvalidCredential(AuthenticationError):
+    """The edge's credential is bad: unknown key, inactive or expired token, wrong issuer..."""
+
+    code = "invalid_credential"
+    default_message = "the credential is invalid"
+
+
+class InsufficientAuthentication(AuthenticationError):
+    """The caller authenticated, but not strongly or recently enough (RFC 9470 §3).
+
+    ``acr_values`` and ``max_age`` tell the client what to come back with; the
+    challenge carries them.
+    """
+
+    code = "insufficient_user_authentication"
+    default_message = "a stronger or more recent authentication is required"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        acr_values: tuple[str, ...] = (),
+        max_age: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.acr_values = acr_values
+        self.max_age = max_age
+
+
 class PermissionDenied(PassportError):
     """A valid passport that a policy refuses: answer 403."""
 
@@ -212,12 +266,33 @@ class PermissionDenied(PassportError):
     default_message = "the passport does not grant this"
 
 
-class KeysUnavailable(PassportError):
+class Unavailable(PassportError):
+    """Something a request depends on is down or too slow: answer 503, retry later."""
+
+    code = "unavailable"
+    status = 503
+    default_message = "a dependency is unavailable"
+
+
+class KeysUnavailable(Unavailable):
     """Verification keys could not be obtained (key server down, no cache)."""
 
     code = "keys_unavailable"
-    status = 503
     default_message = "verification keys are unavailable"
+
+
+class IdentityProviderUnavailable(Unavailable):
+    """The identity provider (discovery, keys, introspection) is down or too slow."""
+
+    code = "identity_provider_unavailable"
+    default_message = "the identity provider is unavailable"
+
+
+class EnrichmentFailed(Unavailable):
+    """A required enricher failed or timed out: the passport would lack common data."""
+
+    code = "enrichment_failed"
+    default_message = "the common data for the passport is unavailable"
 
 
 def quoted_setting(name: str) -> str:
@@ -312,6 +387,13 @@ class MintingError(PassportError):
     code = "minting_error"
     status = 500
     default_message = "the passport cannot be minted"
+
+
+class PassportTooLarge(MintingError):
+    """The passport would exceed the size budget the next hop can receive."""
+
+    code = "passport_too_large"
+    default_message = "the passport exceeds its size budget"
 
 
 class RotationError(ConfigurationError):

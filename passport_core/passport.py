@@ -63,6 +63,11 @@ class Passport:
     claims: Mapping[str, Any] = field(repr=False)
     token: str = field(repr=False)
     header: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    #: how the caller authenticated at the edge: ``amr`` (RFC 8176 method values),
+    #: ``acr`` and ``auth_time`` (OpenID Connect Core §2), when the edge recorded them
+    auth_methods: frozenset[str] = frozenset()
+    auth_context: str | None = None
+    auth_time: datetime | None = None
 
     @classmethod
     def from_claims(
@@ -91,6 +96,9 @@ class Passport:
             claims=MappingProxyType(claims),
             token=token,
             header=MappingProxyType(header or {}),
+            auth_methods=frozenset(claims.get(c.AUTH_METHODS, ())),
+            auth_context=claims.get(c.AUTH_CONTEXT),
+            auth_time=_timestamp(claims.get(c.AUTH_TIME)),
         )
 
     def has_role(self, role: str) -> bool:

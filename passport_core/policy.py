@@ -4,16 +4,27 @@ Policies combine with ``&`` (all of) and ``|`` (any of), or with
 :func:`all_of` / :func:`any_of`. Evaluating returns a :class:`Decision` that
 says why; :meth:`Policy.check` raises :class:`~passport_core.PermissionDenied`
 carrying that reason, which every adapter turns into a 403.
+
+:func:`require_authentication` asks how the caller authenticated (``acr``,
+``amr``, ``auth_time``); its denial is an RFC 9470 step-up challenge, a 401
+with :class:`~passport_core.InsufficientAuthentication`.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from passport_core.errors import ConfigurationError, PermissionDenied
+from passport_core.errors import (
+    ConfigurationError,
+    InsufficientAuthentication,
+    PassportError,
+    PermissionDenied,
+)
 from passport_core.passport import Passport
 
 __all__ = [
@@ -22,6 +33,7 @@ __all__ = [
     "all_of",
     "any_of",
     "require",
+    "require_authentication",
     "require_object",
     "require_permission",
     "require_role",
@@ -35,6 +47,8 @@ class Decision:
 
     allowed: bool
     reason: str
+    #: the error a denial raises; ``None`` is a :class:`PermissionDenied` with the reason
+    error: PassportError | None = None
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -51,7 +65,7 @@ class Policy(ABC):
         """Raise :class:`PermissionDenied` with the reason unless allowed."""
         decision = self.evaluate(passport, obj)
         if not decision.allowed:
-            raise PermissionDenied(decision.reason)
+            raise decision.error or PermissionDenied(decision.reason)
 
     def __and__(self, other: Policy) -> Policy:
         return all_of(self, other)
@@ -158,6 +172,68 @@ class _AnyOf(Policy):
 
     def __repr__(self) -> str:
         return f"any_of({', '.join(map(repr, self.policies))})"
+
+
+class _Authentication(Policy):
+    def __init__(
+        self,
+        acr: tuple[str, ...],
+        amr: tuple[str, ...],
+        max_age: int | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.acr, self.amr, self.max_age, self._clock = acr, amr, max_age, clock
+
+    def _deny(self, reason: str) -> Decision:
+        error = InsufficientAuthentication(reason, acr_values=self.acr, max_age=self.max_age)
+        return Decision(False, reason, error)
+
+    def evaluate(self, passport: Passport, obj: Any = None) -> Decision:
+        if self.acr and passport.auth_context not in self.acr:
+            return self._deny(f"authentication context must be one of {', '.join(self.acr)}")
+        missing = [method for method in self.amr if method not in passport.auth_methods]
+        if missing:
+            return self._deny(f"authentication must include {', '.join(missing)}")
+        if self.max_age is not None:
+            at = passport.auth_time
+            if at is None or self._clock() - at.timestamp() > self.max_age:
+                return self._deny(f"authentication must be at most {self.max_age} s old")
+        return Decision(True, "authenticated strongly enough")
+
+    def __repr__(self) -> str:
+        return (
+            f"require_authentication(acr={self.acr!r}, amr={self.amr!r}, max_age={self.max_age!r})"
+        )
+
+
+def require_authentication(
+    *,
+    acr: str | Iterable[str] = (),
+    amr: str | Iterable[str] = (),
+    max_age: int | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Policy:
+    """Require a strong or recent enough authentication for a sensitive route.
+
+    :param acr: the passport's ``acr`` must be one of these (OpenID Connect Core §2).
+    :param amr: every one of these methods must be in its ``amr`` (RFC 8176 values,
+        e.g. ``"mfa"``, ``"hwk"``).
+    :param max_age: ``auth_time`` at most this many seconds ago.
+
+    A denial is :class:`~passport_core.InsufficientAuthentication`: a 401 whose
+    challenge carries ``acr_values`` and ``max_age`` (RFC 9470 §3).
+    """
+    acrs = (acr,) if isinstance(acr, str) else tuple(acr)
+    amrs = (amr,) if isinstance(amr, str) else tuple(amr)
+    if not (acrs or amrs or max_age is not None):
+        raise ConfigurationError("require_authentication() needs acr, amr or max_age")
+    if not all(isinstance(v, str) and v for v in acrs + amrs):
+        raise ConfigurationError("acr and amr values must be non-empty strings")
+    if max_age is not None and (
+        isinstance(max_age, bool) or not isinstance(max_age, int) or not 0 <= max_age < math.inf
+    ):
+        raise ConfigurationError("max_age must be a non-negative whole number of seconds")
+    return _Authentication(acrs, amrs, max_age, clock)
 
 
 def _policies(policies: tuple[Policy, ...], name: str) -> tuple[Policy, ...]:

@@ -10,7 +10,13 @@ import json
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-from passport_core.errors import MissingToken, PassportError, PermissionDenied
+from passport_core.errors import (
+    InsufficientAuthentication,
+    MissingCredential,
+    MissingToken,
+    PassportError,
+    PermissionDenied,
+)
 
 __all__ = ["PROBLEM_CONTENT_TYPE", "ProblemResponse", "problem_response"]
 
@@ -43,7 +49,17 @@ def _challenge(error: PassportError, realm: str | None) -> str:
     params = [f'realm="{_quoted(realm)}"'] if realm else []
     if isinstance(error, PermissionDenied):
         params += ['error="insufficient_scope"', f'error_description="{_quoted(error.message)}"']
-    elif not isinstance(error, MissingToken):
+    elif isinstance(error, InsufficientAuthentication):
+        # RFC 9470 §3: the step-up challenge says which acr and how recent.
+        params += [
+            'error="insufficient_user_authentication"',
+            f'error_description="{_quoted(error.message)}"',
+        ]
+        if error.acr_values:
+            params.append(f'acr_values="{_quoted(" ".join(error.acr_values))}"')
+        if error.max_age is not None:
+            params.append(f'max_age="{error.max_age}"')
+    elif not isinstance(error, (MissingToken, MissingCredential)):
         # RFC 6750 §3.1: a request without credentials gets no error code.
         params += ['error="invalid_token"', f'error_description="{_quoted(error.message)}"']
     return "Bearer " + ", ".join(params) if params else "Bearer"
@@ -55,7 +71,8 @@ def problem_response(error: PassportError, *, realm: str | None = None) -> Probl
     phrase = HTTPStatus(status).phrase
     if status >= 500:
         # Server-side trouble: say what kind, never how it is configured.
-        detail = "the service cannot check passports right now" if status == 503 else phrase
+        # Each 503 says which dependency is down (keys, identity provider, common data).
+        detail = error.default_message if status == 503 else phrase
     else:
         detail = error.message
     headers = {"Cache-Control": "no-store"}

@@ -9,17 +9,29 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from passport_core import claims as c
-from passport_core.errors import ConfigurationError, MintingError
+from passport_core.errors import ConfigurationError, MintingError, PassportTooLarge
 from passport_core.keys.key import Key
 from passport_core.keys.ring import KeyRing
+from passport_core.token.compact import MAX_TOKEN_BYTES
 from passport_core.token.encoding import b64url_encode, json_dumps
+from passport_core.token.values import is_numeric_date
 
 __all__ = ["DEFAULT_TTL", "Minter"]
 
 #: a passport lives five minutes unless told otherwise: short by default
 DEFAULT_TTL = 300.0
 #: claims mint() sets from its own checked arguments; ``claims=`` must not bypass those checks
-_OWN_CLAIMS = c.REGISTERED | {c.ROLES, c.SCOPE, c.PERMISSIONS, c.TENANT, c.PROFILE, c.ACTOR}
+_OWN_CLAIMS = c.REGISTERED | {
+    c.ROLES,
+    c.SCOPE,
+    c.PERMISSIONS,
+    c.TENANT,
+    c.PROFILE,
+    c.ACTOR,
+    c.AUTH_METHODS,
+    c.AUTH_CONTEXT,
+    c.AUTH_TIME,
+}
 
 
 def _strings(name: str, values: Iterable[str]) -> list[str]:
@@ -44,6 +56,9 @@ class Minter:
     :param issuer: the ``iss`` of every passport.
     :param default_ttl: lifetime in seconds when ``mint`` is given none.
     :param max_ttl: the longest lifetime ``mint`` accepts.
+    :param max_token_bytes: the longest passport ``mint`` returns; a longer one is
+        :class:`~passport_core.PassportTooLarge` at mint time, never a passport the
+        next hop refuses (default: the verifier's own default limit).
     """
 
     def __init__(
@@ -53,8 +68,14 @@ class Minter:
         issuer: str,
         default_ttl: float = DEFAULT_TTL,
         max_ttl: float = 3600.0,
+        max_token_bytes: int = MAX_TOKEN_BYTES,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if isinstance(max_token_bytes, bool) or not isinstance(max_token_bytes, int):
+            raise ConfigurationError("max_token_bytes must be a whole number of bytes")
+        if max_token_bytes < 256:
+            raise ConfigurationError("max_token_bytes below 256 would refuse every passport")
+        self.max_token_bytes = max_token_bytes
         if not isinstance(issuer, str) or not issuer:
             raise ConfigurationError("a minter needs a non-empty issuer")
         if not (math.isfinite(max_ttl) and 0 < default_ttl <= max_ttl):
@@ -93,16 +114,31 @@ class Minter:
         actor: Mapping[str, Any] | None = None,
         claims: Mapping[str, Any] | None = None,
         jti: str | None = None,
+        auth_methods: Iterable[str] = (),
+        auth_context: str | None = None,
+        auth_time: int | None = None,
     ) -> str:
         """Sign a new passport and return it in compact form.
 
         ``actor`` is the ``act`` claim (RFC 8693 §4.1) recording who acts for
         the subject; ``claims`` adds custom claims but cannot set the registered
         ones nor those the other arguments set (``roles``, ``scope``, ``act``...).
+        ``auth_methods``, ``auth_context`` and ``auth_time`` record how the caller
+        authenticated (``amr``, ``acr``, ``auth_time``: OpenID Connect Core §2).
         """
         payload = self._payload(
             subject, audience, ttl, roles, scopes, permissions, tenant, profile, actor, claims, jti
         )
+        if auth_methods:
+            payload[c.AUTH_METHODS] = _strings("auth_methods", auth_methods)
+        if auth_context is not None:
+            if not isinstance(auth_context, str) or not auth_context:
+                raise MintingError("auth_context must be a non-empty string")
+            payload[c.AUTH_CONTEXT] = auth_context
+        if auth_time is not None:
+            if not is_numeric_date(auth_time):
+                raise MintingError("auth_time must be a date in seconds since the epoch")
+            payload[c.AUTH_TIME] = int(auth_time)
         key = self._ring.active
         header = {"alg": key.alg, "typ": c.TOKEN_TYPE, "kid": key.kid}
         try:
@@ -112,7 +148,13 @@ class Minter:
         except (TypeError, ValueError) as exc:
             raise MintingError(f"the claims are not JSON-serialisable: {exc}") from exc
         signature = key.sign(signing_input.encode("ascii"))
-        return f"{signing_input}.{b64url_encode(signature)}"
+        token = f"{signing_input}.{b64url_encode(signature)}"
+        if len(token) > self.max_token_bytes:
+            raise PassportTooLarge(
+                f"the passport is {len(token)} bytes, over the budget of {self.max_token_bytes}: "
+                "carry less common data, or shape it per audience"
+            )
+        return token
 
     def _payload(
         self,

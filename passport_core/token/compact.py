@@ -14,7 +14,11 @@ from typing import Any
 from passport_core.errors import MalformedToken
 from passport_core.token.encoding import b64url_decode, json_loads_object
 
-__all__ = ["CompactToken", "split_compact"]
+__all__ = ["MAX_TOKEN_BYTES", "CompactToken", "split_compact"]
+
+#: the longest passport a verifier accepts and a minter makes by default: it fits one
+#: header line of nginx (8 KiB buffers) and gunicorn (8190 bytes) with a short name
+MAX_TOKEN_BYTES = 8192
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ from passport_core.errors import (
 from passport_core.keys.key import ALGORITHMS, Key
 from passport_core.keys.sources import KeysLike, KeySource, as_key_source
 from passport_core.passport import Passport
-from passport_core.token.compact import split_compact
+from passport_core.token.compact import MAX_TOKEN_BYTES, split_compact
 from passport_core.token.values import is_numeric_date, is_string_list
 
 __all__ = ["DEFAULT_REQUIRED_CLAIMS", "MAX_LEEWAY", "TrustedIssuer", "Verifier"]
@@ -55,9 +55,9 @@ _JWE_ONLY_HEADERS = ("enc", "zip")
 #: RFC 7519 §5.2 / RFC 7515 §4.1.10: cty "JWT" (any case, "application/" optional)
 #: announces a nested token; a passport's payload is its claims, never another JWT
 _NESTED_CTYS = frozenset({"jwt", "application/jwt"})
-_STRING_CLAIMS = (c.ISSUER, c.SUBJECT, c.JWT_ID, c.SCOPE, c.TENANT)
-_STRING_LIST_CLAIMS = (c.ROLES, c.PERMISSIONS)
-_TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT)
+_STRING_CLAIMS = (c.ISSUER, c.SUBJECT, c.JWT_ID, c.SCOPE, c.TENANT, c.AUTH_CONTEXT)
+_STRING_LIST_CLAIMS = (c.ROLES, c.PERMISSIONS, c.AUTH_METHODS)
+_TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT, c.AUTH_TIME)
 _MAX_ACTOR_DEPTH = 16
 
 
@@ -129,7 +129,7 @@ class Verifier:
         typ: str | None = c.TOKEN_TYPE,
         leeway: float = 30.0,
         max_lifetime: float = 3600.0,
-        max_token_bytes: int = 8192,
+        max_token_bytes: int = MAX_TOKEN_BYTES,
         algorithms: Collection[str] | None = None,
         required_claims: Collection[str] = DEFAULT_REQUIRED_CLAIMS,
         clock: Callable[[], float] = time.time,

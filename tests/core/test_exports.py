@@ -114,6 +114,36 @@ EXPECTED_ALL = {
     "RotationError",
     "RotationNotDue",
     "NoPassport",
+    "EnrichmentFailed",
+    "IdentityProviderUnavailable",
+    "InsufficientAuthentication",
+    "InvalidCredential",
+    "MissingCredential",
+    "PassportTooLarge",
+    "Unavailable",
+    # the edge
+    "Edge",
+    "EdgeRequest",
+    "Identity",
+    "Audience",
+    "CommonData",
+    "Authenticator",
+    "CredentialLocation",
+    "APIKey",
+    "APIKeyAuthenticator",
+    "api_key_digest",
+    "Enricher",
+    "FunctionEnricher",
+    "enricher",
+    "MintCache",
+    "Minted",
+    "MintEndpoint",
+    "PassportAction",
+    "PASSPORT_ACTION_HEADER",
+    "OMITTED_CLAIM",
+    "passport_budget",
+    "MAX_TOKEN_BYTES",
+    "require_authentication",
     # metadata
     "__version__",
 }
@@ -173,7 +203,7 @@ def test_status_follows_the_branch_of_the_tree(cls: type[errors.PassportError]) 
         assert cls.status == 401
     elif issubclass(cls, errors.PermissionDenied):
         assert cls.status == 403
-    elif issubclass(cls, errors.KeysUnavailable):
+    elif issubclass(cls, errors.Unavailable):
         assert cls.status == 503
     else:
         assert cls.status == 500
@@ -182,7 +212,7 @@ def test_status_follows_the_branch_of_the_tree(cls: type[errors.PassportError]) 
 def test_statuses_of_the_branches() -> None:
     assert errors.AuthenticationError.status == 401
     assert errors.PermissionDenied.status == 403
-    assert errors.KeysUnavailable.status == 503
+    assert errors.Unavailable.status == 503
     assert errors.ConfigurationError.status == 500
     assert errors.NoPassport.status == 500
 

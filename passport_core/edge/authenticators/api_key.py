@@ -1,0 +1,110 @@
+"""API keys, looked up by their digest and compared in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from passport_core.edge.authenticators.base import CredentialLocation
+from passport_core.edge.calls import CallTimedOut, acall, call
+from passport_core.edge.common import CommonData
+from passport_core.edge.identity import Identity
+from passport_core.edge.request import EdgeRequest
+from passport_core.errors import ConfigurationError, IdentityProviderUnavailable, InvalidCredential
+
+__all__ = ["APIKey", "APIKeyAuthenticator", "api_key_digest"]
+
+
+def api_key_digest(key: str) -> str:
+    """The SHA-256 hex digest under which an API key is stored: keep this, never the key."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class APIKey:
+    """A stored API key: its digest and the identity it stands for."""
+
+    digest: str
+    subject: str
+    common: CommonData = field(default_factory=CommonData)
+    expires_at: float | None = None
+
+
+Lookup = Callable[[str], "APIKey | Awaitable[APIKey | None] | None"]
+
+
+class APIKeyAuthenticator:
+    """Authenticates ``X-API-Key: <key>`` (or ``Authorization: Bearer <key>``).
+
+    ``lookup(digest)`` is yours, sync or async: given :func:`api_key_digest` of
+    the presented key, return its :class:`APIKey` or ``None``. The store never
+    needs the key itself; the digest it returns is compared with
+    :func:`hmac.compare_digest`, so a lookup that matches loosely (a prefix, a
+    case-insensitive collation) still cannot let a wrong key in. The key is
+    never logged: logs and the cache see only digests.
+
+    :param timeout: seconds ``lookup`` may take before the request gets a 503.
+    """
+
+    name = "api_key"
+
+    def __init__(
+        self,
+        lookup: Lookup,
+        *,
+        header: str | None = "X-API-Key",
+        bearer: bool = False,
+        timeout: float = 2.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if not callable(lookup):
+            raise ConfigurationError("lookup must be a function of the key's digest")
+        if not 0 < timeout <= 60:
+            raise ConfigurationError("timeout must be between 0 and 60 seconds")
+        self._lookup = lookup
+        self._location = CredentialLocation(header, bearer=bearer)
+        self.timeout = timeout
+        self._clock = clock
+
+    def credential(self, request: EdgeRequest) -> str | None:
+        return self._location.read(request)
+
+    def _identity(self, digest: str, found: object) -> Identity:
+        if found is not None and not isinstance(found, APIKey):
+            raise ConfigurationError("lookup must return an APIKey or None")
+        if found is None or not hmac.compare_digest(found.digest.encode(), digest.encode()):
+            raise InvalidCredential("the API key is not valid")
+        if found.expires_at is not None:
+            now = (self._clock or time.time)()
+            if now >= found.expires_at:
+                raise InvalidCredential("the API key has expired")
+        return Identity(
+            subject=found.subject,
+            method=self.name,
+            expires_at=found.expires_at,
+            common=found.common,
+        )
+
+    def _unavailable(self) -> IdentityProviderUnavailable:
+        return IdentityProviderUnavailable(
+            f"the API key lookup did not answer within {self.timeout:g} s"
+        )
+
+    def authenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        digest = api_key_digest(credential)
+        try:
+            found = call(self._lookup, digest, timeout=self.timeout)
+        except CallTimedOut as exc:
+            raise self._unavailable() from exc
+        return self._identity(digest, found)
+
+    async def aauthenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        digest = api_key_digest(credential)
+        try:
+            found = await acall(self._lookup, digest, timeout=self.timeout)
+        except CallTimedOut as exc:
+            raise self._unavailable() from exc
+        return self._identity(digest, found)

@@ -1,0 +1,314 @@
+"""The edge: a caller's credential in, one signed passport per downstream audience out."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from passport_core.edge.actions import PASSPORT_ACTION_HEADER, PassportAction
+from passport_core.edge.audience import Audience, passport_budget
+from passport_core.edge.authenticators.base import Authenticator
+from passport_core.edge.cache import MintCache, credential_key
+from passport_core.edge.enrichers.base import Enricher
+from passport_core.edge.enrichers.gather import Gathered, agather, gather
+from passport_core.edge.identity import Identity
+from passport_core.edge.request import EdgeRequest
+from passport_core.errors import (
+    ConfigurationError,
+    InvalidCredential,
+    MissingCredential,
+    PassportError,
+    PassportTooLarge,
+    PermissionDenied,
+)
+from passport_core.inbound.extraction import DEFAULT_HEADER
+from passport_core.mint.minter import Minter
+from passport_core.token.fingerprint import fingerprint
+
+__all__ = ["OMITTED_CLAIM", "Edge", "Minted"]
+
+logger = logging.getLogger("passport_core.edge")
+#: the claim naming optional enrichers that were left out of a passport
+OMITTED_CLAIM = "omitted"
+
+
+@dataclass(frozen=True)
+class Minted:
+    """One passport the edge minted (or served from its cache) for one request."""
+
+    token: str
+    subject: str
+    audience: str
+    #: served from the mint cache: no authentication, enrichment or signature this time
+    cached: bool
+    #: the cache's name for the credential (a digest): what a passport action drops
+    credential_key: bytes
+    #: optional enrichers left out of this passport
+    omitted: tuple[str, ...] = ()
+
+
+def _audiences(audiences: Iterable[Audience | str]) -> dict[str, Audience]:
+    table: dict[str, Audience] = {}
+    for item in audiences:
+        audience = Audience(item) if isinstance(item, str) else item
+        if not isinstance(audience, Audience):
+            raise ConfigurationError("audiences must be names or Audience objects")
+        if audience.name in table:
+            raise ConfigurationError(f"audience {audience.name!r} is configured twice")
+        table[audience.name] = audience
+    if not table:
+        raise ConfigurationError("an edge needs at least one downstream audience")
+    return table
+
+
+class Edge:
+    """Authenticates the caller, gathers common data, mints and caches the passport.
+
+    ::
+
+        edge = Edge(
+            Minter(KeyRing.load("ring.json"), issuer="https://edge.example"),
+            authenticators=[OIDCAuthenticator(...), APIKeyAuthenticator(lookup)],
+            enrichers=[roles_from_directory, tenant_of_user],
+            audiences=[Audience("orders", fields={"roles", "tenant"}), "billing"],
+        )
+        minted = edge.mint(EdgeRequest.from_headers(headers), audience="orders")
+
+    Servers put it behind a gateway's auth hook or in front of services
+    (:mod:`passport_core.edge.endpoint`); adapters use it where the topmost
+    service mints. Whatever passport a client sent is never read here: the
+    servers strip :attr:`strip_headers` before anything else sees the request.
+
+    :param authenticators: asked in order; the first that finds its kind of
+        credential decides (a bad credential is a 401, never handed on).
+    :param enrichers: run concurrently for every uncached mint.
+    :param audiences: the downstream audiences and what each may see; the
+        first is the default.
+    :param header: the header passports travel in, stripped from clients.
+    :param cache: the mint cache; ``None`` mints on every request.
+    :param max_passport_bytes: the size budget (default: what fits one
+        ``header`` line in nginx's and gunicorn's default limits).
+    :param cache_max_age: the longest a cached passport is reused, in seconds:
+        how long a revoked or changed credential may still pass (default: until
+        shortly before the passport expires).
+    """
+
+    def __init__(
+        self,
+        minter: Minter,
+        *,
+        authenticators: Sequence[Authenticator],
+        enrichers: Sequence[Enricher] = (),
+        audiences: Iterable[Audience | str],
+        header: str = DEFAULT_HEADER,
+        cache: MintCache | None = None,
+        use_cache: bool = True,
+        max_passport_bytes: int | None = None,
+        cache_max_age: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not isinstance(minter, Minter):
+            raise ConfigurationError("an edge needs a Minter")
+        self.authenticators = tuple(authenticators)
+        if not self.authenticators:
+            raise ConfigurationError("an edge needs at least one authenticator")
+        for authenticator in self.authenticators:
+            if not isinstance(authenticator, Authenticator):
+                raise ConfigurationError(
+                    f"{authenticator!r} is not an Authenticator "
+                    "(name, credential, authenticate, aauthenticate)"
+                )
+        names = [a.name for a in self.authenticators]
+        if len(set(names)) != len(names):
+            raise ConfigurationError("two authenticators share a name: the cache needs each apart")
+        self.enrichers = tuple(enrichers)
+        for item in self.enrichers:
+            if not isinstance(item, Enricher):
+                raise ConfigurationError(f"{item!r} is not an Enricher")
+        enricher_names = [e.name for e in self.enrichers]
+        if len(set(enricher_names)) != len(enricher_names):
+            raise ConfigurationError("two enrichers share a name")
+        self.audiences = _audiences(audiences)
+        self.default_audience = next(iter(self.audiences))
+        self.header = header
+        budget = passport_budget(header) if max_passport_bytes is None else max_passport_bytes
+        if budget > passport_budget(header):
+            logger.warning(
+                "max_passport_bytes %d exceeds what fits one %s line in default proxy limits",
+                budget,
+                header,
+            )
+        if budget > minter.max_token_bytes:
+            raise ConfigurationError(
+                f"max_passport_bytes {budget} exceeds the minter's max_token_bytes "
+                f"{minter.max_token_bytes}"
+            )
+        self.max_passport_bytes = budget
+        self.minter = minter
+        self.cache = (cache or MintCache(clock=clock)) if use_cache else None
+        if cache_max_age is not None and not 0 < cache_max_age <= minter.max_ttl:
+            raise ConfigurationError("cache_max_age must be positive and at most the max_ttl")
+        self.cache_max_age = cache_max_age
+        self._clock = clock
+
+    @property
+    def strip_headers(self) -> frozenset[str]:
+        """Lower-case names no client may send through the edge (a forged passport, a
+        forged passport action)."""
+        return frozenset({self.header.lower(), PASSPORT_ACTION_HEADER.lower()})
+
+    # -- the steps ---------------------------------------------------------------------
+
+    def _audience(self, audience: str | None) -> Audience:
+        name = audience or self.default_audience
+        found = self.audiences.get(name)
+        if found is None:
+            raise PermissionDenied("the edge does not mint passports for this audience")
+        return found
+
+    def _credential(self, request: EdgeRequest) -> tuple[Authenticator, str]:
+        for authenticator in self.authenticators:
+            credential = authenticator.credential(request)
+            if credential:
+                return authenticator, credential
+        raise MissingCredential
+
+    def _cached(self, key: bytes, audience: Audience) -> Minted | None:
+        if self.cache is None:
+            return None
+        entry = self.cache.get(key, audience.name)
+        if entry is None:
+            return None
+        return Minted(entry.token, entry.subject, audience.name, cached=True, credential_key=key)
+
+    def _sign(
+        self, identity: Identity, gathered: Gathered, audience: Audience, key: bytes
+    ) -> Minted:
+        now = self._clock()
+        ttl = audience.ttl or self.minter.default_ttl
+        if identity.expires_at is not None:
+            left = identity.expires_at - now
+            if left < 1:
+                raise InvalidCredential("the credential has expired")
+            ttl = min(ttl, math.floor(left))  # RFC 8725 §3.10: never outlive what it rests on
+        shaped = audience.shape(gathered.common)
+        extra = dict(shaped.claims)
+        if gathered.omitted:
+            extra[OMITTED_CLAIM] = list(gathered.omitted)
+        minter = self.minter
+        token = minter.mint(
+            identity.subject,
+            audience=audience.name,
+            ttl=ttl,
+            roles=sorted(shaped.roles),
+            scopes=sorted(shaped.scopes),
+            permissions=sorted(shaped.permissions),
+            tenant=shaped.tenant,
+            profile=dict(shaped.profile) if shaped.profile else None,
+            claims=extra,
+            auth_methods=identity.auth_methods,
+            auth_context=identity.auth_context,
+            auth_time=identity.auth_time,
+        )
+        if len(token) > self.max_passport_bytes:
+            raise PassportTooLarge(
+                f"the passport for {audience.name!r} is {len(token)} bytes, over the budget of "
+                f"{self.max_passport_bytes} (what the next hop's proxy accepts in one header): "
+                "shape it with Audience(fields=..., profile=...) or gather less"
+            )
+        if self.cache is not None and not gathered.omitted:
+            # A partial passport is not kept: the next request retries the enricher.
+            self.cache.put(
+                key,
+                audience.name,
+                token,
+                subject=identity.subject,
+                expires_at=now + ttl,
+                credential_expires_at=identity.expires_at,
+                max_age=self.cache_max_age,
+            )
+        return Minted(token, identity.subject, audience.name, False, key, omitted=gathered.omitted)
+
+    @staticmethod
+    def _refused(authenticator: Authenticator, credential: str, error: PassportError) -> None:
+        # Never the credential: its fingerprint is enough to correlate.
+        logger.info(
+            "credential refused: code=%s method=%s fp=%s",
+            error.code,
+            authenticator.name,
+            fingerprint(credential),
+        )
+
+    # -- the public calls --------------------------------------------------------------
+
+    def mint(self, request: EdgeRequest, audience: str | None = None) -> Minted:
+        """The passport for ``request`` and ``audience`` (default: the first configured).
+
+        Raises :class:`~passport_core.MissingCredential` /
+        :class:`~passport_core.InvalidCredential` (401),
+        :class:`~passport_core.PermissionDenied` (403: an audience the edge does not
+        serve), :class:`~passport_core.IdentityProviderUnavailable` or
+        :class:`~passport_core.EnrichmentFailed` (503), each within a bounded time.
+        """
+        target = self._audience(audience)
+        authenticator, credential = self._credential(request)
+        key = credential_key(authenticator.name, credential)
+        hit = self._cached(key, target)
+        if hit is not None:
+            return hit
+        try:
+            identity = authenticator.authenticate(credential, request)
+        except PassportError as error:
+            self._refused(authenticator, credential, error)
+            raise
+        return self._sign(identity, gather(identity, self.enrichers), target, key)
+
+    async def amint(self, request: EdgeRequest, audience: str | None = None) -> Minted:
+        """Like :meth:`mint`, without blocking the event loop."""
+        target = self._audience(audience)
+        authenticator, credential = self._credential(request)
+        key = credential_key(authenticator.name, credential)
+        hit = self._cached(key, target)
+        if hit is not None:
+            return hit
+        try:
+            identity = await authenticator.aauthenticate(credential, request)
+        except PassportError as error:
+            self._refused(authenticator, credential, error)
+            raise
+        return self._sign(identity, await agather(identity, self.enrichers), target, key)
+
+    def drop(self, credential_key: bytes | None = None, *, subject: str | None = None) -> int:
+        """Forget cached passports of one credential or one subject; the next request mints."""
+        if self.cache is None:
+            return 0
+        return self.cache.drop(credential_key, subject=subject)
+
+    def apply_action(self, minted: Minted, value: str | None) -> PassportAction | None:
+        """Honour a trusted service's ``Passport-Action`` answer for the request of ``minted``.
+
+        Only call this with a response from a service the edge trusts (the
+        servers here do so for their configured upstreams only).
+        """
+        action = PassportAction.parse(value)
+        if action is not None:
+            dropped = self.drop(minted.credential_key)
+            logger.info(
+                "passport action %s for sub-fp=%s: %d cached passport(s) dropped",
+                action.value,
+                fingerprint(minted.subject),
+                dropped,
+            )
+        return action
+
+    @property
+    def issuer(self) -> str:
+        return self.minter.issuer
+
+    def __repr__(self) -> str:
+        names = ", ".join(a.name for a in self.authenticators)
+        audiences = list(self.audiences)
+        return f"Edge(issuer={self.issuer!r}, authenticators=[{names}], audiences={audiences})"

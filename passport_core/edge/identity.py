@@ -1,0 +1,47 @@
+"""The identity an authenticator establishes from a caller's credential."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from passport_core.edge.common import CommonData
+from passport_core.errors import ConfigurationError
+
+__all__ = ["Identity"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the caller is and how they proved it; the input of enrichers and the minter.
+
+    :param subject: the passport's ``sub``.
+    :param method: the authenticator that established it (``"oidc"``, ``"api_key"``...).
+    :param issuer: who vouched for the credential (an IdP's issuer), if anyone.
+    :param auth_methods: ``amr`` values (RFC 8176), copied into the passport.
+    :param auth_context: ``acr``, copied into the passport.
+    :param auth_time: when the caller authenticated (seconds since the epoch).
+    :param expires_at: when the credential itself expires; neither the passport
+        nor the mint cache outlives it.
+    :param common: common data the credential already carries (an IdP's roles).
+    :param attributes: the credential's own claims, for enrichers to read; never
+        copied into the passport wholesale.
+    """
+
+    subject: str
+    method: str
+    issuer: str | None = None
+    auth_methods: tuple[str, ...] = ()
+    auth_context: str | None = None
+    auth_time: int | None = None
+    expires_at: float | None = None
+    common: CommonData = field(default_factory=CommonData)
+    attributes: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.subject, str) or not self.subject:
+            raise ConfigurationError("an identity needs a non-empty subject")
+        if not isinstance(self.method, str) or not self.method:
+            raise ConfigurationError("an identity needs the name of its authentication method")
