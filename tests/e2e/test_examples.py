@@ -1,0 +1,121 @@
+"""Each example in ``examples/`` runs as its README says: real processes, real requests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import StartNginx
+from tests.e2e.nginx import free_port
+
+pytestmark = pytest.mark.network
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def started(script: Path, port: int, **env: str) -> Iterator[str]:
+    """``python <script>`` on ``$PORT`` until the block ends; stopped by its PID."""
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(script)],
+            cwd=script.parent,
+            env={**os.environ, "PORT": str(port), **env},
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not _answers(port):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"{script.name} did not start:\n{log.read()[-2000:]}")
+                time.sleep(0.05)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+def _no_passport(answer: httpx.Response) -> None:
+    assert "x-passport" not in answer.headers
+    assert "eyJ" not in answer.text
+
+
+def test_the_edge_gateway_example(nginx: StartNginx) -> None:
+    here = EXAMPLES / "edge_gateway"
+    ports = {"8080": free_port(), "8001": free_port(), "8002": free_port()}
+    config = (here / "nginx.conf").read_text()
+    for default, port in ports.items():
+        assert f"127.0.0.1:{default}" in config
+        config = config.replace(f"127.0.0.1:{default}", f"127.0.0.1:{port}")
+    with ExitStack() as stack:
+        edge = stack.enter_context(started(here / "edge.py", ports["8001"]))
+        stack.enter_context(started(here / "service.py", ports["8002"], EDGE_URL=edge))
+        gateway = nginx(config, ports["8080"])
+        with httpx.Client(base_url=gateway, timeout=10) as http:
+            alice = {"X-API-Key": "demo-key-alice"}
+            answer = http.get("/orders", headers=alice)
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == {"user": "alice", "roles": ["clerk"], "orders": []}
+            _no_passport(answer)
+            forged = http.get("/orders", headers={**alice, "X-Passport": "eyJforged"})
+            assert forged.json()["user"] == "alice"
+            denied = http.delete("/orders/1", headers=alice)
+            assert denied.status_code == 403
+            _no_passport(denied)
+            bob = http.delete("/orders/1", headers={"X-API-Key": "demo-key-bob"})
+            assert bob.json() == {"cancelled": 1, "by": "bob"}
+            missing = http.get("/orders")
+            assert missing.status_code == 401
+            assert missing.headers["www-authenticate"] == 'Bearer realm="edge"'
+            _no_passport(missing)
+
+
+def test_the_token_service_example() -> None:
+    here = EXAMPLES / "token_service"
+    with ExitStack() as stack:
+        tokens = stack.enter_context(started(here / "token_service.py", free_port()))
+        orders = stack.enter_context(
+            started(here / "orders.py", free_port(), TOKEN_SERVICE_URL=tokens)
+        )
+        frontend = stack.enter_context(
+            started(
+                here / "frontend.py", free_port(), TOKEN_SERVICE_URL=tokens, ORDERS_URL=orders
+            )
+        )
+        with httpx.Client(base_url=frontend, timeout=10) as http:
+            answer = http.get("/my-orders", headers={"X-API-Key": "demo-key-alice"})
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == {"user": "alice", "orders": []}
+            _no_passport(answer)
+            for headers in ({}, {"X-API-Key": "guessed"}):
+                refused = http.get("/my-orders", headers=headers)
+                assert refused.status_code == 401
+                assert refused.headers["www-authenticate"].startswith('Bearer realm="edge"')
+                assert refused.headers["content-type"] == "application/problem+json"
+                _no_passport(refused)
+        # the orders service itself refuses a caller without a passport
+        assert httpx.get(f"{orders}/orders", timeout=5).status_code == 401
