@@ -102,9 +102,7 @@ def test_the_token_service_example() -> None:
             started(here / "orders.py", free_port(), TOKEN_SERVICE_URL=tokens)
         )
         frontend = stack.enter_context(
-            started(
-                here / "frontend.py", free_port(), TOKEN_SERVICE_URL=tokens, ORDERS_URL=orders
-            )
+            started(here / "frontend.py", free_port(), TOKEN_SERVICE_URL=tokens, ORDERS_URL=orders)
         )
         with httpx.Client(base_url=frontend, timeout=10) as http:
             answer = http.get("/my-orders", headers={"X-API-Key": "demo-key-alice"})
