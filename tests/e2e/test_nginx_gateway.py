@@ -1,6 +1,6 @@
 """The edge behind a real nginx: ``auth_request`` asks the mint endpoint, services verify.
 
-client ─▶ nginx ─auth_request─▶ MintEndpoint (uvicorn) ─▶ API keys, a roles directory (HTTP)
+client ─▶ nginx ─auth_request─▶ MintEndpoint (uvicorn) ─▶ a key store and roles (HTTP)
             └─ X-Passport ─▶ FastAPI (uvicorn) | Flask (werkzeug) | Django (werkzeug, WSGI)
 
 Every test runs once per adapter; each service answers what it saw (``tests/e2e/services``).
@@ -57,15 +57,27 @@ JWS_START = "eyJ"
 
 @dataclass
 class Directory:
-    """Where the roles enricher asks; a test points it at a closed port or a silent one."""
+    """Where the edge asks: the key store and the roles. A test points one of them at a
+    closed port or a silent one."""
 
-    url: str
+    keys_url: str
+    roles_url: str
     timeout: float = 0.5
 
 
+#: the key store's content: subjects by key digest (the store never sees a key)
+SUBJECTS = {api_key_digest(key): subject for key, subject in KEYS.items()}
+
+
 def directory_route(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
-    subject = handler.path.rsplit("/", 1)[-1]
-    roles = '["admin","clerk"]' if subject == "bob" else '["clerk"]'
+    """``/keys/<digest>`` (the subject, or 404) and ``/roles/<subject>``."""
+    kind, _, name = handler.path.strip("/").partition("/")
+    if kind == "keys":
+        subject = SUBJECTS.get(name)
+        if subject is None:
+            return 404, {}, b""
+        return 200, {"Content-Type": "application/json"}, f'{{"subject":"{subject}"}}'.encode()
+    roles = '["admin","clerk"]' if name == "bob" else '["clerk"]'
     return 200, {"Content-Type": "application/json"}, f'{{"roles":{roles}}}'.encode()
 
 
@@ -79,17 +91,23 @@ def silent_server() -> Iterator[str]:
 
 
 def build_edge(ring: KeyRing, directory: Directory) -> Edge:
-    store = {api_key_digest(key): APIKey(api_key_digest(key), sub) for key, sub in KEYS.items()}
+    def lookup(digest: str) -> APIKey | None:
+        answer = httpx.get(f"{directory.keys_url}/keys/{digest}", timeout=directory.timeout)
+        if answer.status_code == 404:
+            return None
+        answer.raise_for_status()
+        return APIKey(digest, answer.json()["subject"])
 
     @enricher(timeout=directory.timeout)
     def roles(identity: Identity) -> Any:
-        answer = httpx.get(f"{directory.url}/roles/{identity.subject}", timeout=directory.timeout)
+        url = f"{directory.roles_url}/roles/{identity.subject}"
+        answer = httpx.get(url, timeout=directory.timeout)
         answer.raise_for_status()
         return answer.json()
 
     return Edge(
         Minter(ring, issuer=ISSUER),
-        authenticators=[APIKeyAuthenticator(store.get)],
+        authenticators=[APIKeyAuthenticator(lookup, timeout=directory.timeout)],
         enrichers=[roles],
         audiences=[AUDIENCE],
         use_cache=False,  # every request asks the directory: its outage shows at once
@@ -183,7 +201,7 @@ def gateway(ring: KeyRing, nginx: StartNginx) -> Iterator[Gateway]:
     with ExitStack() as stack:
         healthy = stack.enter_context(serve(directory_route)).url
         slow = stack.enter_context(silent_server())
-        directory = Directory(healthy)
+        directory = Directory(healthy, healthy)
         edge = stack.enter_context(asgi_server(MintEndpoint(build_edge(ring, directory))))
         stack.enter_context(override_settings(**services.django_settings(settings)))
         upstreams = {
@@ -206,10 +224,11 @@ def gateway(ring: KeyRing, nginx: StartNginx) -> Iterator[Gateway]:
 
 @pytest.fixture
 def http(gateway: Gateway) -> Iterator[httpx.Client]:
-    gateway.directory.url = gateway.healthy_directory
+    healthy = gateway.healthy_directory
+    gateway.directory.keys_url = gateway.directory.roles_url = healthy
     with httpx.Client(base_url=gateway.url, timeout=10) as client:
         yield client
-    gateway.directory.url = gateway.healthy_directory
+    gateway.directory.keys_url = gateway.directory.roles_url = healthy
 
 
 @pytest.fixture(params=ADAPTERS)
@@ -302,16 +321,21 @@ def test_the_services_policy_denial_is_403_through_the_gateway(
 
 
 @pytest.mark.parametrize("outage", ["refused", "silent"])
+@pytest.mark.parametrize("down", ["key store", "roles"])
 def test_the_directory_down_is_a_503_within_a_bounded_time(
-    http: httpx.Client, gateway: Gateway, adapter: str, outage: str, closed_port: str
+    http: httpx.Client, gateway: Gateway, adapter: str, down: str, outage: str, closed_port: str
 ) -> None:
-    gateway.directory.url = closed_port if outage == "refused" else gateway.slow_directory
+    url = closed_port if outage == "refused" else gateway.slow_directory
+    if down == "key store":
+        gateway.directory.keys_url = url
+    else:
+        gateway.directory.roles_url = url
     started = time.monotonic()
     answer = http.get(f"/{adapter}/whoami", headers={"X-API-Key": "alice-key"})
     elapsed = time.monotonic() - started
     assert answer.status_code == 503, answer.text
     assert answer.headers["retry-after"] == "5"
-    assert elapsed < 2.5  # the enricher's 0.5 s timeout, plus the hops
+    assert elapsed < 2.5  # the 0.5 s timeout, plus the hops
     assert_no_passport(answer)
 
 

@@ -13,7 +13,12 @@ from passport_core.edge.calls import CallTimedOut, acall, call
 from passport_core.edge.common import CommonData
 from passport_core.edge.identity import Identity
 from passport_core.edge.request import EdgeRequest
-from passport_core.errors import ConfigurationError, IdentityProviderUnavailable, InvalidCredential
+from passport_core.errors import (
+    ConfigurationError,
+    IdentityProviderUnavailable,
+    InvalidCredential,
+    PassportError,
+)
 
 __all__ = ["APIKey", "APIKeyAuthenticator", "api_key_digest"]
 
@@ -93,12 +98,23 @@ class APIKeyAuthenticator:
             f"the API key lookup did not answer within {self.timeout:g} s"
         )
 
+    @staticmethod
+    def _failed(exc: Exception) -> IdentityProviderUnavailable:
+        # The key store is this method's identity provider: its failure (a refused
+        # connection, a lost database) is a 503, not a 500. Only the kind is told: the
+        # message may quote a connection string.
+        return IdentityProviderUnavailable(f"the API key lookup failed ({type(exc).__name__})")
+
     def authenticate(self, credential: str, request: EdgeRequest) -> Identity:
         digest = api_key_digest(credential)
         try:
             found = call(self._lookup, digest, timeout=self.timeout)
         except CallTimedOut as exc:
             raise self._unavailable() from exc
+        except PassportError:
+            raise
+        except Exception as exc:  # the lookup is the user's: anything may fail
+            raise self._failed(exc) from exc
         return self._identity(digest, found)
 
     async def aauthenticate(self, credential: str, request: EdgeRequest) -> Identity:
@@ -107,4 +123,8 @@ class APIKeyAuthenticator:
             found = await acall(self._lookup, digest, timeout=self.timeout)
         except CallTimedOut as exc:
             raise self._unavailable() from exc
+        except PassportError:
+            raise
+        except Exception as exc:  # the lookup is the user's: anything may fail
+            raise self._failed(exc) from exc
         return self._identity(digest, found)

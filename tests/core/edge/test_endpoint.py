@@ -8,6 +8,7 @@ against what the gateway does with it. nginx itself runs in ``tests/e2e/test_ngi
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -337,3 +338,24 @@ def test_a_websocket_is_not_answered(endpoint: MintEndpoint) -> None:
     # ASGI: an app that returns without accepting makes the server close with 403.
     scope = {"type": "websocket", "path": "/auth", "headers": [(b"x-api-key", KEY.encode())]}
     assert _drive(endpoint, scope, [{"type": "websocket.connect"}]) == []
+
+
+def test_a_key_store_that_cannot_be_reached_is_a_503(ring: KeyRing) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"  # released: nothing listens
+
+    def lookup(digest: str) -> APIKey | None:
+        httpx.get(f"{closed}/keys/{digest}", timeout=1).raise_for_status()
+        return None
+
+    edge = Edge(
+        Minter(ring, issuer=ISSUER),
+        authenticators=[APIKeyAuthenticator(lookup)],
+        audiences=["orders"],
+    )
+    with asgi_server(MintEndpoint(edge)) as url:
+        answer = httpx.get(f"{url}/auth", headers={"X-API-Key": KEY}, timeout=5)
+    assert_denied(answer, 503, "identity_provider_unavailable")
+    assert answer.headers["retry-after"] == "5"
+    assert closed not in answer.text
