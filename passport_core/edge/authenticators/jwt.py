@@ -42,7 +42,7 @@ DEFAULT_MAX_LIFETIME = 86400.0
 
 def _reworded(message: str, what: str) -> str:
     # The verifier speaks of passports; at the edge the token is the caller's credential.
-    return message.replace("passport", what)
+    return message.replace("a passport", f"the {what}").replace("passport", what)
 
 
 class JWTAuthenticator:
