@@ -36,6 +36,14 @@ from passport_core.edge import (
     enricher,
     passport_budget,
 )
+from passport_core.edge.authenticators import (
+    ClaimMapping,
+    JWTAuthenticator,
+    OIDCAuthenticator,
+    cloudflare_access,
+    google_iap,
+    pomerium,
+)
 from passport_core.edge.endpoint import MintEndpoint
 from passport_core.errors import (
     AlgorithmNotAllowed,
@@ -166,6 +174,7 @@ __all__ = [
     "AuthenticationError",
     "Authenticator",
     "BadSignature",
+    "ClaimMapping",
     "CommonData",
     "ConfigProblem",
     "ConfigurationError",
@@ -191,6 +200,7 @@ __all__ = [
     "InvalidKey",
     "InvalidType",
     "IssuedInFuture",
+    "JWTAuthenticator",
     "Key",
     "KeyRing",
     "KeySource",
@@ -209,6 +219,7 @@ __all__ = [
     "MissingCredential",
     "MissingToken",
     "NoPassport",
+    "OIDCAuthenticator",
     "OIDCDiscovery",
     "Passport",
     "PassportAction",
@@ -242,6 +253,7 @@ __all__ = [
     "api_key_digest",
     "as_key_source",
     "claims",
+    "cloudflare_access",
     "enricher",
     "extract_token",
     "fetch_jwks",
@@ -249,6 +261,7 @@ __all__ = [
     "generate_key",
     "get_passport",
     "get_passport_or_raise",
+    "google_iap",
     "jwks_cache_control",
     "load_jwks",
     "load_key",
@@ -257,6 +270,7 @@ __all__ = [
     "passport_async_client",
     "passport_budget",
     "passport_client",
+    "pomerium",
     "problem_response",
     "public_jwks",
     "require",

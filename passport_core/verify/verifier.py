@@ -61,6 +61,38 @@ _TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT, c.AUTH_TIME)
 _MAX_ACTOR_DEPTH = 16
 
 
+def _accepted_typs(typ: str | Collection[str | None] | None) -> frozenset[str | None] | None:
+    """The lower-cased ``typ`` values a verifier accepts (``None``: absent); ``None``: any."""
+    if typ is None:
+        return None
+    values = (typ,) if isinstance(typ, str) else tuple(typ)
+    if not values:
+        raise ConfigurationError("{typ} needs at least one value (or None for any)", setting="typ")
+    accepted: set[str | None] = set()
+    for value in values:
+        if value is None:
+            accepted.add(None)
+            continue
+        if not isinstance(value, str) or not value:
+            raise ConfigurationError("{typ} values must be non-empty strings", setting="typ")
+        # RFC 7515 §4.1.9: a typ without '/' means "application/" + typ; media types
+        # compare case-insensitively (RFC 2045 §5.1).
+        lowered = value.lower()
+        bare = lowered.removeprefix("application/")
+        accepted.add(lowered)
+        if "/" not in bare:
+            accepted |= {bare, f"application/{bare}"}
+    return frozenset(accepted)
+
+
+def _described(typ: str | Collection[str | None] | None) -> str:
+    values = (typ,) if isinstance(typ, str) or typ is None else tuple(typ)
+    named = [repr(v) for v in values if v is not None]
+    if None in values:
+        named.append("absent")
+    return " or ".join(named)
+
+
 @dataclass(frozen=True)
 class TrustedIssuer:
     """An issuer this verifier trusts, with the only keys that may sign for it."""
@@ -108,8 +140,11 @@ class Verifier:
 
     :param audience: the audience (or audiences) this service answers to;
         a passport must name at least one of them.
-    :param typ: the required JOSE ``typ``; ``None`` accepts any or none
-        (only for third-party tokens, e.g. at the edge).
+    :param typ: the required JOSE ``typ``, or a collection of accepted ones
+        (``None`` in it: a token without ``typ`` passes too, as OpenID Connect
+        ID tokens and gateway assertions come); compared case-insensitively,
+        with or without ``application/`` (RFC 7515 §4.1.9). ``None`` accepts
+        any or none (only for third-party tokens, e.g. at the edge).
     :param leeway: seconds of clock skew tolerated on ``exp``/``nbf``/``iat``
         (default 30, at most 300).
     :param max_lifetime: longest ``exp - iat`` accepted, in seconds.
@@ -126,7 +161,7 @@ class Verifier:
         keys: KeysLike | None = None,
         issuer: str | None = None,
         issuers: Mapping[str, KeysLike] | None = None,
-        typ: str | None = c.TOKEN_TYPE,
+        typ: str | Collection[str | None] | None = c.TOKEN_TYPE,
         leeway: float = 30.0,
         max_lifetime: float = 3600.0,
         max_token_bytes: int = MAX_TOKEN_BYTES,
@@ -165,9 +200,7 @@ class Verifier:
             raise ConfigurationError(f"these claims are always required: {sorted(missing_core)}")
         self.required_claims = frozenset(required_claims)
         self.typ = typ
-        self._accepted_typs = (
-            frozenset({typ.lower(), f"application/{typ.lower()}"}) if typ is not None else None
-        )
+        self._accepted_typs = _accepted_typs(typ)
         self.leeway = float(leeway)
         self.max_lifetime = float(max_lifetime)
         self.max_token_bytes = max_token_bytes
@@ -262,10 +295,14 @@ class Verifier:
         if header.get("b64", True) is not True:
             # RFC 7797 unencoded payloads are not passports.
             raise UnsupportedCritical("unencoded payloads (b64) are not supported")
-        if self._accepted_typs is not None:
+        accepted = self._accepted_typs
+        if accepted is not None:
             typ = header.get("typ")
-            if not isinstance(typ, str) or typ.lower() not in self._accepted_typs:
-                raise InvalidType(f"the header 'typ' must be {self.typ!r}")
+            if "typ" not in header:
+                if None not in accepted:
+                    raise InvalidType(f"the header has no 'typ' ({_described(self.typ)})")
+            elif not isinstance(typ, str) or typ.lower() not in accepted:
+                raise InvalidType(f"the header 'typ' must be {_described(self.typ)}")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise UnknownKey("the header has no string 'kid'")

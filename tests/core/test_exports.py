@@ -144,6 +144,13 @@ EXPECTED_ALL = {
     "passport_budget",
     "MAX_TOKEN_BYTES",
     "require_authentication",
+    # the edge's JWT authenticators: OpenID Connect, gateway assertions
+    "JWTAuthenticator",
+    "OIDCAuthenticator",
+    "ClaimMapping",
+    "cloudflare_access",
+    "google_iap",
+    "pomerium",
     # metadata
     "__version__",
 }

@@ -20,6 +20,7 @@ from passport_core import (
     AlgorithmNotAllowed,
     AuthenticationError,
     BadSignature,
+    ConfigurationError,
     ForbiddenHeader,
     InvalidIssuer,
     InvalidType,
@@ -692,6 +693,59 @@ def test_typ_none_verifier_accepts_any_typ(ed_key: Key) -> None:
 
     assert lenient.verify(signed(ed_key, good_header(ed_key, typ=...), good_claims()))
     assert lenient.verify(signed(ed_key, good_header(ed_key, typ="JWT"), good_claims()))
+
+
+@pytest.mark.parametrize(
+    ("typ", "accepted"),
+    [
+        pytest.param("at+jwt", True, id="bare"),
+        pytest.param("application/at+jwt", True, id="full-media-type"),
+        pytest.param("AT+JWT", True, id="upper-case"),
+        pytest.param(..., False, id="missing"),
+        pytest.param("passport+jwt", False, id="passport"),
+        pytest.param("JWT", False, id="plain-jwt"),
+        pytest.param("application/application/at+jwt", False, id="doubled-prefix"),
+    ],
+)
+def test_a_verifier_of_access_tokens_accepts_only_at_jwt(
+    typ: Any, accepted: bool, ed_key: Key
+) -> None:
+    # RFC 9068 §2.1 / §4: "at+jwt" or "application/at+jwt", and nothing else.
+    for configured in ("application/at+jwt", ("at+jwt",)):
+        strict = verifier_for(ed_key, typ=configured)
+        token = signed(ed_key, good_header(ed_key, typ=typ), good_claims())
+        if accepted:
+            assert strict.verify(token)
+        else:
+            assert_rejected(strict, token, InvalidType)
+
+
+@pytest.mark.parametrize(
+    ("typ", "accepted"),
+    [
+        pytest.param(..., True, id="missing"),
+        pytest.param("JWT", True, id="JWT"),
+        pytest.param("application/jwt", True, id="application-jwt"),
+        pytest.param("passport+jwt", False, id="passport"),
+        pytest.param("at+jwt", False, id="access-token"),
+        pytest.param(None, False, id="null"),
+    ],
+)
+def test_a_verifier_may_accept_a_missing_typ(typ: Any, accepted: bool, ed_key: Key) -> None:
+    # OpenID Connect ID tokens and gateway assertions carry typ "JWT" or none at all.
+    lenient = verifier_for(ed_key, typ=("JWT", None))
+    token = signed(ed_key, good_header(ed_key, typ=typ), good_claims())
+    if accepted:
+        assert lenient.verify(token)
+    else:
+        error = assert_rejected(lenient, token, InvalidType)
+        assert "'JWT' or absent" in error.message
+
+
+@pytest.mark.parametrize("typ", [(), ("",), (1,)], ids=["empty", "empty-string", "number"])
+def test_typ_collections_are_checked_when_configured(typ: Any, ed_key: Key) -> None:
+    with pytest.raises(ConfigurationError):
+        verifier_for(ed_key, typ=typ)
 
 
 @pytest.mark.parametrize(

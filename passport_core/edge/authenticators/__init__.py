@@ -4,5 +4,21 @@ from __future__ import annotations
 
 from passport_core.edge.authenticators.api_key import APIKey, APIKeyAuthenticator, api_key_digest
 from passport_core.edge.authenticators.base import Authenticator, CredentialLocation
+from passport_core.edge.authenticators.claim_mapping import ClaimMapping
+from passport_core.edge.authenticators.gateways import cloudflare_access, google_iap, pomerium
+from passport_core.edge.authenticators.jwt import JWTAuthenticator
+from passport_core.edge.authenticators.oidc import OIDCAuthenticator
 
-__all__ = ["APIKey", "APIKeyAuthenticator", "Authenticator", "CredentialLocation", "api_key_digest"]
+__all__ = [
+    "APIKey",
+    "APIKeyAuthenticator",
+    "Authenticator",
+    "ClaimMapping",
+    "CredentialLocation",
+    "JWTAuthenticator",
+    "OIDCAuthenticator",
+    "api_key_digest",
+    "cloudflare_access",
+    "google_iap",
+    "pomerium",
+]

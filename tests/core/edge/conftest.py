@@ -1,0 +1,100 @@
+"""Fixtures of the edge tests: an identity provider's keys and tokens, on a real loopback server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from passport_core import (
+    Authenticator,
+    Edge,
+    EdgeRequest,
+    Identity,
+    Key,
+    KeyRing,
+    Minter,
+    Verifier,
+    generate_key,
+)
+from tests.core.conftest import JWKSServer, Reply, forge_token
+
+EDGE_ISSUER = "https://edge.test"
+
+
+def issue(key: Key, claims: dict[str, Any], **header: Any) -> str:
+    """A token signed by ``key``: ``header`` overrides alg/kid/typ (``...`` drops one)."""
+    fields: dict[str, Any] = {"alg": key.alg, "kid": key.kid, "typ": "at+jwt", **header}
+    return forge_token({k: v for k, v in fields.items() if v is not ...}, claims, key)
+
+
+def times(lifetime: int = 300) -> dict[str, int]:
+    now = int(time.time())
+    return {"iat": now, "exp": now + lifetime}
+
+
+def drop(claims: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in claims.items() if v is not ...}
+
+
+@pytest.fixture(scope="session")
+def idp_key() -> Key:
+    return generate_key("ES256", kid="idp-1")
+
+
+@pytest.fixture(scope="session")
+def idp_rsa_key() -> Key:
+    return generate_key("RS256", kid="idp-rsa")
+
+
+@pytest.fixture
+def provider(jwks_server: JWKSServer, idp_key: Key, idp_rsa_key: Key) -> JWKSServer:
+    """An OpenID provider's discovery document and JWKS, served on 127.0.0.1."""
+    jwks_server.set_jwks({"keys": [idp_key.public().to_jwk(), idp_rsa_key.public().to_jwk()]})
+    document = {"issuer": jwks_server.base_url, "jwks_uri": jwks_server.url("/jwks.json")}
+    jwks_server.set("/.well-known/openid-configuration", Reply.json(document))
+    return jwks_server
+
+
+Run = Callable[[Authenticator, str], Identity]
+
+
+@pytest.fixture(params=["sync", "async"])
+def authenticate(request: pytest.FixtureRequest) -> Run:
+    """Authenticate a credential on the sync or the async path."""
+
+    def run(authenticator: Authenticator, credential: str) -> Identity:
+        edge_request = EdgeRequest.from_headers({})
+        if request.param == "sync":
+            return authenticator.authenticate(credential, edge_request)
+        return asyncio.run(authenticator.aauthenticate(credential, edge_request))
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def edge_ring() -> KeyRing:
+    return KeyRing(generate_key("EdDSA", kid="edge-1"))
+
+
+EdgeFor = Callable[[Authenticator], Edge]
+
+
+@pytest.fixture
+def edge_for(edge_ring: KeyRing) -> EdgeFor:
+    def make(authenticator: Authenticator) -> Edge:
+        return Edge(
+            Minter(edge_ring, issuer=EDGE_ISSUER),
+            authenticators=[authenticator],
+            audiences=["orders"],
+        )
+
+    return make
+
+
+@pytest.fixture
+def passport_verifier(edge_ring: KeyRing) -> Verifier:
+    return Verifier(keys=edge_ring.public_jwks(), issuer=EDGE_ISSUER, audience="orders")
