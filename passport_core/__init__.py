@@ -37,6 +37,8 @@ from passport_core.edge import (
     passport_budget,
 )
 from passport_core.edge.endpoint import MintEndpoint
+from passport_core.edge.gateway import EdgeGateway, Upstream
+from passport_core.edge.ring_file import RingFile
 from passport_core.errors import (
     AlgorithmNotAllowed,
     AuthenticationError,
@@ -174,6 +176,7 @@ __all__ = [
     "DuplicateKeyId",
     "DuplicateToken",
     "Edge",
+    "EdgeGateway",
     "EdgeRequest",
     "Enricher",
     "EnrichmentFailed",
@@ -222,6 +225,7 @@ __all__ = [
     "PrivateKeyInPublicSet",
     "ProblemResponse",
     "RemoteJWKS",
+    "RingFile",
     "RingKey",
     "RotationError",
     "RotationNotDue",
@@ -234,6 +238,7 @@ __all__ = [
     "Unavailable",
     "UnknownKey",
     "UnsupportedCritical",
+    "Upstream",
     "Verifier",
     "WeakKey",
     "__version__",

@@ -144,6 +144,9 @@ EXPECTED_ALL = {
     "passport_budget",
     "MAX_TOKEN_BYTES",
     "require_authentication",
+    "EdgeGateway",
+    "Upstream",
+    "RingFile",
     # metadata
     "__version__",
 }
