@@ -59,7 +59,7 @@ class FunctionEnricher:
         if not callable(func):
             raise ConfigurationError("an enricher needs a function of the identity")
         self._func = func
-        self.name = name or getattr(func, "__name__", type(func).__name__)
+        self.name: str = name or str(getattr(func, "__name__", type(func).__name__))
         self.required = required
         self.timeout = check_timeout(timeout)
 
