@@ -45,6 +45,8 @@ from passport_core.edge.authenticators import (
     pomerium,
 )
 from passport_core.edge.endpoint import MintEndpoint
+from passport_core.edge.gateway import EdgeGateway, Upstream
+from passport_core.edge.ring_file import RingFile
 from passport_core.errors import (
     AlgorithmNotAllowed,
     AuthenticationError,
@@ -183,6 +185,7 @@ __all__ = [
     "DuplicateKeyId",
     "DuplicateToken",
     "Edge",
+    "EdgeGateway",
     "EdgeRequest",
     "Enricher",
     "EnrichmentFailed",
@@ -233,6 +236,7 @@ __all__ = [
     "PrivateKeyInPublicSet",
     "ProblemResponse",
     "RemoteJWKS",
+    "RingFile",
     "RingKey",
     "RotationError",
     "RotationNotDue",
@@ -245,6 +249,7 @@ __all__ = [
     "Unavailable",
     "UnknownKey",
     "UnsupportedCritical",
+    "Upstream",
     "Verifier",
     "WeakKey",
     "__version__",

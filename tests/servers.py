@@ -73,10 +73,11 @@ def in_thread(server: socketserver.BaseServer) -> Iterator[str]:
 
 
 @contextmanager
-def asgi_server(app: Any) -> Iterator[str]:
-    """Serve an ASGI app with a real uvicorn on 127.0.0.1 (ephemeral port) in a thread."""
+def asgi_server(app: Any, *, lifespan: str = "off", **options: Any) -> Iterator[str]:
+    """Serve an ASGI app with a real uvicorn on 127.0.0.1 (ephemeral port) in a thread
+    (``lifespan="on"`` runs the app's startup and shutdown; ``options`` go to uvicorn)."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", ws="none", log_config=None
+        app, host="127.0.0.1", port=0, lifespan=lifespan, ws="none", log_config=None, **options
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)

@@ -5,7 +5,8 @@ with exit status 1 (2 for a usage error, as argparse does); never a
 traceback, and never the token itself: tokens are named by fingerprint.
 
 One module per command group: :mod:`.keys` (keygen, jwks, ring),
-:mod:`.tokens` (mint, inspect, verify), :mod:`.demo` (demo, walkthrough);
+:mod:`.tokens` (mint, inspect, verify), :mod:`.demo` (demo, walkthrough),
+:mod:`.edge` (edge);
 :mod:`._io` holds what they share.
 """
 
@@ -17,7 +18,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from passport_core.cli import demo, keys, tokens
+from passport_core.cli import demo, edge, keys, tokens
 from passport_core.cli._io import PROG, CLIError, Handler
 from passport_core.errors import PassportError
 
@@ -33,6 +34,8 @@ examples:
   passport verify - --jwks jwks.json --issuer https://edge.example --aud orders < token.txt
   passport demo
   passport walkthrough
+  passport edge --config edge.toml --port 8080   # the edge: gateway and/or mint endpoint
+  passport edge --config edge.toml --check       # validate, print the effective settings
 
 rotating keys (docs/rotation.md), each step refused until it is safe:
   passport ring init --out ring.json          # one active key
@@ -66,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_commands(commands)
     tokens.add_commands(commands)
     demo.add_commands(commands)
+    edge.add_commands(commands)
     return parser
 
 

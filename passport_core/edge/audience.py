@@ -31,6 +31,9 @@ class Audience:
     :param profile: the ``profile`` members it sees; ``None`` for all.
     :param claims: the custom claims it sees; ``None`` for all.
     :param ttl: its passports' lifetime; ``None`` for the edge's default.
+    :param recipients: the ``aud`` values its passports name (default: ``name``
+        alone); a chain of services that forward one passport each verify their
+        own name in it (RFC 7519 §4.1.3: ``aud`` may be a list).
     """
 
     name: str
@@ -38,6 +41,7 @@ class Audience:
     profile: frozenset[str] | None = None
     claims: frozenset[str] | None = None
     ttl: float | None = None
+    recipients: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -47,6 +51,7 @@ class Audience:
         profile: Iterable[str] | None = None,
         claims: Iterable[str] | None = None,
         ttl: float | None = None,
+        recipients: Iterable[str] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ConfigurationError("an audience needs a non-empty name")
@@ -62,6 +67,10 @@ class Audience:
         object.__setattr__(self, "profile", None if profile is None else frozenset(profile))
         object.__setattr__(self, "claims", None if claims is None else frozenset(claims))
         object.__setattr__(self, "ttl", ttl)
+        named = (name,) if recipients is None else tuple(recipients)
+        if not named or not all(isinstance(item, str) and item for item in named):
+            raise ConfigurationError(f"audience {name!r} needs non-empty recipient names")
+        object.__setattr__(self, "recipients", named)
 
     def _sees(self, field: str) -> bool:
         return self.fields is None or field in self.fields

@@ -201,7 +201,7 @@ class Edge:
         minter = self.minter
         token = minter.mint(
             identity.subject,
-            audience=audience.name,
+            audience=audience.recipients,
             ttl=ttl,
             roles=sorted(shaped.roles),
             scopes=sorted(shaped.scopes),

@@ -151,6 +151,9 @@ EXPECTED_ALL = {
     "cloudflare_access",
     "google_iap",
     "pomerium",
+    "EdgeGateway",
+    "Upstream",
+    "RingFile",
     # metadata
     "__version__",
 }

@@ -121,7 +121,7 @@ def test_passport_demo_runs_and_stops_everything() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "every step behaved as expected" in result.stdout
     assert "✗" not in result.stdout
-    for code in ("403", "bad_signature", "unknown_kid", "missing_token"):
+    for code in ("403", "bad_signature", "unknown_kid", "missing_credential"):
         assert code in result.stdout
 
 

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from passport_core.edge.authenticators.base import CredentialLocation
+from passport_core.edge.authenticators.kinds import Options, register_authenticator_kind
 from passport_core.edge.calls import CallTimedOut, acall, call
 from passport_core.edge.common import CommonData
 from passport_core.edge.identity import Identity
@@ -128,3 +129,15 @@ class APIKeyAuthenticator:
         except Exception as exc:  # the lookup is the user's: anything may fail
             raise self._failed(exc) from exc
         return self._identity(digest, found)
+
+
+def _from_options(options: Options) -> APIKeyAuthenticator:
+    lookup = options.reference("lookup")
+    header = options.get("header", str, "X-API-Key") or None  # "" reads Bearer only
+    bearer = options.get("bearer", bool, False)
+    timeout = float(options.get("timeout", (int, float), 2.0))
+    options.finish()
+    return APIKeyAuthenticator(lookup, header=header, bearer=bearer, timeout=timeout)
+
+
+register_authenticator_kind(APIKeyAuthenticator.name, _from_options)

@@ -1,16 +1,22 @@
-"""Fixtures of the edge tests: an identity provider's keys and tokens, on a real loopback server."""
+"""Fixtures of the edge tests: an identity provider's keys and tokens on a real loopback server,
+an edge that knows two API keys, and a real upstream that records what it got."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from passport_core import (
+    APIKey,
+    APIKeyAuthenticator,
+    Audience,
     Authenticator,
+    CommonData,
     Edge,
     EdgeRequest,
     Identity,
@@ -18,11 +24,30 @@ from passport_core import (
     KeyRing,
     Minter,
     Verifier,
+    api_key_digest,
     generate_key,
 )
 from tests.core.conftest import JWKSServer, Reply, forge_token
+from tests.core.edge.upstream import Received, RecordingHandler, Upstream
+from tests.servers import in_thread
 
 EDGE_ISSUER = "https://edge.test"
+KEYS = {
+    "alice-key": APIKey(
+        api_key_digest("alice-key"),
+        "alice",
+        CommonData(roles=frozenset({"admin"}), tenant="acme"),
+    ),
+    "bob-key": APIKey(api_key_digest("bob-key"), "bob", CommonData(roles=frozenset({"staff"}))),
+}
+_BY_DIGEST = {key.digest: key for key in KEYS.values()}
+
+
+def lookup(digest: str) -> APIKey | None:
+    return _BY_DIGEST.get(digest)
+
+
+__all__ = ["EDGE_ISSUER", "KEYS", "Received", "Upstream", "lookup"]
 
 
 def issue(key: Key, claims: dict[str, Any], **header: Any) -> str:
@@ -98,3 +123,25 @@ def edge_for(edge_ring: KeyRing) -> EdgeFor:
 @pytest.fixture
 def passport_verifier(edge_ring: KeyRing) -> Verifier:
     return Verifier(keys=edge_ring.public_jwks(), issuer=EDGE_ISSUER, audience="orders")
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    """A real HTTP/1.1 server on 127.0.0.1 recording every request it receives."""
+    recorder = Upstream("")
+    handler = type("Handler", (RecordingHandler,), {"upstream": recorder})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    with in_thread(server) as url:
+        recorder.url = url
+        yield recorder
+
+
+@pytest.fixture
+def edge(edge_ring: KeyRing) -> Edge:
+    """Real time: the passports cross real servers and a Verifier checks them."""
+    return Edge(
+        Minter(edge_ring, issuer=EDGE_ISSUER),
+        authenticators=[APIKeyAuthenticator(lookup)],
+        audiences=[Audience("orders"), Audience("billing", fields={"tenant"})],
+    )

@@ -1,0 +1,318 @@
+"""``edge.toml``: one file that describes an edge, read strictly.
+
+::
+
+    issuer = "https://edge.example"
+    ring = "ring.json"              # a `passport ring` file, followed while it runs
+    ttl = 300                       # the passports' default lifetime, seconds
+    mode = ["gateway", "mint"]      # a reverse proxy, the /auth mint endpoint, or both
+
+    [[authenticators]]
+    kind = "api_key"                # or "custom" (factory = "module:callable"), or a kind
+    lookup = "keys:by_digest"       # another module registered
+
+    [[enrichers]]
+    call = "directory:roles"
+    required = true
+    timeout = 0.5
+
+    [[audiences]]
+    name = "orders"
+    fields = ["roles", "tenant"]
+
+    [[routes]]
+    prefix = "/orders/"
+    upstream = "http://127.0.0.1:8001"
+    audience = "orders"
+
+Every unknown key is an error that names it, as :meth:`PassportConfig.from_mapping`
+does; relative paths are relative to the file. :meth:`EdgeConfig.describe` is
+the effective configuration with nothing secret in it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from passport_core.edge.audience import Audience
+from passport_core.edge.authenticators import Authenticator
+from passport_core.edge.authenticators.kinds import Options, authenticator_kinds
+from passport_core.edge.edge import Edge
+from passport_core.edge.enrichers.base import DEFAULT_ENRICHER_TIMEOUT, Enricher, FunctionEnricher
+from passport_core.edge.gateway import DEFAULT_UPSTREAM_TIMEOUT, EdgeGateway, Upstream
+from passport_core.edge.ring_file import RingFile
+from passport_core.errors import ConfigurationError, PassportError
+from passport_core.keys.ring import KeyRing
+from passport_core.mint.minter import DEFAULT_TTL, Minter
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 only
+    import tomli as tomllib
+
+__all__ = ["MODES", "EdgeConfig"]
+
+#: what an edge process serves: a reverse proxy, the mint endpoint gateways ask
+MODES = frozenset({"gateway", "mint"})
+#: setting names whose values are never printed
+_SECRET_WORDS = ("secret", "password", "token", "credential", "private", "key_value")
+
+
+def _secret(name: str) -> bool:
+    return any(word in name.lower() for word in _SECRET_WORDS)
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: "<redacted>" if _secret(k) else _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
+
+
+def _strings(options: Options, name: str) -> tuple[str, ...] | None:
+    value = options.get(name, list, None)
+    if value is None:
+        return None
+    if not all(isinstance(item, str) and item for item in value):
+        raise ConfigurationError(f"{options.where}.{name} must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _tables(data: Options, name: str) -> list[Options]:
+    items = data.get(name, list, [])
+    return [Options(f"{name}[{index}]", item) for index, item in enumerate(items)]
+
+
+def _authenticator(options: Options) -> Authenticator:
+    kind = options.get("kind", str)
+    kinds = authenticator_kinds()
+    factory = kinds.get(kind)
+    if factory is None:
+        raise ConfigurationError(
+            f"{options.where}.kind {kind!r} is not a known authenticator kind "
+            f"(known: {', '.join(sorted(kinds))})"
+        )
+    return factory(options)
+
+
+def _enricher(options: Options) -> Enricher:
+    target = options.reference("call")
+    if isinstance(target, Enricher):  # already one (@enricher): its own settings stand
+        options.finish()
+        return target
+    name = options.get("name", str, None)
+    required = options.get("required", bool, True)
+    timeout = float(options.get("timeout", (int, float), DEFAULT_ENRICHER_TIMEOUT))
+    options.finish()
+    return FunctionEnricher(target, name=name, required=required, timeout=timeout)
+
+
+def _audience(options: Options) -> Audience:
+    name = options.get("name", str)
+    ttl = options.get("ttl", (int, float), None)
+    audience = Audience(
+        name,
+        fields=_strings(options, "fields"),
+        profile=_strings(options, "profile"),
+        claims=_strings(options, "claims"),
+        ttl=None if ttl is None else float(ttl),
+        recipients=_strings(options, "recipients"),
+    )
+    options.finish()
+    return audience
+
+
+def _route(options: Options) -> tuple[str, Upstream]:
+    prefix = options.get("prefix", str)
+    upstream = Upstream(
+        options.get("upstream", str),
+        audience=options.get("audience", str, None),
+        strip_prefix=options.get("strip_prefix", bool, False),
+        timeout=float(options.get("timeout", (int, float), DEFAULT_UPSTREAM_TIMEOUT)),
+    )
+    options.finish()
+    return prefix, upstream
+
+
+def _modes(data: Options) -> frozenset[str]:
+    raw = data.get("mode", (str, list), "gateway")
+    chosen = [raw] if isinstance(raw, str) else raw
+    if not chosen or not all(isinstance(item, str) and item in MODES for item in chosen):
+        raise ConfigurationError(f"mode must be one or both of {', '.join(sorted(MODES))}")
+    return frozenset(chosen)
+
+
+@dataclass(frozen=True)
+class EdgeConfig:
+    """An edge described by a configuration file: build it with :meth:`gateway`."""
+
+    issuer: str
+    ring_path: Path
+    ttl: float
+    max_ttl: float | None
+    cache_max_age: float | None
+    modes: frozenset[str]
+    auth_path: str
+    realm: str
+    authenticators: tuple[Authenticator, ...]
+    enrichers: tuple[Enricher, ...]
+    audiences: tuple[Audience, ...]
+    routes: Mapping[str, Upstream]
+    #: the file's own tables, for :meth:`describe`
+    source: Mapping[str, Any]
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, base: Path | None = None) -> EdgeConfig:
+        """Read a parsed ``edge.toml``; relative paths are relative to ``base``."""
+        top = Options("edge", data)
+        issuer = top.get("issuer", str)
+        ring = Path(top.get("ring", str))
+        if not ring.is_absolute() and base is not None:
+            ring = base / ring
+        ttl = float(top.get("ttl", (int, float), DEFAULT_TTL))
+        max_ttl = top.get("max_ttl", (int, float), None)
+        cache_max_age = top.get("cache_max_age", (int, float), None)
+        modes = _modes(top)
+        auth_path = top.get("auth_path", str, "/auth")
+        realm = top.get("realm", str, "edge")
+        authenticators = tuple(_authenticator(t) for t in _tables(top, "authenticators"))
+        enrichers = tuple(_enricher(t) for t in _tables(top, "enrichers"))
+        audiences = tuple(_audience(t) for t in _tables(top, "audiences"))
+        routes: dict[str, Upstream] = {}
+        for table in _tables(top, "routes"):
+            prefix, upstream = _route(table)
+            if prefix in routes:
+                raise ConfigurationError(f"route prefix {prefix!r} is configured twice")
+            routes[prefix] = upstream
+        top.finish()
+        if not authenticators:
+            raise ConfigurationError("an edge needs at least one [[authenticators]] table")
+        if not audiences:
+            raise ConfigurationError("an edge needs at least one [[audiences]] table")
+        if "gateway" in modes and not routes:
+            raise ConfigurationError("mode 'gateway' needs at least one [[routes]] table")
+        return cls(
+            issuer=issuer,
+            ring_path=ring,
+            ttl=ttl,
+            max_ttl=None if max_ttl is None else float(max_ttl),
+            cache_max_age=None if cache_max_age is None else float(cache_max_age),
+            modes=modes,
+            auth_path=auth_path,
+            realm=realm,
+            authenticators=authenticators,
+            enrichers=enrichers,
+            audiences=audiences,
+            routes=routes,
+            source=dict(data),
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> EdgeConfig:
+        """Read and check ``edge.toml`` at ``path``."""
+        file = Path(path)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigurationError(f"{file} is not valid TOML: {exc}") from exc
+        return cls.from_mapping(data, base=file.resolve().parent)
+
+    def ring(self) -> KeyRing:
+        """The key ring saved at :attr:`ring_path`."""
+        try:
+            return KeyRing.load(self.ring_path)
+        except PassportError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise ConfigurationError(f"cannot read the ring file {self.ring_path}") from exc
+
+    def edge(self, ring: KeyRing) -> Edge:
+        """The :class:`Edge` this file describes, signing with ``ring``."""
+        max_ttl = self.max_ttl if self.max_ttl is not None else min(3600.0, ring.max_token_lifetime)
+        minter = Minter(ring, issuer=self.issuer, default_ttl=self.ttl, max_ttl=max_ttl)
+        return Edge(
+            minter,
+            authenticators=self.authenticators,
+            enrichers=self.enrichers,
+            audiences=self.audiences,
+            cache_max_age=self.cache_max_age,
+        )
+
+    def gateway(self) -> EdgeGateway:
+        """The ASGI app: the gateway and/or the mint endpoint, following the ring file."""
+        ring = self.ring()
+        edge = self.edge(ring)
+        cache = edge.cache
+        follower = RingFile(
+            ring, self.ring_path, on_reload=cache.clear if cache is not None else None
+        )
+        return EdgeGateway(
+            edge,
+            routes=self.routes if "gateway" in self.modes else {},
+            mint_endpoint="mint" in self.modes,
+            auth_path=self.auth_path,
+            ring_file=follower,
+            realm=self.realm,
+        )
+
+    def describe(self, ring: KeyRing | None = None) -> dict[str, Any]:
+        """The effective configuration, defaults filled in, nothing secret."""
+        out: dict[str, Any] = {
+            "issuer": self.issuer,
+            "ring": {"path": str(self.ring_path)},
+            "ttl": self.ttl,
+            "max_ttl": self.max_ttl,
+            "cache_max_age": self.cache_max_age,
+            "mode": sorted(self.modes),
+            "auth_path": self.auth_path if "mint" in self.modes else None,
+            "authenticators": [
+                {"name": a.name, **_redacted(dict(table))}
+                for a, table in zip(
+                    self.authenticators, _source(self.source, "authenticators"), strict=True
+                )
+            ],
+            "enrichers": [
+                {"name": e.name, "required": e.required, "timeout": e.timeout}
+                for e in self.enrichers
+            ],
+            "audiences": [
+                {
+                    "name": a.name,
+                    "recipients": list(a.recipients),
+                    "fields": None if a.fields is None else sorted(a.fields),
+                    "profile": None if a.profile is None else sorted(a.profile),
+                    "claims": None if a.claims is None else sorted(a.claims),
+                    "ttl": a.ttl,
+                }
+                for a in self.audiences
+            ],
+            "routes": [
+                {
+                    "prefix": prefix,
+                    "upstream": u.url,
+                    "audience": u.audience or self.audiences[0].name,
+                    "strip_prefix": u.strip_prefix,
+                    "timeout": u.timeout,
+                }
+                for prefix, u in self.routes.items()
+            ],
+        }
+        if ring is not None:
+            out["ring"]["published"] = [key["kid"] for key in ring.public_jwks()["keys"]]
+            out["ring"]["active"] = ring.active.kid
+        return out
+
+
+def _source(data: Mapping[str, Any], name: str) -> Sequence[Mapping[str, Any]]:
+    items = data.get(name, [])
+    return [item for item in items if isinstance(item, Mapping)]

@@ -1,0 +1,293 @@
+"""The edge as a gateway: real uvicorn in front of a real upstream on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from passport_core import (
+    JWKS_PATH,
+    ConfigurationError,
+    Edge,
+    EdgeGateway,
+    KeyRing,
+    Passport,
+    Upstream,
+    Verifier,
+)
+from passport_core.edge.forwarding import forwarded_headers, response_headers
+from tests.core.edge.conftest import EDGE_ISSUER, Received
+from tests.core.edge.conftest import Upstream as Recorder
+from tests.servers import asgi_server
+
+ALICE = {"X-API-Key": "alice-key"}
+FIVE_MB = 5 * 1024 * 1024
+
+
+@pytest.fixture
+def gateway(edge: Edge, upstream: Recorder) -> EdgeGateway:
+    return EdgeGateway(
+        edge,
+        routes={
+            "/": Upstream(upstream.url, audience="orders", timeout=0.5),
+            "/billing/": Upstream(upstream.url + "/base", audience="billing", strip_prefix=True),
+        },
+        mint_endpoint=True,
+    )
+
+
+@pytest.fixture
+def url(gateway: EdgeGateway) -> Iterator[str]:
+    # As `passport edge` serves it: the edge is the outermost hop, so no X-Forwarded-For
+    # a client sends decides its address.
+    with asgi_server(gateway, lifespan="on", proxy_headers=False) as served:
+        yield served
+
+
+def verified(edge_ring: KeyRing, seen: Received, audience: str = "orders") -> Passport:
+    [token] = seen.values("X-Passport")
+    verifier = Verifier(keys=edge_ring.public_jwks(), issuer=EDGE_ISSUER, audience=audience)
+    return verifier.verify(token)
+
+
+def test_a_valid_credential_reaches_the_upstream_with_a_passport_for_its_audience(
+    url: str, upstream: Recorder, edge_ring: KeyRing
+) -> None:
+    response = httpx.get(f"{url}/orders/7?x=1&y=%2F", headers=ALICE, timeout=10)
+    assert response.status_code == 200
+    [seen] = upstream.received
+    assert seen.path == "/orders/7?x=1&y=%2F"
+    passport = verified(edge_ring, seen)
+    assert passport.subject == "alice"
+    assert passport.roles == frozenset({"admin"})
+    assert passport.tenant == "acme"
+
+
+def test_the_longest_prefix_wins_strips_it_and_mints_for_its_audience(
+    url: str, upstream: Recorder, edge_ring: KeyRing
+) -> None:
+    assert httpx.get(f"{url}/billing/invoices/3", headers=ALICE, timeout=10).status_code == 200
+    assert httpx.get(f"{url}/billingX", headers=ALICE, timeout=10).status_code == 200
+    first, second = upstream.received
+    assert first.path == "/base/invoices/3"
+    passport = verified(edge_ring, first, "billing")
+    assert passport.roles == frozenset()  # the billing audience sees the tenant only
+    assert passport.tenant == "acme"
+    assert second.path == "/billingX"  # whole segments only: the root route took it
+    assert verified(edge_ring, second).audience == ("orders",)
+
+
+def test_forwarded_headers_are_appended_and_hop_by_hop_ones_dropped(
+    url: str, upstream: Recorder
+) -> None:
+    headers = [
+        ("X-API-Key", "alice-key"),
+        ("X-Forwarded-For", "203.0.113.9"),
+        ("X-Forwarded-For", "198.51.100.1"),
+        ("Connection", "keep-alive, X-Hop-Secret"),
+        ("X-Hop-Secret", "only for the edge"),
+        ("X-Kept", "yes"),
+    ]
+    assert httpx.get(f"{url}/h", headers=headers, timeout=10).status_code == 200
+    [seen] = upstream.received
+    assert seen.values("X-Forwarded-For") == ["203.0.113.9, 198.51.100.1, 127.0.0.1"]
+    assert seen.values("X-Forwarded-Proto") == ["http"]
+    assert seen.values("X-Forwarded-Host") == [url.removeprefix("http://")]
+    assert seen.values("X-Hop-Secret") == []
+    assert seen.values("X-Kept") == ["yes"]
+    assert seen.values("Host") == [upstream.url.removeprefix("http://")]
+
+
+FORGED = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5Iiwicm9sZXMiOlsiYWRtaW4iXX0."
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        [("X-Passport", FORGED)],
+        [("X-Passport", FORGED), ("X-Passport", FORGED)],
+        [("x-PASSPORT", FORGED)],
+        [("X_Passport", FORGED)],
+        [("x_passport", FORGED), ("X-Passport", FORGED)],
+        [("Passport-Action", "drop"), ("passport_action", "remint"), ("PASSPORT-ACTION", "x")],
+    ],
+    ids=["one", "twice", "case", "underscore", "mixed", "action"],
+)
+def test_a_client_forged_passport_or_action_never_reaches_the_upstream(
+    url: str, upstream: Recorder, edge_ring: KeyRing, forged: list[tuple[str, str]]
+) -> None:
+    response = httpx.get(f"{url}/o", headers=[("X-API-Key", "alice-key"), *forged], timeout=10)
+    assert response.status_code == 200
+    [seen] = upstream.received
+    assert verified(edge_ring, seen).subject == "alice"  # exactly one: the minted one
+    assert FORGED not in str(seen.headers)
+    assert seen.values("Passport-Action") == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [({}, "missing_credential"), ({"X-API-Key": "wrong"}, "invalid_credential")],
+)
+def test_a_bad_credential_is_a_401_and_the_upstream_is_never_contacted(
+    url: str, upstream: Recorder, headers: dict[str, str], code: str
+) -> None:
+    response = httpx.post(f"{url}/o", headers=headers, content=b"payload", timeout=10)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith('Bearer realm="edge"')
+    assert response.json()["code"] == code
+    assert upstream.received == []
+
+
+def test_an_upstream_that_is_down_is_a_502(edge: Edge, closed_port_url: str) -> None:
+    down = closed_port_url.removesuffix("/jwks.json")
+    gateway = EdgeGateway(edge, routes={"/": Upstream(down, timeout=2)})
+    with asgi_server(gateway, lifespan="on") as served:
+        response = httpx.get(f"{served}/o", headers=ALICE, timeout=10)
+    assert response.status_code == 502
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "upstream_unavailable"
+
+
+def test_a_slow_upstream_is_a_504_within_its_timeout(url: str, upstream: Recorder) -> None:
+    started = time.monotonic()
+    response = httpx.get(f"{url}/slow", headers=ALICE, timeout=10)
+    assert time.monotonic() - started < 2.0  # the route's timeout is 0.5 s; it sleeps 3
+    assert response.status_code == 504
+    assert response.json()["code"] == "upstream_timeout"
+
+
+def jti(upstream: Recorder, edge_ring: KeyRing) -> str:
+    return verified(edge_ring, upstream.received[-1]).jti
+
+
+@pytest.mark.parametrize("path", ["/remint", "/drop"])
+def test_a_passport_action_from_the_upstream_drops_the_cache_and_stays_with_the_edge(
+    url: str, upstream: Recorder, edge_ring: KeyRing, path: str
+) -> None:
+    with httpx.Client(timeout=10) as client:
+        client.get(f"{url}/a", headers=ALICE)
+        first = jti(upstream, edge_ring)
+        client.get(f"{url}/a", headers=ALICE)
+        assert jti(upstream, edge_ring) == first  # served from the mint cache
+        answer = client.get(f"{url}{path}", headers=ALICE)
+        assert answer.status_code == 200
+        assert "passport-action" not in answer.headers
+        assert "passport_action" not in answer.headers
+        assert jti(upstream, edge_ring) == first
+        client.get(f"{url}/a", headers=ALICE)
+        assert jti(upstream, edge_ring) != first  # minted afresh
+
+
+def test_a_passport_action_from_the_client_has_no_effect(
+    url: str, upstream: Recorder, edge_ring: KeyRing
+) -> None:
+    with httpx.Client(timeout=10) as client:
+        client.get(f"{url}/a", headers=ALICE)
+        first = jti(upstream, edge_ring)
+        client.get(f"{url}/a", headers={**ALICE, "Passport-Action": "remint"})
+        client.get(f"{url}/a", headers=ALICE)
+    assert jti(upstream, edge_ring) == first
+    assert all(seen.values("Passport-Action") == [] for seen in upstream.received)
+
+
+def test_the_passport_is_never_returned_to_the_client(url: str) -> None:
+    response = httpx.get(f"{url}/leak", headers=ALICE, timeout=10)
+    assert response.status_code == 200
+    assert "x-passport" not in response.headers
+
+
+def test_five_megabytes_stream_up_and_down(url: str, upstream: Recorder) -> None:
+    body = os.urandom(FIVE_MB)
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: chunked all the way
+        for start in range(0, len(body), 256 * 1024):
+            yield body[start : start + 256 * 1024]
+
+    with httpx.Client(timeout=30) as client:
+        sized = client.post(f"{url}/up", headers=ALICE, content=body)
+        chunked = client.put(f"{url}/up", headers=ALICE, content=chunks())
+        with client.stream("GET", f"{url}/big?n={FIVE_MB}", headers=ALICE) as down:
+            received = sum(len(part) for part in down.iter_raw())
+    digest = hashlib.sha256(body).hexdigest()
+    for answer in (sized, chunked):
+        assert answer.status_code == 200
+        assert answer.json() == {"path": "/up", "length": FIVE_MB, "sha256": digest}
+    assert down.status_code == 200
+    assert received == FIVE_MB
+
+
+def test_it_serves_the_jwks_and_the_mint_endpoint_too(url: str, edge_ring: KeyRing) -> None:
+    jwks = httpx.get(f"{url}{JWKS_PATH}", timeout=10)
+    assert jwks.json() == edge_ring.public_jwks()
+    minted = httpx.get(f"{url}/auth?audience=billing", headers=ALICE, timeout=10)
+    assert minted.status_code == 200
+    verifier = Verifier(keys=jwks.json(), issuer=EDGE_ISSUER, audience="billing")
+    assert verifier.verify(minted.headers["x-passport"]).subject == "alice"
+    assert httpx.get(f"{url}/auth", timeout=10).status_code == 401
+
+
+def test_no_token_or_credential_in_the_logs(
+    url: str, upstream: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with httpx.Client(timeout=10) as client:
+        client.get(f"{url}/a", headers=ALICE)
+        client.get(f"{url}/remint", headers=ALICE)
+        client.get(f"{url}/a", headers={"X-API-Key": "wrong-key"})
+        client.get(f"{url}/slow", headers=ALICE)
+    tokens = [value for seen in upstream.received for value in seen.values("X-Passport")]
+    assert tokens
+    assert "passport action remint" in caplog.text  # the log did see these requests
+    for secret in [*tokens, "alice-key", "wrong-key"]:
+        assert secret not in caplog.text
+
+
+def test_routes_are_checked_when_the_gateway_is_built(edge: Edge) -> None:
+    with pytest.raises(ConfigurationError, match="audience 'nope'"):
+        EdgeGateway(edge, routes={"/": Upstream("http://127.0.0.1:1", audience="nope")})
+    with pytest.raises(ConfigurationError, match="must start with"):
+        EdgeGateway(edge, routes={"x": Upstream("http://127.0.0.1:1")})
+    with pytest.raises(ConfigurationError, match="http"):
+        Upstream("ftp://127.0.0.1:1")
+    with pytest.raises(ConfigurationError, match="twice"):
+        EdgeGateway(
+            edge,
+            routes={"/a": Upstream("http://127.0.0.1:1"), "/a/": Upstream("http://127.0.0.1:2")},
+        )
+
+
+def test_the_header_rules_fold_case_and_underscores() -> None:
+    sent = [
+        ("Host", "edge.test"),
+        ("X_PASSPORT", "forged"),
+        ("Transfer-Encoding", "chunked"),
+        ("TE", "trailers"),
+        ("Connection", "close, x-private"),
+        ("X-Private", "1"),
+        ("Accept", "a"),
+        ("Accept", "b"),
+    ]
+    out = forwarded_headers(
+        sent, strip={"x-passport"}, client="::1", scheme="https", host="edge.test"
+    )
+    assert out == [
+        ("Accept", "a"),
+        ("Accept", "b"),
+        ("x-forwarded-for", "::1"),
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "edge.test"),
+    ]
+    back = [("Passport-Action", "drop"), ("Keep-Alive", "timeout=5"), ("ETag", '"1"')]
+    assert response_headers(back, strip={"passport-action"}) == [("ETag", '"1"')]
+
+
+def test_a_gateway_needs_an_edge() -> None:
+    with pytest.raises(ConfigurationError):
+        EdgeGateway(object(), routes={})  # type: ignore[arg-type]

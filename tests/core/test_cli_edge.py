@@ -1,0 +1,247 @@
+"""``passport edge --config edge.toml``: a real process in front of a real upstream on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from passport_core import JWKS_PATH, Verifier
+from tests.servers import RunningServer, serve
+
+REPO = Path(__file__).resolve().parents[2]
+ISSUER = "https://edge.cli.test"
+
+HOOKS = '''
+from passport_core import APIKey, Identity, api_key_digest
+
+KEYS = {api_key_digest("alice-key"): "alice"}
+
+def by_digest(digest):
+    subject = KEYS.get(digest)
+    return None if subject is None else APIKey(digest, subject)
+
+def directory(identity):
+    return {"roles": ["admin"] if identity.subject == "alice" else ["robot"], "tenant": "acme"}
+
+class StaticToken:
+    """A custom kind: X-Static: <name> names the subject (tests only)."""
+
+    name = "static"
+
+    def __init__(self, header, client_secret):
+        self.header = header
+
+    def credential(self, request):
+        values = request.get_header(self.header)
+        return values[0] if values else None
+
+    def authenticate(self, credential, request):
+        return Identity(subject=credential, method=self.name)
+
+    async def aauthenticate(self, credential, request):
+        return self.authenticate(credential, request)
+'''
+
+
+def config_text(upstream: str, ring: Path, **extra: str) -> str:
+    top = "".join(f"{key} = {value}\n" for key, value in extra.items())
+    return f"""
+issuer = "{ISSUER}"
+ring = "{ring.name}"
+ttl = 120
+mode = ["gateway", "mint"]
+{top}
+[[authenticators]]
+kind = "api_key"
+lookup = "edge_hooks:by_digest"
+
+[[authenticators]]
+kind = "custom"
+factory = "edge_hooks:StaticToken"
+options = {{ header = "X-Static", client_secret = "s3cret-value" }}
+
+[[enrichers]]
+call = "edge_hooks:directory"
+timeout = 1.0
+
+[[audiences]]
+name = "orders"
+
+[[audiences]]
+name = "billing"
+fields = ["tenant"]
+
+[[routes]]
+prefix = "/orders/"
+upstream = "{upstream}"
+audience = "orders"
+
+[[routes]]
+prefix = "/billing/"
+upstream = "{upstream}"
+audience = "billing"
+strip_prefix = true
+"""
+
+
+def passport_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "passport_core", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(cwd)])),
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "edge_hooks.py").write_text(HOOKS, encoding="utf-8")
+    made = passport_cli(
+        "ring", "init", "--out", tmp_path / "ring.json", "--kid", "e1", cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    return tmp_path
+
+
+@pytest.fixture
+def upstream() -> Iterator[RunningServer]:
+    with serve() as server:  # echoes the request headers as JSON
+        yield server
+
+
+def write_config(workdir: Path, text: str) -> Path:
+    path = workdir / "edge.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_check_prints_the_effective_configuration_without_secrets(
+    workdir: Path, upstream: RunningServer
+) -> None:
+    path = write_config(workdir, config_text(upstream.url, workdir / "ring.json"))
+    result = passport_cli("edge", "--config", path, "--check", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["issuer"] == ISSUER
+    assert shown["ring"]["active"] == "e1"
+    assert shown["mode"] == ["gateway", "mint"]
+    assert [a["name"] for a in shown["authenticators"]] == ["api_key", "static"]
+    assert shown["authenticators"][1]["options"]["client_secret"] == "<redacted>"
+    assert [r["prefix"] for r in shown["routes"]] == ["/orders/", "/billing/"]
+    assert shown["enrichers"] == [{"name": "directory", "required": True, "timeout": 1.0}]
+    assert "s3cret-value" not in result.stdout + result.stderr
+    private = (workdir / "ring.json").read_text(encoding="utf-8")
+    secrets = [value for name, value in _strings(json.loads(private)) if name == "d"]
+    assert secrets
+    assert not any(secret in result.stdout for secret in secrets)
+
+
+def _strings(value: object, name: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, key)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, name)
+    elif isinstance(value, str):
+        yield name, value
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda t: t.replace("ttl = 120", "ttl = 120\nisuer = 'x'"), "edge.isuer"),
+        (lambda t: t.replace('audience = "orders"', 'audiense = "orders"'), "routes[0].audiense"),
+        (lambda t: t.replace("timeout = 1.0", "timeout = 1.0\nrequird = true"), "requird"),
+        (lambda t: t.replace('kind = "api_key"', 'kind = "saml"'), "'saml'"),
+        (lambda t: t.replace('"edge_hooks:by_digest"', '"edge_hooks:nope"'), "nope"),
+        (lambda t: t.replace("ttl = 120", "ttl = true"), "edge.ttl"),
+        (lambda t: t.replace('["gateway", "mint"]', '"proxy"'), "mode"),
+        (lambda t: t + "[[", "not valid TOML"),
+    ],
+    ids=["top", "route", "enricher", "kind", "reference", "type", "mode", "toml"],
+)
+def test_a_bad_setting_is_one_error_line_naming_it(
+    workdir: Path, upstream: RunningServer, change: object, named: str
+) -> None:
+    text = change(config_text(upstream.url, workdir / "ring.json"))  # type: ignore[operator]
+    path = write_config(workdir, text)
+    result = passport_cli("edge", "--config", path, "--check", cwd=workdir)
+    assert result.returncode == 1
+    assert result.stderr.startswith("passport: error: ")
+    assert named in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_edge_serves_requests_through_to_the_upstream_and_stops_by_pid(
+    workdir: Path, upstream: RunningServer
+) -> None:
+    path = write_config(workdir, config_text(upstream.url, workdir / "ring.json"))
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "passport_core", "edge", "--config", str(path), "--port", str(port)],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(workdir)])),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        jwks = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                jwks = httpx.get(f"{base}{JWKS_PATH}", timeout=2).json()
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert jwks is not None, "the edge did not start"
+        with httpx.Client(timeout=10) as client:
+            orders = client.get(f"{base}/orders/1", headers={"X-API-Key": "alice-key"})
+            billing = client.get(f"{base}/billing/2", headers={"X-Static": "robot-7"})
+            refused = client.get(f"{base}/orders/1", headers={"X-API-Key": "wrong"})
+            minted = client.get(f"{base}/auth?audience=billing", headers={"X-Static": "r"})
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=20)
+    # uvicorn shuts down gracefully (the lifespan closes the upstream client), then
+    # re-raises the signal it caught, as a well-behaved server does
+    assert process.returncode in (0, -signal.SIGTERM), err
+    assert "Application shutdown complete" in err
+    assert "passport edge: gateway and mint on" in out
+
+    assert orders.status_code == 200
+    token = orders.json()["x-passport"]
+    passport = Verifier(keys=jwks, issuer=ISSUER, audience="orders").verify(token)
+    assert passport.subject == "alice"
+    assert passport.roles == frozenset({"admin"})
+    assert billing.status_code == 200
+    other = Verifier(keys=jwks, issuer=ISSUER, audience="billing")
+    assert other.verify(billing.json()["x-passport"]).subject == "robot-7"
+    assert [p for p, _ in upstream.requests] == ["/orders/1", "/2"]
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "invalid_credential"
+    assert minted.status_code == 200
+    assert other.verify(minted.headers["x-passport"]).roles == frozenset()
+    assert token not in out + err
+    assert "alice-key" not in out + err
