@@ -19,6 +19,7 @@ from passport_core.edge.request import EdgeRequest
 from passport_core.errors import (
     ConfigurationError,
     InvalidCredential,
+    MintingError,
     MissingCredential,
     PassportError,
     PassportTooLarge,
@@ -132,6 +133,12 @@ class Edge:
         if len(set(enricher_names)) != len(enricher_names):
             raise ConfigurationError("two enrichers share a name")
         self.audiences = _audiences(audiences)
+        for target in self.audiences.values():
+            if target.ttl is not None and target.ttl > minter.max_ttl:
+                raise ConfigurationError(
+                    f"audience {target.name!r}: ttl {target.ttl:g} s exceeds the minter's "
+                    f"max_ttl {minter.max_ttl:g} s"
+                )
         self.default_audience = next(iter(self.audiences))
         self.header = header
         budget = passport_budget(header) if max_passport_bytes is None else max_passport_bytes
@@ -184,8 +191,16 @@ class Edge:
             return None
         return Minted(entry.token, entry.subject, audience.name, cached=True, credential_key=key)
 
+    def _epoch(self) -> int | None:
+        return None if self.cache is None else self.cache.epoch
+
     def _sign(
-        self, identity: Identity, gathered: Gathered, audience: Audience, key: bytes
+        self,
+        identity: Identity,
+        gathered: Gathered,
+        audience: Audience,
+        key: bytes,
+        epoch: int | None,
     ) -> Minted:
         now = self._clock()
         ttl = audience.ttl or self.minter.default_ttl
@@ -193,9 +208,12 @@ class Edge:
             left = identity.expires_at - now
             if left < 1:
                 raise InvalidCredential("the credential has expired")
-            ttl = min(ttl, math.floor(left))  # RFC 8725 §3.10: never outlive what it rests on
+            ttl = min(ttl, math.floor(left))  # a passport never outlives what it rests on
         shaped = audience.shape(gathered.common)
         extra = dict(shaped.claims)
+        if OMITTED_CLAIM in extra:
+            # Only the edge says what was left out; an enricher cannot claim it.
+            raise MintingError(f"an enricher cannot set the {OMITTED_CLAIM!r} claim")
         if gathered.omitted:
             extra[OMITTED_CLAIM] = list(gathered.omitted)
         minter = self.minter
@@ -229,6 +247,7 @@ class Edge:
                 expires_at=now + ttl,
                 credential_expires_at=identity.expires_at,
                 max_age=self.cache_max_age,
+                since=epoch,  # a drop during this mint wins: the passport may predate it
             )
         return Minted(token, identity.subject, audience.name, False, key, omitted=gathered.omitted)
 
@@ -259,12 +278,13 @@ class Edge:
         hit = self._cached(key, target)
         if hit is not None:
             return hit
+        epoch = self._epoch()
         try:
             identity = authenticator.authenticate(credential, request)
         except PassportError as error:
             self._refused(authenticator, credential, error)
             raise
-        return self._sign(identity, gather(identity, self.enrichers), target, key)
+        return self._sign(identity, gather(identity, self.enrichers), target, key, epoch)
 
     async def amint(self, request: EdgeRequest, audience: str | None = None) -> Minted:
         """Like :meth:`mint`, without blocking the event loop."""
@@ -274,12 +294,14 @@ class Edge:
         hit = self._cached(key, target)
         if hit is not None:
             return hit
+        epoch = self._epoch()
         try:
             identity = await authenticator.aauthenticate(credential, request)
         except PassportError as error:
             self._refused(authenticator, credential, error)
             raise
-        return self._sign(identity, await agather(identity, self.enrichers), target, key)
+        gathered = await agather(identity, self.enrichers)
+        return self._sign(identity, gathered, target, key, epoch)
 
     def drop(self, credential_key: bytes | None = None, *, subject: str | None = None) -> int:
         """Forget cached passports of one credential or one subject; the next request mints."""
