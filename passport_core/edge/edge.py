@@ -216,27 +216,25 @@ class Edge:
             raise MintingError(f"an enricher cannot set the {OMITTED_CLAIM!r} claim")
         if gathered.omitted:
             extra[OMITTED_CLAIM] = list(gathered.omitted)
-        minter = self.minter
-        token = minter.mint(
-            identity.subject,
-            audience=audience.name,
-            ttl=ttl,
-            roles=sorted(shaped.roles),
-            scopes=sorted(shaped.scopes),
-            permissions=sorted(shaped.permissions),
-            tenant=shaped.tenant,
-            profile=dict(shaped.profile) if shaped.profile else None,
-            claims=extra,
-            auth_methods=identity.auth_methods,
-            auth_context=identity.auth_context,
-            auth_time=identity.auth_time,
-        )
-        if len(token) > self.max_passport_bytes:
-            raise PassportTooLarge(
-                f"the passport for {audience.name!r} is {len(token)} bytes, over the budget of "
-                f"{self.max_passport_bytes} (what the next hop's proxy accepts in one header): "
-                "shape it with Audience(fields=..., profile=...) or gather less"
+        try:
+            token = self.minter.mint(
+                identity.subject,
+                audience=audience.name,
+                ttl=ttl,
+                roles=sorted(shaped.roles),
+                scopes=sorted(shaped.scopes),
+                permissions=sorted(shaped.permissions),
+                tenant=shaped.tenant,
+                profile=dict(shaped.profile) if shaped.profile else None,
+                claims=extra,
+                auth_methods=identity.auth_methods,
+                auth_context=identity.auth_context,
+                auth_time=identity.auth_time,
             )
+        except PassportTooLarge as exc:  # over the minter's own limit, so over ours too
+            raise self._too_large(audience, None) from exc
+        if len(token) > self.max_passport_bytes:
+            raise self._too_large(audience, len(token))
         if self.cache is not None and not gathered.omitted:
             # A partial passport is not kept: the next request retries the enricher.
             self.cache.put(
@@ -250,6 +248,14 @@ class Edge:
                 since=epoch,  # a drop during this mint wins: the passport may predate it
             )
         return Minted(token, identity.subject, audience.name, False, key, omitted=gathered.omitted)
+
+    def _too_large(self, audience: Audience, size: int | None) -> PassportTooLarge:
+        actual = " is" if size is None else f" is {size} bytes,"
+        return PassportTooLarge(
+            f"the passport for {audience.name!r}{actual} over the budget of "
+            f"{self.max_passport_bytes} bytes (what the next hop's proxy accepts in one header): "
+            "shape it with Audience(fields=..., profile=...) or gather less"
+        )
 
     @staticmethod
     def _refused(authenticator: Authenticator, credential: str, error: PassportError) -> None:
