@@ -14,7 +14,6 @@ from passport_core import (
     Audience,
     ConfigurationError,
     DuplicateToken,
-    Edge,
     FunctionEnricher,
     Identity,
     InvalidCredential,
@@ -41,7 +40,8 @@ def test_a_valid_key_gets_a_passport_for_the_default_audience(
     minted = mint(make_edge(), with_key())
     passport = edge_verifier("orders").verify(minted.token)
     assert (passport.subject, minted.subject, minted.audience) == ("alice", "alice", "orders")
-    assert minted.cached is False and minted.omitted == ()
+    assert minted.cached is False
+    assert minted.omitted == ()
 
 
 def test_each_audience_gets_its_own_passport(
@@ -50,7 +50,8 @@ def test_each_audience_gets_its_own_passport(
     edge = make_edge()
     orders, billing = mint(edge, with_key(), "orders"), mint(edge, with_key(), "billing")
     assert edge_verifier("billing").verify(billing.token).audience == ("billing",)
-    assert orders.token != billing.token and not billing.cached
+    assert orders.token != billing.token
+    assert not billing.cached
 
 
 def test_the_second_request_is_served_from_the_cache_without_a_lookup(
@@ -59,7 +60,8 @@ def test_the_second_request_is_served_from_the_cache_without_a_lookup(
     edge = make_edge()
     first = mint(edge, with_key())
     second = mint(edge, with_key())
-    assert second.cached and second.token == first.token
+    assert second.cached
+    assert second.token == first.token
     assert second.credential_key == first.credential_key
     assert key_table.lookups == 1
 
@@ -69,8 +71,10 @@ def test_without_a_cache_every_request_mints(
 ) -> None:
     edge = make_edge(use_cache=False)
     assert edge.cache is None
-    assert not mint(edge, with_key()).cached and not mint(edge, with_key()).cached
-    assert key_table.lookups == 2 and edge.drop(subject="alice") == 0
+    assert not mint(edge, with_key()).cached
+    assert not mint(edge, with_key()).cached
+    assert key_table.lookups == 2
+    assert edge.drop(subject="alice") == 0
 
 
 def test_no_credential_is_401_missing_credential(make_edge: MakeEdge, mint: Mint) -> None:
@@ -112,7 +116,8 @@ def test_an_unknown_key_is_401_and_only_its_fingerprint_is_logged(
     with caplog.at_level(logging.DEBUG), pytest.raises(InvalidCredential) as caught:
         mint(make_edge(), with_key(wrong))
     assert (caught.value.status, caught.value.code) == (401, "invalid_credential")
-    assert wrong not in caplog.text and wrong not in str(caught.value)
+    assert wrong not in caplog.text
+    assert wrong not in str(caught.value)
     assert fingerprint(wrong) in caplog.text
 
 
@@ -139,9 +144,7 @@ def test_the_first_authenticator_with_a_credential_decides(
     make_edge: MakeEdge, mint: Mint, key_table: KeyTable, edge_clock: ManualClock
 ) -> None:
     partner, other = _second_table_authenticator(key_table, edge_clock)
-    edge = make_edge(
-        authenticators=[APIKeyAuthenticator(key_table, clock=edge_clock), partner]
-    )
+    edge = make_edge(authenticators=[APIKeyAuthenticator(key_table, clock=edge_clock), partner])
     # Only the second's header: the second decides.
     assert mint(edge, request({"X-Partner-Key": "ak_partner_only_key"})).subject == "partner"
     # Both: the first decides, and a key it refuses is never handed to the second.
@@ -159,7 +162,8 @@ def test_the_same_secret_under_two_authenticators_is_cached_apart(
     edge = make_edge(authenticators=[APIKeyAuthenticator(key_table, clock=edge_clock), partner])
     assert mint(edge, with_key(BOB_KEY)).subject == "bob"
     via_partner = mint(edge, request({"X-Partner-Key": BOB_KEY}))
-    assert via_partner.subject == "bob-via-partner" and not via_partner.cached
+    assert via_partner.subject == "bob-via-partner"
+    assert not via_partner.cached
 
 
 def test_the_passport_never_outlives_the_credential(
@@ -241,7 +245,8 @@ def test_cache_max_age_bounds_reuse(
     assert mint(edge, with_key()).cached
     edge_clock.advance(2)
     again = mint(edge, with_key())
-    assert not again.cached and again.token != first.token
+    assert not again.cached
+    assert again.token != first.token
 
 
 def test_a_cached_passport_is_not_served_within_the_refresh_margin(
@@ -296,9 +301,7 @@ def test_apply_action_drops_the_credential_for_known_actions_only(
     assert mint(edge, with_key()).cached is (action is None)
 
 
-def test_a_drop_during_a_mint_wins_over_that_mint(
-    make_edge: MakeEdge, key_table: KeyTable
-) -> None:
+def test_a_drop_during_a_mint_wins_over_that_mint(make_edge: MakeEdge, key_table: KeyTable) -> None:
     # The mint began before the drop, so what it signed may be what the drop revoked.
     entered, release = threading.Event(), threading.Event()
 
@@ -315,7 +318,8 @@ def test_a_drop_during_a_mint_wins_over_that_mint(
     edge.drop(subject="alice")
     release.set()
     worker.join(5)
-    assert results and not results[0].cached
+    assert results
+    assert not results[0].cached
     lookups = key_table.lookups
     assert not edge.mint(with_key()).cached
     assert key_table.lookups == lookups + 1
@@ -335,8 +339,10 @@ def test_a_profile_over_the_budget_is_refused_at_mint_time_with_a_clear_message(
     big = FunctionEnricher(lambda identity: {"profile": {"bio": "x" * 12 * 1024}}, name="bio")
     with pytest.raises(PassportTooLarge) as caught:
         mint(make_edge(enrichers=[big]), with_key())
-    assert caught.value.status == 500 and caught.value.code == "passport_too_large"
-    assert "budget" in caught.value.message and "Audience" in caught.value.message
+    assert caught.value.status == 500
+    assert caught.value.code == "passport_too_large"
+    assert "budget" in caught.value.message
+    assert "Audience" in caught.value.message
 
 
 def test_every_passport_the_edge_returns_fits_the_default_verifier(
@@ -422,7 +428,9 @@ def test_the_edge_repr_names_its_parts_and_no_secret(make_edge: MakeEdge, mint: 
     edge = make_edge()
     mint(edge, with_key())
     text = repr(edge)
-    assert "api_key" in text and "orders" in text and ALICE_KEY not in text
+    assert "api_key" in text
+    assert "orders" in text
+    assert ALICE_KEY not in text
 
 
 def test_a_minter_with_a_small_max_token_bytes_bounds_the_edge(
