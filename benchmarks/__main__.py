@@ -1,127 +1,35 @@
-"""Verify-path benchmark: service-passport against the raw primitive, PyJWT and joserfc.
+"""``python -m benchmarks [verify|edge] [options]``: both benchmarks, or the one named.
 
-The machine is shared and noisy, so absolute numbers mean little: every
-contender runs interleaved in the same process and the report gives ratios
-to the raw ``cryptography`` signature check, which is the floor any JWT
-library pays. Run with ``nox -s bench`` or ``python -m benchmarks``.
+Options after a benchmark's name are its own (``python -m benchmarks edge --help``).
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
-import warnings
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 
-import jwt as pyjwt
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from joserfc import jwt as jose_jwt
-from joserfc.jwk import KeySet
+from benchmarks import edge, verify
 
-from passport_core import KeyRing, Minter, Verifier
-from passport_core.token.encoding import b64url_decode
-
-ISSUER = "https://edge.bench"
-AUDIENCE = "orders"
+BENCHMARKS: dict[str, Callable[[Sequence[str] | None], None]] = {
+    "verify": verify.main,
+    "edge": edge.main,
+}
 
 
-def _timeit(func: Callable[[], object], number: int) -> float:
-    start = time.perf_counter()
-    for _ in range(number):
-        func()
-    return (time.perf_counter() - start) / number
-
-
-def _contenders(alg: str) -> dict[str, Callable[[], object]]:
-    ring = KeyRing.generate(alg)
-    token = Minter(ring, issuer=ISSUER).mint(
-        "user-42",
-        audience=AUDIENCE,
-        roles=["admin", "staff"],
-        scopes=["orders:read", "orders:write"],
-        profile={"name": "Ada", "email": "ada@example.test", "locale": "en"},
-        tenant="acme",
-    )
-    ours = Verifier(keys=ring.public_jwks(), issuer=ISSUER, audience=AUDIENCE)
-    header_b64, payload_b64, sig_b64 = token.split(".")
-    signing_input = f"{header_b64}.{payload_b64}".encode()
-    signature = b64url_decode(sig_b64)
-    public = ring.active.public().jwk.get_op_key("verify")
-    pem = ring.active.to_pem(private=False)
-
-    if isinstance(public, ed25519.Ed25519PublicKey):
-
-        def raw() -> object:
-            public.verify(signature, signing_input)  # type: ignore[union-attr]
-            return None
-
-        pyjwt_alg = "EdDSA"
-    else:
-        from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
-        from cryptography.hazmat.primitives.asymmetric.utils import (  # noqa: PLC0415
-            encode_dss_signature,
-        )
-
-        der = encode_dss_signature(
-            int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-        )
-
-        def raw() -> object:
-            public.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))  # type: ignore[call-arg,union-attr]
-            return None
-
-        pyjwt_alg = "ES256"
-
-    pyjwt_key = pyjwt.PyJWK.from_dict(ring.active.to_jwk()).key
-    jose_keys = KeySet.import_key_set(ring.public_jwks())
-
-    def with_pyjwt() -> object:
-        return pyjwt.decode(
-            token,
-            pyjwt_key,
-            algorithms=[pyjwt_alg],
-            audience=AUDIENCE,
-            issuer=ISSUER,
-            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-        )
-
-    def with_joserfc() -> object:
-        decoded = jose_jwt.decode(token, jose_keys, algorithms=[alg])
-        jose_jwt.JWTClaimsRegistry(
-            iss={"essential": True, "value": ISSUER}, aud={"essential": True, "value": AUDIENCE}
-        ).validate(decoded.claims)
-        return decoded
-
-    del pem
-    return {
-        "cryptography (raw signature only)": raw,
-        "service-passport Verifier.verify": lambda: ours.verify(token),
-        "PyJWT decode": with_pyjwt,
-        "joserfc jwt.decode + claims": with_joserfc,
-    }
-
-
-def main() -> None:
-    # joserfc flags "EdDSA" as superseded by RFC 9864's "Ed25519"; the comparison stays fair.
-    warnings.filterwarnings("ignore", message=".*RFC 9864.*")
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--number", type=int, default=2000)
-    parser.add_argument("--alg", choices=["EdDSA", "ES256"], default="EdDSA")
-    args = parser.parse_args()
-    contenders = _contenders(args.alg)
-    samples: dict[str, list[float]] = {name: [] for name in contenders}
-    for func in contenders.values():
-        func()  # warm up and prove each contender accepts the token
-    for _ in range(args.rounds):
-        for name, func in contenders.items():
-            samples[name].append(_timeit(func, args.number))
-    floor = statistics.median(samples["cryptography (raw signature only)"])
-    print(f"verify one passport ({args.alg}), median of {args.rounds} rounds x {args.number}")
-    for name, values in samples.items():
-        median = statistics.median(values)
-        print(f"  {name:<36} {median * 1e6:8.1f} us   x{median / floor:5.2f} of raw")
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in BENCHMARKS:
+        BENCHMARKS[args[0]](args[1:])
+        return
+    if args and args[0] in {"-h", "--help"}:
+        print(__doc__)
+        return
+    if args:
+        raise SystemExit(f"unknown benchmark {args[0]!r}: choose from {', '.join(BENCHMARKS)}")
+    for index, run in enumerate(BENCHMARKS.values()):
+        if index:
+            print()
+        run([])
 
 
 if __name__ == "__main__":

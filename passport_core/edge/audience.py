@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -55,6 +56,19 @@ class Audience:
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ConfigurationError("an audience needs a non-empty name")
+        for option, value in (("fields", fields), ("profile", profile), ("claims", claims)):
+            # A bare string is iterable too: profile="email" must not mean {"e", "m", ...}.
+            if isinstance(value, (str, bytes)):
+                raise ConfigurationError(
+                    f"audience {name!r}: {option} must be a collection of names, not one string"
+                )
+        if ttl is not None and (
+            isinstance(ttl, bool)
+            or not isinstance(ttl, (int, float))
+            or not math.isfinite(ttl)
+            or ttl <= 0
+        ):
+            raise ConfigurationError(f"audience {name!r}: ttl must be a positive number of seconds")
         chosen = None if fields is None else frozenset(fields)
         if chosen is not None and not chosen <= COMMON_FIELDS:
             unknown = ", ".join(sorted(chosen - COMMON_FIELDS))

@@ -4,6 +4,11 @@ A busy edge mints once per user session, not per request. Entries are keyed
 by a SHA-256 of the authenticator's name and the credential (the credential
 itself is never kept), bounded in count and in bytes (least recently used
 goes first), and never outlive the passport, the credential, or ``max_age``.
+
+A drop must win over a mint already under way: the mint began before the
+credential was revoked, so what it signed may be stale. Every drop bumps an
+epoch; a mint reads :attr:`MintCache.epoch` before it authenticates and its
+``put`` is ignored if a drop happened since.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ class MintCache:
         self._clock = clock
         self._entries: OrderedDict[tuple[bytes, str], CachedPassport] = OrderedDict()
         self._bytes = 0
+        self._epoch = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -71,6 +77,11 @@ class MintCache:
     def size(self) -> int:
         """Bytes of passports held."""
         return self._bytes
+
+    @property
+    def epoch(self) -> int:
+        """Bumped by every :meth:`drop` and :meth:`clear`; pass it to :meth:`put` as ``since``."""
+        return self._epoch
 
     def get(self, key: bytes, audience: str) -> CachedPassport | None:
         """The cached passport for ``key`` and ``audience``, if still fresh."""
@@ -94,9 +105,14 @@ class MintCache:
         expires_at: float,
         credential_expires_at: float | None = None,
         max_age: float | None = None,
+        since: int | None = None,
     ) -> None:
         """Keep ``token`` until the earliest of its ``exp`` less the margin, the
-        credential's expiry and ``max_age`` from now."""
+        credential's expiry and ``max_age`` from now.
+
+        ``since`` is the :attr:`epoch` read before the mint began: when a drop
+        happened in between, the token is not kept (it may predate the drop).
+        """
         now = self._clock()
         until = expires_at - self.refresh_margin
         if credential_expires_at is not None:
@@ -106,6 +122,8 @@ class MintCache:
         if until <= now or len(token) > self.max_bytes:
             return
         with self._lock:
+            if since is not None and since != self._epoch:
+                return
             self._remove((key, audience))
             self._entries[(key, audience)] = CachedPassport(token, subject, until)
             self._bytes += len(token)
@@ -120,6 +138,7 @@ class MintCache:
     def drop(self, key: bytes | None = None, *, subject: str | None = None) -> int:
         """Forget the passports of one credential (every audience), or of one subject."""
         with self._lock:
+            self._epoch += 1
             doomed = [
                 slot
                 for slot, entry in self._entries.items()
@@ -131,6 +150,8 @@ class MintCache:
             return len(doomed)
 
     def clear(self) -> None:
+        """Forget every passport."""
         with self._lock:
+            self._epoch += 1
             self._entries.clear()
             self._bytes = 0

@@ -19,6 +19,7 @@ from passport_core.edge.request import EdgeRequest
 from passport_core.errors import (
     ConfigurationError,
     InvalidCredential,
+    MintingError,
     MissingCredential,
     PassportError,
     PassportTooLarge,
@@ -35,7 +36,7 @@ logger = logging.getLogger("passport_core.edge")
 OMITTED_CLAIM = "omitted"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Minted:
     """One passport the edge minted (or served from its cache) for one request."""
 
@@ -132,6 +133,12 @@ class Edge:
         if len(set(enricher_names)) != len(enricher_names):
             raise ConfigurationError("two enrichers share a name")
         self.audiences = _audiences(audiences)
+        for target in self.audiences.values():
+            if target.ttl is not None and target.ttl > minter.max_ttl:
+                raise ConfigurationError(
+                    f"audience {target.name!r}: ttl {target.ttl:g} s exceeds the minter's "
+                    f"max_ttl {minter.max_ttl:g} s"
+                )
         self.default_audience = next(iter(self.audiences))
         self.header = header
         budget = passport_budget(header) if max_passport_bytes is None else max_passport_bytes
@@ -182,10 +189,19 @@ class Edge:
         entry = self.cache.get(key, audience.name)
         if entry is None:
             return None
-        return Minted(entry.token, entry.subject, audience.name, cached=True, credential_key=key)
+        # Positional: the hot path of a busy edge, and keywords cost a dataclass a third more.
+        return Minted(entry.token, entry.subject, audience.name, True, key)
+
+    def _epoch(self) -> int | None:
+        return None if self.cache is None else self.cache.epoch
 
     def _sign(
-        self, identity: Identity, gathered: Gathered, audience: Audience, key: bytes
+        self,
+        identity: Identity,
+        gathered: Gathered,
+        audience: Audience,
+        key: bytes,
+        epoch: int | None,
     ) -> Minted:
         now = self._clock()
         ttl = audience.ttl or self.minter.default_ttl
@@ -193,32 +209,33 @@ class Edge:
             left = identity.expires_at - now
             if left < 1:
                 raise InvalidCredential("the credential has expired")
-            ttl = min(ttl, math.floor(left))  # RFC 8725 §3.10: never outlive what it rests on
+            ttl = min(ttl, math.floor(left))  # a passport never outlives what it rests on
         shaped = audience.shape(gathered.common)
         extra = dict(shaped.claims)
+        if OMITTED_CLAIM in extra:
+            # Only the edge says what was left out; an enricher cannot claim it.
+            raise MintingError(f"an enricher cannot set the {OMITTED_CLAIM!r} claim")
         if gathered.omitted:
             extra[OMITTED_CLAIM] = list(gathered.omitted)
-        minter = self.minter
-        token = minter.mint(
-            identity.subject,
-            audience=audience.recipients,
-            ttl=ttl,
-            roles=sorted(shaped.roles),
-            scopes=sorted(shaped.scopes),
-            permissions=sorted(shaped.permissions),
-            tenant=shaped.tenant,
-            profile=dict(shaped.profile) if shaped.profile else None,
-            claims=extra,
-            auth_methods=identity.auth_methods,
-            auth_context=identity.auth_context,
-            auth_time=identity.auth_time,
-        )
-        if len(token) > self.max_passport_bytes:
-            raise PassportTooLarge(
-                f"the passport for {audience.name!r} is {len(token)} bytes, over the budget of "
-                f"{self.max_passport_bytes} (what the next hop's proxy accepts in one header): "
-                "shape it with Audience(fields=..., profile=...) or gather less"
+        try:
+            token = self.minter.mint(
+                identity.subject,
+                audience=audience.recipients,
+                ttl=ttl,
+                roles=sorted(shaped.roles),
+                scopes=sorted(shaped.scopes),
+                permissions=sorted(shaped.permissions),
+                tenant=shaped.tenant,
+                profile=dict(shaped.profile) if shaped.profile else None,
+                claims=extra,
+                auth_methods=identity.auth_methods,
+                auth_context=identity.auth_context,
+                auth_time=identity.auth_time,
             )
+        except PassportTooLarge as exc:  # over the minter's own limit, so over ours too
+            raise self._too_large(audience, None) from exc
+        if len(token) > self.max_passport_bytes:
+            raise self._too_large(audience, len(token))
         if self.cache is not None and not gathered.omitted:
             # A partial passport is not kept: the next request retries the enricher.
             self.cache.put(
@@ -229,8 +246,17 @@ class Edge:
                 expires_at=now + ttl,
                 credential_expires_at=identity.expires_at,
                 max_age=self.cache_max_age,
+                since=epoch,  # a drop during this mint wins: the passport may predate it
             )
         return Minted(token, identity.subject, audience.name, False, key, omitted=gathered.omitted)
+
+    def _too_large(self, audience: Audience, size: int | None) -> PassportTooLarge:
+        actual = " is" if size is None else f" is {size} bytes,"
+        return PassportTooLarge(
+            f"the passport for {audience.name!r}{actual} over the budget of "
+            f"{self.max_passport_bytes} bytes (what the next hop's proxy accepts in one header): "
+            "shape it with Audience(fields=..., profile=...) or gather less"
+        )
 
     @staticmethod
     def _refused(authenticator: Authenticator, credential: str, error: PassportError) -> None:
@@ -259,12 +285,13 @@ class Edge:
         hit = self._cached(key, target)
         if hit is not None:
             return hit
+        epoch = self._epoch()
         try:
             identity = authenticator.authenticate(credential, request)
         except PassportError as error:
             self._refused(authenticator, credential, error)
             raise
-        return self._sign(identity, gather(identity, self.enrichers), target, key)
+        return self._sign(identity, gather(identity, self.enrichers), target, key, epoch)
 
     async def amint(self, request: EdgeRequest, audience: str | None = None) -> Minted:
         """Like :meth:`mint`, without blocking the event loop."""
@@ -274,12 +301,14 @@ class Edge:
         hit = self._cached(key, target)
         if hit is not None:
             return hit
+        epoch = self._epoch()
         try:
             identity = await authenticator.aauthenticate(credential, request)
         except PassportError as error:
             self._refused(authenticator, credential, error)
             raise
-        return self._sign(identity, await agather(identity, self.enrichers), target, key)
+        gathered = await agather(identity, self.enrichers)
+        return self._sign(identity, gathered, target, key, epoch)
 
     def drop(self, credential_key: bytes | None = None, *, subject: str | None = None) -> int:
         """Forget cached passports of one credential or one subject; the next request mints."""

@@ -21,6 +21,7 @@ from passport_core import (
     KeyRing,
     Minter,
     MintingError,
+    PassportTooLarge,
     Verifier,
 )
 from tests.core.conftest import AUDIENCE, ISSUER, NOW
@@ -327,3 +328,76 @@ def test_minting_follows_rotation(minter: Minter, ring: KeyRing) -> None:
     ring.prepare()  # an immediate rotation: this test is about what follows
     new = ring.promote(force=True)
     assert decode(minter.mint("u", audience=AUDIENCE))[0]["kid"] == new.kid
+
+
+def test_authentication_claims_are_minted_and_verified(minter: Minter, verifier: Verifier) -> None:
+    token = minter.mint(
+        "alice",
+        audience="orders",
+        auth_methods=["pwd", "hwk"],
+        auth_context="urn:acr:strong",
+        auth_time=1_799_999_999.7,
+    )
+    claims = json.loads(b64url_decode(token.split(".")[1]))
+    assert (claims["amr"], claims["acr"], claims["auth_time"]) == (
+        ["pwd", "hwk"],
+        "urn:acr:strong",
+        1_799_999_999,
+    )
+    passport = verifier.verify(token)
+    assert passport.auth_methods == {"pwd", "hwk"}
+
+
+def test_without_authentication_arguments_no_such_claims(minter: Minter) -> None:
+    claims = json.loads(b64url_decode(minter.mint("alice", audience="orders").split(".")[1]))
+    assert not {"amr", "acr", "auth_time"} & claims.keys()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"auth_methods": "pwd"},
+        {"auth_methods": ["pwd", ""]},
+        {"auth_methods": [1]},
+        {"auth_context": ""},
+        {"auth_context": 3},
+        {"auth_time": "now"},
+        {"auth_time": True},
+        {"auth_time": -5},
+        {"auth_time": 10**20},
+    ],
+)
+def test_refuses_malformed_authentication_claims(kwargs: dict[str, Any], minter: Minter) -> None:
+    with pytest.raises(MintingError):
+        minter.mint("alice", audience="orders", **kwargs)
+
+
+@pytest.mark.parametrize("name", ["amr", "acr", "auth_time"])
+def test_custom_claims_cannot_set_the_authentication_claims(name: str, minter: Minter) -> None:
+    with pytest.raises(MintingError, match=name):
+        minter.mint("alice", audience="orders", claims={name: "x"})
+
+
+def test_a_passport_over_max_token_bytes_is_refused_at_mint_time(
+    ring: KeyRing, clock: Callable[[], float], verifier: Verifier
+) -> None:
+    default = Minter(ring, issuer=ISSUER, clock=clock)
+    with pytest.raises(PassportTooLarge, match="8192") as caught:
+        default.mint("alice", audience="orders", profile={"bio": "x" * 12 * 1024})
+    assert caught.value.status == 500
+    small = Minter(ring, issuer=ISSUER, max_token_bytes=512, clock=clock)
+    with pytest.raises(PassportTooLarge, match="512"):
+        small.mint("alice", audience="orders", profile={"bio": "x" * 400})
+    # Just under the default limit: the default Verifier accepts what the Minter returns.
+    for size in range(5900, 6200, 7):
+        try:
+            token = default.mint("alice", audience="orders", profile={"bio": "x" * size})
+        except PassportTooLarge:
+            continue
+        verifier.verify(token)
+
+
+@pytest.mark.parametrize("value", [255, 0, True, 1024.0])
+def test_max_token_bytes_must_be_a_whole_number_of_at_least_256(value: Any, ring: KeyRing) -> None:
+    with pytest.raises(ConfigurationError, match="max_token_bytes"):
+        Minter(ring, issuer=ISSUER, max_token_bytes=value)

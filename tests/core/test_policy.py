@@ -11,17 +11,20 @@ import pytest
 from passport_core import (
     ConfigurationError,
     Decision,
+    InsufficientAuthentication,
     Passport,
     PermissionDenied,
     Policy,
     all_of,
     any_of,
     require,
+    require_authentication,
     require_object,
     require_permission,
     require_role,
     require_scope,
 )
+from tests.core.conftest import NOW
 
 PassportFor = Callable[..., Passport]
 
@@ -230,3 +233,88 @@ def test_decision_is_immutable() -> None:
     decision = Decision(True, "ok")
     with pytest.raises(AttributeError):
         decision.allowed = False  # type: ignore[misc]
+
+
+@pytest.fixture
+def mfa_user(passport_for: PassportFor) -> Passport:
+    return passport_for(
+        "carol",
+        roles=["staff"],
+        auth_methods=["pwd", "otp", "mfa"],
+        auth_context="urn:acr:gold",
+        auth_time=int(NOW) - 120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "allowed"),
+    [
+        ({"acr": "urn:acr:gold"}, True),
+        ({"acr": ["urn:acr:silver", "urn:acr:gold"]}, True),
+        ({"acr": "urn:acr:platinum"}, False),
+        ({"amr": "mfa"}, True),
+        ({"amr": ["otp", "pwd"]}, True),
+        ({"amr": ["mfa", "hwk"]}, False),
+        ({"max_age": 120}, True),
+        ({"max_age": 119}, False),
+        ({"acr": "urn:acr:gold", "amr": "mfa", "max_age": 600}, True),
+        ({"acr": "urn:acr:gold", "amr": "hwk", "max_age": 600}, False),
+    ],
+)
+def test_require_authentication(kwargs: dict[str, Any], allowed: bool, mfa_user: Passport) -> None:
+    policy = require_authentication(clock=lambda: NOW, **kwargs)
+    assert policy.evaluate(mfa_user).allowed is allowed
+
+
+def test_a_passport_without_authentication_claims_is_asked_to_step_up(nobody: Passport) -> None:
+    for policy in (
+        require_authentication(acr="urn:acr:gold"),
+        require_authentication(amr="mfa"),
+        require_authentication(max_age=3600, clock=lambda: NOW),
+    ):
+        with pytest.raises(InsufficientAuthentication):
+            policy.check(nobody)
+
+
+def test_a_step_up_denial_is_a_401_carrying_what_to_come_back_with(mfa_user: Passport) -> None:
+    policy = require_authentication(acr=["urn:acr:platinum"], max_age=60, clock=lambda: NOW)
+    with pytest.raises(InsufficientAuthentication) as caught:
+        policy.check(mfa_user)
+    error = caught.value
+    assert (error.status, error.code) == (401, "insufficient_user_authentication")
+    assert (error.acr_values, error.max_age) == (("urn:acr:platinum",), 60)
+    assert "urn:acr:platinum" in error.message
+
+
+def test_a_step_up_denial_survives_all_of_and_a_role_denial_stays_403(
+    mfa_user: Passport,
+) -> None:
+    step_up = require_role("staff") & require_authentication(amr="hwk")
+    with pytest.raises(InsufficientAuthentication):
+        step_up.check(mfa_user)
+    with pytest.raises(PermissionDenied):
+        (require_role("admin") & require_authentication(amr="mfa")).check(mfa_user)
+    (require_role("staff") & require_authentication(amr="mfa")).check(mfa_user)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"acr": ""},
+        {"amr": [""]},
+        {"amr": [1]},
+        {"max_age": -1},
+        {"max_age": 1.5},
+        {"max_age": True},
+    ],
+)
+def test_require_authentication_configuration_errors(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        require_authentication(**kwargs)
+
+
+def test_require_authentication_repr_names_its_requirements() -> None:
+    text = repr(require_authentication(acr="urn:acr:gold", max_age=60))
+    assert "urn:acr:gold" in text
+    assert "60" in text

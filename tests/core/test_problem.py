@@ -9,11 +9,18 @@ import pytest
 from passport_core import (
     BadSignature,
     ConfigurationError,
+    EnrichmentFailed,
+    IdentityProviderUnavailable,
+    InsufficientAuthentication,
+    InvalidCredential,
     KeysUnavailable,
+    MissingCredential,
     MissingToken,
     PassportError,
+    PassportTooLarge,
     PermissionDenied,
     TokenExpired,
+    Unavailable,
     problem_response,
 )
 
@@ -77,3 +84,73 @@ def test_keys_unavailable_is_503_with_retry_after() -> None:
     assert answer.status == 503
     assert answer.headers["Retry-After"].isdigit()
     assert "10.0.0.1" not in answer.content.decode()
+
+
+def test_step_up_challenge_carries_acr_values_and_max_age_rfc9470() -> None:
+    error = InsufficientAuthentication(
+        "authentication must include mfa",
+        acr_values=("urn:acr:gold", "urn:acr:silver"),
+        max_age=300,
+    )
+    answer = problem_response(error, realm="orders")
+    assert answer.status == 401
+    assert answer.body["code"] == "insufficient_user_authentication"
+    # RFC 9470 §3: error, then acr_values (space-separated) and max_age as auth-params.
+    assert answer.headers["WWW-Authenticate"] == (
+        'Bearer realm="orders", error="insufficient_user_authentication", '
+        'error_description="authentication must include mfa", '
+        'acr_values="urn:acr:gold urn:acr:silver", max_age="300"'
+    )
+
+
+def test_step_up_challenge_without_acr_or_max_age_names_only_the_error() -> None:
+    challenge = problem_response(InsufficientAuthentication()).headers["WWW-Authenticate"]
+    assert challenge.startswith('Bearer error="insufficient_user_authentication"')
+    assert "acr_values" not in challenge
+    assert "max_age" not in challenge
+
+
+def test_step_up_values_cannot_break_the_header() -> None:
+    error = InsufficientAuthentication("x", acr_values=('a"\r\nSet-Cookie: y=1',))
+    challenge = problem_response(error).headers["WWW-Authenticate"]
+    assert "\r" not in challenge
+    assert "\n" not in challenge
+    assert 'acr_values="aSet-Cookie: y=1"' in challenge
+
+
+def test_a_missing_credential_gets_a_bare_challenge() -> None:
+    answer = problem_response(MissingCredential(), realm="edge")
+    assert answer.status == 401
+    assert answer.headers["WWW-Authenticate"] == 'Bearer realm="edge"'
+
+
+def test_an_invalid_credential_is_an_invalid_token_challenge() -> None:
+    answer = problem_response(InvalidCredential("the API key is not valid"))
+    assert answer.status == 401
+    assert 'error="invalid_token"' in answer.headers["WWW-Authenticate"]
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (IdentityProviderUnavailable("idp.internal:8443 refused"), "identity_provider_unavailable"),
+        (EnrichmentFailed("the 'crm' enricher failed (ConnectionError)"), "enrichment_failed"),
+        (KeysUnavailable("10.0.0.1 down"), "keys_unavailable"),
+    ],
+)
+def test_each_503_names_its_dependency_and_hides_the_details(
+    error: PassportError, code: str
+) -> None:
+    answer = problem_response(error)
+    assert answer.status == 503
+    assert answer.body["code"] == code
+    assert answer.body["detail"] == type(error).default_message
+    assert error.message not in answer.content.decode()
+    assert answer.headers["Retry-After"].isdigit()
+    assert isinstance(error, Unavailable)
+
+
+def test_a_passport_too_large_is_a_500_without_its_message() -> None:
+    answer = problem_response(PassportTooLarge("the passport for 'orders' is 9000 bytes"))
+    assert answer.status == 500
+    assert "9000" not in answer.content.decode()

@@ -577,3 +577,50 @@ def test_algorithm_allow_list_applies_on_top_of_the_key(ed_key: Key) -> None:
     token = forge_token(good_header(ed_key), good_claims(), ed_key)
 
     assert_rejected(verifier, token, AlgorithmNotAllowed)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({"amr": "pwd"}, id="amr-string"),
+        pytest.param({"amr": ["pwd", 2]}, id="amr-mixed"),
+        pytest.param({"amr": {"pwd": True}}, id="amr-object"),
+        pytest.param({"amr": None}, id="amr-null"),
+        pytest.param({"acr": 2}, id="acr-number"),
+        pytest.param({"acr": ["urn:mfa"]}, id="acr-list"),
+        pytest.param({"acr": None}, id="acr-null"),
+        pytest.param({"auth_time": "1799999000"}, id="auth_time-string"),
+        pytest.param({"auth_time": True}, id="auth_time-bool"),
+        pytest.param({"auth_time": -1}, id="auth_time-before-1970"),
+        pytest.param({"auth_time": 10**400}, id="auth_time-huge"),
+        pytest.param({"auth_time": [1799999000]}, id="auth_time-list"),
+    ],
+)
+def test_hostile_authentication_claims_are_invalid_claims(
+    claims: dict[str, Any], ed_key: Key, verifier: Verifier
+) -> None:
+    token = forge_token(good_header(ed_key), good_claims(**claims), ed_key)
+
+    assert_rejected(verifier, token, InvalidClaim)
+
+
+def test_authentication_claims_become_typed_fields(ed_key: Key, verifier: Verifier) -> None:
+    claims = good_claims(amr=["pwd", "otp", "pwd"], acr="urn:acr:mfa", auth_time=1_799_999_000)
+    passport = verifier.verify(forge_token(good_header(ed_key), claims, ed_key))
+
+    assert passport.auth_methods == {"pwd", "otp"}
+    assert passport.auth_context == "urn:acr:mfa"
+    assert passport.auth_time is not None
+    assert passport.auth_time.timestamp() == 1_799_999_000
+
+
+def test_a_passport_without_authentication_claims_has_empty_fields(
+    ed_key: Key, verifier: Verifier
+) -> None:
+    passport = verifier.verify(forge_token(good_header(ed_key), good_claims(), ed_key))
+
+    assert (passport.auth_methods, passport.auth_context, passport.auth_time) == (
+        frozenset(),
+        None,
+        None,
+    )

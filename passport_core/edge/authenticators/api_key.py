@@ -81,7 +81,9 @@ class APIKeyAuthenticator:
     def _identity(self, digest: str, found: object) -> Identity:
         if found is not None and not isinstance(found, APIKey):
             raise ConfigurationError("lookup must return an APIKey or None")
-        if found is None or not hmac.compare_digest(found.digest.encode(), digest.encode()):
+        if found is None or not isinstance(found.digest, str):
+            raise InvalidCredential("the API key is not valid")
+        if not hmac.compare_digest(found.digest.encode(), digest.encode()):
             raise InvalidCredential("the API key is not valid")
         if found.expires_at is not None:
             now = (self._clock or time.time)()
@@ -94,40 +96,31 @@ class APIKeyAuthenticator:
             common=found.common,
         )
 
-    def _unavailable(self) -> IdentityProviderUnavailable:
-        return IdentityProviderUnavailable(
-            f"the API key lookup did not answer within {self.timeout:g} s"
-        )
-
-    @staticmethod
-    def _failed(exc: Exception) -> IdentityProviderUnavailable:
-        # The key store is this method's identity provider: its failure (a refused
-        # connection, a lost database) is a 503, not a 500. Only the kind is told: the
-        # message may quote a connection string.
+    def _lookup_failure(self, exc: Exception) -> PassportError:
+        if isinstance(exc, PassportError):
+            return exc  # the lookup's own verdict (a 401, a 503) stands
+        if isinstance(exc, CallTimedOut):
+            return IdentityProviderUnavailable(
+                f"the API key lookup did not answer within {self.timeout:g} s"
+            )
+        # The store is down (a driver's error): a 503, naming only the kind of failure,
+        # as its message may quote the query and so the digest.
         return IdentityProviderUnavailable(f"the API key lookup failed ({type(exc).__name__})")
 
     def authenticate(self, credential: str, request: EdgeRequest) -> Identity:
         digest = api_key_digest(credential)
         try:
             found = call(self._lookup, digest, timeout=self.timeout)
-        except CallTimedOut as exc:
-            raise self._unavailable() from exc
-        except PassportError:
-            raise
-        except Exception as exc:  # the lookup is the user's: anything may fail
-            raise self._failed(exc) from exc
+        except Exception as exc:  # the user's store may raise anything
+            raise self._lookup_failure(exc) from exc
         return self._identity(digest, found)
 
     async def aauthenticate(self, credential: str, request: EdgeRequest) -> Identity:
         digest = api_key_digest(credential)
         try:
             found = await acall(self._lookup, digest, timeout=self.timeout)
-        except CallTimedOut as exc:
-            raise self._unavailable() from exc
-        except PassportError:
-            raise
-        except Exception as exc:  # the lookup is the user's: anything may fail
-            raise self._failed(exc) from exc
+        except Exception as exc:  # the user's store may raise anything
+            raise self._lookup_failure(exc) from exc
         return self._identity(digest, found)
 
 

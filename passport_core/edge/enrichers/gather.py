@@ -51,9 +51,9 @@ def _merge(
             continue
         try:
             data = CommonData.from_mapping(outcome)  # type: ignore[arg-type]
+            common = common.merge(data)  # in declared order: the result never depends on timing
         except MintingError as exc:
             raise MintingError(f"the {enricher.name!r} enricher: {exc.message}") from exc
-        common = common.merge(data)  # in declared order: the result never depends on timing
     return Gathered(common, tuple(omitted))
 
 

@@ -1,0 +1,446 @@
+"""The Edge: which credential decides, the passport it mints, the cache, drops and actions."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from passport_core import (
+    APIKeyAuthenticator,
+    Audience,
+    ConfigurationError,
+    DuplicateToken,
+    FunctionEnricher,
+    Identity,
+    InvalidCredential,
+    MintCache,
+    Minted,
+    Minter,
+    MintingError,
+    MissingCredential,
+    PassportAction,
+    PassportTooLarge,
+    PermissionDenied,
+    Verifier,
+    fingerprint,
+)
+from tests.core.conftest import ManualClock
+from tests.core.edge.conftest import ALICE_KEY, BOB_KEY, KeyTable, MakeEdge, Mint, request, with_key
+
+VerifierFor = Callable[[str], Verifier]
+
+
+def test_a_valid_key_gets_a_passport_for_the_default_audience(
+    make_edge: MakeEdge, mint: Mint, edge_verifier: VerifierFor
+) -> None:
+    minted = mint(make_edge(), with_key())
+    passport = edge_verifier("orders").verify(minted.token)
+    assert (passport.subject, minted.subject, minted.audience) == ("alice", "alice", "orders")
+    assert minted.cached is False
+    assert minted.omitted == ()
+
+
+def test_each_audience_gets_its_own_passport(
+    make_edge: MakeEdge, mint: Mint, edge_verifier: VerifierFor
+) -> None:
+    edge = make_edge()
+    orders, billing = mint(edge, with_key(), "orders"), mint(edge, with_key(), "billing")
+    assert edge_verifier("billing").verify(billing.token).audience == ("billing",)
+    assert orders.token != billing.token
+    assert not billing.cached
+
+
+def test_the_second_request_is_served_from_the_cache_without_a_lookup(
+    make_edge: MakeEdge, mint: Mint, key_table: KeyTable
+) -> None:
+    edge = make_edge()
+    first = mint(edge, with_key())
+    second = mint(edge, with_key())
+    assert second.cached
+    assert second.token == first.token
+    assert second.credential_key == first.credential_key
+    assert key_table.lookups == 1
+
+
+def test_without_a_cache_every_request_mints(
+    make_edge: MakeEdge, mint: Mint, key_table: KeyTable
+) -> None:
+    edge = make_edge(use_cache=False)
+    assert edge.cache is None
+    assert not mint(edge, with_key()).cached
+    assert not mint(edge, with_key()).cached
+    assert key_table.lookups == 2
+    assert edge.drop(subject="alice") == 0
+
+
+def test_no_credential_is_401_missing_credential(make_edge: MakeEdge, mint: Mint) -> None:
+    with pytest.raises(MissingCredential) as caught:
+        mint(make_edge(), request({"X-Other": "x"}))
+    assert (caught.value.status, caught.value.code) == (401, "missing_credential")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("X-API-Key", ALICE_KEY), ("X-API-Key", BOB_KEY)],
+        [("X-API-Key", f"{ALICE_KEY}, {BOB_KEY}")],  # folded by a server
+    ],
+)
+def test_a_credential_sent_twice_is_401_duplicate_token(
+    headers: list[tuple[str, str]], make_edge: MakeEdge, mint: Mint, key_table: KeyTable
+) -> None:
+    with pytest.raises(DuplicateToken) as caught:
+        mint(make_edge(), request(headers))
+    assert (caught.value.status, caught.value.code) == (401, "duplicate_token")
+    assert key_table.lookups == 0
+
+
+def test_a_key_in_both_header_and_bearer_is_a_duplicate(
+    make_edge: MakeEdge, mint: Mint, key_table: KeyTable, edge_clock: ManualClock
+) -> None:
+    edge = make_edge(authenticators=[APIKeyAuthenticator(key_table, bearer=True, clock=edge_clock)])
+    both = request({"X-API-Key": ALICE_KEY, "Authorization": f"Bearer {ALICE_KEY}"})
+    with pytest.raises(DuplicateToken):
+        mint(edge, both)
+    assert mint(edge, request({"Authorization": f"Bearer {ALICE_KEY}"})).subject == "alice"
+
+
+def test_an_unknown_key_is_401_and_only_its_fingerprint_is_logged(
+    make_edge: MakeEdge, mint: Mint, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = "ak_wrong_secret_value_42"
+    with caplog.at_level(logging.DEBUG), pytest.raises(InvalidCredential) as caught:
+        mint(make_edge(), with_key(wrong))
+    assert (caught.value.status, caught.value.code) == (401, "invalid_credential")
+    assert wrong not in caplog.text
+    assert wrong not in str(caught.value)
+    assert fingerprint(wrong) in caplog.text
+
+
+def test_an_unknown_audience_is_403(make_edge: MakeEdge, mint: Mint) -> None:
+    with pytest.raises(PermissionDenied) as caught:
+        mint(make_edge(), with_key(), "payroll")
+    assert caught.value.status == 403
+
+
+def _second_table_authenticator(
+    key_table: KeyTable, clock: ManualClock
+) -> tuple[APIKeyAuthenticator, KeyTable]:
+    other = KeyTable()
+    other.add(BOB_KEY, "bob-via-partner")
+    other.add("ak_partner_only_key", "partner")
+
+    class PartnerKeys(APIKeyAuthenticator):
+        name = "partner_key"
+
+    return PartnerKeys(other, header="X-Partner-Key", clock=clock), other
+
+
+def test_the_first_authenticator_with_a_credential_decides(
+    make_edge: MakeEdge, mint: Mint, key_table: KeyTable, edge_clock: ManualClock
+) -> None:
+    partner, other = _second_table_authenticator(key_table, edge_clock)
+    edge = make_edge(authenticators=[APIKeyAuthenticator(key_table, clock=edge_clock), partner])
+    # Only the second's header: the second decides.
+    assert mint(edge, request({"X-Partner-Key": "ak_partner_only_key"})).subject == "partner"
+    # Both: the first decides, and a key it refuses is never handed to the second.
+    both = request({"X-API-Key": "ak_partner_only_key", "X-Partner-Key": "ak_partner_only_key"})
+    lookups = other.lookups
+    with pytest.raises(InvalidCredential):
+        mint(edge, both)
+    assert other.lookups == lookups
+
+
+def test_the_same_secret_under_two_authenticators_is_cached_apart(
+    make_edge: MakeEdge, mint: Mint, key_table: KeyTable, edge_clock: ManualClock
+) -> None:
+    partner, _ = _second_table_authenticator(key_table, edge_clock)
+    edge = make_edge(authenticators=[APIKeyAuthenticator(key_table, clock=edge_clock), partner])
+    assert mint(edge, with_key(BOB_KEY)).subject == "bob"
+    via_partner = mint(edge, request({"X-Partner-Key": BOB_KEY}))
+    assert via_partner.subject == "bob-via-partner"
+    assert not via_partner.cached
+
+
+def test_the_passport_never_outlives_the_credential(
+    make_edge: MakeEdge,
+    mint: Mint,
+    key_table: KeyTable,
+    edge_clock: ManualClock,
+    edge_verifier: VerifierFor,
+) -> None:
+    key_table.add("ak_short_lived_key", "carol", expires_at=edge_clock.now + 42.5)
+    edge = make_edge()
+    minted = mint(edge, with_key("ak_short_lived_key"))
+    passport = edge_verifier("orders").verify(minted.token)
+    assert passport.expires_at.timestamp() <= edge_clock.now + 42.5
+    # Nor does its cache entry: once the key expired it is asked again, and refused.
+    edge_clock.advance(43)
+    with pytest.raises(InvalidCredential):
+        mint(edge, with_key("ak_short_lived_key"))
+
+
+def test_an_identity_expiring_within_a_second_is_refused(
+    make_edge: MakeEdge, mint: Mint, edge_clock: ManualClock
+) -> None:
+    class Expiring(APIKeyAuthenticator):
+        name = "expiring"
+
+        def authenticate(self, credential: str, request: Any) -> Identity:
+            return Identity("dave", "expiring", expires_at=edge_clock.now + 0.5)
+
+        async def aauthenticate(self, credential: str, request: Any) -> Identity:
+            return self.authenticate(credential, request)
+
+    edge = make_edge(authenticators=[Expiring(lambda digest: None)])
+    with pytest.raises(InvalidCredential, match="expired"):
+        mint(edge, with_key())
+
+
+def test_auth_methods_context_and_time_reach_the_passport(
+    make_edge: MakeEdge, mint: Mint, edge_clock: ManualClock, edge_verifier: VerifierFor
+) -> None:
+    class Strong(APIKeyAuthenticator):
+        name = "strong"
+
+        def authenticate(self, credential: str, request: Any) -> Identity:
+            return Identity(
+                "erin",
+                "strong",
+                auth_methods=("pwd", "otp"),
+                auth_context="urn:acr:mfa",
+                auth_time=int(edge_clock.now) - 60,
+            )
+
+        async def aauthenticate(self, credential: str, request: Any) -> Identity:
+            return self.authenticate(credential, request)
+
+    passport = edge_verifier("orders").verify(
+        mint(make_edge(authenticators=[Strong(lambda digest: None)]), with_key()).token
+    )
+    assert passport.auth_methods == {"pwd", "otp"}
+    assert passport.auth_context == "urn:acr:mfa"
+    assert passport.auth_time is not None
+    assert passport.auth_time.timestamp() == int(edge_clock.now) - 60
+
+
+def test_an_audience_ttl_sets_the_lifetime(
+    make_edge: MakeEdge, mint: Mint, edge_verifier: VerifierFor
+) -> None:
+    edge = make_edge(audiences=[Audience("orders", ttl=60)])
+    passport = edge_verifier("orders").verify(mint(edge, with_key()).token)
+    assert (passport.expires_at - passport.issued_at).total_seconds() == 60
+
+
+def test_cache_max_age_bounds_reuse(
+    make_edge: MakeEdge, mint: Mint, edge_clock: ManualClock
+) -> None:
+    edge = make_edge(cache_max_age=10)
+    first = mint(edge, with_key())
+    edge_clock.advance(9)
+    assert mint(edge, with_key()).cached
+    edge_clock.advance(2)
+    again = mint(edge, with_key())
+    assert not again.cached
+    assert again.token != first.token
+
+
+def test_a_cached_passport_is_not_served_within_the_refresh_margin(
+    make_edge: MakeEdge, mint: Mint, edge_clock: ManualClock
+) -> None:
+    edge = make_edge(cache=MintCache(refresh_margin=30, clock=edge_clock))
+    mint(edge, with_key())  # lives 300 s
+    edge_clock.advance(269)
+    assert mint(edge, with_key()).cached
+    edge_clock.advance(2)
+    assert not mint(edge, with_key()).cached
+
+
+def test_drop_by_credential_forgets_every_audience_of_that_key(
+    make_edge: MakeEdge, mint: Mint
+) -> None:
+    edge = make_edge()
+    minted = mint(edge, with_key())
+    mint(edge, with_key(), "billing")
+    mint(edge, with_key(BOB_KEY))
+    assert edge.drop(minted.credential_key) == 2
+    assert not mint(edge, with_key()).cached
+    assert mint(edge, with_key(BOB_KEY)).cached
+
+
+def test_drop_by_subject_forgets_that_subject_only(make_edge: MakeEdge, mint: Mint) -> None:
+    edge = make_edge()
+    mint(edge, with_key())
+    mint(edge, with_key(), "billing")
+    mint(edge, with_key(BOB_KEY))
+    assert edge.drop(subject="alice") == 2
+    assert not mint(edge, with_key(), "billing").cached
+    assert mint(edge, with_key(BOB_KEY)).cached
+
+
+@pytest.mark.parametrize(
+    ("value", "action"),
+    [
+        ("remint", PassportAction.REMINT),
+        (" DROP ", PassportAction.DROP),
+        ("reboot", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_apply_action_drops_the_credential_for_known_actions_only(
+    value: str | None, action: PassportAction | None, make_edge: MakeEdge, mint: Mint
+) -> None:
+    edge = make_edge()
+    minted = mint(edge, with_key())
+    assert edge.apply_action(minted, value) is action
+    assert mint(edge, with_key()).cached is (action is None)
+
+
+def test_a_drop_during_a_mint_wins_over_that_mint(make_edge: MakeEdge, key_table: KeyTable) -> None:
+    # The mint began before the drop, so what it signed may be what the drop revoked.
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_profile(identity: Identity) -> dict[str, Any]:
+        entered.set()
+        release.wait(5)
+        return {"profile": {"plan": "gold"}}
+
+    edge = make_edge(enrichers=[FunctionEnricher(slow_profile)])
+    results: list[Minted] = []
+    worker = threading.Thread(target=lambda: results.append(edge.mint(with_key())))
+    worker.start()
+    assert entered.wait(5)
+    edge.drop(subject="alice")
+    release.set()
+    worker.join(5)
+    assert results
+    assert not results[0].cached
+    lookups = key_table.lookups
+    assert not edge.mint(with_key()).cached
+    assert key_table.lookups == lookups + 1
+
+
+def test_strip_headers_names_the_passport_and_action_headers(make_edge: MakeEdge) -> None:
+    assert make_edge().strip_headers == {"x-passport", "passport-action"}
+    assert make_edge(header="X-Internal-Passport").strip_headers == {
+        "x-internal-passport",
+        "passport-action",
+    }
+
+
+def test_a_profile_over_the_budget_is_refused_at_mint_time_with_a_clear_message(
+    make_edge: MakeEdge, mint: Mint
+) -> None:
+    big = FunctionEnricher(lambda identity: {"profile": {"bio": "x" * 12 * 1024}}, name="bio")
+    with pytest.raises(PassportTooLarge) as caught:
+        mint(make_edge(enrichers=[big]), with_key())
+    assert caught.value.status == 500
+    assert caught.value.code == "passport_too_large"
+    assert "budget" in caught.value.message
+    assert "Audience" in caught.value.message
+
+
+def test_every_passport_the_edge_returns_fits_the_default_verifier(
+    make_edge: MakeEdge, edge_verifier: VerifierFor
+) -> None:
+    # Around the budget: either a passport the default Verifier accepts, or PassportTooLarge.
+    sizes = range(5700, 6300, 17)  # base64url: 4 bytes of token per 3 of JSON
+    verifier = edge_verifier("orders")
+    outcomes = set()
+    for size in sizes:
+        edge = make_edge(
+            enrichers=[FunctionEnricher(lambda i, n=size: {"profile": {"bio": "x" * n}})],
+            use_cache=False,
+        )
+        try:
+            minted = edge.mint(with_key())
+        except PassportTooLarge:
+            outcomes.add("refused")
+            continue
+        assert len(minted.token) <= edge.max_passport_bytes
+        verifier.verify(minted.token)
+        outcomes.add("verified")
+    assert outcomes == {"refused", "verified"}
+
+
+def test_a_smaller_budget_is_honoured(make_edge: MakeEdge, mint: Mint) -> None:
+    edge = make_edge(
+        max_passport_bytes=1024,
+        enrichers=[FunctionEnricher(lambda i: {"profile": {"bio": "x" * 1200}}, name="bio")],
+    )
+    with pytest.raises(PassportTooLarge, match="1024"):
+        mint(edge, with_key())
+
+
+def test_a_budget_over_one_header_line_warns(
+    make_edge: MakeEdge, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="passport_core.edge"):
+        make_edge(max_passport_bytes=8192)
+    assert "exceeds what fits one X-Passport line" in caplog.text
+
+
+def test_an_enricher_cannot_forge_the_omitted_claim(make_edge: MakeEdge, mint: Mint) -> None:
+    sneaky = FunctionEnricher(lambda identity: {"omitted": []}, name="sneaky")
+    with pytest.raises(MintingError, match="omitted"):
+        mint(make_edge(enrichers=[sneaky]), with_key())
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"authenticators": []}, "at least one authenticator"),
+        ({"authenticators": [object()]}, "not an Authenticator"),
+        ({"audiences": []}, "at least one downstream audience"),
+        ({"audiences": ["orders", Audience("orders")]}, "configured twice"),
+        ({"audiences": [Audience("orders", ttl=7200)]}, "max_ttl"),
+        ({"enrichers": [object()]}, "not an Enricher"),
+        ({"cache_max_age": 0}, "cache_max_age"),
+        ({"cache_max_age": 7200}, "cache_max_age"),
+        ({"max_passport_bytes": 9000}, "max_token_bytes"),
+        ({"minter": "not a minter"}, "needs a Minter"),
+    ],
+)
+def test_configuration_errors(options: dict[str, Any], message: str, make_edge: MakeEdge) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        make_edge(**options)
+
+
+def test_two_authenticators_or_enrichers_may_not_share_a_name(
+    make_edge: MakeEdge, key_table: KeyTable
+) -> None:
+    with pytest.raises(ConfigurationError, match="share a name"):
+        make_edge(authenticators=[APIKeyAuthenticator(key_table), APIKeyAuthenticator(key_table)])
+
+    def roles(identity: Identity) -> None:
+        return None
+
+    with pytest.raises(ConfigurationError, match="share a name"):
+        make_edge(enrichers=[FunctionEnricher(roles), FunctionEnricher(roles)])
+
+
+def test_the_edge_repr_names_its_parts_and_no_secret(make_edge: MakeEdge, mint: Mint) -> None:
+    edge = make_edge()
+    mint(edge, with_key())
+    text = repr(edge)
+    assert "api_key" in text
+    assert "orders" in text
+    assert ALICE_KEY not in text
+
+
+def test_a_minter_with_a_small_max_token_bytes_bounds_the_edge(
+    edge_minter: Minter, make_edge: MakeEdge, mint: Mint, ring: Any, edge_clock: ManualClock
+) -> None:
+    small = Minter(ring, issuer=edge_minter.issuer, max_token_bytes=600, clock=edge_clock)
+    with pytest.raises(ConfigurationError, match="max_token_bytes"):
+        make_edge(minter=small)
+    edge = make_edge(minter=small, max_passport_bytes=600)
+    big = FunctionEnricher(lambda i: {"profile": {"bio": "x" * 700}}, name="bio")
+    with pytest.raises(PassportTooLarge):
+        mint(make_edge(minter=small, max_passport_bytes=600, enrichers=[big]), with_key())
+    assert mint(edge, with_key()).subject == "alice"
