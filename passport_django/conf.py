@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
-from passport_core import ConfigurationError, PassportConfig, PassportGate
+from passport_core import ConfigurationError, Gate, PassportConfig
 
 __all__ = ["SETTING", "PassportSettings", "conf", "config_from_setting", "setting_key"]
 
@@ -66,7 +66,7 @@ class PassportSettings:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._config: PassportConfig | None = None
-        self._gate: PassportGate | None = None
+        self._gate: Gate | None = None
 
     @property
     def raw(self) -> Any:
@@ -82,7 +82,7 @@ class PassportSettings:
             return self._config
 
     @property
-    def gate(self) -> PassportGate:
+    def gate(self) -> Gate:
         """The gate every request goes through (built once, reused for its key cache)."""
         config = self.config
         with self._lock:

@@ -26,6 +26,7 @@ from passport_core.edge.enrichers import (
     FunctionEnricher,
     enricher,
 )
+from passport_core.edge.gate import EdgeGate, minted_passport
 from passport_core.edge.identity import Identity
 from passport_core.edge.request import EdgeRequest
 
@@ -40,6 +41,7 @@ __all__ = [
     "CommonData",
     "CredentialLocation",
     "Edge",
+    "EdgeGate",
     "EdgeRequest",
     "Enricher",
     "FunctionEnricher",
@@ -50,5 +52,6 @@ __all__ = [
     "api_key_digest",
     "credential_key",
     "enricher",
+    "minted_passport",
     "passport_budget",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol, runtime_checkable
 
 from passport_core.errors import MissingToken, PassportError
 from passport_core.inbound.extraction import HeaderGetter, TokenLocation, extract_token
@@ -10,9 +11,25 @@ from passport_core.passport import Passport
 from passport_core.token.fingerprint import fingerprint
 from passport_core.verify.verifier import Verifier
 
-__all__ = ["PassportGate"]
+__all__ = ["Gate", "PassportGate"]
 
 logger = logging.getLogger("passport_core")
+
+
+@runtime_checkable
+class Gate(Protocol):
+    """What an adapter asks for the request's passport: verified (:class:`PassportGate`)
+    or minted in-process by the topmost service (:class:`~passport_core.EdgeGate`)."""
+
+    def authenticate(self, get_header: HeaderGetter, *, required: bool = True) -> Passport | None:
+        """The request's passport, ``None`` when absent and not ``required``."""
+        ...
+
+    async def aauthenticate(
+        self, get_header: HeaderGetter, *, required: bool = True
+    ) -> Passport | None:
+        """:meth:`authenticate` without blocking the event loop."""
+        ...
 
 
 class PassportGate:
