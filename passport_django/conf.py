@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
-from passport_core import ConfigurationError, Gate, PassportConfig
+from passport_core import ConfigurationError, Gate, MissingToken, PassportConfig, PassportError
 
 __all__ = ["SETTING", "PassportSettings", "conf", "config_from_setting", "setting_key"]
 
@@ -97,6 +97,14 @@ class PassportSettings:
             return self.config.realm
         except ConfigurationError:
             return None
+
+    def missing(self) -> PassportError:
+        """What a required view answers when nothing was sent: ``missing_token``, or
+        ``missing_credential`` where the topmost service mints (``EDGE``)."""
+        try:
+            return self.gate.missing()
+        except ConfigurationError:
+            return MissingToken()  # broken settings are reported where the gate is used
 
     def reload(self) -> None:
         """Forget the cached configuration; the next use reads the setting again."""

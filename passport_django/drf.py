@@ -58,7 +58,6 @@ from django.http.response import HttpResponseBase
 
 from passport_core import (
     ConfigurationError,
-    MissingToken,
     Passport,
     PassportError,
     PermissionDenied,
@@ -114,7 +113,7 @@ class PassportAuthentication(BaseAuthentication):  # type: ignore[misc] # DRF sh
 
     def authenticate_header(self, request: Any) -> str:
         """The challenge that makes DRF answer 401 rather than 403."""
-        return problem_response(MissingToken(), realm=conf.realm).headers["WWW-Authenticate"]
+        return problem_response(conf.missing(), realm=conf.realm).headers["WWW-Authenticate"]
 
 
 class HasPassport(BasePermission):  # type: ignore[misc] # DRF ships no types
@@ -253,7 +252,7 @@ def _passport_refusal(exc: Exception, request: Any) -> PassportError | None:
     if isinstance(exc, exceptions.NotAuthenticated):
         authenticators = getattr(request, "authenticators", None) or ()
         if authenticators and isinstance(authenticators[0], PassportAuthentication):
-            return MissingToken()  # DRF sends our challenge: say it our way
+            return conf.missing()  # DRF sends our challenge: say it our way
     if isinstance(exc, exceptions.PermissionDenied):
         reason = getattr(request, _DENIAL_ATTRIBUTE, None)
         # Only the refusal the denial caused: DRF raises it with the permission's message

@@ -18,10 +18,11 @@ only tokens and stays shared with the mint endpoint.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from passport_core.edge.edge import Edge, Minted
 from passport_core.edge.request import EdgeRequest
-from passport_core.errors import ConfigurationError, MissingCredential
+from passport_core.errors import ConfigurationError, MissingCredential, PassportError
 from passport_core.inbound.extraction import HeaderGetter
 from passport_core.passport import Passport
 from passport_core.token.compact import split_compact
@@ -53,6 +54,8 @@ class EdgeGate:
     ``required=False`` answers ``None`` when the request carries no credential;
     a credential that is sent and bad is still refused (401), as for passports.
     """
+
+    missing: ClassVar[type[PassportError]] = MissingCredential
 
     def __init__(self, edge: Edge, *, audience: str | None = None) -> None:
         if not isinstance(edge, Edge):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 from passport_core.errors import MissingToken, PassportError
 from passport_core.inbound.extraction import HeaderGetter, TokenLocation, extract_token
@@ -20,6 +20,9 @@ logger = logging.getLogger("passport_core")
 class Gate(Protocol):
     """What an adapter asks for the request's passport: verified (:class:`PassportGate`)
     or minted in-process by the topmost service (:class:`~passport_core.EdgeGate`)."""
+
+    #: what a required route answers when the request brings nothing to check
+    missing: ClassVar[type[PassportError]]
 
     def authenticate(self, get_header: HeaderGetter, *, required: bool = True) -> Passport | None:
         """The request's passport, ``None`` when absent and not ``required``."""
@@ -41,6 +44,8 @@ class PassportGate:
     is refused in optional mode too: optional means "may be absent", never
     "may be forged".
     """
+
+    missing: ClassVar[type[PassportError]] = MissingToken
 
     def __init__(self, verifier: Verifier, location: TokenLocation | None = None) -> None:
         self.verifier = verifier
