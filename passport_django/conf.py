@@ -87,7 +87,10 @@ class PassportSettings:
         config = self.config
         with self._lock:
             if self._gate is None:
-                self._gate = config.build_gate()
+                try:
+                    self._gate = config.build_gate()
+                except ConfigurationError as error:
+                    raise error.restated(setting_key) from error
             return self._gate
 
     @property

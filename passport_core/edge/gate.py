@@ -62,7 +62,9 @@ class EdgeGate:
             raise ConfigurationError("{edge} must be an Edge", setting="edge")
         if audience is not None and audience not in edge.audiences:
             raise ConfigurationError(
-                f"the edge mints for {sorted(edge.audiences)}, not {audience!r}", setting="edge"
+                f"{{edge_audience}} {audience!r} is not one the edge mints for "
+                f"({', '.join(edge.audiences)})",
+                setting="edge_audience",
             )
         self.edge = edge
         self.audience = audience
