@@ -43,6 +43,7 @@ from passport_core.errors import (
     AlgorithmNotAllowed,
     AuthenticationError,
     BadSignature,
+    CompanionMismatch,
     ConfigurationError,
     DuplicateKeyId,
     DuplicateToken,
@@ -63,6 +64,7 @@ from passport_core.errors import (
     MalformedToken,
     MintingError,
     MissingClaim,
+    MissingCompanion,
     MissingCredential,
     MissingToken,
     NoPassport,
@@ -141,7 +143,16 @@ from passport_core.policy import (
 )
 from passport_core.token import fingerprint
 from passport_core.token.compact import MAX_TOKEN_BYTES
-from passport_core.verify import DEFAULT_REQUIRED_CLAIMS, TrustedIssuer, Verifier
+from passport_core.verify import (
+    DEFAULT_REQUIRED_CLAIMS,
+    Companion,
+    Companions,
+    PassportBundle,
+    TrustedIssuer,
+    Verifier,
+    companion_claims,
+    request_binding,
+)
 
 __version__ = "0.1.0"
 
@@ -170,6 +181,9 @@ __all__ = [
     "Authenticator",
     "BadSignature",
     "CommonData",
+    "Companion",
+    "CompanionMismatch",
+    "Companions",
     "ConfigProblem",
     "ConfigurationError",
     "CredentialLocation",
@@ -211,6 +225,7 @@ __all__ = [
     "Minter",
     "MintingError",
     "MissingClaim",
+    "MissingCompanion",
     "MissingCredential",
     "MissingToken",
     "NoPassport",
@@ -218,6 +233,7 @@ __all__ = [
     "Passport",
     "PassportAction",
     "PassportAuth",
+    "PassportBundle",
     "PassportConfig",
     "PassportError",
     "PassportGate",
@@ -247,6 +263,7 @@ __all__ = [
     "api_key_digest",
     "as_key_source",
     "claims",
+    "companion_claims",
     "enricher",
     "extract_token",
     "fetch_jwks",
@@ -265,6 +282,7 @@ __all__ = [
     "passport_client",
     "problem_response",
     "public_jwks",
+    "request_binding",
     "require",
     "require_authentication",
     "require_object",

@@ -34,6 +34,7 @@ from passport_core.keys.ring import KeyRing
 from passport_core.keys.sources import KeysLike
 from passport_core.outbound.propagation import passport_async_client, passport_client
 from passport_core.token.values import is_number
+from passport_core.verify.bundle import Companion, Companions
 from passport_core.verify.verifier import Verifier
 
 __all__ = ["ConfigProblem", "PassportConfig"]
@@ -115,7 +116,17 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
         "an Edge or its import path ('module:attribute')",
     ),
     "edge_audience": (lambda v: v is None or isinstance(v, str), "an audience name or None"),
+    "companions": (
+        lambda v: isinstance(v, Mapping) and all(isinstance(s, Mapping) for s in v.values()),
+        "a mapping of header name to that companion's settings",
+    ),
 }
+#: what a companion's settings may say; the rest (audience, typ, leeway...) is the service's
+_COMPANION_SETTINGS = frozenset(
+    {"issuer", "jwks", "jwks_file", "jwks_url", "jwks_options", "keys", "verifier", "required"}
+)
+#: what a companion inherits from the service's own settings
+_INHERITED = ("audience", "typ", "leeway", "max_lifetime", "max_token_bytes")
 
 
 def _import_edge(path: str) -> Edge:
@@ -172,6 +183,11 @@ class PassportConfig:
         request's passport in-process; no key setting is needed, and a passport
         a client sends is never read (:class:`~passport_core.EdgeGate`).
     :param edge_audience: the edge audience minted for (default: its first).
+    :param companions: companion passports signed beside the primary one, by
+        header: ``{"X-Passport-Profile": {"issuer": ..., "jwks_url": ...}}``, each
+        with its own issuer and one key setting (and ``"required": False`` to make
+        it optional); the audience and limits are the service's. The request's
+        passport is then their merged :class:`~passport_core.PassportBundle`.
     """
 
     issuer: str | None = None
@@ -193,6 +209,7 @@ class PassportConfig:
     jwks_options: Mapping[str, Any] = field(default_factory=dict)
     edge: Edge | str | None = None
     edge_audience: str | None = None
+    companions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -376,7 +393,52 @@ class PassportConfig:
             raise ConfigurationError(
                 "{edge_audience} applies to {edge} only", setting="edge_audience", settings=["edge"]
             )
-        return PassportGate(self.build_verifier(), self.location)
+        return PassportGate(
+            self.build_verifier(), self.location, companions=self.build_companions()
+        )
+
+    def build_companions(self) -> Companions | None:
+        """The companion passports' verifiers (``None`` when none are configured)."""
+        if not self.companions:
+            return None
+        if self.edge is not None:
+            raise ConfigurationError(
+                "{companions} are verified beside a verified passport, not a minted one ({edge})",
+                setting="companions",
+                settings=["edge"],
+            )
+        return Companions(self._companion(header, raw) for header, raw in self.companions.items())
+
+    def _companion(self, header: str, raw: Mapping[str, Any]) -> Companion:
+        # Django writes nested keys upper-case like its settings; core's names are lower-case.
+        values = {str(name).lower(): value for name, value in raw.items()}
+        unknown = sorted(set(values) - _COMPANION_SETTINGS)
+        if unknown:
+            raise ConfigurationError(
+                f"{{companions}} {header!r}: unknown setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(_COMPANION_SETTINGS))}",
+                setting="companions",
+            )
+        if self.header is not None and header.lower() == self.header.lower():
+            raise ConfigurationError(
+                f"{{companions}} {header!r} is the {{header}} of the passport itself",
+                setting="companions",
+                settings=["header"],
+            )
+        required = values.pop("required", True)
+        if not isinstance(required, bool):
+            raise ConfigurationError(
+                f"{{companions}} {header!r}: 'required' must be True or False",
+                setting="companions",
+            )
+        inherited = {name: getattr(self, name) for name in _INHERITED}
+        try:
+            verifier = PassportConfig.from_mapping({**inherited, **values}).build_verifier()
+            return Companion(header, verifier, required)
+        except ConfigurationError as error:
+            raise ConfigurationError(
+                f"{{companions}} {header!r}: {error.message}", setting="companions"
+            ) from error
 
     def outbound_client(self, **client_options: Any) -> httpx.Client:
         """A new ``httpx.Client`` forwarding the current passport to ``allowed_hosts`` only.

@@ -148,6 +148,14 @@ EXPECTED_ALL = {
     "Gate",
     "EdgeGate",
     "minted_passport",
+    # several passports, one view
+    "Companion",
+    "Companions",
+    "PassportBundle",
+    "companion_claims",
+    "request_binding",
+    "MissingCompanion",
+    "CompanionMismatch",
     # metadata
     "__version__",
 }
