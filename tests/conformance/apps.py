@@ -194,3 +194,16 @@ EDGE_SETTINGS: dict[str, Any] = {
     "publish": RING,
     "allowed_hosts": ["127.0.0.1"],
 }
+
+
+# -- several passports, one view: a profile service signs a companion for each request ------
+
+PROFILE_ISSUER = "https://profile.test"
+#: the profile service's own keys: they sign companions, never the primary passport
+PROFILE_RING = KeyRing.generate("ES256")
+PROFILE_HEADER = "X-Passport-Profile"
+#: the service's settings with the profile companion required
+COMPANION_SETTINGS: dict[str, Any] = {
+    **SETTINGS,
+    "companions": {PROFILE_HEADER: {"issuer": PROFILE_ISSUER, "jwks": PROFILE_RING.public_jwks()}},
+}
