@@ -25,6 +25,7 @@ from passport_core.edge import (
     CommonData,
     CredentialLocation,
     Edge,
+    EdgeGate,
     EdgeRequest,
     Enricher,
     FunctionEnricher,
@@ -34,6 +35,7 @@ from passport_core.edge import (
     PassportAction,
     api_key_digest,
     enricher,
+    minted_passport,
     passport_budget,
 )
 from passport_core.edge.authenticators import (
@@ -51,6 +53,7 @@ from passport_core.errors import (
     AlgorithmNotAllowed,
     AuthenticationError,
     BadSignature,
+    CompanionMismatch,
     ConfigurationError,
     DuplicateKeyId,
     DuplicateToken,
@@ -71,6 +74,7 @@ from passport_core.errors import (
     MalformedToken,
     MintingError,
     MissingClaim,
+    MissingCompanion,
     MissingCredential,
     MissingToken,
     NoPassport,
@@ -91,6 +95,7 @@ from passport_core.errors import (
 from passport_core.inbound import (
     DEFAULT_HEADER,
     PROBLEM_CONTENT_TYPE,
+    Gate,
     HeaderGetter,
     PassportGate,
     ProblemResponse,
@@ -148,7 +153,16 @@ from passport_core.policy import (
 )
 from passport_core.token import fingerprint
 from passport_core.token.compact import MAX_TOKEN_BYTES
-from passport_core.verify import DEFAULT_REQUIRED_CLAIMS, TrustedIssuer, Verifier
+from passport_core.verify import (
+    DEFAULT_REQUIRED_CLAIMS,
+    Companion,
+    Companions,
+    PassportBundle,
+    TrustedIssuer,
+    Verifier,
+    companion_claims,
+    request_binding,
+)
 
 __version__ = "0.1.0"
 
@@ -178,6 +192,9 @@ __all__ = [
     "BadSignature",
     "ClaimMapping",
     "CommonData",
+    "Companion",
+    "CompanionMismatch",
+    "Companions",
     "ConfigProblem",
     "ConfigurationError",
     "CredentialLocation",
@@ -185,12 +202,14 @@ __all__ = [
     "DuplicateKeyId",
     "DuplicateToken",
     "Edge",
+    "EdgeGate",
     "EdgeGateway",
     "EdgeRequest",
     "Enricher",
     "EnrichmentFailed",
     "ForbiddenHeader",
     "FunctionEnricher",
+    "Gate",
     "HeaderGetter",
     "HostAllowList",
     "Identity",
@@ -219,6 +238,7 @@ __all__ = [
     "Minter",
     "MintingError",
     "MissingClaim",
+    "MissingCompanion",
     "MissingCredential",
     "MissingToken",
     "NoPassport",
@@ -227,6 +247,7 @@ __all__ = [
     "Passport",
     "PassportAction",
     "PassportAuth",
+    "PassportBundle",
     "PassportConfig",
     "PassportError",
     "PassportGate",
@@ -259,6 +280,7 @@ __all__ = [
     "as_key_source",
     "claims",
     "cloudflare_access",
+    "companion_claims",
     "enricher",
     "extract_token",
     "fetch_jwks",
@@ -272,12 +294,14 @@ __all__ = [
     "load_key",
     "load_key_env",
     "load_key_file",
+    "minted_passport",
     "passport_async_client",
     "passport_budget",
     "passport_client",
     "pomerium",
     "problem_response",
     "public_jwks",
+    "request_binding",
     "require",
     "require_authentication",
     "require_object",

@@ -27,6 +27,7 @@ __all__ = [
     "SUBJECT",
     "TENANT",
     "TOKEN_TYPE",
+    "TRANSACTION",
 ]
 
 ISSUER = "iss"
@@ -46,6 +47,10 @@ ACTOR = "act"
 AUTH_METHODS = "amr"
 AUTH_CONTEXT = "acr"
 AUTH_TIME = "auth_time"
+
+#: the request a passport belongs to: companion passports carry the primary's ``txn``
+#: (or, when it has none, its ``jti``), so parts of two requests never combine
+TRANSACTION = "txn"
 
 #: claims the minter sets itself; callers cannot override them through extras
 REGISTERED = frozenset({ISSUER, SUBJECT, AUDIENCE, EXPIRES_AT, NOT_BEFORE, ISSUED_AT, JWT_ID})

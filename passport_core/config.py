@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,15 +23,18 @@ from typing import Any
 import httpx
 
 from passport_core import claims as c
+from passport_core.edge.edge import Edge
+from passport_core.edge.gate import EdgeGate
 from passport_core.errors import ConfigurationError, quoted_setting, render_settings
 from passport_core.inbound.extraction import DEFAULT_HEADER, TokenLocation
-from passport_core.inbound.gate import PassportGate
+from passport_core.inbound.gate import Gate, PassportGate
 from passport_core.keys.jwks import load_jwks, public_jwks
 from passport_core.keys.key import Key
 from passport_core.keys.ring import KeyRing
 from passport_core.keys.sources import KeysLike
 from passport_core.outbound.propagation import passport_async_client, passport_client
 from passport_core.token.values import is_number
+from passport_core.verify.bundle import Companion, Companions
 from passport_core.verify.verifier import Verifier
 
 __all__ = ["ConfigProblem", "PassportConfig"]
@@ -107,7 +111,38 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
         "a KeyRing or a list of keys",
     ),
     "realm": (lambda v: v is None or isinstance(v, str), "a string or None"),
+    "edge": (
+        lambda v: v is None or isinstance(v, (Edge, str)),
+        "an Edge or its import path ('module:attribute')",
+    ),
+    "edge_audience": (lambda v: v is None or isinstance(v, str), "an audience name or None"),
+    "companions": (
+        lambda v: isinstance(v, Mapping) and all(isinstance(s, Mapping) for s in v.values()),
+        "a mapping of header name to that companion's settings",
+    ),
 }
+#: what a companion's settings may say; the rest (audience, typ, leeway...) is the service's
+_COMPANION_SETTINGS = frozenset(
+    {"issuer", "jwks", "jwks_file", "jwks_url", "jwks_options", "keys", "verifier", "required"}
+)
+#: what a companion inherits from the service's own settings
+_INHERITED = ("audience", "typ", "leeway", "max_lifetime", "max_token_bytes")
+
+
+def _import_edge(path: str) -> Edge:
+    """The :class:`Edge` named ``module:attribute`` (how Django settings name objects)."""
+    module_name, _, attribute = path.partition(":")
+    if not module_name or not attribute:
+        raise ConfigurationError(f"{{edge}} {path!r} must be 'module:attribute'", setting="edge")
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(
+            f"{{edge}} {path!r} cannot be imported: {exc}", setting="edge"
+        ) from exc
+    if not isinstance(found, Edge):
+        raise ConfigurationError(f"{{edge}} {path!r} is not an Edge", setting="edge")
+    return found
 
 
 def _naming(error: ConfigurationError, name: str) -> ConfigurationError:
@@ -143,6 +178,16 @@ class PassportConfig:
     :param jwks_options: keyword options for the :class:`~passport_core.RemoteJWKS`
         built from ``jwks_url`` (``timeout``, ``max_stale``, ``min_cache_ttl``,
         ``max_cache_ttl``, ``unknown_kid_interval``, ...).
+    :param edge: the topmost service mints: an :class:`~passport_core.Edge` (or
+        its ``"module:attribute"`` path) turns the caller's credential into the
+        request's passport in-process; no key setting is needed, and a passport
+        a client sends is never read (:class:`~passport_core.EdgeGate`).
+    :param edge_audience: the edge audience minted for (default: its first).
+    :param companions: companion passports signed beside the primary one, by
+        header: ``{"X-Passport-Profile": {"issuer": ..., "jwks_url": ...}}``, each
+        with its own issuer and one key setting (and ``"required": False`` to make
+        it optional); the audience and limits are the service's. The request's
+        passport is then their merged :class:`~passport_core.PassportBundle`.
     """
 
     issuer: str | None = None
@@ -162,6 +207,9 @@ class PassportConfig:
     publish: KeyRing | tuple[Key, ...] | None = None
     realm: str | None = None
     jwks_options: Mapping[str, Any] = field(default_factory=dict)
+    edge: Edge | str | None = None
+    edge_audience: str | None = None
+    companions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -212,7 +260,7 @@ class PassportConfig:
     def problems(self) -> list[ConfigProblem]:
         """Every misconfiguration, each with a stable code (used by start-up checks)."""
         found: list[ConfigProblem] = []
-        if self.verifier is not None:
+        if self.verifier is not None or self.edge is not None:
             return found
         if not self.issuer:
             found.append(
@@ -324,9 +372,73 @@ class PassportConfig:
     def location(self) -> TokenLocation:
         return TokenLocation(header=self.header, bearer=self.bearer)
 
-    def build_gate(self) -> PassportGate:
-        """Extraction plus verification for one service."""
-        return PassportGate(self.build_verifier(), self.location)
+    def build_edge(self) -> Edge | None:
+        """The configured :class:`~passport_core.Edge` (imported from its path), if any."""
+        if isinstance(self.edge, str):
+            return _import_edge(self.edge)
+        return self.edge
+
+    def build_gate(self) -> Gate:
+        """Extraction plus verification for one service; minting, when it has an ``edge``."""
+        edge = self.build_edge()
+        if edge is not None:
+            if self.verifier is not None:
+                raise ConfigurationError(
+                    "{edge} and {verifier}: a service mints or verifies, not both",
+                    setting="edge",
+                    settings=["verifier"],
+                )
+            return EdgeGate(edge, audience=self.edge_audience)
+        if self.edge_audience is not None:
+            raise ConfigurationError(
+                "{edge_audience} applies to {edge} only", setting="edge_audience", settings=["edge"]
+            )
+        return PassportGate(
+            self.build_verifier(), self.location, companions=self.build_companions()
+        )
+
+    def build_companions(self) -> Companions | None:
+        """The companion passports' verifiers (``None`` when none are configured)."""
+        if not self.companions:
+            return None
+        if self.edge is not None:
+            raise ConfigurationError(
+                "{companions} are verified beside a verified passport, not a minted one ({edge})",
+                setting="companions",
+                settings=["edge"],
+            )
+        return Companions(self._companion(header, raw) for header, raw in self.companions.items())
+
+    def _companion(self, header: str, raw: Mapping[str, Any]) -> Companion:
+        # Django writes nested keys upper-case like its settings; core's names are lower-case.
+        values = {str(name).lower(): value for name, value in raw.items()}
+        unknown = sorted(set(values) - _COMPANION_SETTINGS)
+        if unknown:
+            raise ConfigurationError(
+                f"{{companions}} {header!r}: unknown setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(_COMPANION_SETTINGS))}",
+                setting="companions",
+            )
+        if self.header is not None and header.lower() == self.header.lower():
+            raise ConfigurationError(
+                f"{{companions}} {header!r} is the {{header}} of the passport itself",
+                setting="companions",
+                settings=["header"],
+            )
+        required = values.pop("required", True)
+        if not isinstance(required, bool):
+            raise ConfigurationError(
+                f"{{companions}} {header!r}: 'required' must be True or False",
+                setting="companions",
+            )
+        inherited = {name: getattr(self, name) for name in _INHERITED}
+        try:
+            verifier = PassportConfig.from_mapping({**inherited, **values}).build_verifier()
+            return Companion(header, verifier, required)
+        except ConfigurationError as error:
+            raise ConfigurationError(
+                f"{{companions}} {header!r}: {error.message}", setting="companions"
+            ) from error
 
     def outbound_client(self, **client_options: Any) -> httpx.Client:
         """A new ``httpx.Client`` forwarding the current passport to ``allowed_hosts`` only.

@@ -26,7 +26,9 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   ├── LifetimeTooLong                    lifetime_too_long
     │   ├── MissingCredential                  missing_credential
     │   ├── InvalidCredential                  invalid_credential
-    │   └── InsufficientAuthentication         insufficient_user_authentication
+    │   ├── InsufficientAuthentication         insufficient_user_authentication
+    │   ├── MissingCompanion                   missing_companion
+    │   └── CompanionMismatch                  companion_mismatch
     ├── PermissionDenied (403)                 permission_denied
     ├── Unavailable (503)                      unavailable
     │   ├── KeysUnavailable                    keys_unavailable
@@ -70,6 +72,7 @@ __all__ = [
     "AlgorithmNotAllowed",
     "AuthenticationError",
     "BadSignature",
+    "CompanionMismatch",
     "ConfigurationError",
     "DuplicateKeyId",
     "DuplicateToken",
@@ -90,6 +93,7 @@ __all__ = [
     "MalformedToken",
     "MintingError",
     "MissingClaim",
+    "MissingCompanion",
     "MissingCredential",
     "MissingToken",
     "NoPassport",
@@ -256,6 +260,21 @@ class InsufficientAuthentication(AuthenticationError):
         super().__init__(message)
         self.acr_values = acr_values
         self.max_age = max_age
+
+
+class MissingCompanion(AuthenticationError):
+    """A companion passport the service requires was not sent."""
+
+    code = "missing_companion"
+    default_message = "a required companion passport is missing"
+
+
+class CompanionMismatch(AuthenticationError):
+    """Companion passports that do not belong together: another subject, another
+    request, or common data that contradicts the primary passport."""
+
+    code = "companion_mismatch"
+    default_message = "the companion passport does not match the passport"
 
 
 class PermissionDenied(PassportError):

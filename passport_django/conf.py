@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
-from passport_core import ConfigurationError, PassportConfig, PassportGate
+from passport_core import ConfigurationError, Gate, MissingToken, PassportConfig, PassportError
 
 __all__ = ["SETTING", "PassportSettings", "conf", "config_from_setting", "setting_key"]
 
@@ -66,7 +66,7 @@ class PassportSettings:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._config: PassportConfig | None = None
-        self._gate: PassportGate | None = None
+        self._gate: Gate | None = None
 
     @property
     def raw(self) -> Any:
@@ -82,12 +82,15 @@ class PassportSettings:
             return self._config
 
     @property
-    def gate(self) -> PassportGate:
+    def gate(self) -> Gate:
         """The gate every request goes through (built once, reused for its key cache)."""
         config = self.config
         with self._lock:
             if self._gate is None:
-                self._gate = config.build_gate()
+                try:
+                    self._gate = config.build_gate()
+                except ConfigurationError as error:
+                    raise error.restated(setting_key) from error
             return self._gate
 
     @property
@@ -97,6 +100,14 @@ class PassportSettings:
             return self.config.realm
         except ConfigurationError:
             return None
+
+    def missing(self) -> PassportError:
+        """What a required view answers when nothing was sent: ``missing_token``, or
+        ``missing_credential`` where the topmost service mints (``EDGE``)."""
+        try:
+            return self.gate.missing()
+        except ConfigurationError:
+            return MissingToken()  # broken settings are reported where the gate is used
 
     def reload(self) -> None:
         """Forget the cached configuration; the next use reads the setting again."""

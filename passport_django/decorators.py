@@ -33,10 +33,11 @@ from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from passport_core import ConfigurationError, MissingToken, Passport, PassportError, Policy
+from passport_core import ConfigurationError, Passport, PassportError, Policy
 from passport_core import require_permission as permission_policy
 from passport_core import require_role as role_policy
 from passport_core import require_scope as scope_policy
+from passport_django.conf import conf
 from passport_django.middleware import STATE_ATTRIBUTE, RequestPassport
 from passport_django.responses import problem
 
@@ -83,7 +84,8 @@ async def arequest_passport(request: HttpRequest) -> Passport | None:
 def _decide(passport: Passport | None, policy: Policy | None, required: bool) -> None:
     if passport is None:
         if required:
-            raise MissingToken
+            # missing_token, or missing_credential where the topmost service mints
+            raise conf.missing()
         return
     if policy is not None:
         policy.check(passport)

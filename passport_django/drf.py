@@ -32,7 +32,11 @@ challenge and body as the plain-Django decorators.
   (composable with DRF's ``&``, ``|``, ``~``), or the bare class, which reads
   ``required_roles`` / ``required_scopes`` / ``required_permissions`` /
   ``passport_policy`` from the view. Without a passport they fail, which DRF
-  turns into 401; a denial is a 403 whose detail says what is missing.
+  turns into 401; a denial is a 403 whose detail says what is missing, and a
+  ``require_authentication`` denial the 401 step-up challenge
+  (``insufficient_user_authentication``, RFC 9470) every adapter answers. The
+  classes record that error rather than raise it, so DRF's ``|`` still asks
+  the other operand; :func:`exception_handler` answers it.
 * :class:`HasObjectPolicy` runs an object-level policy (``require_object``)
   on the object the view passes to ``check_object_permissions``.
 * :func:`exception_handler` answers DRF's ``NotAuthenticated`` (when
@@ -54,7 +58,6 @@ from django.http.response import HttpResponseBase
 
 from passport_core import (
     ConfigurationError,
-    MissingToken,
     Passport,
     PassportError,
     PermissionDenied,
@@ -92,6 +95,8 @@ __all__ = [
 
 #: set on a DRF request whose passport a permission class here refused, with the reason
 _DENIAL_ATTRIBUTE = "_passport_denial"
+#: the error that refusal stands for (a step-up challenge is a 401, not DRF's 403)
+_DENIAL_ERROR_ATTRIBUTE = "_passport_denial_error"
 
 
 class PassportAuthentication(BaseAuthentication):  # type: ignore[misc] # DRF ships no types
@@ -108,7 +113,7 @@ class PassportAuthentication(BaseAuthentication):  # type: ignore[misc] # DRF sh
 
     def authenticate_header(self, request: Any) -> str:
         """The challenge that makes DRF answer 401 rather than 403."""
-        return problem_response(MissingToken(), realm=conf.realm).headers["WWW-Authenticate"]
+        return problem_response(conf.missing(), realm=conf.realm).headers["WWW-Authenticate"]
 
 
 class HasPassport(BasePermission):  # type: ignore[misc] # DRF ships no types
@@ -137,6 +142,9 @@ class HasPassport(BasePermission):  # type: ignore[misc] # DRF ships no types
             # remembers it for exception_handler (composed classes carry no message).
             self.message = decision.reason
             setattr(request, _DENIAL_ATTRIBUTE, decision.reason)
+            # The policy's own error when it has one: require_authentication's step-up
+            # challenge (RFC 9470 §3) must reach the client as a 401, not as a 403.
+            setattr(request, _DENIAL_ERROR_ATTRIBUTE, decision.error)
         return decision.allowed
 
     def has_permission(self, request: Any, view: Any) -> bool:
@@ -244,7 +252,7 @@ def _passport_refusal(exc: Exception, request: Any) -> PassportError | None:
     if isinstance(exc, exceptions.NotAuthenticated):
         authenticators = getattr(request, "authenticators", None) or ()
         if authenticators and isinstance(authenticators[0], PassportAuthentication):
-            return MissingToken()  # DRF sends our challenge: say it our way
+            return conf.missing()  # DRF sends our challenge: say it our way
     if isinstance(exc, exceptions.PermissionDenied):
         reason = getattr(request, _DENIAL_ATTRIBUTE, None)
         # Only the refusal the denial caused: DRF raises it with the permission's message
@@ -252,7 +260,8 @@ def _passport_refusal(exc: Exception, request: Any) -> PassportError | None:
         # stays recorded; a later refusal of the view's own keeps its own detail.
         caused = (reason, str(exceptions.PermissionDenied.default_detail))
         if isinstance(reason, str) and str(exc.detail) in caused:
-            return PermissionDenied(reason)
+            error = getattr(request, _DENIAL_ERROR_ATTRIBUTE, None)
+            return error if isinstance(error, PassportError) else PermissionDenied(reason)
     return None
 
 

@@ -54,6 +54,7 @@ from django.http.response import HttpResponseBase
 from django.utils.functional import LazyObject, SimpleLazyObject, empty
 
 from passport_core import (
+    EdgeGate,
     HeaderGetter,
     Passport,
     PassportError,
@@ -161,6 +162,10 @@ class RequestPassport:
 def _sent_nothing(state: RequestPassport) -> bool:
     """True when the request carries no passport at all: nothing to verify, nothing to refuse."""
     try:
+        gate = conf.gate if conf.config.edge is not None else None
+        if isinstance(gate, EdgeGate):
+            # The topmost service mints: what counts is a credential, never a passport.
+            return not gate.presented(state.headers)
         return extract_token(state.headers, conf.config.location) is None
     except PassportError:
         return False  # a duplicate, or broken settings: refused (or reported) on access

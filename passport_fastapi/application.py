@@ -16,9 +16,9 @@ from passport_core import (
     JWKS_CONTENT_TYPE,
     JWKS_PATH,
     ConfigurationError,
+    Gate,
     PassportConfig,
     PassportError,
-    PassportGate,
     jwks_cache_control,
     problem_response,
 )
@@ -40,7 +40,7 @@ class Installed:
     """What :func:`setup_passport` stores on ``app.state``."""
 
     config: PassportConfig
-    gate: PassportGate
+    gate: Gate
 
 
 def installed(app: Any) -> Installed:

@@ -21,12 +21,12 @@ from passport_core import (
     JWKS_CONTENT_TYPE,
     JWKS_PATH,
     ConfigurationError,
+    Gate,
     HostAllowList,
     NoPassport,
     Passport,
     PassportConfig,
     PassportError,
-    PassportGate,
     get_passport,
     jwks_cache_control,
     problem_response,
@@ -86,7 +86,7 @@ def _load_settings(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> P
 class _AppState:
     """What one app needs at request time: its settings and its gate."""
 
-    def __init__(self, settings: PassportConfig, gate: PassportGate) -> None:
+    def __init__(self, settings: PassportConfig, gate: Gate) -> None:
         self.settings = settings
         self.gate = gate
 

@@ -32,6 +32,7 @@ from passport_core.edge.enrichers import (
     FunctionEnricher,
     enricher,
 )
+from passport_core.edge.gate import EdgeGate, minted_passport
 from passport_core.edge.identity import Identity
 from passport_core.edge.request import EdgeRequest
 
@@ -47,6 +48,7 @@ __all__ = [
     "CommonData",
     "CredentialLocation",
     "Edge",
+    "EdgeGate",
     "EdgeRequest",
     "Enricher",
     "FunctionEnricher",
@@ -61,6 +63,7 @@ __all__ = [
     "credential_key",
     "enricher",
     "google_iap",
+    "minted_passport",
     "passport_budget",
     "pomerium",
 ]

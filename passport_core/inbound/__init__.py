@@ -19,12 +19,13 @@ from passport_core.inbound.extraction import (
     TokenLocation,
     extract_token,
 )
-from passport_core.inbound.gate import PassportGate
+from passport_core.inbound.gate import Gate, PassportGate
 from passport_core.inbound.problem import PROBLEM_CONTENT_TYPE, ProblemResponse, problem_response
 
 __all__ = [
     "DEFAULT_HEADER",
     "PROBLEM_CONTENT_TYPE",
+    "Gate",
     "HeaderGetter",
     "PassportGate",
     "ProblemResponse",

@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 import logging
+from typing import ClassVar, Protocol, runtime_checkable
 
 from passport_core.errors import MissingToken, PassportError
 from passport_core.inbound.extraction import HeaderGetter, TokenLocation, extract_token
 from passport_core.passport import Passport
 from passport_core.token.fingerprint import fingerprint
+from passport_core.verify.bundle import Companions
 from passport_core.verify.verifier import Verifier
 
-__all__ = ["PassportGate"]
+__all__ = ["Gate", "PassportGate"]
 
 logger = logging.getLogger("passport_core")
+
+
+@runtime_checkable
+class Gate(Protocol):
+    """What an adapter asks for the request's passport: verified (:class:`PassportGate`)
+    or minted in-process by the topmost service (:class:`~passport_core.EdgeGate`)."""
+
+    #: what a required route answers when the request brings nothing to check
+    missing: ClassVar[type[PassportError]]
+
+    def authenticate(self, get_header: HeaderGetter, *, required: bool = True) -> Passport | None:
+        """The request's passport, ``None`` when absent and not ``required``."""
+        ...
+
+    async def aauthenticate(
+        self, get_header: HeaderGetter, *, required: bool = True
+    ) -> Passport | None:
+        """:meth:`authenticate` without blocking the event loop."""
+        ...
 
 
 class PassportGate:
@@ -23,11 +44,27 @@ class PassportGate:
     raises a :class:`PassportError`. A passport that is present but invalid
     is refused in optional mode too: optional means "may be absent", never
     "may be forged".
+
+    With ``companions``, the passport is a :class:`~passport_core.PassportBundle`:
+    the companion passports in their own headers are verified and merged with it.
     """
 
-    def __init__(self, verifier: Verifier, location: TokenLocation | None = None) -> None:
+    missing: ClassVar[type[PassportError]] = MissingToken
+
+    def __init__(
+        self,
+        verifier: Verifier,
+        location: TokenLocation | None = None,
+        *,
+        companions: Companions | None = None,
+    ) -> None:
         self.verifier = verifier
         self.location = location or TokenLocation()
+        self.companions = companions
+        self._companion_locations = {
+            header: TokenLocation(header=header)
+            for header in (companions.headers if companions else ())
+        }
 
     def _token(self, get_header: HeaderGetter, required: bool) -> str | None:
         try:
@@ -45,15 +82,36 @@ class PassportGate:
         # Never the token itself: its fingerprint is enough to correlate.
         logger.info("passport refused: code=%s fp=%s", error.code, fingerprint(token))
 
+    def _companion_tokens(self, get_header: HeaderGetter) -> dict[str, str | None]:
+        try:
+            return {
+                header: extract_token(get_header, location)
+                for header, location in self._companion_locations.items()
+            }
+        except PassportError as error:
+            logger.info("companion passport refused: code=%s", error.code)
+            raise
+
+    @staticmethod
+    def _companion_refused(primary: Passport, error: PassportError) -> None:
+        logger.info("companion passport refused: code=%s fp=%s", error.code, primary.fingerprint)
+
     def authenticate(self, get_header: HeaderGetter, *, required: bool = True) -> Passport | None:
         """Verify the request's passport (blocking key fetches, for sync servers)."""
         token = self._token(get_header, required)
         if token is None:
             return None
         try:
-            return self.verifier.verify(token)
+            primary = self.verifier.verify(token)
         except PassportError as error:
             self._refused(token, error)
+            raise
+        if self.companions is None:
+            return primary
+        try:
+            return self.companions.verify(primary, self._companion_tokens(get_header))
+        except PassportError as error:
+            self._companion_refused(primary, error)
             raise
 
     async def aauthenticate(
@@ -64,7 +122,14 @@ class PassportGate:
         if token is None:
             return None
         try:
-            return await self.verifier.averify(token)
+            primary = await self.verifier.averify(token)
         except PassportError as error:
             self._refused(token, error)
+            raise
+        if self.companions is None:
+            return primary
+        try:
+            return await self.companions.averify(primary, self._companion_tokens(get_header))
+        except PassportError as error:
+            self._companion_refused(primary, error)
             raise

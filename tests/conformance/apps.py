@@ -9,23 +9,37 @@ Every adapter serves the same routes, with the same settings (:data:`SETTINGS`):
 ``GET /open``          never looks at the passport; ``{"open": true}``
 ``GET /forward?url=``  optional passport; GETs ``url`` with the outbound client and
                        answers the echoed request headers
+``GET /whoami``        needs a passport; answers its subject, roles, permissions, profile
+``GET /stepup``        needs a passport whose authentication meets :data:`STEP_UP` (RFC 9470)
 ``GET /.well-known/jwks.json``  the published keys
 =====================  =============================================================
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
 from flask import Flask, g, request
 
-from passport_core import KeyRing, Passport
+from passport_core import (
+    APIKey,
+    APIKeyAuthenticator,
+    CommonData,
+    Edge,
+    KeyRing,
+    Minter,
+    Passport,
+    api_key_digest,
+    require_authentication,
+)
 from passport_fastapi import (
     OptionalPassportDep,
     OutboundClient,
     PassportDep,
+    require_policy,
     require_role,
     setup_passport,
 )
@@ -35,6 +49,7 @@ from passport_flask import (
     outbound_client,
     passport_required,
 )
+from passport_flask import require_policy as flask_require_policy
 from passport_flask import require_role as flask_require_role
 
 ISSUER = "https://edge.test"
@@ -51,8 +66,22 @@ SETTINGS: dict[str, Any] = {
 }
 
 
+#: the step-up route's requirement: an MFA context, a hardware key, at most 5 minutes ago
+STEP_UP = require_authentication(acr=["urn:acr:mfa", "urn:acr:hwk"], amr="hwk", max_age=300)
+
+
 def subject_of(passport: Passport | None) -> dict[str, Any]:
     return {"subject": passport.subject if passport else None}
+
+
+def view_of(passport: Passport) -> dict[str, Any]:
+    """What ``/whoami`` answers: the (merged) view a route sees."""
+    return {
+        "subject": passport.subject,
+        "roles": sorted(passport.roles),
+        "permissions": sorted(passport.permissions),
+        "profile": dict(passport.profile),
+    }
 
 
 def fastapi_app(settings: Mapping[str, Any] = SETTINGS) -> FastAPI:
@@ -78,6 +107,14 @@ def fastapi_app(settings: Mapping[str, Any] = SETTINGS) -> FastAPI:
     @app.get("/forward")
     def forward(url: str, passport: OptionalPassportDep, http: OutboundClient) -> Any:
         return http.get(url, timeout=5).json()
+
+    @app.get("/whoami")
+    def whoami(passport: PassportDep) -> dict[str, Any]:
+        return view_of(passport)
+
+    @app.get("/stepup")
+    async def stepup(passport: Annotated[Passport, Depends(require_policy(STEP_UP))]) -> Any:
+        return subject_of(passport)
 
     return app
 
@@ -112,4 +149,61 @@ def flask_app(settings: Mapping[str, Any] = SETTINGS) -> Flask:
         with outbound_client(timeout=5) as http:
             return http.get(request.args["url"]).json()
 
+    @app.get("/whoami")
+    @passport_required
+    def whoami() -> dict[str, Any]:
+        return view_of(g.passport)
+
+    @app.get("/stepup")
+    @flask_require_policy(STEP_UP)
+    def stepup() -> dict[str, Any]:
+        return subject_of(g.passport)
+
     return app
+
+
+# -- the topmost service mints: the same routes, an in-process edge instead of a verifier -----
+
+#: API keys the conformance edge knows, by key (the store keeps only digests)
+API_KEYS = {
+    "key-alice": APIKey(api_key_digest("key-alice"), "alice"),
+    "key-carol": APIKey(
+        api_key_digest("key-carol"), "carol", CommonData(roles=frozenset({"admin"}))
+    ),
+}
+#: a key whose lookup outlasts the authenticator's timeout: the directory is down
+SLOW_KEY = "key-slow"
+_BY_DIGEST = {key.digest: key for key in API_KEYS.values()}
+
+
+def _lookup(digest: str) -> APIKey | None:
+    if digest == api_key_digest(SLOW_KEY):
+        time.sleep(1)
+    return _BY_DIGEST.get(digest)
+
+
+#: the edge of the topmost service; it signs with the suite's ring
+EDGE = Edge(
+    Minter(RING, issuer=ISSUER),
+    authenticators=[APIKeyAuthenticator(_lookup, timeout=0.2)],
+    audiences=[AUDIENCE],
+)
+#: the topmost service's settings: no keys to verify with, an edge to mint with
+EDGE_SETTINGS: dict[str, Any] = {
+    "edge": EDGE,
+    "publish": RING,
+    "allowed_hosts": ["127.0.0.1"],
+}
+
+
+# -- several passports, one view: a profile service signs a companion for each request ------
+
+PROFILE_ISSUER = "https://profile.test"
+#: the profile service's own keys: they sign companions, never the primary passport
+PROFILE_RING = KeyRing.generate("ES256")
+PROFILE_HEADER = "X-Passport-Profile"
+#: the service's settings with the profile companion required
+COMPANION_SETTINGS: dict[str, Any] = {
+    **SETTINGS,
+    "companions": {PROFILE_HEADER: {"issuer": PROFILE_ISSUER, "jwks": PROFILE_RING.public_jwks()}},
+}

@@ -21,15 +21,28 @@ from passport_django import (
     outbound_client,
     passport_required,
     request_passport,
+    require_policy,
     require_role,
 )
-from passport_django.drf import HasPassport, HasRole
+from passport_django.drf import HasPassport, HasPolicy, HasRole
 from passport_django.views import jwks
-from tests.conformance.apps import subject_of
+from tests.conformance.apps import STEP_UP, subject_of, view_of
 
 
 def _subject(request: HttpRequest) -> JsonResponse:
     return JsonResponse(subject_of(request_passport(request)))
+
+
+def _whoami(request: HttpRequest) -> JsonResponse:
+    passport = request_passport(request)
+    assert passport is not None
+    return JsonResponse(view_of(passport))
+
+
+async def _awhoami(request: HttpRequest) -> JsonResponse:
+    passport = await arequest_passport(request)
+    assert passport is not None
+    return JsonResponse(view_of(passport))
 
 
 def open_view(request: HttpRequest) -> JsonResponse:
@@ -70,6 +83,17 @@ class DrfAdmin(_DrfSubject):
     permission_classes = (HasRole.with_roles("admin"),)
 
 
+class DrfStepUp(_DrfSubject):
+    permission_classes = (HasPolicy.with_policy(STEP_UP),)
+
+
+class DrfWhoami(APIView):
+    permission_classes = (HasPassport,)
+
+    def get(self, request: Request) -> Response:
+        return Response(view_of(request.auth))
+
+
 class DrfOptional(_DrfSubject):
     permission_classes = ()
 
@@ -103,6 +127,8 @@ urlpatterns: list[URLPattern] = [
             "optional": optional_passport(_subject),
             "open": open_view,
             "forward": forward,
+            "whoami": passport_required(_whoami),
+            "stepup": require_policy(STEP_UP)(_subject),
             ".well-known/jwks.json": jwks,
         },
     ),
@@ -114,6 +140,8 @@ urlpatterns: list[URLPattern] = [
             "optional": optional_passport(_asubject),
             "open": async_open,
             "forward": async_forward,
+            "whoami": passport_required(_awhoami),
+            "stepup": require_policy(STEP_UP)(_asubject),
             ".well-known/jwks.json": jwks,
         },
     ),
@@ -125,6 +153,8 @@ urlpatterns: list[URLPattern] = [
             "optional": DrfOptional.as_view(),
             "open": DrfOpen.as_view(),
             "forward": DrfForward.as_view(),
+            "whoami": DrfWhoami.as_view(),
+            "stepup": DrfStepUp.as_view(),
             ".well-known/jwks.json": jwks,
         },
     ),

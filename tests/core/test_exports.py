@@ -154,6 +154,18 @@ EXPECTED_ALL = {
     "EdgeGateway",
     "Upstream",
     "RingFile",
+    # the topmost service mints: the edge in-process, behind the gate interface
+    "Gate",
+    "EdgeGate",
+    "minted_passport",
+    # several passports, one view
+    "Companion",
+    "Companions",
+    "PassportBundle",
+    "companion_claims",
+    "request_binding",
+    "MissingCompanion",
+    "CompanionMismatch",
     # metadata
     "__version__",
 }

@@ -24,7 +24,7 @@ from passport_core import (
     require_role,
     require_scope,
 )
-from tests.core.conftest import NOW
+from tests.core.conftest import NOW, ManualClock
 
 PassportFor = Callable[..., Passport]
 
@@ -318,3 +318,92 @@ def test_require_authentication_repr_names_its_requirements() -> None:
     text = repr(require_authentication(acr="urn:acr:gold", max_age=60))
     assert "urn:acr:gold" in text
     assert "60" in text
+
+
+# -- step-up: require_authentication (RFC 9470) -----------------------------------------------
+
+AUTH_AT = 1_700_000_000
+
+
+@pytest.fixture
+def strong(passport_for: PassportFor) -> Passport:
+    return passport_for(
+        "carol",
+        roles=["admin"],
+        auth_context="urn:acr:mfa",
+        auth_methods=["pwd", "otp", "mfa"],
+        auth_time=AUTH_AT,
+    )
+
+
+def _challenge(policy: Policy, passport: Passport) -> InsufficientAuthentication:
+    decision = policy.evaluate(passport)
+    assert not decision.allowed
+    assert isinstance(decision.error, InsufficientAuthentication)
+    with pytest.raises(InsufficientAuthentication) as caught:
+        policy.check(passport)
+    assert caught.value.status == 401
+    assert caught.value.code == "insufficient_user_authentication"
+    return caught.value
+
+
+def test_acr_must_be_one_of_the_listed_values(strong: Passport, nobody: Passport) -> None:
+    assert require_authentication(acr=["urn:acr:hwk", "urn:acr:mfa"]).evaluate(strong).allowed
+    refused = _challenge(require_authentication(acr="urn:acr:hwk"), strong)
+    assert refused.acr_values == ("urn:acr:hwk",)
+    _challenge(require_authentication(acr="urn:acr:mfa"), nobody)  # no acr at all
+
+
+def test_amr_needs_every_listed_method(strong: Passport) -> None:
+    assert require_authentication(amr=["otp", "mfa"]).evaluate(strong).allowed
+    refused = _challenge(require_authentication(amr=["otp", "hwk"]), strong)
+    assert "hwk" in refused.message
+    assert "otp" not in refused.message
+
+
+def test_max_age_counts_from_auth_time_on_the_policys_clock(
+    strong: Passport, nobody: Passport, manual_clock: ManualClock
+) -> None:
+    manual_clock.now = AUTH_AT + 299
+    recent = require_authentication(max_age=300, clock=manual_clock)
+    assert recent.evaluate(strong).allowed
+    manual_clock.advance(2)
+    refused = _challenge(recent, strong)
+    assert refused.max_age == 300
+    assert refused.acr_values == ()
+    _challenge(recent, nobody)  # no auth_time: never recent enough
+
+
+def test_step_up_combines_with_other_policies(
+    strong: Passport, staff: Passport, manual_clock: ManualClock
+) -> None:
+    manual_clock.now = AUTH_AT + 10
+    step_up = require_authentication(acr="urn:acr:mfa", max_age=60, clock=manual_clock)
+    both = require_role("admin") & step_up
+    assert both.evaluate(strong).allowed
+    # the first denial decides: a missing role is a 403, weak authentication a 401
+    with pytest.raises(PermissionDenied):
+        both.check(staff)
+    _challenge(require_role("staff") & step_up, staff)
+    # either: a staff member passes without stepping up; otherwise the last denial is a 403
+    either = require_role("staff") | step_up
+    assert either.evaluate(staff).allowed
+    assert either.evaluate(strong).allowed
+    manual_clock.advance(120)
+    assert not either.evaluate(strong).allowed
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        require_authentication,
+        lambda: require_authentication(acr=[""]),
+        lambda: require_authentication(amr=[3]),  # type: ignore[list-item]
+        lambda: require_authentication(max_age=-1),
+        lambda: require_authentication(max_age=True),
+        lambda: require_authentication(max_age=1.5),  # type: ignore[arg-type]
+    ],
+)
+def test_step_up_configuration_errors(build: Callable[[], Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        build()
