@@ -36,7 +36,10 @@ from passport_core.edge import (
     enricher,
     passport_budget,
 )
+from passport_core.edge.authenticators.introspection import IntrospectionAuthenticator
+from passport_core.edge.authenticators.mapping import ClaimMapping
 from passport_core.edge.endpoint import MintEndpoint
+from passport_core.edge.enrichers.http import HTTPEnricher
 from passport_core.errors import (
     AlgorithmNotAllowed,
     AuthenticationError,
@@ -166,6 +169,7 @@ __all__ = [
     "AuthenticationError",
     "Authenticator",
     "BadSignature",
+    "ClaimMapping",
     "CommonData",
     "ConfigProblem",
     "ConfigurationError",
@@ -179,11 +183,13 @@ __all__ = [
     "EnrichmentFailed",
     "ForbiddenHeader",
     "FunctionEnricher",
+    "HTTPEnricher",
     "HeaderGetter",
     "HostAllowList",
     "Identity",
     "IdentityProviderUnavailable",
     "InsufficientAuthentication",
+    "IntrospectionAuthenticator",
     "InvalidAudience",
     "InvalidClaim",
     "InvalidCredential",

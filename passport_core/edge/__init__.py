@@ -17,6 +17,8 @@ from passport_core.edge.authenticators import (
     CredentialLocation,
     api_key_digest,
 )
+from passport_core.edge.authenticators.introspection import IntrospectionAuthenticator
+from passport_core.edge.authenticators.mapping import ClaimMapping
 from passport_core.edge.cache import MintCache, credential_key
 from passport_core.edge.common import CommonData
 from passport_core.edge.edge import OMITTED_CLAIM, Edge, Minted
@@ -26,6 +28,7 @@ from passport_core.edge.enrichers import (
     FunctionEnricher,
     enricher,
 )
+from passport_core.edge.enrichers.http import HTTPEnricher
 from passport_core.edge.identity import Identity
 from passport_core.edge.request import EdgeRequest
 
@@ -52,3 +55,4 @@ __all__ = [
     "enricher",
     "passport_budget",
 ]
+__all__ += ["ClaimMapping", "HTTPEnricher", "IntrospectionAuthenticator"]

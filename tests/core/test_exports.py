@@ -144,6 +144,9 @@ EXPECTED_ALL = {
     "passport_budget",
     "MAX_TOKEN_BYTES",
     "require_authentication",
+    "IntrospectionAuthenticator",
+    "ClaimMapping",
+    "HTTPEnricher",
     # metadata
     "__version__",
 }
