@@ -20,9 +20,7 @@ SECRET = "client-secret-value-42"
 
 
 def _echo(request: Received) -> Answer:
-    return Answer.json(
-        {"body": request.body.decode(), "type": request.headers.get("content-type")}
-    )
+    return Answer.json({"body": request.body.decode(), "type": request.headers.get("content-type")})
 
 
 def _post(fetcher: BoundedFetcher, mode: str, url: str, body: RequestBody, **kw: object) -> object:
@@ -70,7 +68,9 @@ def test_a_caller_cannot_switch_compression_on(start_route_server: StartServer) 
 
 
 def test_statuses_the_caller_accepts_are_answers(start_route_server: StartServer) -> None:
-    server = start_route_server(lambda request: Answer.json({"error": "invalid_client"}, status=401))
+    server = start_route_server(
+        lambda request: Answer.json({"error": "invalid_client"}, status=401)
+    )
     fetcher = BoundedFetcher(2.0, 64 * 1024, error=IdentityProviderUnavailable)
     fetched = fetcher.post(server.url, "application/json", RequestBody.form({}), ok=(200, 401))
     assert fetched.status == 401

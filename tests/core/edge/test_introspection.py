@@ -182,6 +182,11 @@ REFUSED = {
         "audience",
     ),
     "no audience": (active(), {"audience": "https://api.test"}, "audience"),
+    "roles of the wrong shape": (
+        active(roles=[1, 2]),
+        {"mapping": ClaimMapping(roles="roles")},
+        "'roles' claim is not a list of strings",
+    ),
     "another token type": (active(token_type="N_A"), {"token_type": "Bearer"}, "another type"),
 }
 
