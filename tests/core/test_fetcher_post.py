@@ -98,11 +98,13 @@ def test_every_failure_is_the_callers_error_within_the_bound(
 ) -> None:
     route, message = BAD[case]
     server = start_route_server(route)
-    fetcher = BoundedFetcher(0.5, 64 * 1024, error=error, what="the test server")  # type: ignore[arg-type]
+    # Only the slow case waits for the deadline: the others get room on a busy machine.
+    timeout = 0.5 if case == "slow" else 3.0
+    fetcher = BoundedFetcher(timeout, 64 * 1024, error=error, what="the test server")  # type: ignore[arg-type]
     start = time.monotonic()
     with pytest.raises(error, match=message) as info:
         _post(fetcher, mode, server.url, RequestBody.form({"token": SECRET}))
-    assert time.monotonic() - start < 1.2
+    assert time.monotonic() - start < timeout + 0.7
     assert type(info.value) is error
     assert str(info.value).startswith("the test server")
     assert SECRET not in str(info.value)

@@ -245,10 +245,12 @@ def test_a_failing_server_is_a_503_within_the_timeout(
     idp: IdP, authenticate: Authenticate, case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     idp.override, message = FAILING[case]
+    # Only the slow case waits for the deadline: the others get room on a busy machine.
+    timeout = 1.0 if case == "slow" else 3.0
     start = time.monotonic()
     with caplog.at_level(logging.DEBUG), pytest.raises(PassportError) as info:
-        authenticate(introspector(idp, timeout=1.0), TOKEN)
-    assert time.monotonic() - start < 1.8
+        authenticate(introspector(idp, timeout=timeout), TOKEN)
+    assert time.monotonic() - start < timeout + 0.8
     assert type(info.value) is IdentityProviderUnavailable
     assert info.value.status == 503
     assert message in info.value.message
