@@ -46,7 +46,9 @@ from passport_core.edge.authenticators import (
     google_iap,
     pomerium,
 )
+from passport_core.edge.authenticators.introspection import IntrospectionAuthenticator
 from passport_core.edge.endpoint import MintEndpoint
+from passport_core.edge.enrichers.http import HTTPEnricher
 from passport_core.edge.gateway import EdgeGateway, Upstream
 from passport_core.edge.ring_file import RingFile
 from passport_core.errors import (
@@ -210,11 +212,13 @@ __all__ = [
     "ForbiddenHeader",
     "FunctionEnricher",
     "Gate",
+    "HTTPEnricher",
     "HeaderGetter",
     "HostAllowList",
     "Identity",
     "IdentityProviderUnavailable",
     "InsufficientAuthentication",
+    "IntrospectionAuthenticator",
     "InvalidAudience",
     "InvalidClaim",
     "InvalidCredential",

@@ -96,3 +96,113 @@ def asgi_server(app: Any, *, lifespan: str = "off", **options: Any) -> Iterator[
         server.should_exit = True
         thread.join(timeout=10)
         assert not thread.is_alive(), "uvicorn did not stop"
+
+
+# -- a server for any method, answering through a route function -------------------------------
+
+
+@dataclass
+class Received:
+    """One request a :class:`RouteServer` received: lower-cased header names, raw body."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Answer:
+    """What a route answers: status, headers, body, and how (slowly, hugely) it is sent."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    #: seconds to wait before answering (the handler thread then ends by itself)
+    delay: float = 0.0
+    #: the body is sent this many times over (a large response without a large buffer)
+    repeat: int = 1
+
+    @classmethod
+    def json(cls, document: Any, **options: Any) -> Answer:
+        headers = {"Content-Type": "application/json", **options.pop("headers", {})}
+        return cls(body=json.dumps(document).encode(), headers=headers, **options)
+
+
+AnswerRoute = Callable[[Received], Answer]
+
+
+class _RouteHandler(BaseHTTPRequestHandler):
+    server: _RouteHTTPServer
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        request = Received(
+            self.command,
+            self.path,
+            {k.lower(): v for k, v in self.headers.items()},
+            self.rfile.read(length) if length else b"",
+        )
+        with self.server.lock:
+            self.server.received.append(request)
+        answer = self.server.route(request)
+        time.sleep(answer.delay)
+        try:
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer.body) * answer.repeat))
+            self.end_headers()
+            for _ in range(answer.repeat):
+                self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout, size cap): what the tests expect
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep test output quiet."""
+
+
+class _RouteHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, route: AnswerRoute) -> None:
+        super().__init__(("127.0.0.1", 0), _RouteHandler)
+        self.route = route
+        self.received: list[Received] = []
+        self.lock = threading.Lock()
+
+
+class RouteServer:
+    """A real HTTP server on 127.0.0.1 (GET and POST) answering through a settable route."""
+
+    def __init__(self, route: AnswerRoute) -> None:
+        self._httpd = _RouteHTTPServer(route)
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def route(self) -> AnswerRoute:
+        return self._httpd.route
+
+    @route.setter
+    def route(self, route: AnswerRoute) -> None:
+        self._httpd.route = route
+
+    @property
+    def received(self) -> list[Received]:
+        with self._httpd.lock:
+            return list(self._httpd.received)
+
+    def hits(self, path_prefix: str = "/") -> int:
+        return sum(1 for r in self.received if r.path.startswith(path_prefix))
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+        assert not self._thread.is_alive(), "the server thread did not stop"

@@ -16,6 +16,7 @@ from passport_core.edge.authenticators import (
     Authenticator,
     ClaimMapping,
     CredentialLocation,
+    IntrospectionAuthenticator,
     JWTAuthenticator,
     OIDCAuthenticator,
     api_key_digest,
@@ -32,6 +33,7 @@ from passport_core.edge.enrichers import (
     FunctionEnricher,
     enricher,
 )
+from passport_core.edge.enrichers.http import HTTPEnricher
 from passport_core.edge.gate import EdgeGate, minted_passport
 from passport_core.edge.identity import Identity
 from passport_core.edge.request import EdgeRequest
@@ -52,7 +54,9 @@ __all__ = [
     "EdgeRequest",
     "Enricher",
     "FunctionEnricher",
+    "HTTPEnricher",
     "Identity",
+    "IntrospectionAuthenticator",
     "JWTAuthenticator",
     "MintCache",
     "Minted",

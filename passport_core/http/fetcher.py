@@ -1,11 +1,13 @@
-"""The one bounded HTTP fetcher: key sets, discovery documents, and later introspection.
+"""The one bounded HTTP fetcher: key sets, discovery documents, introspection, enrichers.
 
 Whatever answers is treated as hostile input: the whole exchange (name lookup,
 connect, TLS, request, response headers, body) must end within ``timeout``
 seconds, responses are capped in size and read as a stream, redirects are
 never followed, compressed bodies are refused (they could expand past the
-cap), and no ``httpx``/``httpcore`` exception escapes: every failure is a
-``KeysUnavailable`` whose message names no key, no token and no URL.
+cap), and no ``httpx``/``httpcore`` exception escapes: every failure is the
+caller's ``error`` (``KeysUnavailable`` for key sources,
+``IdentityProviderUnavailable`` for introspection, ``EnrichmentFailed`` for
+enrichers), whose message names no key, no token, no credential and no URL.
 
 Requests go straight to a transport, never through ``httpx.Client``: the
 client logs every request URL at INFO (query strings included) and would
@@ -25,15 +27,17 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import httpcore
 import httpx
 
-from passport_core.errors import ConfigurationError, KeysUnavailable
+from passport_core.errors import ConfigurationError, KeysUnavailable, Unavailable
 from passport_core.http.urls import is_loopback
+from passport_core.token.encoding import json_dumps
 from passport_core.token.values import is_number
 
 __all__ = [
@@ -41,6 +45,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "BoundedFetcher",
     "Fetched",
+    "RequestBody",
     "check_limits",
 ]
 
@@ -86,6 +91,29 @@ class Fetched:
     #: the Age header, as sent (RFC 9111 §5.1)
     age: str = ""
     etag: str | None = None
+    #: the Content-Type header, as sent
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class RequestBody:
+    """What a POST sends: the bytes and their media type."""
+
+    content: bytes
+    content_type: str
+
+    @classmethod
+    def form(cls, fields: Mapping[str, str]) -> RequestBody:
+        """``application/x-www-form-urlencoded`` fields (HTML's form encoding, RFC 6749 App. B)."""
+        return cls(urlencode(dict(fields)).encode("ascii"), "application/x-www-form-urlencoded")
+
+    @classmethod
+    def json(cls, value: Any) -> RequestBody:
+        return cls(json_dumps(value), "application/json")
+
+    def __repr__(self) -> str:
+        # A body may hold a token or a client secret: its size only.
+        return f"RequestBody({self.content_type!r}, {len(self.content)} bytes)"
 
 
 def _entity_tag(value: str | None) -> str | None:
@@ -262,6 +290,7 @@ def _deadline_exchange(request: httpx.Request, deadline: float) -> httpx.Respons
             target=request.url.raw_path,
         ),
         headers=request.headers.raw,
+        content=request.content,
         extensions=request.extensions,
     )
     try:
@@ -279,7 +308,12 @@ def _deadline_exchange(request: httpx.Request, deadline: float) -> httpx.Respons
 
 @dataclass(frozen=True)
 class BoundedFetcher:
-    """Bounded GETs: one deadline over the whole exchange, a size cap, no redirects.
+    """Bounded requests: one deadline over the whole exchange, a size cap, no redirects.
+
+    ``error`` is what every failure raises and ``what`` names the server in its
+    message (``"the key server"``): a key source's failure is a
+    ``KeysUnavailable``, an introspection endpoint's an
+    ``IdentityProviderUnavailable``, an enricher's an ``EnrichmentFailed``.
 
     With a caller's ``transport`` (proxies, custom TLS) the deadline cannot reach
     its sockets: the exchange then runs in a helper thread that the caller stops
@@ -291,51 +325,66 @@ class BoundedFetcher:
     max_bytes: int
     transport: httpx.BaseTransport | None = None
     async_transport: httpx.AsyncBaseTransport | None = None
+    error: type[Unavailable] = KeysUnavailable
+    what: str = "the key server"
 
-    def _request(self, url: str, accept: str, etag: str | None) -> httpx.Request:
+    def _request(
+        self,
+        method: str,
+        url: str,
+        accept: str,
+        etag: str | None,
+        headers: Mapping[str, str] | None,
+        body: RequestBody | None,
+    ) -> httpx.Request:
         parsed = httpx.URL(url)
         # identity: a compressed body could expand far beyond max_bytes.
-        headers = {"Accept": accept, "Accept-Encoding": "identity", "User-Agent": USER_AGENT}
+        sent = {"Accept": accept, "Accept-Encoding": "identity", "User-Agent": USER_AGENT}
         if parsed.userinfo:
             # RFC 7617 Basic credentials in a header, out of the URL: transports and their
             # loggers see a URL without them.
             pair = f"{parsed.username}:{parsed.password}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+            sent["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
             parsed = parsed.copy_with(username=None, password=None)
         if etag is not None:
             # RFC 9110 §13.1.2: revalidate; a 304 keeps what we hold.
-            headers["If-None-Match"] = etag
+            sent["If-None-Match"] = etag
+        for name, value in (headers or {}).items():
+            if name.lower() != "accept-encoding":  # identity stays: the size cap depends on it
+                sent[name] = value
+        content = None
+        if body is not None:
+            sent["Content-Type"] = body.content_type
+            content = body.content
         timeouts = dict.fromkeys(("connect", "read", "write", "pool"), self.timeout)
-        return httpx.Request("GET", parsed, headers=headers, extensions={"timeout": timeouts})
+        return httpx.Request(
+            method, parsed, headers=sent, content=content, extensions={"timeout": timeouts}
+        )
 
-    def _timed_out(self) -> KeysUnavailable:
-        return KeysUnavailable(f"the key server did not answer within {self.timeout:g} s")
+    def _timed_out(self) -> Unavailable:
+        return self.error(f"{self.what} did not answer within {self.timeout:g} s")
 
-    def _unreachable(self, exc: Exception) -> KeysUnavailable:
-        return KeysUnavailable(f"the key server could not be reached ({type(exc).__name__})")
+    def _unreachable(self, exc: Exception) -> Unavailable:
+        return self.error(f"{self.what} could not be reached ({type(exc).__name__})")
 
-    def _check(self, response: httpx.Response, etag: str | None) -> None:
+    def _check(self, response: httpx.Response, etag: str | None, ok: Collection[int]) -> None:
         status = response.status_code
         if status == 304 and etag is not None:
             return
         if response.is_redirect:
             # A redirect could point anywhere; the configured URL is the only one trusted.
-            raise KeysUnavailable(
-                f"the key server answered a redirect (HTTP {status}), not followed"
-            )
-        if status != 200:
-            raise KeysUnavailable(f"the key server answered HTTP {status}")
+            raise self.error(f"{self.what} answered a redirect (HTTP {status}), not followed")
+        if status not in ok:
+            raise self.error(f"{self.what} answered HTTP {status}")
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding not in ("", "identity"):
-            raise KeysUnavailable(
-                "the key server sent a compressed response although none was asked"
-            )
+            raise self.error(f"{self.what} sent a compressed response although none was asked")
         length = response.headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_bytes:
             raise self._too_large()
 
-    def _too_large(self) -> KeysUnavailable:
-        return KeysUnavailable(f"the key server's response exceeds {self.max_bytes} bytes")
+    def _too_large(self) -> Unavailable:
+        return self.error(f"{self.what}'s response exceeds {self.max_bytes} bytes")
 
     def _add(self, body: bytearray, chunk: bytes, deadline: float) -> None:
         body += chunk
@@ -354,18 +403,52 @@ class BoundedFetcher:
             cache_control=", ".join(headers.get_list("cache-control")),
             age=headers.get("age", ""),
             etag=_entity_tag(headers.get("etag")),
+            content_type=headers.get("content-type", ""),
         )
 
-    def fetch(self, url: str, accept: str, *, etag: str | None = None) -> Fetched:
+    def fetch(
+        self,
+        url: str,
+        accept: str,
+        *,
+        etag: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Fetched:
         """GET ``url``; with ``etag``, a 304 answer is a :class:`Fetched` with status 304."""
+        return self.request("GET", url, accept, etag=etag, headers=headers)
+
+    def post(
+        self,
+        url: str,
+        accept: str,
+        body: RequestBody,
+        *,
+        headers: Mapping[str, str] | None = None,
+        ok: Collection[int] = (200,),
+    ) -> Fetched:
+        """POST ``body`` to ``url``; a status in ``ok`` is an answer, any other the ``error``."""
+        return self.request("POST", url, accept, body=body, headers=headers, ok=ok)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        accept: str,
+        *,
+        etag: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: RequestBody | None = None,
+        ok: Collection[int] = (200,),
+    ) -> Fetched:
+        """One bounded exchange; ``headers`` may carry client credentials (never logged)."""
         deadline = time.monotonic() + self.timeout
         try:
-            request = self._request(url, accept, etag)
+            request = self._request(method, url, accept, etag, headers, body)
             if self.transport is None:
-                return self._read(_deadline_exchange(request, deadline), etag, deadline)
+                return self._read(_deadline_exchange(request, deadline), etag, ok, deadline)
             transport = self.transport
             return _in_thread(
-                lambda: self._read(transport.handle_request(request), etag, deadline),
+                lambda: self._read(transport.handle_request(request), etag, ok, deadline),
                 self.timeout,
                 "passport-fetch",
             )
@@ -374,11 +457,13 @@ class BoundedFetcher:
         except _HTTP_ERRORS as exc:
             raise self._unreachable(exc) from exc
 
-    def _read(self, response: httpx.Response, etag: str | None, deadline: float) -> Fetched:
+    def _read(
+        self, response: httpx.Response, etag: str | None, ok: Collection[int], deadline: float
+    ) -> Fetched:
         try:
-            self._check(response, etag)
+            self._check(response, etag, ok)
             body = bytearray()
-            if response.status_code == 200:
+            if response.status_code != 304:
                 for chunk in response.iter_raw():
                     self._add(body, chunk, deadline)
             return self._fetched(response, bytes(body))
@@ -388,32 +473,76 @@ class BoundedFetcher:
     def get(self, url: str, accept: str) -> bytes:
         return self.fetch(url, accept).body
 
-    async def afetch(self, url: str, accept: str, *, etag: str | None = None) -> Fetched:
+    async def afetch(
+        self,
+        url: str,
+        accept: str,
+        *,
+        etag: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Fetched:
         """Like :meth:`fetch`, without blocking the event loop."""
+        return await self.arequest("GET", url, accept, etag=etag, headers=headers)
+
+    async def apost(
+        self,
+        url: str,
+        accept: str,
+        body: RequestBody,
+        *,
+        headers: Mapping[str, str] | None = None,
+        ok: Collection[int] = (200,),
+    ) -> Fetched:
+        """Like :meth:`post`, without blocking the event loop."""
+        return await self.arequest("POST", url, accept, body=body, headers=headers, ok=ok)
+
+    async def arequest(
+        self,
+        method: str,
+        url: str,
+        accept: str,
+        *,
+        etag: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: RequestBody | None = None,
+        ok: Collection[int] = (200,),
+    ) -> Fetched:
+        """Like :meth:`request`, without blocking the event loop."""
+        exchange = self._aexchange(method, url, accept, etag, headers, body, ok)
         try:
             # The whole exchange, not only each step, is bounded.
-            return await asyncio.wait_for(self._afetch(url, accept, etag), self.timeout)
+            return await asyncio.wait_for(exchange, self.timeout)
         except asyncio.TimeoutError as exc:
             raise self._timed_out() from exc
 
     async def aget(self, url: str, accept: str) -> bytes:
         return (await self.afetch(url, accept)).body
 
-    async def _afetch(self, url: str, accept: str, etag: str | None) -> Fetched:
+    async def _aexchange(
+        self,
+        method: str,
+        url: str,
+        accept: str,
+        etag: str | None,
+        headers: Mapping[str, str] | None,
+        body: RequestBody | None,
+        ok: Collection[int],
+    ) -> Fetched:
         deadline = time.monotonic() + self.timeout
         own = self.async_transport is None
         transport = self.async_transport or httpx.AsyncHTTPTransport(
             verify=_ssl_context(), retries=0
         )
         try:
-            response = await transport.handle_async_request(self._request(url, accept, etag))
+            request = self._request(method, url, accept, etag, headers, body)
+            response = await transport.handle_async_request(request)
             try:
-                self._check(response, etag)
-                body = bytearray()
-                if response.status_code == 200:
+                self._check(response, etag, ok)
+                received = bytearray()
+                if response.status_code != 304:
                     async for chunk in response.aiter_raw():
-                        self._add(body, chunk, deadline)
-                return self._fetched(response, bytes(body))
+                        self._add(received, chunk, deadline)
+                return self._fetched(response, bytes(received))
             finally:
                 await response.aclose()
         except _TIMEOUTS as exc:

@@ -476,3 +476,22 @@ def rotate_now(ring: KeyRing, new: Key | None = None) -> Key:
     """
     ring.prepare(new)
     return ring.promote(force=True)
+
+
+# --- added for the POST fetcher, introspection and HTTP enricher tests -------------------------
+
+from tests.servers import Answer, AnswerRoute, RouteServer  # noqa: E402
+
+
+@pytest.fixture
+def start_route_server() -> Iterator[Callable[[AnswerRoute], RouteServer]]:
+    """Start loopback servers answering through a route (GET and POST); all stop after the test."""
+    servers: list[RouteServer] = []
+
+    def start(route: AnswerRoute = lambda request: Answer(404)) -> RouteServer:
+        servers.append(RouteServer(route))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -166,6 +166,8 @@ EXPECTED_ALL = {
     "request_binding",
     "MissingCompanion",
     "CompanionMismatch",
+    "IntrospectionAuthenticator",
+    "HTTPEnricher",
     # metadata
     "__version__",
 }

@@ -6,6 +6,7 @@ from passport_core.edge.authenticators.api_key import APIKey, APIKeyAuthenticato
 from passport_core.edge.authenticators.base import Authenticator, CredentialLocation
 from passport_core.edge.authenticators.claim_mapping import ClaimMapping
 from passport_core.edge.authenticators.gateways import cloudflare_access, google_iap, pomerium
+from passport_core.edge.authenticators.introspection import IntrospectionAuthenticator
 from passport_core.edge.authenticators.jwt import JWTAuthenticator
 from passport_core.edge.authenticators.oidc import OIDCAuthenticator
 
@@ -15,6 +16,7 @@ __all__ = [
     "Authenticator",
     "ClaimMapping",
     "CredentialLocation",
+    "IntrospectionAuthenticator",
     "JWTAuthenticator",
     "OIDCAuthenticator",
     "api_key_digest",

@@ -74,7 +74,8 @@ class ClaimMapping:
     :param permissions: claims holding permission names (lists of strings).
     :param tenant: the claim naming the tenant (a string), if any.
     :param profile: profile field → claim, copied when the claim is a string,
-        number or boolean (``{"email": "email", "name": "name"}``).
+        number or boolean (``{"email": "email", "name": "name"}``); a list of names
+        copies each claim under its own name.
     :param claims: passport claim → token claim, copied as they are (for
         example ``{"client_id": "client_id"}``).
     """
@@ -93,11 +94,15 @@ class ClaimMapping:
         scopes: ClaimPath | Iterable[ClaimPath] = ("scope", "scp"),
         permissions: ClaimPath | Iterable[ClaimPath] = (),
         tenant: ClaimPath | None = None,
-        profile: Mapping[str, ClaimPath] | None = None,
+        profile: Mapping[str, ClaimPath] | Iterable[str] | None = None,
         claims: Mapping[str, ClaimPath] | None = None,
     ) -> None:
         if profile is None:
             profile = {"email": "email", "name": "name"}
+        elif isinstance(profile, str):
+            raise ConfigurationError("profile must be a mapping or a list of claim names")
+        elif not isinstance(profile, Mapping):
+            profile = {name: name for name in profile}
         for what, names in (("profile field", profile), ("passport claim", claims or {})):
             if not all(isinstance(name, str) and name for name in names):
                 raise ConfigurationError(f"every {what} name must be a non-empty string")

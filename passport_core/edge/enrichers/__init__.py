@@ -9,6 +9,7 @@ from passport_core.edge.enrichers.base import (
     enricher,
 )
 from passport_core.edge.enrichers.gather import Gathered, agather, gather
+from passport_core.edge.enrichers.http import HTTPEnricher
 
 __all__ = [
     "DEFAULT_ENRICHER_TIMEOUT",
@@ -19,3 +20,4 @@ __all__ = [
     "enricher",
     "gather",
 ]
+__all__ += ["HTTPEnricher"]

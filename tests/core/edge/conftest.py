@@ -31,8 +31,9 @@ from passport_core import (
     generate_key,
 )
 from tests.core.conftest import ISSUER, JWKSServer, ManualClock, Reply, forge_token
+from tests.core.edge.idp import IdP
 from tests.core.edge.upstream import Received, RecordingHandler, Upstream
-from tests.servers import in_thread
+from tests.servers import AnswerRoute, RouteServer, in_thread
 
 EDGE_ISSUER = "https://edge.test"
 KEYS = {
@@ -244,3 +245,16 @@ def mint(mode: str) -> Callable[..., Minted]:
         return asyncio.run(edge.amint(edge_request, audience))
 
     return run
+
+
+@pytest.fixture(scope="session")
+def client_key() -> Key:
+    return generate_key("ES256", kid="edge-client")
+
+
+@pytest.fixture
+def idp(start_route_server: Callable[[AnswerRoute], RouteServer], client_key: Key) -> IdP:
+    server = start_route_server()
+    found = IdP(server, client_key)
+    server.route = found.route
+    return found
