@@ -6,6 +6,12 @@ them the same way. The sync path runs them on a small shared thread pool and
 stops waiting at the deadline (Python cannot kill a thread; the pool's size
 bounds how many stuck calls there can be, and once it is full the next call
 times out waiting for a worker instead of piling up threads).
+
+A :class:`Bulkhead` keeps one stuck function from taking the whole pool: each
+user function holds at most ``limit`` calls in flight, counted until the call
+really returns (not until its caller stopped waiting), and a call over the
+limit fails at once. A hung enricher then costs its own few threads, and every
+other lookup and enricher of the process keeps working.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ import asyncio
 import concurrent.futures
 import functools
 import inspect
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["CallTimedOut", "acall", "call", "run_to_end", "submit", "wait"]
+__all__ = ["Bulkhead", "CallTimedOut", "acall", "call", "run_to_end", "submit", "wait"]
 
 _T = TypeVar("_T")
 #: enough for many enrichers of many concurrent mints; stuck calls cannot grow it
@@ -26,7 +33,33 @@ _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix
 
 
 class CallTimedOut(Exception):
-    """A user's function did not return within its timeout."""
+    """A user's function did not return within its timeout (or its bulkhead was full)."""
+
+
+class Bulkhead:
+    """At most ``limit`` calls of one function in flight, stuck ones included."""
+
+    def __init__(self, limit: int = 8) -> None:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError("a bulkhead's limit must be a positive whole number")
+        self.limit = limit
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def enter(self) -> None:
+        """Take a slot, or :class:`CallTimedOut` at once when every slot is held."""
+        with self._lock:
+            if self._in_flight >= self.limit:
+                raise CallTimedOut
+            self._in_flight += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
 
 def _is_async(func: Callable[..., Any]) -> bool:
@@ -48,9 +81,30 @@ def run_to_end(func: Callable[..., Any], args: tuple[Any, ...], timeout: float) 
     return result
 
 
-def submit(func: Callable[..., Any], *args: Any, timeout: float) -> concurrent.futures.Future[Any]:
+def _guarded(
+    bulkhead: Bulkhead, func: Callable[..., Any], args: tuple[Any, ...], timeout: float
+) -> Any:
+    try:
+        return run_to_end(func, args, timeout)
+    finally:
+        bulkhead.leave()  # when the call really ends, however long after its deadline
+
+
+def submit(
+    func: Callable[..., Any], *args: Any, timeout: float, bulkhead: Bulkhead | None = None
+) -> concurrent.futures.Future[Any]:
     """Start ``func(*args)`` on the pool; an async one runs in its own event loop there."""
-    return _POOL.submit(run_to_end, func, args, timeout)
+    if bulkhead is None:
+        return _POOL.submit(run_to_end, func, args, timeout)
+    bulkhead.enter()
+    try:
+        future = _POOL.submit(_guarded, bulkhead, func, args, timeout)
+    except BaseException:
+        bulkhead.leave()
+        raise
+    # A queued call cancelled before it started never runs _guarded: free its slot here.
+    future.add_done_callback(lambda done: bulkhead.leave() if done.cancelled() else None)
+    return future
 
 
 def wait(future: concurrent.futures.Future[_T], timeout: float) -> _T:
@@ -62,17 +116,33 @@ def wait(future: concurrent.futures.Future[_T], timeout: float) -> _T:
         raise CallTimedOut from exc
 
 
-def call(func: Callable[..., Any], *args: Any, timeout: float) -> Any:
+def call(
+    func: Callable[..., Any], *args: Any, timeout: float, bulkhead: Bulkhead | None = None
+) -> Any:
     """``func(*args)`` from sync code, within ``timeout`` seconds."""
-    return wait(submit(func, *args, timeout=timeout), timeout)
+    return wait(submit(func, *args, timeout=timeout, bulkhead=bulkhead), timeout)
 
 
-async def acall(func: Callable[..., Any], *args: Any, timeout: float) -> Any:
+async def _awaited(
+    func: Callable[..., Any], args: tuple[Any, ...], timeout: float, bulkhead: Bulkhead
+) -> Any:
+    bulkhead.enter()
+    try:
+        return await asyncio.wait_for(func(*args), timeout)
+    finally:
+        bulkhead.leave()  # a cancelled coroutine really ends: its slot is free
+
+
+async def acall(
+    func: Callable[..., Any], *args: Any, timeout: float, bulkhead: Bulkhead | None = None
+) -> Any:
     """``func(*args)`` from async code, within ``timeout``, never blocking the loop."""
     try:
         if _is_async(func):
+            if bulkhead is not None:
+                return await _awaited(func, args, timeout, bulkhead)
             return await asyncio.wait_for(func(*args), timeout)
-        future = asyncio.wrap_future(submit(func, *args, timeout=timeout))
+        future = asyncio.wrap_future(submit(func, *args, timeout=timeout, bulkhead=bulkhead))
         return await asyncio.wait_for(future, timeout)
     except asyncio.TimeoutError as exc:
         raise CallTimedOut from exc

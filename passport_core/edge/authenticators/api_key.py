@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from passport_core.edge.authenticators.base import CredentialLocation
 from passport_core.edge.authenticators.kinds import Options, register_authenticator_kind
-from passport_core.edge.calls import CallTimedOut, acall, call
+from passport_core.edge.calls import Bulkhead, CallTimedOut, acall, call
 from passport_core.edge.common import CommonData
 from passport_core.edge.identity import Identity
 from passport_core.edge.request import EdgeRequest
@@ -53,6 +53,8 @@ class APIKeyAuthenticator:
     never logged: logs and the cache see only digests.
 
     :param timeout: seconds ``lookup`` may take before the request gets a 503.
+    :param max_in_flight: lookups running at once, stuck ones included; beyond it a
+        request gets a 503 at once, so a hung store cannot take every worker.
     """
 
     name = "api_key"
@@ -65,9 +67,14 @@ class APIKeyAuthenticator:
         bearer: bool = False,
         timeout: float = 2.0,
         clock: Callable[[], float] | None = None,
+        max_in_flight: int = 8,
     ) -> None:
         if not callable(lookup):
             raise ConfigurationError("lookup must be a function of the key's digest")
+        try:
+            self.bulkhead = Bulkhead(max_in_flight)
+        except ValueError as exc:
+            raise ConfigurationError("max_in_flight must be a positive whole number") from exc
         if not 0 < timeout <= 60:
             raise ConfigurationError("timeout must be between 0 and 60 seconds")
         self._lookup = lookup
@@ -110,7 +117,7 @@ class APIKeyAuthenticator:
     def authenticate(self, credential: str, request: EdgeRequest) -> Identity:
         digest = api_key_digest(credential)
         try:
-            found = call(self._lookup, digest, timeout=self.timeout)
+            found = call(self._lookup, digest, timeout=self.timeout, bulkhead=self.bulkhead)
         except Exception as exc:  # the user's store may raise anything
             raise self._lookup_failure(exc) from exc
         return self._identity(digest, found)
@@ -118,7 +125,7 @@ class APIKeyAuthenticator:
     async def aauthenticate(self, credential: str, request: EdgeRequest) -> Identity:
         digest = api_key_digest(credential)
         try:
-            found = await acall(self._lookup, digest, timeout=self.timeout)
+            found = await acall(self._lookup, digest, timeout=self.timeout, bulkhead=self.bulkhead)
         except Exception as exc:  # the user's store may raise anything
             raise self._lookup_failure(exc) from exc
         return self._identity(digest, found)

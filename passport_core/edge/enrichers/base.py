@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from passport_core.edge.calls import acall, run_to_end
+from passport_core.edge.calls import Bulkhead, acall, run_to_end
 from passport_core.edge.common import CommonData
 from passport_core.edge.identity import Identity
 from passport_core.errors import ConfigurationError
@@ -46,7 +46,12 @@ def check_timeout(timeout: float) -> float:
 
 
 class FunctionEnricher:
-    """An enricher from a function of the :class:`Identity`, sync or async."""
+    """An enricher from a function of the :class:`Identity`, sync or async.
+
+    :param max_in_flight: calls of this function running at once, stuck ones
+        included; beyond it a call fails at once (as a timeout would), so a hung
+        backend cannot take every worker of the process (see :class:`Bulkhead`).
+    """
 
     def __init__(
         self,
@@ -55,9 +60,14 @@ class FunctionEnricher:
         name: str | None = None,
         required: bool = True,
         timeout: float = DEFAULT_ENRICHER_TIMEOUT,
+        max_in_flight: int = 8,
     ) -> None:
         if not callable(func):
             raise ConfigurationError("an enricher needs a function of the identity")
+        try:
+            self.bulkhead = Bulkhead(max_in_flight)
+        except ValueError as exc:
+            raise ConfigurationError("max_in_flight must be a positive whole number") from exc
         self._func = func
         self.name: str = name or str(getattr(func, "__name__", type(func).__name__))
         self.required = required
@@ -68,7 +78,9 @@ class FunctionEnricher:
         return run_to_end(self._func, (identity,), self.timeout)  # type: ignore[no-any-return]
 
     async def aenrich(self, identity: Identity) -> EnrichResult:
-        return await acall(self._func, identity, timeout=self.timeout)  # type: ignore[no-any-return]
+        return await acall(  # type: ignore[no-any-return]
+            self._func, identity, timeout=self.timeout, bulkhead=self.bulkhead
+        )
 
     def __repr__(self) -> str:
         return f"FunctionEnricher({self.name!r}, required={self.required})"

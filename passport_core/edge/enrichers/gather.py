@@ -6,7 +6,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from passport_core.edge.calls import CallTimedOut, submit, wait
 from passport_core.edge.common import CommonData
@@ -62,9 +64,21 @@ def gather(identity: Identity, enrichers: Sequence[Enricher]) -> Gathered:
     if not enrichers:
         return Gathered(identity.common)
     start = time.monotonic()
-    futures = [submit(e.enrich, identity, timeout=e.timeout) for e in enrichers]
+    futures: list[Future[Any] | CallTimedOut] = []
+    for enricher in enrichers:
+        try:
+            # An enricher may carry a Bulkhead (FunctionEnricher does): a full one fails here.
+            bulkhead = getattr(enricher, "bulkhead", None)
+            futures.append(
+                submit(enricher.enrich, identity, timeout=enricher.timeout, bulkhead=bulkhead)
+            )
+        except CallTimedOut as exc:
+            futures.append(exc)
     outcomes: list[object] = []
     for enricher, future in zip(enrichers, futures, strict=True):
+        if isinstance(future, CallTimedOut):
+            outcomes.append(future)
+            continue
         try:
             left = enricher.timeout - (time.monotonic() - start)
             outcomes.append(wait(future, left))

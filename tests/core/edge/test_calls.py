@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from passport_core.edge.calls import CallTimedOut, acall, call
+from passport_core.edge.calls import Bulkhead, CallTimedOut, acall, call
 
 #: the pool's size (calls.py): how many stuck calls there can be at most
 POOL_SIZE = 64
@@ -172,3 +172,53 @@ def test_a_full_pool_times_out_instead_of_hanging_and_drops_the_queued_call(
     time.sleep(0.2)
     assert not ran.is_set()  # cancelled while queued: it never ran late
     assert call(double, 1, timeout=2) == 2
+
+
+def test_a_hung_function_holds_only_its_bulkhead_and_every_other_call_keeps_working() -> None:
+    """A stuck backend costs its own few workers, not the whole pool (the bulkhead pattern)."""
+    release = threading.Event()
+    bulkhead = Bulkhead(2)
+
+    def hung() -> str:
+        release.wait(10)
+        return "late"
+
+    try:
+        for _ in range(2):
+            with pytest.raises(CallTimedOut):
+                call(hung, timeout=0.05, bulkhead=bulkhead)
+        assert bulkhead.in_flight == 2  # both still running past their deadline
+        started = time.monotonic()
+        for _ in range(100):  # far more than the pool's workers: none of them is taken
+            with pytest.raises(CallTimedOut):
+                call(hung, timeout=1.0, bulkhead=bulkhead)
+        assert time.monotonic() - started < 1.0  # refused at once, not after a timeout
+        assert call(lambda: "ok", timeout=1.0) == "ok"
+        assert asyncio.run(acall(lambda: "ok", timeout=1.0)) == "ok"
+    finally:
+        release.set()
+    deadline = time.monotonic() + 5
+    while bulkhead.in_flight and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert bulkhead.in_flight == 0  # slots come back when the calls really end
+    assert call(lambda: "again", timeout=1.0, bulkhead=bulkhead) == "again"
+
+
+def test_an_async_function_over_its_bulkhead_fails_at_once() -> None:
+    bulkhead = Bulkhead(1)
+
+    async def slow() -> str:
+        await asyncio.sleep(0.3)
+        return "done"
+
+    async def both() -> list[object]:
+        return await asyncio.gather(
+            acall(slow, timeout=1.0, bulkhead=bulkhead),
+            acall(slow, timeout=1.0, bulkhead=bulkhead),
+            return_exceptions=True,
+        )
+
+    outcomes = asyncio.run(both())
+    assert outcomes.count("done") == 1
+    assert sum(isinstance(o, CallTimedOut) for o in outcomes) == 1
+    assert bulkhead.in_flight == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -61,6 +62,31 @@ def sleeper(
 
 
 KINDS = pytest.mark.parametrize("kind", ["sync", "async"])
+
+
+def test_a_hung_optional_enricher_never_starves_the_process(
+    make_edge: MakeEdge, mint: Mint
+) -> None:
+    """Partial passports are not cached, so each request retries the enricher: without a
+    bulkhead, one caller's requests would pile stuck calls onto every worker of the pool."""
+    release = threading.Event()
+
+    def hung(identity: Identity) -> dict[str, Any]:
+        release.wait(10)
+        return {}
+
+    edge = make_edge(
+        enrichers=[FunctionEnricher(hung, required=False, timeout=0.05, max_in_flight=2)]
+    )
+    plain = make_edge()  # another edge of the same process, with no enrichers
+    try:
+        started = time.monotonic()
+        for _ in range(100):  # more requests than the shared pool has workers
+            assert mint(edge, with_key()).omitted == ("hung",)
+        assert time.monotonic() - started < 5  # only the first two waited their timeout
+        assert not mint(plain, with_key()).omitted  # its API-key lookups still get workers
+    finally:
+        release.set()
 
 
 @KINDS
