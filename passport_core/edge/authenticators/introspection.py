@@ -27,6 +27,7 @@ import httpx
 
 from passport_core.edge.authenticators.answers import AnswerCache, SingleFlight, token_digest
 from passport_core.edge.authenticators.base import CredentialLocation
+from passport_core.edge.authenticators.binding import refuse_sender_constrained
 from passport_core.edge.authenticators.claim_mapping import ClaimMapping
 from passport_core.edge.authenticators.client_auth import ClientAuth
 from passport_core.edge.identity import Identity
@@ -363,6 +364,7 @@ class IntrospectionAuthenticator:
         ):
             # RFC 6749 §7.1: token types compare case-insensitively.
             raise InvalidCredential("the access token is of another type")
+        refuse_sender_constrained(answer, "access token")  # RFC 7662 §2.2 may carry cnf
         subject = answer.get(self.subject_claim)
         if not isinstance(subject, str) or not subject:
             raise InvalidCredential(f"the introspection response names no {self.subject_claim!r}")

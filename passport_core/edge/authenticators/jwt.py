@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Iterable
 
 from passport_core import claims as c
 from passport_core.edge.authenticators.base import CredentialLocation
+from passport_core.edge.authenticators.binding import refuse_sender_constrained
 from passport_core.edge.authenticators.claim_mapping import ClaimMapping
 from passport_core.edge.identity import Identity
 from passport_core.edge.request import EdgeRequest
@@ -148,6 +149,7 @@ class JWTAuthenticator:
         )
 
     def _accepted(self, passport: Passport) -> Identity:
+        refuse_sender_constrained(passport.claims, self.what)
         self.check(passport)
         return self.identity(passport)
 

@@ -188,6 +188,8 @@ REFUSED = {
         "'roles' claim must be a list of strings",
     ),
     "another token type": (active(token_type="N_A"), {"token_type": "Bearer"}, "another type"),
+    # RFC 8705 §3: a token bound to a client certificate is no bearer token
+    "sender-constrained": (active(cnf={"x5t#S256": "bwcK0esc"}), {}, "sender-constrained"),
 }
 
 
