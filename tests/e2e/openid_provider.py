@@ -48,9 +48,9 @@ class OpenIDProvider:
         self.url: str = ready["url"]
         self.pid: int = ready["pid"]
         self._http = httpx.Client(timeout=5, trust_env=False)
-        self.token_endpoint: str = self._http.get(
-            f"{self.url}/.well-known/openid-configuration"
-        ).json()["token_endpoint"]
+        document = self._http.get(f"{self.url}/.well-known/openid-configuration").json()
+        self.token_endpoint: str = document["token_endpoint"]
+        self.jwks_uri: str = document["jwks_uri"]
 
     def _write(self, keys: list[Key]) -> None:
         document = {"keys": [key.to_jwk(private=True) for key in keys]}
@@ -85,11 +85,22 @@ class OpenIDProvider:
         return token
 
     def rotate(self, keys: list[Key]) -> None:
-        """Sign with ``keys[0]`` and publish all of ``keys`` from now on."""
+        """Sign with ``keys[0]`` and publish all of ``keys`` from now on.
+
+        Done when the provider's own JWKS shows the new set: its stdout line may sit in a
+        pipe buffer that ``select`` cannot see, so the provider is asked over HTTP instead.
+        """
         self._write(keys)
         os.kill(self.pid, signal.SIGHUP)
-        answer = self._read_json(timeout=10)
-        assert answer.get("reloaded") == [key.kid for key in keys], answer
+        wanted = sorted(key.kid for key in keys)
+        deadline = time.monotonic() + 30
+        while True:
+            published = sorted(k["kid"] for k in self._http.get(self.jwks_uri).json()["keys"])
+            if published == wanted:
+                return
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"the provider did not reload: {self._log.read_text()[-2000:]}")
+            time.sleep(0.05)
 
     def stop(self) -> None:
         """End the process by its PID (SIGTERM, then SIGKILL) and wait for it."""
