@@ -186,7 +186,9 @@ class Edge:
     def _cached(self, key: bytes, audience: Audience) -> Minted | None:
         if self.cache is None:
             return None
-        entry = self.cache.get(key, audience.name)
+        # One attribute read: a passport signed by a key the ring no longer signs with is
+        # re-minted (services may refuse it once that key is retired).
+        entry = self.cache.get(key, audience.name, self.minter.key_ring.active.kid)
         if entry is None:
             return None
         # Positional: the hot path of a busy edge, and keywords cost a dataclass a third more.
@@ -210,6 +212,9 @@ class Edge:
             if left < 1:
                 raise InvalidCredential("the credential has expired")
             ttl = min(ttl, math.floor(left))  # a passport never outlives what it rests on
+        # Read before signing: if a rotation races this mint, the entry names the older
+        # key and the next hit re-mints, never the other way round.
+        kid = self.minter.key_ring.active.kid
         shaped = audience.shape(gathered.common)
         extra = dict(shaped.claims)
         if OMITTED_CLAIM in extra:
@@ -247,6 +252,7 @@ class Edge:
                 credential_expires_at=identity.expires_at,
                 max_age=self.cache_max_age,
                 since=epoch,  # a drop during this mint wins: the passport may predate it
+                kid=kid,
             )
         return Minted(token, identity.subject, audience.name, False, key, omitted=gathered.omitted)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from passport_core import (
     FunctionEnricher,
     Identity,
     InvalidCredential,
+    KeyRing,
     MintCache,
     Minted,
     Minter,
@@ -28,10 +30,15 @@ from passport_core import (
     Verifier,
     fingerprint,
 )
+from passport_core.token.encoding import b64url_decode
 from tests.core.conftest import ManualClock
 from tests.core.edge.conftest import ALICE_KEY, BOB_KEY, KeyTable, MakeEdge, Mint, request, with_key
 
 VerifierFor = Callable[[str], Verifier]
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    return dict(json.loads(b64url_decode(token.partition(".")[0])))
 
 
 def test_a_valid_key_gets_a_passport_for_the_default_audience(
@@ -444,3 +451,21 @@ def test_a_minter_with_a_small_max_token_bytes_bounds_the_edge(
     with pytest.raises(PassportTooLarge):
         mint(make_edge(minter=small, max_passport_bytes=600, enrichers=[big]), with_key())
     assert mint(edge, with_key()).subject == "alice"
+
+
+def test_after_a_rotation_a_passport_signed_by_the_old_key_is_reminted(
+    make_edge: MakeEdge, mint: Mint, ring: KeyRing, edge_verifier: VerifierFor
+) -> None:
+    edge = make_edge()
+    old = ring.active.kid
+    first = mint(edge, with_key())
+    assert mint(edge, with_key()).cached
+    ring.prepare()
+    new = ring.promote(force=True).kid
+    ring.retire(old, force=True)
+    again = mint(edge, with_key())
+    assert not again.cached
+    assert again.token != first.token
+    assert unverified_header(again.token)["kid"] == new
+    assert edge_verifier("orders").verify(again.token).subject == "alice"
+    assert mint(edge, with_key()).cached  # the new passport is cached in turn
