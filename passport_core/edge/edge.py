@@ -250,11 +250,16 @@ class Edge:
                 subject=identity.subject,
                 expires_at=now + ttl,
                 credential_expires_at=identity.expires_at,
-                max_age=self.cache_max_age,
+                max_age=self._reuse_bound(identity),
                 since=epoch,  # a drop during this mint wins: the passport may predate it
                 kid=kid,
             )
         return Minted(token, identity.subject, audience.name, False, key, omitted=gathered.omitted)
+
+    def _reuse_bound(self, identity: Identity) -> float | None:
+        """The edge's ``cache_max_age`` or the authenticator's ``cache_for``, the shorter."""
+        bounds = [b for b in (self.cache_max_age, identity.cache_for) if b is not None]
+        return min(bounds) if bounds else None
 
     def _too_large(self, audience: Audience, size: int | None) -> PassportTooLarge:
         actual = " is" if size is None else f" is {size} bytes,"

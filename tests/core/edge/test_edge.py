@@ -469,3 +469,22 @@ def test_after_a_rotation_a_passport_signed_by_the_old_key_is_reminted(
     assert unverified_header(again.token)["kid"] == new
     assert edge_verifier("orders").verify(again.token).subject == "alice"
     assert mint(edge, with_key()).cached  # the new passport is cached in turn
+
+
+def test_api_key_cache_for_bounds_the_mint_cache(
+    make_edge: MakeEdge, key_table: KeyTable, edge_clock: ManualClock
+) -> None:
+    key_table.add("ak_short_lived_0123456789", "carol", cache_for=5.0)
+    edge = make_edge()
+    carol = with_key("ak_short_lived_0123456789")
+    assert not edge.mint(carol).cached
+    edge_clock.advance(4.9)
+    assert edge.mint(carol).cached
+    edge_clock.advance(0.2)
+    assert not edge.mint(carol).cached
+
+
+@pytest.mark.parametrize("cache_for", [-1, float("nan"), float("inf"), True, "5"])
+def test_identity_cache_for_must_be_a_non_negative_number(cache_for: Any) -> None:
+    with pytest.raises(ConfigurationError, match="cache_for"):
+        Identity(subject="alice", method="api_key", cache_for=cache_for)
