@@ -167,6 +167,15 @@ class Edge:
         forged passport action)."""
         return frozenset({self.header.lower(), PASSPORT_ACTION_HEADER.lower()})
 
+    @property
+    def credential_headers(self) -> frozenset[str]:
+        """Lower-case names of the headers the authenticators read credentials from (their
+        ``credential_headers``): what a gateway keeps from internal services."""
+        names: set[str] = set()
+        for authenticator in self.authenticators:
+            names.update(name.lower() for name in getattr(authenticator, "credential_headers", ()))
+        return frozenset(names)
+
     # -- the steps ---------------------------------------------------------------------
 
     def _audience(self, audience: str | None) -> Audience:

@@ -81,6 +81,11 @@ class APIKeyAuthenticator:
         self.timeout = timeout
         self._clock = clock
 
+    @property
+    def credential_headers(self) -> frozenset[str]:
+        """The headers the credential is read from: the gateway strips them."""
+        return self._location.headers
+
     def credential(self, request: EdgeRequest) -> str | None:
         return self._location.read(request)
 

@@ -216,6 +216,11 @@ class IntrospectionAuthenticator:
 
     # -- the Authenticator protocol -------------------------------------------------------
 
+    @property
+    def credential_headers(self) -> frozenset[str]:
+        """The headers the credential is read from: the gateway strips them."""
+        return self._location.headers
+
     def credential(self, request: EdgeRequest) -> str | None:
         return self._location.read(request)
 

@@ -114,6 +114,11 @@ class JWTAuthenticator:
         """The header the token is read from; ``None``: ``Authorization: Bearer``."""
         return self._location.header
 
+    @property
+    def credential_headers(self) -> frozenset[str]:
+        """The headers the token is read from: the gateway strips them."""
+        return self._location.headers
+
     def credential(self, request: EdgeRequest) -> str | None:
         return self._location.read(request)
 
