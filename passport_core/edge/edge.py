@@ -339,12 +339,17 @@ class Edge:
     def apply_action(self, minted: Minted, value: str | None) -> PassportAction | None:
         """Honour a trusted service's ``Passport-Action`` answer for the request of ``minted``.
 
+        ``remint`` forgets the passports of this request's credential; ``drop`` every
+        passport of its subject (every credential: the account is locked or logged out).
         Only call this with a response from a service the edge trusts (the
         servers here do so for their configured upstreams only).
         """
         action = PassportAction.parse(value)
         if action is not None:
-            dropped = self.drop(minted.credential_key)
+            if action is PassportAction.DROP:
+                dropped = self.drop(minted.credential_key, subject=minted.subject)
+            else:
+                dropped = self.drop(minted.credential_key)
             logger.info(
                 "passport action %s for sub-fp=%s: %d cached passport(s) dropped",
                 action.value,

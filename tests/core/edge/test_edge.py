@@ -308,6 +308,22 @@ def test_apply_action_drops_the_credential_for_known_actions_only(
     assert mint(edge, with_key()).cached is (action is None)
 
 
+@pytest.mark.parametrize(("value", "other_dropped"), [("remint", False), ("drop", True)])
+def test_drop_reaches_every_credential_of_the_subject_remint_only_this_one(
+    value: str, other_dropped: bool, make_edge: MakeEdge, mint: Mint, key_table: KeyTable
+) -> None:
+    key_table.add("ak_alice_laptop_0123456789", "alice")
+    laptop = with_key("ak_alice_laptop_0123456789")
+    edge = make_edge()
+    minted = mint(edge, with_key())
+    mint(edge, laptop)
+    mint(edge, with_key(BOB_KEY))
+    edge.apply_action(minted, value)
+    assert not mint(edge, with_key()).cached
+    assert mint(edge, laptop).cached is not other_dropped
+    assert mint(edge, with_key(BOB_KEY)).cached
+
+
 def test_a_drop_during_a_mint_wins_over_that_mint(make_edge: MakeEdge, key_table: KeyTable) -> None:
     # The mint began before the drop, so what it signed may be what the drop revoked.
     entered, release = threading.Event(), threading.Event()

@@ -191,6 +191,19 @@ def test_a_passport_action_from_the_upstream_drops_the_cache_and_stays_with_the_
         assert jti(upstream, edge_ring) != first  # minted afresh
 
 
+@pytest.mark.parametrize(("path", "laptop_reminted"), [("/remint", False), ("/drop", True)])
+def test_drop_forgets_every_passport_of_the_subject_and_remint_only_this_credentials(
+    url: str, upstream: Recorder, edge_ring: KeyRing, path: str, laptop_reminted: bool
+) -> None:
+    laptop = {"X-API-Key": "alice-laptop-key"}
+    with httpx.Client(timeout=10) as client:
+        client.get(f"{url}/a", headers=laptop)
+        first = jti(upstream, edge_ring)
+        client.get(f"{url}{path}", headers=ALICE)  # the action answers alice's other key
+        client.get(f"{url}/a", headers=laptop)
+        assert (jti(upstream, edge_ring) != first) is laptop_reminted
+
+
 def test_a_passport_action_from_the_client_has_no_effect(
     url: str, upstream: Recorder, edge_ring: KeyRing
 ) -> None:
