@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from passport_core.edge.identity import Identity
 from passport_core.edge.request import EdgeRequest
 from passport_core.errors import (
     ConfigurationError,
+    IdentityProviderUnavailable,
     InvalidCredential,
     MintingError,
     MissingCredential,
@@ -187,7 +189,12 @@ class Edge:
 
     def _credential(self, request: EdgeRequest) -> tuple[Authenticator, str]:
         for authenticator in self.authenticators:
-            credential = authenticator.credential(request)
+            try:
+                credential = authenticator.credential(request)
+            except PassportError:
+                raise  # its verdict (a duplicate credential) stands
+            except Exception as exc:  # noqa: BLE001 - a user's authenticator may raise anything
+                raise self._broken(authenticator, exc) from None
             if credential:
                 return authenticator, credential
         raise MissingCredential
@@ -288,6 +295,22 @@ class Edge:
             fingerprint(credential),
         )
 
+    @staticmethod
+    def _broken(authenticator: Authenticator, exc: Exception) -> IdentityProviderUnavailable:
+        # A bug or a driver's error: a 503, never a 500 with whatever it says. Its message
+        # may quote the credential, so the log has the type and the frames, not the text;
+        # raised ``from None`` so no handler logs the original's message through the chain.
+        frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+        logger.error(
+            "authenticator %r failed (%s); traceback, message left out:\n%s",
+            authenticator.name,
+            type(exc).__name__,
+            frames,
+        )
+        return IdentityProviderUnavailable(
+            f"the {authenticator.name!r} authenticator failed ({type(exc).__name__})"
+        )
+
     # -- the public calls --------------------------------------------------------------
 
     def mint(self, request: EdgeRequest, audience: str | None = None) -> Minted:
@@ -311,6 +334,8 @@ class Edge:
         except PassportError as error:
             self._refused(authenticator, credential, error)
             raise
+        except Exception as exc:  # noqa: BLE001 - a user's authenticator may raise anything
+            raise self._broken(authenticator, exc) from None
         return self._sign(identity, gather(identity, self.enrichers), target, key, epoch)
 
     async def amint(self, request: EdgeRequest, audience: str | None = None) -> Minted:
@@ -327,6 +352,8 @@ class Edge:
         except PassportError as error:
             self._refused(authenticator, credential, error)
             raise
+        except Exception as exc:  # noqa: BLE001 - a user's authenticator may raise anything
+            raise self._broken(authenticator, exc) from None
         gathered = await agather(identity, self.enrichers)
         return self._sign(identity, gathered, target, key, epoch)
 

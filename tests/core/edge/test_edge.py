@@ -15,8 +15,10 @@ from passport_core import (
     Audience,
     ConfigurationError,
     DuplicateToken,
+    EdgeRequest,
     FunctionEnricher,
     Identity,
+    IdentityProviderUnavailable,
     InvalidCredential,
     KeyRing,
     MintCache,
@@ -504,3 +506,45 @@ def test_api_key_cache_for_bounds_the_mint_cache(
 def test_identity_cache_for_must_be_a_non_negative_number(cache_for: Any) -> None:
     with pytest.raises(ConfigurationError, match="cache_for"):
         Identity(subject="alice", method="api_key", cache_for=cache_for)
+
+
+class BuggyAuthenticator:
+    """A user's authenticator whose errors quote the credential."""
+
+    name = "buggy"
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def credential(self, request: EdgeRequest) -> str | None:
+        found = next(iter(request.get_header("X-Buggy")), None)
+        if self.where == "credential":
+            raise KeyError(f"no row for {found}")
+        return found
+
+    def authenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        raise RuntimeError(f"driver error: no row for key {credential!r}")
+
+    async def aauthenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        raise RuntimeError(f"driver error: no row for key {credential!r}")
+
+
+@pytest.mark.parametrize("where", ["credential", "authenticate"])
+def test_an_authenticator_raising_anything_is_a_503_that_never_quotes_it(
+    where: str, make_edge: MakeEdge, mint: Mint, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "sk_live_very_secret_credential"
+    edge = make_edge(authenticators=[BuggyAuthenticator(where)])
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(IdentityProviderUnavailable) as info:
+        mint(edge, request({"X-Buggy": secret}))
+    error = info.value
+    assert error.status == 503
+    kind = "KeyError" if where == "credential" else "RuntimeError"
+    assert error.message == f"the 'buggy' authenticator failed ({kind})"
+    assert error.__cause__ is None  # nothing downstream logs the original's text
+    assert error.__suppress_context__
+    assert secret not in caplog.text
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert kind in record.getMessage()
+    assert "test_edge.py" in record.getMessage()  # the frames, for whoever debugs it
