@@ -180,12 +180,16 @@ class Edge:
 
     # -- the steps ---------------------------------------------------------------------
 
-    def _audience(self, audience: str | None) -> Audience:
-        name = audience or self.default_audience
-        found = self.audiences.get(name)
-        if found is None:
+    def _audience(self, audience: str | None) -> Audience | None:
+        return self.audiences.get(audience or self.default_audience)
+
+    @staticmethod
+    def _served(target: Audience | None) -> Audience:
+        # Checked once the credential is: RFC 9110 §15.5.2 / §15.5.4, a missing or bad
+        # credential is a 401 whatever it asks for; a good one asking too much a 403.
+        if target is None:
             raise PermissionDenied("the edge does not mint passports for this audience")
-        return found
+        return target
 
     def _credential(self, request: EdgeRequest) -> tuple[Authenticator, str]:
         for authenticator in self.authenticators:
@@ -318,14 +322,15 @@ class Edge:
 
         Raises :class:`~passport_core.MissingCredential` /
         :class:`~passport_core.InvalidCredential` (401),
-        :class:`~passport_core.PermissionDenied` (403: an audience the edge does not
-        serve), :class:`~passport_core.IdentityProviderUnavailable` or
+        :class:`~passport_core.PermissionDenied` (403: a good credential asking for
+        an audience the edge does not serve; a bad one is a 401 first),
+        :class:`~passport_core.IdentityProviderUnavailable` or
         :class:`~passport_core.EnrichmentFailed` (503), each within a bounded time.
         """
-        target = self._audience(audience)
         authenticator, credential = self._credential(request)
         key = credential_key(authenticator.name, credential)
-        hit = self._cached(key, target)
+        target = self._audience(audience)
+        hit = None if target is None else self._cached(key, target)
         if hit is not None:
             return hit
         epoch = self._epoch()
@@ -336,14 +341,15 @@ class Edge:
             raise
         except Exception as exc:  # noqa: BLE001 - a user's authenticator may raise anything
             raise self._broken(authenticator, exc) from None
-        return self._sign(identity, gather(identity, self.enrichers), target, key, epoch)
+        served = self._served(target)
+        return self._sign(identity, gather(identity, self.enrichers), served, key, epoch)
 
     async def amint(self, request: EdgeRequest, audience: str | None = None) -> Minted:
         """Like :meth:`mint`, without blocking the event loop."""
-        target = self._audience(audience)
         authenticator, credential = self._credential(request)
         key = credential_key(authenticator.name, credential)
-        hit = self._cached(key, target)
+        target = self._audience(audience)
+        hit = None if target is None else self._cached(key, target)
         if hit is not None:
             return hit
         epoch = self._epoch()
@@ -354,8 +360,9 @@ class Edge:
             raise
         except Exception as exc:  # noqa: BLE001 - a user's authenticator may raise anything
             raise self._broken(authenticator, exc) from None
+        served = self._served(target)
         gathered = await agather(identity, self.enrichers)
-        return self._sign(identity, gathered, target, key, epoch)
+        return self._sign(identity, gathered, served, key, epoch)
 
     def drop(self, credential_key: bytes | None = None, *, subject: str | None = None) -> int:
         """Forget cached passports of one credential or one subject; the next request mints."""

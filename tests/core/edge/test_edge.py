@@ -27,6 +27,7 @@ from passport_core import (
     MintingError,
     MissingCredential,
     PassportAction,
+    PassportError,
     PassportTooLarge,
     PermissionDenied,
     Verifier,
@@ -134,6 +135,20 @@ def test_an_unknown_audience_is_403(make_edge: MakeEdge, mint: Mint) -> None:
     with pytest.raises(PermissionDenied) as caught:
         mint(make_edge(), with_key(), "payroll")
     assert caught.value.status == 403
+
+
+@pytest.mark.parametrize(
+    ("edge_request", "error"),
+    [(request(), MissingCredential), (with_key("ak_wrong_secret_value_42"), InvalidCredential)],
+    ids=["missing", "bad"],
+)
+def test_a_missing_or_bad_credential_is_401_before_the_audience_is_judged(
+    edge_request: EdgeRequest, error: type[PassportError], make_edge: MakeEdge, mint: Mint
+) -> None:
+    # RFC 9110 §15.5.2: 401 when the credential is missing or bad; 403 only for a good one.
+    with pytest.raises(error) as caught:
+        mint(make_edge(), edge_request, "payroll")
+    assert caught.value.status == 401
 
 
 def _second_table_authenticator(
