@@ -142,15 +142,25 @@ def require_object(predicate: Callable[[Passport, Any], bool], reason: str | Non
     )
 
 
+def _asks_step_up(decision: Decision) -> bool:
+    return isinstance(decision.error, InsufficientAuthentication)
+
+
 class _AllOf(Policy):
     def __init__(self, policies: tuple[Policy, ...]) -> None:
         self.policies = policies
 
     def evaluate(self, passport: Passport, obj: Any = None) -> Decision:
+        step_up: Decision | None = None
         for policy in self.policies:
             decision = policy.evaluate(passport, obj)
-            if not decision.allowed:
-                return decision
+            if decision.allowed:
+                continue
+            if not _asks_step_up(decision):
+                return decision  # stepping up would not help: a plain denial wins
+            step_up = step_up or decision
+        if step_up is not None:
+            return step_up
         return Decision(True, " and ".join(p.evaluate(passport, obj).reason for p in self.policies))
 
     def __repr__(self) -> str:
@@ -163,12 +173,23 @@ class _AnyOf(Policy):
 
     def evaluate(self, passport: Passport, obj: Any = None) -> Decision:
         reasons = []
+        step_up: InsufficientAuthentication | None = None
         for policy in self.policies:
             decision = policy.evaluate(passport, obj)
             if decision.allowed:
                 return decision
             reasons.append(decision.reason)
-        return Decision(False, " or ".join(reasons))
+            if step_up is None and isinstance(decision.error, InsufficientAuthentication):
+                step_up = decision.error
+        reason = " or ".join(reasons)
+        if step_up is None:
+            return Decision(False, reason)
+        # Stepping up satisfies at least one branch: tell the client how (RFC 9470 §3, a
+        # 401 with the first such branch's acr_values / max_age) rather than refuse it.
+        error = InsufficientAuthentication(
+            reason, acr_values=step_up.acr_values, max_age=step_up.max_age
+        )
+        return Decision(False, reason, error)
 
     def __repr__(self) -> str:
         return f"any_of({', '.join(map(repr, self.policies))})"

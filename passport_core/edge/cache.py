@@ -5,6 +5,10 @@ by a SHA-256 of the authenticator's name and the credential (the credential
 itself is never kept), bounded in count and in bytes (least recently used
 goes first), and never outlive the passport, the credential, or ``max_age``.
 
+An entry remembers the ``kid`` that signed it: after a rotation (the ring's
+active key changed) a hit signed by another key is dropped and re-minted, since
+services may already refuse the old key (a forced retire, a leaked key).
+
 A drop must win over a mint already under way: the mint began before the
 credential was revoked, so what it signed may be stale. Every drop bumps an
 epoch; a mint reads :attr:`MintCache.epoch` before it authenticates and its
@@ -32,11 +36,12 @@ def credential_key(authenticator: str, credential: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class CachedPassport:
-    """A passport in the cache and the subject it was minted for."""
+    """A passport in the cache, the subject it was minted for and the key that signed it."""
 
     token: str
     subject: str
     expires: float  # on the cache's clock
+    kid: str | None = None
 
 
 class MintCache:
@@ -83,13 +88,14 @@ class MintCache:
         """Bumped by every :meth:`drop` and :meth:`clear`; pass it to :meth:`put` as ``since``."""
         return self._epoch
 
-    def get(self, key: bytes, audience: str) -> CachedPassport | None:
-        """The cached passport for ``key`` and ``audience``, if still fresh."""
+    def get(self, key: bytes, audience: str, kid: str | None = None) -> CachedPassport | None:
+        """The cached passport for ``key`` and ``audience``, if still fresh (and, given
+        ``kid``, signed by that key: an entry signed by another is dropped)."""
         with self._lock:
             entry = self._entries.get((key, audience))
             if entry is None:
                 return None
-            if self._clock() >= entry.expires:
+            if self._clock() >= entry.expires or (kid is not None and entry.kid != kid):
                 self._remove((key, audience))
                 return None
             self._entries.move_to_end((key, audience))
@@ -106,12 +112,14 @@ class MintCache:
         credential_expires_at: float | None = None,
         max_age: float | None = None,
         since: int | None = None,
+        kid: str | None = None,
     ) -> None:
         """Keep ``token`` until the earliest of its ``exp`` less the margin, the
         credential's expiry and ``max_age`` from now.
 
         ``since`` is the :attr:`epoch` read before the mint began: when a drop
         happened in between, the token is not kept (it may predate the drop).
+        ``kid`` names the key that signed it (see :meth:`get`).
         """
         now = self._clock()
         until = expires_at - self.refresh_margin
@@ -125,7 +133,7 @@ class MintCache:
             if since is not None and since != self._epoch:
                 return
             self._remove((key, audience))
-            self._entries[(key, audience)] = CachedPassport(token, subject, until)
+            self._entries[(key, audience)] = CachedPassport(token, subject, until, kid)
             self._bytes += len(token)
             while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
                 self._remove(next(iter(self._entries)))

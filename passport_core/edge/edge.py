@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from passport_core.edge.identity import Identity
 from passport_core.edge.request import EdgeRequest
 from passport_core.errors import (
     ConfigurationError,
+    IdentityProviderUnavailable,
     InvalidCredential,
     MintingError,
     MissingCredential,
@@ -167,18 +169,36 @@ class Edge:
         forged passport action)."""
         return frozenset({self.header.lower(), PASSPORT_ACTION_HEADER.lower()})
 
+    @property
+    def credential_headers(self) -> frozenset[str]:
+        """Lower-case names of the headers the authenticators read credentials from (their
+        ``credential_headers``): what a gateway keeps from internal services."""
+        names: set[str] = set()
+        for authenticator in self.authenticators:
+            names.update(name.lower() for name in getattr(authenticator, "credential_headers", ()))
+        return frozenset(names)
+
     # -- the steps ---------------------------------------------------------------------
 
-    def _audience(self, audience: str | None) -> Audience:
-        name = audience or self.default_audience
-        found = self.audiences.get(name)
-        if found is None:
+    def _audience(self, audience: str | None) -> Audience | None:
+        return self.audiences.get(audience or self.default_audience)
+
+    @staticmethod
+    def _served(target: Audience | None) -> Audience:
+        # Checked once the credential is: RFC 9110 §15.5.2 / §15.5.4, a missing or bad
+        # credential is a 401 whatever it asks for; a good one asking too much a 403.
+        if target is None:
             raise PermissionDenied("the edge does not mint passports for this audience")
-        return found
+        return target
 
     def _credential(self, request: EdgeRequest) -> tuple[Authenticator, str]:
         for authenticator in self.authenticators:
-            credential = authenticator.credential(request)
+            try:
+                credential = authenticator.credential(request)
+            except PassportError:
+                raise  # its verdict (a duplicate credential) stands
+            except Exception as exc:  # noqa: BLE001 - a user's authenticator may raise anything
+                raise self._broken(authenticator, exc) from None
             if credential:
                 return authenticator, credential
         raise MissingCredential
@@ -186,7 +206,9 @@ class Edge:
     def _cached(self, key: bytes, audience: Audience) -> Minted | None:
         if self.cache is None:
             return None
-        entry = self.cache.get(key, audience.name)
+        # One attribute read: a passport signed by a key the ring no longer signs with is
+        # re-minted (services may refuse it once that key is retired).
+        entry = self.cache.get(key, audience.name, self.minter.key_ring.active.kid)
         if entry is None:
             return None
         # Positional: the hot path of a busy edge, and keywords cost a dataclass a third more.
@@ -210,6 +232,9 @@ class Edge:
             if left < 1:
                 raise InvalidCredential("the credential has expired")
             ttl = min(ttl, math.floor(left))  # a passport never outlives what it rests on
+        # Read before signing: if a rotation races this mint, the entry names the older
+        # key and the next hit re-mints, never the other way round.
+        kid = self.minter.key_ring.active.kid
         shaped = audience.shape(gathered.common)
         extra = dict(shaped.claims)
         if OMITTED_CLAIM in extra:
@@ -245,10 +270,16 @@ class Edge:
                 subject=identity.subject,
                 expires_at=now + ttl,
                 credential_expires_at=identity.expires_at,
-                max_age=self.cache_max_age,
+                max_age=self._reuse_bound(identity),
                 since=epoch,  # a drop during this mint wins: the passport may predate it
+                kid=kid,
             )
         return Minted(token, identity.subject, audience.name, False, key, omitted=gathered.omitted)
+
+    def _reuse_bound(self, identity: Identity) -> float | None:
+        """The edge's ``cache_max_age`` or the authenticator's ``cache_for``, the shorter."""
+        bounds = [b for b in (self.cache_max_age, identity.cache_for) if b is not None]
+        return min(bounds) if bounds else None
 
     def _too_large(self, audience: Audience, size: int | None) -> PassportTooLarge:
         actual = " is" if size is None else f" is {size} bytes,"
@@ -268,6 +299,22 @@ class Edge:
             fingerprint(credential),
         )
 
+    @staticmethod
+    def _broken(authenticator: Authenticator, exc: Exception) -> IdentityProviderUnavailable:
+        # A bug or a driver's error: a 503, never a 500 with whatever it says. Its message
+        # may quote the credential, so the log has the type and the frames, not the text;
+        # raised ``from None`` so no handler logs the original's message through the chain.
+        frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+        logger.error(
+            "authenticator %r failed (%s); traceback, message left out:\n%s",
+            authenticator.name,
+            type(exc).__name__,
+            frames,
+        )
+        return IdentityProviderUnavailable(
+            f"the {authenticator.name!r} authenticator failed ({type(exc).__name__})"
+        )
+
     # -- the public calls --------------------------------------------------------------
 
     def mint(self, request: EdgeRequest, audience: str | None = None) -> Minted:
@@ -275,14 +322,15 @@ class Edge:
 
         Raises :class:`~passport_core.MissingCredential` /
         :class:`~passport_core.InvalidCredential` (401),
-        :class:`~passport_core.PermissionDenied` (403: an audience the edge does not
-        serve), :class:`~passport_core.IdentityProviderUnavailable` or
+        :class:`~passport_core.PermissionDenied` (403: a good credential asking for
+        an audience the edge does not serve; a bad one is a 401 first),
+        :class:`~passport_core.IdentityProviderUnavailable` or
         :class:`~passport_core.EnrichmentFailed` (503), each within a bounded time.
         """
-        target = self._audience(audience)
         authenticator, credential = self._credential(request)
         key = credential_key(authenticator.name, credential)
-        hit = self._cached(key, target)
+        target = self._audience(audience)
+        hit = None if target is None else self._cached(key, target)
         if hit is not None:
             return hit
         epoch = self._epoch()
@@ -291,14 +339,17 @@ class Edge:
         except PassportError as error:
             self._refused(authenticator, credential, error)
             raise
-        return self._sign(identity, gather(identity, self.enrichers), target, key, epoch)
+        except Exception as exc:  # noqa: BLE001 - a user's authenticator may raise anything
+            raise self._broken(authenticator, exc) from None
+        served = self._served(target)
+        return self._sign(identity, gather(identity, self.enrichers), served, key, epoch)
 
     async def amint(self, request: EdgeRequest, audience: str | None = None) -> Minted:
         """Like :meth:`mint`, without blocking the event loop."""
-        target = self._audience(audience)
         authenticator, credential = self._credential(request)
         key = credential_key(authenticator.name, credential)
-        hit = self._cached(key, target)
+        target = self._audience(audience)
+        hit = None if target is None else self._cached(key, target)
         if hit is not None:
             return hit
         epoch = self._epoch()
@@ -307,8 +358,11 @@ class Edge:
         except PassportError as error:
             self._refused(authenticator, credential, error)
             raise
+        except Exception as exc:  # noqa: BLE001 - a user's authenticator may raise anything
+            raise self._broken(authenticator, exc) from None
+        served = self._served(target)
         gathered = await agather(identity, self.enrichers)
-        return self._sign(identity, gathered, target, key, epoch)
+        return self._sign(identity, gathered, served, key, epoch)
 
     def drop(self, credential_key: bytes | None = None, *, subject: str | None = None) -> int:
         """Forget cached passports of one credential or one subject; the next request mints."""
@@ -319,12 +373,17 @@ class Edge:
     def apply_action(self, minted: Minted, value: str | None) -> PassportAction | None:
         """Honour a trusted service's ``Passport-Action`` answer for the request of ``minted``.
 
+        ``remint`` forgets the passports of this request's credential; ``drop`` every
+        passport of its subject (every credential: the account is locked or logged out).
         Only call this with a response from a service the edge trusts (the
         servers here do so for their configured upstreams only).
         """
         action = PassportAction.parse(value)
         if action is not None:
-            dropped = self.drop(minted.credential_key)
+            if action is PassportAction.DROP:
+                dropped = self.drop(minted.credential_key, subject=minted.subject)
+            else:
+                dropped = self.drop(minted.credential_key)
             logger.info(
                 "passport action %s for sub-fp=%s: %d cached passport(s) dropped",
                 action.value,

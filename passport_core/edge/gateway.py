@@ -157,6 +157,10 @@ class EdgeGateway:
     :param jwks_cache_control: the JWKS's ``Cache-Control`` (default: the ring's).
     :param client: the ``httpx.AsyncClient`` for upstream calls (default: one of
         its own, closed at ASGI lifespan shutdown or by :meth:`aclose`).
+    :param forward_credentials: also forward the caller's own credential (the
+        headers in :attr:`Edge.credential_headers`), for upstreams that need it.
+        Off by default: the passport replaces it, and an external access token
+        seen by an internal hop could be replayed from there.
     """
 
     def __init__(
@@ -170,6 +174,7 @@ class EdgeGateway:
         jwks_cache_control: str | None = None,
         realm: str = "edge",
         client: httpx.AsyncClient | None = None,
+        forward_credentials: bool = False,
     ) -> None:
         if not isinstance(edge, Edge):
             raise ConfigurationError("an EdgeGateway needs an Edge")
@@ -183,7 +188,11 @@ class EdgeGateway:
         self.realm = realm
         self._client = client
         self._own_client = client is None
+        self.forward_credentials = forward_credentials
         self._strip = frozenset(header_key(name) for name in edge.strip_headers)
+        # Only towards the upstream: the response side never carried the credential.
+        credentials = frozenset() if forward_credentials else edge.credential_headers
+        self._strip_upstream = self._strip | {header_key(name) for name in credentials}
 
     @property
     def routes(self) -> dict[str, Upstream]:
@@ -276,7 +285,7 @@ class EdgeGateway:
         client = scope.get("client")
         outgoing = forwarded_headers(
             headers,
-            strip=self._strip,
+            strip=self._strip_upstream,
             client=client[0] if client else None,
             scheme=scope.get("scheme", "http"),
             host=next((v for k, v in headers if k.lower() == "host"), None),

@@ -25,6 +25,11 @@ class Identity:
     :param auth_time: when the caller authenticated (seconds since the epoch).
     :param expires_at: when the credential itself expires; neither the passport
         nor the mint cache outlives it.
+    :param cache_for: seconds from now a passport minted from this identity may be
+        reused by the mint cache (``None``: no bound of the authenticator's own,
+        the passport's ``exp`` decides; ``0``: never reused). An authenticator that
+        re-checks its credential every so often (introspection's ``cache_ttl``)
+        sets it, so a revoked credential stops passing within that bound.
     :param common: common data the credential already carries (an IdP's roles).
     :param attributes: the credential's own claims, for enrichers to read; never
         copied into the passport wholesale.
@@ -37,6 +42,7 @@ class Identity:
     auth_context: str | None = None
     auth_time: int | None = None
     expires_at: float | None = None
+    cache_for: float | None = None
     common: CommonData = field(default_factory=CommonData)
     attributes: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
@@ -45,3 +51,9 @@ class Identity:
             raise ConfigurationError("an identity needs a non-empty subject")
         if not isinstance(self.method, str) or not self.method:
             raise ConfigurationError("an identity needs the name of its authentication method")
+        if self.cache_for is not None and not (
+            isinstance(self.cache_for, int | float)
+            and not isinstance(self.cache_for, bool)
+            and 0 <= self.cache_for < float("inf")
+        ):
+            raise ConfigurationError("cache_for must be a non-negative number of seconds")

@@ -407,3 +407,38 @@ def test_step_up_combines_with_other_policies(
 def test_step_up_configuration_errors(build: Callable[[], Any]) -> None:
     with pytest.raises(ConfigurationError):
         build()
+
+
+def test_any_of_keeps_a_step_up_when_stepping_up_could_satisfy_a_branch(
+    mfa_user: Passport,
+) -> None:
+    either = any_of(
+        require_role("admin"),
+        require_authentication(acr="urn:acr:platinum", max_age=60, clock=lambda: NOW),
+        require_authentication(amr="hwk"),
+    )
+    with pytest.raises(InsufficientAuthentication) as caught:
+        either.check(mfa_user)
+    error = caught.value
+    assert (error.status, error.code) == (401, "insufficient_user_authentication")
+    assert (error.acr_values, error.max_age) == (("urn:acr:platinum",), 60)  # the first step-up
+    assert "admin" in error.message
+    assert "urn:acr:platinum" in error.message
+
+
+def test_any_of_without_a_step_up_branch_stays_403(mfa_user: Passport) -> None:
+    with pytest.raises(PermissionDenied):
+        any_of(require_role("admin"), require_scope("orders:delete")).check(mfa_user)
+    # a branch that needs a role as well as a step-up is no step-up for a caller without it
+    with pytest.raises(PermissionDenied):
+        any_of(
+            require_role("admin"), require_authentication(amr="hwk") & require_role("root")
+        ).check(mfa_user)
+
+
+def test_all_of_asks_to_step_up_only_when_nothing_else_denies(mfa_user: Passport) -> None:
+    # Whatever the order: stepping up would not give carol the root role.
+    with pytest.raises(PermissionDenied):
+        (require_authentication(amr="hwk") & require_role("root")).check(mfa_user)
+    with pytest.raises(InsufficientAuthentication):
+        (require_authentication(amr="hwk") & require_role("staff")).check(mfa_user)

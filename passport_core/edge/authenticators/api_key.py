@@ -31,12 +31,18 @@ def api_key_digest(key: str) -> str:
 
 @dataclass(frozen=True)
 class APIKey:
-    """A stored API key: its digest and the identity it stands for."""
+    """A stored API key: its digest and the identity it stands for.
+
+    ``cache_for`` bounds, in seconds, how long the edge reuses a passport minted
+    from this key (``None``: until shortly before it expires): how soon a revoked
+    key stops passing without a drop.
+    """
 
     digest: str
     subject: str
     common: CommonData = field(default_factory=CommonData)
     expires_at: float | None = None
+    cache_for: float | None = None
 
 
 Lookup = Callable[[str], "APIKey | Awaitable[APIKey | None] | None"]
@@ -82,6 +88,11 @@ class APIKeyAuthenticator:
         self.timeout = timeout
         self._clock = clock
 
+    @property
+    def credential_headers(self) -> frozenset[str]:
+        """The headers the credential is read from: the gateway strips them."""
+        return self._location.headers
+
     def credential(self, request: EdgeRequest) -> str | None:
         return self._location.read(request)
 
@@ -100,6 +111,7 @@ class APIKeyAuthenticator:
             subject=found.subject,
             method=self.name,
             expires_at=found.expires_at,
+            cache_for=found.cache_for,
             common=found.common,
         )
 

@@ -26,6 +26,13 @@ class Authenticator(Protocol):
     :meth:`authenticate` raises :class:`~passport_core.InvalidCredential` (401)
     for a bad credential and :class:`~passport_core.IdentityProviderUnavailable`
     (503) when whatever it asks is down, each within its own bounded time.
+
+    Optionally, an authenticator names the headers it reads its credential from
+    in ``credential_headers`` (a ``frozenset`` of lower-case names,
+    ``"authorization"`` for Bearer): the gateway strips them, so internal
+    services never see the caller's external credential. It is not part of the
+    protocol's required members: an authenticator without it reads nothing the
+    gateway knows to strip.
     """
 
     #: names the method in the passport's logs and the cache key; unique per edge
@@ -53,6 +60,16 @@ class CredentialLocation:
     @property
     def header(self) -> str | None:
         return self._location.header
+
+    @property
+    def bearer(self) -> bool:
+        return self._location.bearer
+
+    @property
+    def headers(self) -> frozenset[str]:
+        """Lower-case names of the headers read: the header, ``authorization`` for Bearer."""
+        names = {self.header.lower()} if self.header else set()
+        return frozenset(names | ({"authorization"} if self.bearer else set()))
 
     def read(self, request: EdgeRequest) -> str | None:
         return extract_token(request.get_header, self._location)

@@ -7,7 +7,10 @@ only when ``active`` is JSON ``true`` and every configured check holds.
 
 Answers are cached under a SHA-256 of the token (RFC 7662 §4 allows it; the
 cache trades how fast a revocation is seen for load on the server), never past
-the token's ``exp`` nor ``cache_ttl``. Negative answers are not cached by
+the token's ``exp`` nor ``cache_ttl``. The identity says so too
+(:attr:`~passport_core.Identity.cache_for`: what is left of the answer's
+``cache_ttl``), so the edge's mint cache does not reuse a passport for longer
+than the answer it rests on. Negative answers are not cached by
 default (``negative_ttl=0``): a spray of random tokens is all distinct tokens, so
 caching them shields the server from nothing while it would churn the cache;
 a client that retries one dead token in a loop is what ``negative_ttl`` is for,
@@ -69,6 +72,8 @@ class _Inactive:
 
 _INACTIVE = _Inactive()
 Answer = Mapping[str, Any] | _Inactive
+#: an answer and until when (on the clock) it may be relied on without asking again
+Remembered = tuple[Answer, float]
 
 
 def _media_type(content_type: str) -> str:
@@ -114,7 +119,8 @@ class IntrospectionAuthenticator:
         that give no ``sub``).
     :param mapping: where the answer holds roles, scopes, tenant and profile.
     :param cache_ttl: seconds an active answer is reused (never past ``exp``);
-        how long a revoked token may still pass.
+        how long a revoked token may still pass, passports the edge cached from
+        it included.
     :param negative_ttl: seconds an inactive answer is reused (0: never).
     :param leeway: seconds of clock skew allowed on ``nbf``.
     :param timeout: seconds each request to the server may take, whole.
@@ -201,32 +207,37 @@ class IntrospectionAuthenticator:
             "the discovery endpoint",
         )
         self._clock = clock
-        self._answers: AnswerCache[Mapping[str, Any]] = AnswerCache(max_entries, clock)
+        self._answers: AnswerCache[Remembered] = AnswerCache(max_entries, clock)
         self._inactive: AnswerCache[_Inactive] = AnswerCache(max_entries, clock)
         # Discovery and introspection, each bounded, then scheduling.
-        self._flights: SingleFlight[Answer] = SingleFlight(2 * self.timeout + 0.5)
+        self._flights: SingleFlight[Remembered] = SingleFlight(2 * self.timeout + 0.5)
         self._discovered: tuple[str, float] | None = None
         # OpenID Connect Discovery §4: a trailing '/' is removed before appending.
         self._discovery_url = (issuer or "").rstrip("/") + _DISCOVERY_PATH
 
     # -- the Authenticator protocol -------------------------------------------------------
 
+    @property
+    def credential_headers(self) -> frozenset[str]:
+        """The headers the credential is read from: the gateway strips them."""
+        return self._location.headers
+
     def credential(self, request: EdgeRequest) -> str | None:
         return self._location.read(request)
 
     def authenticate(self, credential: str, request: EdgeRequest) -> Identity:
         digest = self._digest(credential)
-        answer = self._remembered(digest)
-        if answer is None:
-            answer = self._flights.run(digest, lambda: self._ask(credential, digest))
-        return self._identity(answer)
+        remembered = self._remembered(digest)
+        if remembered is None:
+            remembered = self._flights.run(digest, lambda: self._ask(credential, digest))
+        return self._identity(*remembered)
 
     async def aauthenticate(self, credential: str, request: EdgeRequest) -> Identity:
         digest = self._digest(credential)
-        answer = self._remembered(digest)
-        if answer is None:
-            answer = await self._flights.arun(digest, lambda: self._aask(credential, digest))
-        return self._identity(answer)
+        remembered = self._remembered(digest)
+        if remembered is None:
+            remembered = await self._flights.arun(digest, lambda: self._aask(credential, digest))
+        return self._identity(*remembered)
 
     # -- asking the server ----------------------------------------------------------------
 
@@ -236,8 +247,12 @@ class IntrospectionAuthenticator:
             raise InvalidCredential("the access token is too long")
         return token_digest(credential)
 
-    def _remembered(self, digest: bytes) -> Answer | None:
-        return self._answers.get(digest) or self._inactive.get(digest)
+    def _remembered(self, digest: bytes) -> Remembered | None:
+        active = self._answers.get(digest)
+        if active is not None:
+            return active
+        inactive = self._inactive.get(digest)
+        return None if inactive is None else (inactive, 0.0)
 
     def _form(self, credential: str, endpoint: str) -> tuple[RequestBody, dict[str, str]]:
         fields = {"token": credential}
@@ -246,7 +261,7 @@ class IntrospectionAuthenticator:
         proof = self._client.credentials(self.issuer or endpoint, self._clock)
         return RequestBody.form({**fields, **proof.form}), proof.headers
 
-    def _ask(self, credential: str, digest: bytes) -> Answer:
+    def _ask(self, credential: str, digest: bytes) -> Remembered:
         endpoint = self._endpoint or self._discovered_endpoint() or self._discover()
         body, headers = self._form(credential, endpoint)
         fetched = self._http.post(
@@ -254,7 +269,7 @@ class IntrospectionAuthenticator:
         )
         return self._remember(digest, self._read(fetched, endpoint))
 
-    async def _aask(self, credential: str, digest: bytes) -> Answer:
+    async def _aask(self, credential: str, digest: bytes) -> Remembered:
         endpoint = self._endpoint or self._discovered_endpoint() or await self._adiscover()
         body, headers = self._form(credential, endpoint)
         fetched = await self._http.apost(
@@ -288,18 +303,18 @@ class IntrospectionAuthenticator:
         _check_answer(answer)
         return MappingProxyType(answer)
 
-    def _remember(self, digest: bytes, answer: Answer) -> Answer:
+    def _remember(self, digest: bytes, answer: Answer) -> Remembered:
         now = self._clock()
         if isinstance(answer, _Inactive):
             if self.negative_ttl > 0:
                 self._inactive.put(digest, answer, now + self.negative_ttl)
-            return answer
+            return answer, now
         until = now + self.cache_ttl
         expires = answer.get("exp")
         if expires is not None:
             until = min(until, float(expires))  # never past the token's own life
-        self._answers.put(digest, answer, until)
-        return answer
+        self._answers.put(digest, (answer, until), until)
+        return answer, until
 
     # -- discovery ------------------------------------------------------------------------
 
@@ -344,7 +359,7 @@ class IntrospectionAuthenticator:
 
     # -- the answer's checks --------------------------------------------------------------
 
-    def _identity(self, answer: Answer) -> Identity:
+    def _identity(self, answer: Answer, fresh_until: float) -> Identity:
         if isinstance(answer, _Inactive):
             raise InvalidCredential("the access token is not active")
         now = self._clock()
@@ -377,6 +392,9 @@ class IntrospectionAuthenticator:
             auth_context=answer.get("acr"),
             auth_time=int(auth_time) if auth_time is not None else None,
             expires_at=float(expires) if expires is not None else None,
+            # What is left of this answer's cache_ttl: a passport minted from it is
+            # not reused past the moment we would ask the server again.
+            cache_for=max(0.0, fresh_until - now),
             common=self.mapping.common(answer),
             attributes=answer,
         )

@@ -11,6 +11,7 @@ errors into the edge's: a bad token is an
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Collection, Iterable
 
@@ -39,6 +40,9 @@ ASYMMETRIC_ALGORITHMS = frozenset(alg for alg in ALGORITHMS if not alg.startswit
 #: the longest token lifetime accepted by default: providers' access tokens live
 #: minutes to hours; the passport and the mint cache never outlive the token anyway
 DEFAULT_MAX_LIFETIME = 86400.0
+#: the compact JWS shape (RFC 7515 §7.1): three base64url segments, the last may be
+#: empty; only the shape, nothing decoded
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 def _reworded(message: str, what: str) -> str:
@@ -115,8 +119,19 @@ class JWTAuthenticator:
         """The header the token is read from; ``None``: ``Authorization: Bearer``."""
         return self._location.header
 
+    @property
+    def credential_headers(self) -> frozenset[str]:
+        """The headers the token is read from: the gateway strips them."""
+        return self._location.headers
+
     def credential(self, request: EdgeRequest) -> str | None:
-        return self._location.read(request)
+        """The token, or ``None`` when there is none; a value not shaped like a JWT is
+        not ours either (an opaque token: the next authenticator's, such as
+        introspection, which shares ``Authorization: Bearer``)."""
+        found = self._location.read(request)
+        if found is not None and not _COMPACT_JWS.fullmatch(found):
+            return None
+        return found
 
     def check(self, passport: Passport) -> None:
         """Checks beyond the verifier's, on verified claims; raise

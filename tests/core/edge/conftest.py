@@ -43,6 +43,8 @@ KEYS = {
         CommonData(roles=frozenset({"admin"}), tenant="acme"),
     ),
     "bob-key": APIKey(api_key_digest("bob-key"), "bob", CommonData(roles=frozenset({"staff"}))),
+    # a second credential of alice's (another device): what a drop by subject reaches too
+    "alice-laptop-key": APIKey(api_key_digest("alice-laptop-key"), "alice"),
 }
 _BY_DIGEST = {key.digest: key for key in KEYS.values()}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -14,24 +15,33 @@ from passport_core import (
     Audience,
     ConfigurationError,
     DuplicateToken,
+    EdgeRequest,
     FunctionEnricher,
     Identity,
+    IdentityProviderUnavailable,
     InvalidCredential,
+    KeyRing,
     MintCache,
     Minted,
     Minter,
     MintingError,
     MissingCredential,
     PassportAction,
+    PassportError,
     PassportTooLarge,
     PermissionDenied,
     Verifier,
     fingerprint,
 )
+from passport_core.token.encoding import b64url_decode
 from tests.core.conftest import ManualClock
 from tests.core.edge.conftest import ALICE_KEY, BOB_KEY, KeyTable, MakeEdge, Mint, request, with_key
 
 VerifierFor = Callable[[str], Verifier]
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    return dict(json.loads(b64url_decode(token.partition(".")[0])))
 
 
 def test_a_valid_key_gets_a_passport_for_the_default_audience(
@@ -125,6 +135,20 @@ def test_an_unknown_audience_is_403(make_edge: MakeEdge, mint: Mint) -> None:
     with pytest.raises(PermissionDenied) as caught:
         mint(make_edge(), with_key(), "payroll")
     assert caught.value.status == 403
+
+
+@pytest.mark.parametrize(
+    ("edge_request", "error"),
+    [(request(), MissingCredential), (with_key("ak_wrong_secret_value_42"), InvalidCredential)],
+    ids=["missing", "bad"],
+)
+def test_a_missing_or_bad_credential_is_401_before_the_audience_is_judged(
+    edge_request: EdgeRequest, error: type[PassportError], make_edge: MakeEdge, mint: Mint
+) -> None:
+    # RFC 9110 §15.5.2: 401 when the credential is missing or bad; 403 only for a good one.
+    with pytest.raises(error) as caught:
+        mint(make_edge(), edge_request, "payroll")
+    assert caught.value.status == 401
 
 
 def _second_table_authenticator(
@@ -301,6 +325,22 @@ def test_apply_action_drops_the_credential_for_known_actions_only(
     assert mint(edge, with_key()).cached is (action is None)
 
 
+@pytest.mark.parametrize(("value", "other_dropped"), [("remint", False), ("drop", True)])
+def test_drop_reaches_every_credential_of_the_subject_remint_only_this_one(
+    value: str, other_dropped: bool, make_edge: MakeEdge, mint: Mint, key_table: KeyTable
+) -> None:
+    key_table.add("ak_alice_laptop_0123456789", "alice")
+    laptop = with_key("ak_alice_laptop_0123456789")
+    edge = make_edge()
+    minted = mint(edge, with_key())
+    mint(edge, laptop)
+    mint(edge, with_key(BOB_KEY))
+    edge.apply_action(minted, value)
+    assert not mint(edge, with_key()).cached
+    assert mint(edge, laptop).cached is not other_dropped
+    assert mint(edge, with_key(BOB_KEY)).cached
+
+
 def test_a_drop_during_a_mint_wins_over_that_mint(make_edge: MakeEdge, key_table: KeyTable) -> None:
     # The mint began before the drop, so what it signed may be what the drop revoked.
     entered, release = threading.Event(), threading.Event()
@@ -444,3 +484,82 @@ def test_a_minter_with_a_small_max_token_bytes_bounds_the_edge(
     with pytest.raises(PassportTooLarge):
         mint(make_edge(minter=small, max_passport_bytes=600, enrichers=[big]), with_key())
     assert mint(edge, with_key()).subject == "alice"
+
+
+def test_after_a_rotation_a_passport_signed_by_the_old_key_is_reminted(
+    make_edge: MakeEdge, mint: Mint, ring: KeyRing, edge_verifier: VerifierFor
+) -> None:
+    edge = make_edge()
+    old = ring.active.kid
+    first = mint(edge, with_key())
+    assert mint(edge, with_key()).cached
+    ring.prepare()
+    new = ring.promote(force=True).kid
+    ring.retire(old, force=True)
+    again = mint(edge, with_key())
+    assert not again.cached
+    assert again.token != first.token
+    assert unverified_header(again.token)["kid"] == new
+    assert edge_verifier("orders").verify(again.token).subject == "alice"
+    assert mint(edge, with_key()).cached  # the new passport is cached in turn
+
+
+def test_api_key_cache_for_bounds_the_mint_cache(
+    make_edge: MakeEdge, key_table: KeyTable, edge_clock: ManualClock
+) -> None:
+    key_table.add("ak_short_lived_0123456789", "carol", cache_for=5.0)
+    edge = make_edge()
+    carol = with_key("ak_short_lived_0123456789")
+    assert not edge.mint(carol).cached
+    edge_clock.advance(4.9)
+    assert edge.mint(carol).cached
+    edge_clock.advance(0.2)
+    assert not edge.mint(carol).cached
+
+
+@pytest.mark.parametrize("cache_for", [-1, float("nan"), float("inf"), True, "5"])
+def test_identity_cache_for_must_be_a_non_negative_number(cache_for: Any) -> None:
+    with pytest.raises(ConfigurationError, match="cache_for"):
+        Identity(subject="alice", method="api_key", cache_for=cache_for)
+
+
+class BuggyAuthenticator:
+    """A user's authenticator whose errors quote the credential."""
+
+    name = "buggy"
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def credential(self, request: EdgeRequest) -> str | None:
+        found = next(iter(request.get_header("X-Buggy")), None)
+        if self.where == "credential":
+            raise KeyError(f"no row for {found}")
+        return found
+
+    def authenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        raise RuntimeError(f"driver error: no row for key {credential!r}")
+
+    async def aauthenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        raise RuntimeError(f"driver error: no row for key {credential!r}")
+
+
+@pytest.mark.parametrize("where", ["credential", "authenticate"])
+def test_an_authenticator_raising_anything_is_a_503_that_never_quotes_it(
+    where: str, make_edge: MakeEdge, mint: Mint, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "sk_live_very_secret_credential"
+    edge = make_edge(authenticators=[BuggyAuthenticator(where)])
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(IdentityProviderUnavailable) as info:
+        mint(edge, request({"X-Buggy": secret}))
+    error = info.value
+    assert error.status == 503
+    kind = "KeyError" if where == "credential" else "RuntimeError"
+    assert error.message == f"the 'buggy' authenticator failed ({kind})"
+    assert error.__cause__ is None  # nothing downstream logs the original's text
+    assert error.__suppress_context__
+    assert secret not in caplog.text
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert kind in record.getMessage()
+    assert "test_edge.py" in record.getMessage()  # the frames, for whoever debugs it

@@ -13,16 +13,22 @@ import pytest
 
 from passport_core import (
     JWKS_PATH,
+    APIKeyAuthenticator,
     ConfigurationError,
     Edge,
     EdgeGateway,
+    EdgeRequest,
+    Identity,
+    InvalidCredential,
     KeyRing,
+    Minter,
     Passport,
     Upstream,
     Verifier,
+    cloudflare_access,
 )
 from passport_core.edge.forwarding import forwarded_headers, response_headers
-from tests.core.edge.conftest import EDGE_ISSUER, Received
+from tests.core.edge.conftest import EDGE_ISSUER, Received, lookup
 from tests.core.edge.conftest import Upstream as Recorder
 from tests.servers import asgi_server
 
@@ -185,6 +191,19 @@ def test_a_passport_action_from_the_upstream_drops_the_cache_and_stays_with_the_
         assert jti(upstream, edge_ring) != first  # minted afresh
 
 
+@pytest.mark.parametrize(("path", "laptop_reminted"), [("/remint", False), ("/drop", True)])
+def test_drop_forgets_every_passport_of_the_subject_and_remint_only_this_credentials(
+    url: str, upstream: Recorder, edge_ring: KeyRing, path: str, laptop_reminted: bool
+) -> None:
+    laptop = {"X-API-Key": "alice-laptop-key"}
+    with httpx.Client(timeout=10) as client:
+        client.get(f"{url}/a", headers=laptop)
+        first = jti(upstream, edge_ring)
+        client.get(f"{url}{path}", headers=ALICE)  # the action answers alice's other key
+        client.get(f"{url}/a", headers=laptop)
+        assert (jti(upstream, edge_ring) != first) is laptop_reminted
+
+
 def test_a_passport_action_from_the_client_has_no_effect(
     url: str, upstream: Recorder, edge_ring: KeyRing
 ) -> None:
@@ -291,3 +310,66 @@ def test_the_header_rules_fold_case_and_underscores() -> None:
 def test_a_gateway_needs_an_edge() -> None:
     with pytest.raises(ConfigurationError):
         EdgeGateway(object(), routes={})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bearer", [False, True])
+def test_the_callers_credential_never_reaches_the_upstream(
+    edge_ring: KeyRing, upstream: Recorder, bearer: bool
+) -> None:
+    # The passport replaces the credential: an access token at an internal hop is a replay risk.
+    edge = Edge(
+        Minter(edge_ring, issuer=EDGE_ISSUER),
+        authenticators=[APIKeyAuthenticator(lookup, bearer=bearer)],
+        audiences=["orders"],
+    )
+    gateway = EdgeGateway(edge, routes={"/": Upstream(upstream.url, audience="orders")})
+    headers = (
+        [("Authorization", "Bearer alice-key")]
+        if bearer
+        else [("X-API-Key", "alice-key"), ("Authorization", "Basic dXBzdHJlYW06b3Bhc3M=")]
+    )
+    with asgi_server(gateway, lifespan="on", proxy_headers=False) as served:
+        assert httpx.get(f"{served}/o", headers=headers, timeout=10).status_code == 200
+    [seen] = upstream.received
+    assert verified(edge_ring, seen).subject == "alice"
+    assert seen.values("X-API-Key") == []
+    # Authorization is the credential only where an authenticator reads Bearer.
+    assert seen.values("Authorization") == ([] if bearer else ["Basic dXBzdHJlYW06b3Bhc3M="])
+
+
+def test_forward_credentials_keeps_them_for_upstreams_that_need_them(
+    edge: Edge, edge_ring: KeyRing, upstream: Recorder
+) -> None:
+    gateway = EdgeGateway(
+        edge, routes={"/": Upstream(upstream.url, audience="orders")}, forward_credentials=True
+    )
+    with asgi_server(gateway, lifespan="on", proxy_headers=False) as served:
+        assert httpx.get(f"{served}/o", headers=ALICE, timeout=10).status_code == 200
+    [seen] = upstream.received
+    assert seen.values("X-API-Key") == ["alice-key"]
+    assert verified(edge_ring, seen).subject == "alice"
+
+
+def test_credential_headers_union_the_authenticators(edge_ring: KeyRing) -> None:
+    class Custom:  # an authenticator of the protocol's required members only
+        name = "custom"
+
+        def credential(self, request: EdgeRequest) -> str | None:
+            return None
+
+        def authenticate(self, credential: str, request: EdgeRequest) -> Identity:
+            raise InvalidCredential
+
+        async def aauthenticate(self, credential: str, request: EdgeRequest) -> Identity:
+            raise InvalidCredential
+
+    edge = Edge(
+        Minter(edge_ring, issuer=EDGE_ISSUER),
+        authenticators=[
+            cloudflare_access("team", audience="aud-tag"),
+            APIKeyAuthenticator(lookup, header="X-Key"),
+            Custom(),
+        ],
+        audiences=["orders"],
+    )
+    assert edge.credential_headers == {"cf-access-jwt-assertion", "x-key"}

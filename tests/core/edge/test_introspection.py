@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -307,7 +308,11 @@ def test_a_second_request_within_the_ttl_asks_nobody(idp: IdP, authenticate: Aut
     authenticator = introspector(idp)
     first = authenticate(authenticator, TOKEN)
     second = authenticate(authenticator, TOKEN)
-    assert first == second
+    # the same identity; only what is left of the answer's cache_ttl has shrunk
+    assert replace(first, cache_for=None) == replace(second, cache_for=None)
+    assert first.cache_for is not None
+    assert second.cache_for is not None
+    assert 0 < second.cache_for <= first.cache_for <= 60
     assert idp.introspections() == 1
 
 
@@ -438,3 +443,33 @@ def test_a_bad_setting_is_refused_at_start_up(idp: IdP, options: dict[str, Any])
 def test_the_secret_is_never_in_a_repr(idp: IdP) -> None:
     assert CLIENT_SECRET not in repr(introspector(idp))
     assert CLIENT_ID in repr(introspector(idp))
+
+
+def test_a_revoked_token_is_refused_within_the_cache_ttl_even_with_passports_cached(
+    idp: IdP, ed_key: Key, edge_clock: ManualClock, mode: str
+) -> None:
+    # The mint cache must not stretch the authenticator's own freshness bound.
+    idp.tokens[TOKEN] = active(exp=int(edge_clock.now) + 3600, iat=...)
+    edge = Edge(
+        Minter(KeyRing(ed_key), issuer="https://edge.test", clock=edge_clock),
+        authenticators=[introspector(idp, clock=edge_clock, cache_ttl=60)],
+        audiences=["orders", "billing"],
+        clock=edge_clock,
+    )
+    bearer = EdgeRequest.from_headers({"Authorization": f"Bearer {TOKEN}"})
+
+    def mint(audience: str) -> bool:
+        if mode == "sync":
+            return edge.mint(bearer, audience).cached
+        return asyncio.run(edge.amint(bearer, audience)).cached
+
+    assert not mint("orders")
+    edge_clock.advance(30)
+    assert mint("orders")
+    assert not mint("billing")  # from the remembered answer: reusable for what is left of it
+    idp.tokens[TOKEN] = {"active": False}  # revoked at the server
+    edge_clock.advance(30)
+    for audience in ("orders", "billing"):
+        with pytest.raises(InvalidCredential):
+            mint(audience)
+    assert idp.introspections() == 3  # once for the passports, then once per refusal

@@ -188,3 +188,13 @@ def test_many_threads_keep_the_cache_consistent(manual_clock: ManualClock) -> No
     assert cache.size <= 4000
     held = [cache.get(key, "orders") for key in keys]
     assert cache.size == sum(len(entry.token) for entry in held if entry is not None)
+
+
+def test_a_hit_signed_by_another_kid_is_dropped(
+    cache: MintCache, manual_clock: ManualClock
+) -> None:
+    cache.put(KEY, "orders", "tok", subject="alice", expires_at=manual_clock.now + 300, kid="k1")
+    assert cache.get(KEY, "orders", "k1") is not None
+    assert cache.get(KEY, "orders", "k2") is None
+    assert len(cache) == 0
+    assert cache.size == 0

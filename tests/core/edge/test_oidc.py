@@ -169,7 +169,6 @@ BAD_TOKENS = {
         access_claims(iss),
         generate_key("ES256", kid="stranger"),
     ),
-    "not-a-jwt": lambda key, iss: "opaque-token-0123456789abcdef",
     # RFC 9449 §7.1: a DPoP-bound token used without its proof is refused
     "sender-constrained": lambda key, iss: issue(key, access_claims(iss, cnf={"jkt": "0ZcO"})),
     "lives-too-long": lambda key, iss: issue(key, access_claims(iss, **times(3 * 86400))),
