@@ -41,7 +41,7 @@ class OpenIDProvider:
             text=True,
         )
         try:
-            ready = self._read_json(timeout=20)
+            ready = self._read_json(timeout=60)  # node starts slowly on a loaded machine
         except BaseException:
             self.stop()
             raise
