@@ -117,3 +117,30 @@ def test_the_token_service_example() -> None:
                 _no_passport(refused)
         # the orders service itself refuses a caller without a passport
         assert httpx.get(f"{orders}/orders", timeout=5).status_code == 401
+
+
+def test_the_topmost_mints_example() -> None:
+    here = EXAMPLES / "topmost_mints"
+    frontend_port, orders_port = free_port(), free_port()
+    frontend_url = f"http://127.0.0.1:{frontend_port}"
+    orders_url = f"http://127.0.0.1:{orders_port}"
+    with ExitStack() as stack:
+        stack.enter_context(started(here / "frontend.py", frontend_port, ORDERS_URL=orders_url))
+        stack.enter_context(started(here / "orders.py", orders_port, FRONTEND_URL=frontend_url))
+        with httpx.Client(base_url=frontend_url, timeout=10) as http:
+            answer = http.get("/my-orders", headers={"X-API-Key": "demo-key-alice"})
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == {"user": "alice", "orders": [{"number": 1, "owner": "alice"}]}
+            _no_passport(answer)
+            # the next hop applies its own policy to the minted passport
+            bob = http.get("/my-orders", headers={"X-API-Key": "demo-key-bob"})
+            assert (bob.status_code, bob.json()["code"]) == (403, "permission_denied")
+            _no_passport(bob)
+            missing = http.get("/my-orders")
+            assert (missing.status_code, missing.json()["code"]) == (401, "missing_credential")
+            guessed = http.get("/my-orders", headers={"X-API-Key": "guessed"})
+            assert (guessed.status_code, guessed.json()["code"]) == (401, "invalid_credential")
+            assert "guessed" not in guessed.text
+        # the orders service trusts passports only: a caller's key alone is refused
+        direct = httpx.get(f"{orders_url}/orders", headers={"X-API-Key": "demo-key-alice"})
+        assert direct.status_code == 401
