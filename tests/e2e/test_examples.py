@@ -144,3 +144,38 @@ def test_the_topmost_mints_example() -> None:
         # the orders service trusts passports only: a caller's key alone is refused
         direct = httpx.get(f"{orders_url}/orders", headers={"X-API-Key": "demo-key-alice"})
         assert direct.status_code == 401
+
+
+def test_the_common_data_signs_example() -> None:
+    here = EXAMPLES / "common_data_signs"
+    ports = {name: free_port() for name in ("frontend", "profile", "orders")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    env = {
+        "EDGE_URL": urls["frontend"],
+        "PROFILE_URL": urls["profile"],
+        "ORDERS_URL": urls["orders"],
+    }
+    with ExitStack() as stack:
+        stack.enter_context(started(here / "frontend.py", ports["frontend"], **env))
+        stack.enter_context(started(here / "profile_service.py", ports["profile"], **env))
+        stack.enter_context(started(here / "orders.py", ports["orders"], **env))
+        with httpx.Client(base_url=urls["frontend"], timeout=10) as http:
+            answer = http.get("/my-orders", headers={"X-API-Key": "demo-key-alice"})
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == {
+                "user": "alice",
+                "roles": ["clerk"],  # the edge's
+                "permissions": ["orders:read"],  # the profile service's
+                "name": "Alice",
+                "orders": [],
+            }
+            _no_passport(answer)
+            missing = http.get("/my-orders")
+            assert (missing.status_code, missing.json()["code"]) == (401, "missing_credential")
+        # the profile service signs only for a verified primary passport
+        unsigned = httpx.get(f"{urls['profile']}/companion", timeout=5)
+        assert unsigned.status_code == 401
+        assert "x-passport-profile" not in unsigned.headers
+        # orders reads nothing without the primary passport
+        answer = httpx.get(f"{urls['orders']}/orders", timeout=5)
+        assert (answer.status_code, answer.json()["code"]) == (401, "missing_token")
