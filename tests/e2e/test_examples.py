@@ -179,3 +179,54 @@ def test_the_common_data_signs_example() -> None:
         # orders reads nothing without the primary passport
         answer = httpx.get(f"{urls['orders']}/orders", timeout=5)
         assert (answer.status_code, answer.json()["code"]) == (401, "missing_token")
+
+
+def test_the_common_data_service_example() -> None:
+    here = EXAMPLES / "common_data_service"
+    ports = {name: free_port() for name in ("edge", "directory", "orders", "billing")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    env = {
+        "EDGE_URL": urls["edge"],
+        "DIRECTORY_URL": urls["directory"],
+        "ORDERS_URL": urls["orders"],
+        "BILLING_URL": urls["billing"],
+        "DIRECTORY_TOKEN": "e2e-directory-token",
+    }
+    with ExitStack() as stack:
+        stack.enter_context(started(here / "directory.py", ports["directory"], **env))
+        stack.enter_context(started(here / "edge.py", ports["edge"], **env))
+        for audience in ("orders", "billing"):
+            stack.enter_context(
+                started(here / "service.py", ports[audience], **env, AUDIENCE=audience)
+            )
+        with httpx.Client(base_url=urls["edge"], timeout=10) as http:
+            alice = {"X-API-Key": "demo-key-alice"}
+            orders = http.get("/orders/whoami", headers=alice)
+            assert orders.status_code == 200, orders.text
+            assert orders.json() == {
+                "service": "orders",
+                "user": "alice",
+                "roles": ["clerk"],
+                "tenant": None,
+                "profile": {"name": "Alice"},
+            }
+            _no_passport(orders)
+            billing = http.get("/billing/whoami", headers=alice)
+            assert billing.json() == {
+                "service": "billing",
+                "user": "alice",
+                "roles": [],
+                "tenant": "acme",
+                "profile": {"plan": "pro"},
+            }
+            # the directory does not know bob: a required enricher fails the mint
+            bob = http.get("/orders/whoami", headers={"X-API-Key": "demo-key-bob"})
+            assert (bob.status_code, bob.json()["code"]) == (503, "enrichment_failed")
+            assert "retry-after" in bob.headers
+            missing = http.get("/billing/whoami")
+            assert (missing.status_code, missing.json()["code"]) == (401, "missing_credential")
+            for answer in (bob, missing):
+                assert "e2e-directory-token" not in answer.text
+                _no_passport(answer)
+        # the directory serves the edge alone
+        assert httpx.get(f"{urls['directory']}/users/alice", timeout=5).status_code == 401
