@@ -8,8 +8,9 @@
             "/orders/": Upstream("http://127.0.0.1:8001", audience="orders"),
             "/api/": Upstream("http://127.0.0.1:8002", audience="billing", strip_prefix=True),
         },
-        mint_endpoint=True,   # also answer nginx/Envoy/Traefik auth hooks at /auth
     )
+    # nginx/Envoy/Traefik auth hooks: a second app, on a listener only the gateway reaches
+    mint = EdgeGateway(edge, routes={}, mint_endpoint=True)
 
 The longest matching prefix picks the upstream and the downstream audience.
 The client's credential is authenticated before the upstream is contacted
@@ -148,9 +149,10 @@ class EdgeGateway:
     """ASGI app: a reverse proxy in front of services that mints with :class:`Edge`.
 
     It also serves the minter's JWKS at :data:`~passport_core.JWKS_PATH`, and with
-    ``mint_endpoint`` the :class:`~passport_core.MintEndpoint` contract at ``auth_path``,
-    so one process can serve both shapes. Mount the mint endpoint only where
-    clients cannot reach it: its answer carries the passport, for the gateway asking.
+    ``mint_endpoint`` (and no routes) the :class:`~passport_core.MintEndpoint` contract
+    at ``auth_path``. The two never share one app: the mint endpoint's answer carries
+    the passport, so it must listen where only a gateway reaches it, never next to
+    the routes clients call.
 
     :param routes: path prefix → :class:`Upstream`; the longest matching prefix wins.
     :param ring_file: a :class:`RingFile` checked on every request (rotation by file).
@@ -178,6 +180,15 @@ class EdgeGateway:
     ) -> None:
         if not isinstance(edge, Edge):
             raise ConfigurationError("an EdgeGateway needs an Edge")
+        if mint_endpoint and routes:
+            # Security review F1: on the clients' listener, GET /auth?audience=x would hand
+            # any client a signed passport for any audience, to replay past the edge.
+            raise ConfigurationError(
+                "an EdgeGateway serves either routes or the mint endpoint, never both: the "
+                "mint endpoint answers with a passport, so it must sit where only the "
+                "gateway reaches it (a second EdgeGateway(edge, routes={}, mint_endpoint=True) "
+                "on its own listener)"
+            )
         self.edge = edge
         self._routes = _routes(edge, routes)
         self.endpoint = (

@@ -53,7 +53,7 @@ class StaticToken:
 '''
 
 
-def config_text(upstream: str, ring: Path, **extra: str) -> str:
+def config_text(upstream: str, ring: Path, *, mint_port: int = 9001, **extra: str) -> str:
     top = "".join(f"{key} = {value}\n" for key, value in extra.items())
     return f"""
 issuer = "{ISSUER}"
@@ -61,6 +61,10 @@ ring = "{ring.name}"
 ttl = 120
 mode = ["gateway", "mint"]
 {top}
+[mint_listener]
+host = "127.0.0.1"
+port = {mint_port}
+
 [[authenticators]]
 kind = "api_key"
 lookup = "edge_hooks:by_digest"
@@ -144,6 +148,7 @@ def test_check_prints_the_effective_configuration_without_secrets(
     assert shown["issuer"] == ISSUER
     assert shown["ring"]["active"] == "e1"
     assert shown["mode"] == ["gateway", "mint"]
+    assert shown["mint_listener"] == {"host": "127.0.0.1", "port": 9001}
     assert [a["name"] for a in shown["authenticators"]] == ["api_key", "static"]
     assert shown["authenticators"][1]["options"]["client_secret"] == "<redacted>"
     assert [r["prefix"] for r in shown["routes"]] == ["/orders/", "/billing/"]
@@ -177,8 +182,15 @@ def _strings(value: object, name: str = "") -> Iterator[tuple[str, str]]:
         (lambda t: t.replace("ttl = 120", "ttl = true"), "edge.ttl"),
         (lambda t: t.replace('["gateway", "mint"]', '"proxy"'), "mode"),
         (lambda t: t + "[[", "not valid TOML"),
+        # both modes on one listener would hand clients passports (security review F1)
+        (lambda t: t.replace("[mint_listener]", "[unused]"), "needs a [mint_listener]"),
+        (lambda t: t.replace('["gateway", "mint"]', '"gateway"'), "only for mode"),
+        (lambda t: t.replace("port = 9001", "port = 9001\nhots = 'x'"), "mint_listener.hots"),
     ],
-    ids=["top", "route", "enricher", "kind", "reference", "type", "mode", "toml"],
+    ids=[
+        *("top", "route", "enricher", "kind", "reference", "type", "mode", "toml"),
+        *("no-mint-listener", "mint-listener-one-mode", "mint-listener-key"),
+    ],
 )
 def test_a_bad_setting_is_one_error_line_naming_it(
     workdir: Path, upstream: RunningServer, change: object, named: str
@@ -195,7 +207,10 @@ def test_a_bad_setting_is_one_error_line_naming_it(
 def test_the_edge_serves_requests_through_to_the_upstream_and_stops_by_pid(
     workdir: Path, upstream: RunningServer
 ) -> None:
-    path = write_config(workdir, config_text(upstream.url, workdir / "ring.json"))
+    mint_port = free_port()
+    path = write_config(
+        workdir, config_text(upstream.url, workdir / "ring.json", mint_port=mint_port)
+    )
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "passport_core", "edge", "--config", str(path), "--port", str(port)],
@@ -206,12 +221,14 @@ def test_the_edge_serves_requests_through_to_the_upstream_and_stops_by_pid(
         env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(workdir)])),
     )
     base = f"http://127.0.0.1:{port}"
+    mint = f"http://127.0.0.1:{mint_port}"
     try:
         deadline = time.monotonic() + 30
         jwks = None
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 jwks = httpx.get(f"{base}{JWKS_PATH}", timeout=2).json()
+                assert httpx.get(f"{mint}{JWKS_PATH}", timeout=2).json() == jwks
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -220,15 +237,19 @@ def test_the_edge_serves_requests_through_to_the_upstream_and_stops_by_pid(
             orders = client.get(f"{base}/orders/1", headers={"X-API-Key": "alice-key"})
             billing = client.get(f"{base}/billing/2", headers={"X-Static": "robot-7"})
             refused = client.get(f"{base}/orders/1", headers={"X-API-Key": "wrong"})
-            minted = client.get(f"{base}/auth?audience=billing", headers={"X-Static": "r"})
+            # the clients' listener never mints for them; only the mint listener does
+            public_auth = client.get(f"{base}/auth?audience=billing", headers={"X-Static": "r"})
+            minted = client.get(f"{mint}/auth?audience=billing", headers={"X-Static": "r"})
+            anonymous = client.get(f"{mint}/auth")
+            no_routes = client.get(f"{mint}/orders/1", headers={"X-API-Key": "alice-key"})
     finally:
         process.terminate()
         out, err = process.communicate(timeout=20)
     # uvicorn shuts down gracefully (the lifespan closes the upstream client), then
     # re-raises the signal it caught, as a well-behaved server does
     assert process.returncode in (0, -signal.SIGTERM), err
-    assert "Application shutdown complete" in err
-    assert "passport edge: gateway and mint on" in out
+    assert err.count("Application shutdown complete") == 2  # one SIGTERM stopped both
+    assert f"gateway on {base}; mint endpoint on {mint}" in out
 
     assert orders.status_code == 200
     token = orders.json()["x-passport"]
@@ -241,7 +262,11 @@ def test_the_edge_serves_requests_through_to_the_upstream_and_stops_by_pid(
     assert [p for p, _ in upstream.requests] == ["/orders/1", "/2"]
     assert refused.status_code == 401
     assert refused.json()["code"] == "invalid_credential"
+    assert public_auth.status_code == 404
+    assert "x-passport" not in public_auth.headers
     assert minted.status_code == 200
     assert other.verify(minted.headers["x-passport"]).roles == frozenset()
+    assert anonymous.status_code == 401
+    assert no_routes.status_code == 404
     assert token not in out + err
     assert "alice-key" not in out + err

@@ -44,7 +44,6 @@ def gateway(edge: Edge, upstream: Recorder) -> EdgeGateway:
             "/": Upstream(upstream.url, audience="orders", timeout=0.5),
             "/billing/": Upstream(upstream.url + "/base", audience="billing", strip_prefix=True),
         },
-        mint_endpoint=True,
     )
 
 
@@ -242,14 +241,33 @@ def test_five_megabytes_stream_up_and_down(url: str, upstream: Recorder) -> None
     assert received == FIVE_MB
 
 
-def test_it_serves_the_jwks_and_the_mint_endpoint_too(url: str, edge_ring: KeyRing) -> None:
+def test_it_serves_the_jwks_and_never_the_mint_endpoint(
+    url: str, upstream: Recorder, edge_ring: KeyRing
+) -> None:
     jwks = httpx.get(f"{url}{JWKS_PATH}", timeout=10)
     assert jwks.json() == edge_ring.public_jwks()
-    minted = httpx.get(f"{url}/auth?audience=billing", headers=ALICE, timeout=10)
-    assert minted.status_code == 200
-    verifier = Verifier(keys=jwks.json(), issuer=EDGE_ISSUER, audience="billing")
-    assert verifier.verify(minted.headers["x-passport"]).subject == "alice"
-    assert httpx.get(f"{url}/auth", timeout=10).status_code == 401
+    # /auth is just a path of the root route: proxied with a passport, never answered with one
+    answer = httpx.get(f"{url}/auth?audience=billing", headers=ALICE, timeout=10)
+    assert answer.status_code == 200
+    assert "x-passport" not in answer.headers
+    assert [seen.path for seen in upstream.received] == ["/auth?audience=billing"]
+    assert verified(edge_ring, upstream.received[0]).audience == ("orders",)
+
+
+def test_the_mint_endpoint_is_an_app_of_its_own(edge: Edge, edge_ring: KeyRing) -> None:
+    with asgi_server(EdgeGateway(edge, routes={}, mint_endpoint=True), lifespan="on") as url:
+        minted = httpx.get(f"{url}/auth?audience=billing", headers=ALICE, timeout=10)
+        assert minted.status_code == 200
+        verifier = Verifier(keys=edge_ring.public_jwks(), issuer=EDGE_ISSUER, audience="billing")
+        assert verifier.verify(minted.headers["x-passport"]).subject == "alice"
+        assert httpx.get(f"{url}/auth", timeout=10).status_code == 401
+        assert httpx.get(f"{url}/orders/1", headers=ALICE, timeout=10).status_code == 404
+
+
+def test_routes_and_the_mint_endpoint_never_share_one_app(edge: Edge) -> None:
+    # Security review F1: clients would take passports from the mint endpoint themselves.
+    with pytest.raises(ConfigurationError, match="only the gateway reaches"):
+        EdgeGateway(edge, routes={"/": Upstream("http://127.0.0.1:1")}, mint_endpoint=True)
 
 
 def test_no_token_or_credential_in_the_logs(
