@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import socket
 import time
 from collections.abc import Iterator
 
@@ -391,3 +393,70 @@ def test_credential_headers_union_the_authenticators(edge_ring: KeyRing) -> None
         audiences=["orders"],
     )
     assert edge.credential_headers == {"cf-access-jwt-assertion", "x-key"}
+
+
+def raw_get(url: str, target: str) -> tuple[int, bytes]:
+    """GET ``target`` byte for byte (httpx would normalise dot segments away first)."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(
+            f"GET {target} HTTP/1.1\r\nHost: edge\r\nX-API-Key: alice-key\r\n"
+            "Connection: close\r\n\r\n".encode("latin-1")
+        )
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/billing/../admin",
+        "/billing/./x",
+        "/billing/..",
+        "/billing/%2e%2e/admin",
+        "/billing/%2E./admin",
+        "/billing/.%2e",
+        "/billing/%2e/admin",
+        "/billing/..%2fadmin",
+        "/billing/x%2Fy",
+        "/billing/x%5cy",
+        "/billing/x\\..\\y",
+        "/billing/x%00y",
+        "/billing/x%zz",
+        "/billing/x%2",
+    ],
+)
+def test_a_path_another_hop_could_read_otherwise_is_a_400(
+    url: str, upstream: Recorder, target: str
+) -> None:
+    # Security review F2: the route (and audience) must be chosen on what the upstream serves.
+    status, body = raw_get(url, target)
+    assert status == 400
+    assert json.loads(body)["code"] == "unsafe_path"
+    assert upstream.received == []
+
+
+@pytest.mark.parametrize(
+    ("target", "forwarded", "audience"),
+    [
+        # encoded unreserved characters are the characters: the route they spell takes them
+        ("/%62illing/%69nvoices/3?q=%2F", "/base/invoices/3?q=%2F", "billing"),
+        ("/billing/a%7e%41b", "/base/a~Ab", "billing"),
+        # other escapes stay escaped (upper-case hex), for the upstream to decode once
+        ("/billing/a%20b%3f", "/base/a%20b%3F", "billing"),
+        # repeated slashes are merged, so //billing cannot miss its route and reach it anyway
+        ("//billing//x", "/base/x", "billing"),
+        ("/orders/..x/.y", "/orders/..x/.y", "orders"),
+    ],
+)
+def test_the_route_is_chosen_on_the_normalised_path_and_that_path_is_forwarded(
+    url: str, upstream: Recorder, edge_ring: KeyRing, target: str, forwarded: str, audience: str
+) -> None:
+    status, _ = raw_get(url, target)
+    assert status == 200
+    [seen] = upstream.received
+    assert seen.path == forwarded
+    assert verified(edge_ring, seen, audience).audience == (audience,)
