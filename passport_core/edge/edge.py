@@ -9,9 +9,11 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from passport_core import claims as c
 from passport_core.edge.actions import PASSPORT_ACTION_HEADER, PassportAction
 from passport_core.edge.audience import Audience, passport_budget
 from passport_core.edge.authenticators.base import Authenticator
+from passport_core.edge.authenticators.binding import CONFIRMATION
 from passport_core.edge.cache import MintCache, credential_key
 from passport_core.edge.enrichers.base import Enricher
 from passport_core.edge.enrichers.gather import Gathered, agather, gather
@@ -31,11 +33,16 @@ from passport_core.inbound.extraction import DEFAULT_HEADER
 from passport_core.mint.minter import Minter
 from passport_core.token.fingerprint import fingerprint
 
-__all__ = ["OMITTED_CLAIM", "Edge", "Minted"]
+__all__ = ["EDGE_RESERVED_CLAIMS", "OMITTED_CLAIM", "Edge", "Minted"]
 
 logger = logging.getLogger("passport_core.edge")
 #: the claim naming optional enrichers that were left out of a passport
 OMITTED_CLAIM = "omitted"
+#: claims only the edge may put in a passport; an enricher's or a claim mapping's are refused:
+#: ``omitted`` says what the edge left out, ``txn`` binds companions to one request (a fixed
+#: value would make a companion valid on every request), and ``cnf`` (RFC 7800 §3.1) would
+#: bind the passport to a key the edge never checked
+EDGE_RESERVED_CLAIMS = frozenset({OMITTED_CLAIM, c.TRANSACTION, CONFIRMATION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,9 +244,11 @@ class Edge:
         kid = self.minter.key_ring.active.kid
         shaped = audience.shape(gathered.common)
         extra = dict(shaped.claims)
-        if OMITTED_CLAIM in extra:
-            # Only the edge says what was left out; an enricher cannot claim it.
-            raise MintingError(f"an enricher cannot set the {OMITTED_CLAIM!r} claim")
+        reserved = sorted(EDGE_RESERVED_CLAIMS & gathered.common.claims.keys())
+        if reserved:
+            raise MintingError(
+                f"common data cannot set the {reserved[0]!r} claim: only the edge sets it"
+            )
         if gathered.omitted:
             extra[OMITTED_CLAIM] = list(gathered.omitted)
         try:

@@ -13,6 +13,7 @@ import pytest
 from passport_core import (
     APIKeyAuthenticator,
     Audience,
+    ClaimMapping,
     ConfigurationError,
     DuplicateToken,
     EdgeRequest,
@@ -425,10 +426,49 @@ def test_a_budget_over_one_header_line_warns(
     assert "exceeds what fits one X-Passport line" in caplog.text
 
 
-def test_an_enricher_cannot_forge_the_omitted_claim(make_edge: MakeEdge, mint: Mint) -> None:
-    sneaky = FunctionEnricher(lambda identity: {"omitted": []}, name="sneaky")
-    with pytest.raises(MintingError, match="omitted"):
+RESERVED = {"omitted": [], "txn": "fixed-by-directory", "cnf": {"jkt": "x"}}
+
+
+@pytest.mark.parametrize("claim", sorted(RESERVED))
+def test_an_enricher_cannot_set_a_claim_the_edge_reserves(
+    make_edge: MakeEdge, mint: Mint, claim: str
+) -> None:
+    # Security review F9: a fixed txn would bind a companion to every request, not one.
+    sneaky = FunctionEnricher(lambda identity: {claim: RESERVED[claim]}, name="sneaky")
+    with pytest.raises(MintingError, match=f"'{claim}' claim"):
         mint(make_edge(enrichers=[sneaky]), with_key())
+
+
+class MappedClaims:
+    """An authenticator whose ClaimMapping copies the IdP's claims into the passport."""
+
+    name = "mapped"
+
+    def __init__(self, mapping: ClaimMapping) -> None:
+        self.mapping = mapping
+
+    def credential(self, request: EdgeRequest) -> str | None:
+        values = request.get_header("X-Mapped")
+        return values[0] if values else None
+
+    def authenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        idp_claims = {"sub": credential, "sid": "session-1", "conf": {"jkt": "x"}}
+        return Identity(credential, method=self.name, common=self.mapping.common(idp_claims))
+
+    async def aauthenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        return self.authenticate(credential, request)
+
+
+@pytest.mark.parametrize(("claim", "source"), [("txn", "sid"), ("cnf", "conf"), ("x", "sid")])
+def test_a_claim_mapping_cannot_set_a_claim_the_edge_reserves(
+    make_edge: MakeEdge, mint: Mint, claim: str, source: str
+) -> None:
+    edge = make_edge(authenticators=[MappedClaims(ClaimMapping(claims={claim: source}))])
+    if claim == "x":  # any other claim name is the mapping's to copy
+        assert mint(edge, request({"X-Mapped": "alice"})).subject == "alice"
+        return
+    with pytest.raises(MintingError, match=f"'{claim}' claim"):
+        mint(edge, request({"X-Mapped": "alice"}))
 
 
 @pytest.mark.parametrize(
