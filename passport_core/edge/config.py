@@ -6,6 +6,7 @@
     ring = "ring.json"              # a `passport ring` file, followed while it runs
     ttl = 300                       # the passports' default lifetime, seconds
     mode = ["gateway", "mint"]      # a reverse proxy, the /auth mint endpoint, or both
+    extra_strip_headers = ["X-Passport-Profile"]   # no client may send these either
 
     [mint_listener]                 # with both modes: where the mint endpoint listens,
     host = "127.0.0.1"              # apart from the clients' listener (its answers carry
@@ -224,6 +225,8 @@ class EdgeConfig:
     source: Mapping[str, Any]
     #: where the mint endpoint listens when both modes are on (else ``None``)
     mint_listener: Listener | None = None
+    #: header names stripped from clients besides the passport's and Passport-Action
+    extra_strip_headers: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base: Path | None = None) -> EdgeConfig:
@@ -238,6 +241,7 @@ class EdgeConfig:
         cache_max_age = top.get("cache_max_age", (int, float), None)
         modes = _modes(top)
         mint_listener = _listener(top, modes)
+        extra_strip_headers = _strings(top, "extra_strip_headers") or ()
         auth_path = top.get("auth_path", str, "/auth")
         realm = top.get("realm", str, "edge")
         authenticators = tuple(_authenticator(t) for t in _tables(top, "authenticators"))
@@ -271,6 +275,7 @@ class EdgeConfig:
             routes=routes,
             source=dict(data),
             mint_listener=mint_listener,
+            extra_strip_headers=extra_strip_headers,
         )
 
     @classmethod
@@ -306,6 +311,7 @@ class EdgeConfig:
             enrichers=self.enrichers,
             audiences=self.audiences,
             cache_max_age=self.cache_max_age,
+            extra_strip_headers=self.extra_strip_headers,
         )
 
     def apps(self) -> EdgeApps:
@@ -346,6 +352,7 @@ class EdgeConfig:
             "max_ttl": self.max_ttl,
             "cache_max_age": self.cache_max_age,
             "mode": sorted(self.modes),
+            "extra_strip_headers": sorted(self.extra_strip_headers),
             "auth_path": self.auth_path if "mint" in self.modes else None,
             "mint_listener": None
             if self.mint_listener is None

@@ -60,6 +60,25 @@ class Minted:
     omitted: tuple[str, ...] = ()
 
 
+#: RFC 9110 §5.6.2: a field name is a token
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
+
+def _header_names(names: Iterable[str]) -> frozenset[str]:
+    if isinstance(names, str):
+        raise ConfigurationError("extra_strip_headers must be a collection of header names")
+    out: set[str] = set()
+    for name in names:
+        if not isinstance(name, str) or not name or not set(name) <= _TOKEN_CHARS:
+            raise ConfigurationError(
+                f"extra_strip_headers: {name!r} is not a header name (RFC 9110 §5.6.2)"
+            )
+        out.add(name.lower())
+    return frozenset(out)
+
+
 def _audiences(audiences: Iterable[Audience | str]) -> dict[str, Audience]:
     table: dict[str, Audience] = {}
     for item in audiences:
@@ -98,6 +117,12 @@ class Edge:
     :param audiences: the downstream audiences and what each may see; the
         first is the default.
     :param header: the header passports travel in, stripped from clients.
+    :param extra_strip_headers: more header names no client may send through the
+        edge, stripped with ``header`` and ``Passport-Action``: the companion
+        passports' headers (``X-Passport-Profile``), anything else only a hop
+        behind the edge may set. Behind nginx, blank each one yourself in the
+        proxied location too (``proxy_set_header X-Passport-Profile "";``):
+        nginx forwards the client's headers, the edge only sees its subrequest.
     :param cache: the mint cache; ``None`` mints on every request.
     :param max_passport_bytes: the size budget (default: what fits one
         ``header`` line in nginx's and gunicorn's default limits).
@@ -114,6 +139,7 @@ class Edge:
         enrichers: Sequence[Enricher] = (),
         audiences: Iterable[Audience | str],
         header: str = DEFAULT_HEADER,
+        extra_strip_headers: Iterable[str] = (),
         cache: MintCache | None = None,
         use_cache: bool = True,
         max_passport_bytes: int | None = None,
@@ -150,6 +176,7 @@ class Edge:
                 )
         self.default_audience = next(iter(self.audiences))
         self.header = header
+        self.extra_strip_headers = _header_names(extra_strip_headers)
         budget = passport_budget(header) if max_passport_bytes is None else max_passport_bytes
         if budget > passport_budget(header):
             logger.warning(
@@ -173,8 +200,10 @@ class Edge:
     @property
     def strip_headers(self) -> frozenset[str]:
         """Lower-case names no client may send through the edge (a forged passport, a
-        forged passport action)."""
-        return frozenset({self.header.lower(), PASSPORT_ACTION_HEADER.lower()})
+        forged passport action, and :attr:`extra_strip_headers`)."""
+        return frozenset(
+            {self.header.lower(), PASSPORT_ACTION_HEADER.lower(), *self.extra_strip_headers}
+        )
 
     @property
     def credential_headers(self) -> frozenset[str]:

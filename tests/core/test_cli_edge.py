@@ -141,10 +141,14 @@ def free_port() -> int:
 def test_check_prints_the_effective_configuration_without_secrets(
     workdir: Path, upstream: RunningServer
 ) -> None:
-    path = write_config(workdir, config_text(upstream.url, workdir / "ring.json"))
+    text = config_text(
+        upstream.url, workdir / "ring.json", extra_strip_headers='["X-Passport-Profile"]'
+    )
+    path = write_config(workdir, text)
     result = passport_cli("edge", "--config", path, "--check", cwd=workdir)
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
+    assert shown["extra_strip_headers"] == ["X-Passport-Profile"]
     assert shown["issuer"] == ISSUER
     assert shown["ring"]["active"] == "e1"
     assert shown["mode"] == ["gateway", "mint"]

@@ -460,3 +460,44 @@ def test_the_route_is_chosen_on_the_normalised_path_and_that_path_is_forwarded(
     [seen] = upstream.received
     assert seen.path == forwarded
     assert verified(edge_ring, seen, audience).audience == (audience,)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        [("X-Passport-Profile", FORGED)],
+        [("x_passport_profile", FORGED), ("X-PASSPORT-PROFILE", FORGED)],
+        [("X-Internal-Only", "1")],
+    ],
+    ids=["companion", "spellings", "other"],
+)
+def test_extra_strip_headers_never_reach_the_upstream(
+    edge_ring: KeyRing, upstream: Recorder, sent: list[tuple[str, str]]
+) -> None:
+    # Audit gap 5: a client must not send a companion passport through the edge either.
+    edge = Edge(
+        Minter(edge_ring, issuer=EDGE_ISSUER),
+        authenticators=[APIKeyAuthenticator(lookup)],
+        audiences=["orders"],
+        extra_strip_headers=["X-Passport-Profile", "x-internal-only"],
+    )
+    assert edge.strip_headers >= {"x-passport-profile", "x-internal-only", "x-passport"}
+    gateway = EdgeGateway(edge, routes={"/": Upstream(upstream.url)})
+    with asgi_server(gateway, lifespan="on", proxy_headers=False) as url:
+        response = httpx.get(f"{url}/a", headers=[*ALICE.items(), *sent], timeout=10)
+    assert response.status_code == 200
+    [seen] = upstream.received
+    assert seen.values("X-Passport-Profile") == []
+    assert seen.values("X-Internal-Only") == []
+    assert verified(edge_ring, seen).subject == "alice"
+
+
+@pytest.mark.parametrize("names", ["X-Passport-Profile", ["bad name"], [""], [7]])
+def test_extra_strip_headers_are_header_names(edge_ring: KeyRing, names: object) -> None:
+    with pytest.raises(ConfigurationError, match="extra_strip_headers"):
+        Edge(
+            Minter(edge_ring, issuer=EDGE_ISSUER),
+            authenticators=[APIKeyAuthenticator(lookup)],
+            audiences=["orders"],
+            extra_strip_headers=names,  # type: ignore[arg-type]
+        )
