@@ -7,6 +7,7 @@
     ttl = 300                       # the passports' default lifetime, seconds
     mode = ["gateway", "mint"]      # a reverse proxy, the /auth mint endpoint, or both
     extra_strip_headers = ["X-Passport-Profile"]   # no client may send these either
+    forwarded_as_bearer = false     # true: services forward as Authorization: Bearer (budget)
 
     [mint_listener]                 # with both modes: where the mint endpoint listens,
     host = "127.0.0.1"              # apart from the clients' listener (its answers carry
@@ -227,6 +228,8 @@ class EdgeConfig:
     mint_listener: Listener | None = None
     #: header names stripped from clients besides the passport's and Passport-Action
     extra_strip_headers: tuple[str, ...] = ()
+    #: passports also travel as ``Authorization: Bearer``: the size budget fits that line
+    forwarded_as_bearer: bool = False
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base: Path | None = None) -> EdgeConfig:
@@ -242,6 +245,7 @@ class EdgeConfig:
         modes = _modes(top)
         mint_listener = _listener(top, modes)
         extra_strip_headers = _strings(top, "extra_strip_headers") or ()
+        forwarded_as_bearer = top.get("forwarded_as_bearer", bool, False)
         auth_path = top.get("auth_path", str, "/auth")
         realm = top.get("realm", str, "edge")
         authenticators = tuple(_authenticator(t) for t in _tables(top, "authenticators"))
@@ -276,6 +280,7 @@ class EdgeConfig:
             source=dict(data),
             mint_listener=mint_listener,
             extra_strip_headers=extra_strip_headers,
+            forwarded_as_bearer=forwarded_as_bearer,
         )
 
     @classmethod
@@ -312,6 +317,7 @@ class EdgeConfig:
             audiences=self.audiences,
             cache_max_age=self.cache_max_age,
             extra_strip_headers=self.extra_strip_headers,
+            forwarded_as_bearer=self.forwarded_as_bearer,
         )
 
     def apps(self) -> EdgeApps:
@@ -353,6 +359,7 @@ class EdgeConfig:
             "cache_max_age": self.cache_max_age,
             "mode": sorted(self.modes),
             "extra_strip_headers": sorted(self.extra_strip_headers),
+            "forwarded_as_bearer": self.forwarded_as_bearer,
             "auth_path": self.auth_path if "mint" in self.modes else None,
             "mint_listener": None
             if self.mint_listener is None

@@ -126,6 +126,9 @@ class Edge:
     :param cache: the mint cache; ``None`` mints on every request.
     :param max_passport_bytes: the size budget (default: what fits one
         ``header`` line in nginx's and gunicorn's default limits).
+    :param forwarded_as_bearer: the passports also travel as ``Authorization:
+        Bearer`` on some hop (a service forwards with ``bearer=True``): the default
+        budget is then what fits that longer line too.
     :param cache_max_age: the longest a cached passport is reused, in seconds:
         how long a revoked or changed credential may still pass (default: until
         shortly before the passport expires).
@@ -143,6 +146,7 @@ class Edge:
         cache: MintCache | None = None,
         use_cache: bool = True,
         max_passport_bytes: int | None = None,
+        forwarded_as_bearer: bool = False,
         cache_max_age: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -177,12 +181,16 @@ class Edge:
         self.default_audience = next(iter(self.audiences))
         self.header = header
         self.extra_strip_headers = _header_names(extra_strip_headers)
-        budget = passport_budget(header) if max_passport_bytes is None else max_passport_bytes
-        if budget > passport_budget(header):
+        fits = passport_budget(header)
+        if forwarded_as_bearer:
+            fits = min(fits, passport_budget("Authorization", bearer=True))
+        self.forwarded_as_bearer = forwarded_as_bearer
+        budget = fits if max_passport_bytes is None else max_passport_bytes
+        if budget > fits:
             logger.warning(
                 "max_passport_bytes %d exceeds what fits one %s line in default proxy limits",
                 budget,
-                header,
+                "Authorization: Bearer" if forwarded_as_bearer else header,
             )
         if budget > minter.max_token_bytes:
             raise ConfigurationError(

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from passport_core import (
@@ -16,6 +17,7 @@ from passport_core import (
     ClaimMapping,
     ConfigurationError,
     DuplicateToken,
+    Edge,
     EdgeRequest,
     FunctionEnricher,
     Identity,
@@ -28,11 +30,13 @@ from passport_core import (
     MintingError,
     MissingCredential,
     PassportAction,
+    PassportAuth,
     PassportError,
     PassportTooLarge,
     PermissionDenied,
     Verifier,
     fingerprint,
+    minted_passport,
 )
 from passport_core.token.encoding import b64url_decode
 from tests.core.conftest import ManualClock
@@ -407,6 +411,47 @@ def test_every_passport_the_edge_returns_fits_the_default_verifier(
         verifier.verify(minted.token)
         outcomes.add("verified")
     assert outcomes == {"refused", "verified"}
+
+
+def largest_passport(make_edge: MakeEdge, **options: Any) -> tuple[Edge, Minted]:
+    """The largest passport ``make_edge(**options)`` mints (a profile grown to the budget)."""
+    low, high, best = 0, 9000, None
+    while low <= high:
+        size = (low + high) // 2
+        edge = make_edge(
+            enrichers=[FunctionEnricher(lambda i, n=size: {"profile": {"bio": "x" * n}})],
+            use_cache=False,
+            **options,
+        )
+        try:
+            best = (edge, edge.mint(with_key()))
+            low = size + 1
+        except PassportTooLarge:
+            high = size - 1
+    assert best is not None
+    return best
+
+
+def bearer_line(minted: Minted) -> str:
+    """The header line a service forwarding with ``bearer=True`` sends (its real auth flow)."""
+    auth = PassportAuth(["127.0.0.1"], bearer=True, passport=minted_passport(minted))
+    outgoing = httpx.Request("GET", "http://127.0.0.1/next")
+    next(auth.auth_flow(outgoing))
+    return f"Authorization: {outgoing.headers['Authorization']}"
+
+
+def test_a_passport_forwarded_as_bearer_fits_one_line_when_the_edge_knows(
+    make_edge: MakeEdge,
+) -> None:
+    # Audit gap 6: gunicorn's limit is 8190 for the whole line, "Bearer " included.
+    edge, minted = largest_passport(make_edge, forwarded_as_bearer=True)
+    assert edge.max_passport_bytes == 8190 - len("Authorization: Bearer ")
+    assert len(minted.token) > edge.max_passport_bytes - 4  # base64url: within one quantum
+    assert len(bearer_line(minted)) <= 8190
+    # Without it the budget is the X-Passport line's, over the limit once sent as Bearer.
+    _, larger = largest_passport(make_edge)
+    assert len(bearer_line(larger)) > 8190
+    assert len(f"X-Passport: {larger.token}") <= 8190
 
 
 def test_a_smaller_budget_is_honoured(make_edge: MakeEdge, mint: Mint) -> None:
