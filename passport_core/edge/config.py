@@ -14,13 +14,20 @@
     port = 9001                     # passports: only the gateway may reach it)
 
     [[authenticators]]
-    kind = "api_key"                # or "custom" (factory = "module:callable"), or a kind
-    lookup = "keys:by_digest"       # another module registered
+    kind = "api_key"                # or oidc, introspection, cloudflare_access, google_iap,
+    lookup = "keys:by_digest"       # pomerium (file_kinds), "custom" (factory =
+                                    # "module:callable"), or a kind another module registered
 
     [[enrichers]]
     call = "directory:roles"
     required = true
     timeout = 0.5
+
+    [[enrichers]]
+    kind = "http"                   # GET the URL, its JSON object is common data
+    url = "https://directory.internal/users/{subject}"
+    headers = { Accept = "application/json" }
+    required = false
 
     [[audiences]]
     name = "orders"
@@ -47,9 +54,11 @@ from typing import Any
 
 from passport_core.edge.audience import Audience
 from passport_core.edge.authenticators import Authenticator
+from passport_core.edge.authenticators.file_kinds import claim_mapping
 from passport_core.edge.authenticators.kinds import Options, authenticator_kinds
 from passport_core.edge.edge import Edge
 from passport_core.edge.enrichers.base import DEFAULT_ENRICHER_TIMEOUT, Enricher, FunctionEnricher
+from passport_core.edge.enrichers.http import HTTPEnricher
 from passport_core.edge.gateway import DEFAULT_UPSTREAM_TIMEOUT, EdgeGateway, Upstream
 from passport_core.edge.ring_file import RingFile
 from passport_core.errors import ConfigurationError, PassportError
@@ -107,7 +116,29 @@ def _authenticator(options: Options) -> Authenticator:
     return factory(options)
 
 
+def _http_enricher(options: Options) -> Enricher:
+    headers = options.get("headers", dict, None)
+    if headers is not None and not all(isinstance(v, str) for v in headers.values()):
+        raise ConfigurationError(f"{options.where}.headers must map names to strings")
+    kwargs: dict[str, Any] = {"headers": headers, "mapping": claim_mapping(options, "mapping")}
+    for name, kind in (("name", str), ("required", bool), ("allow_insecure", bool)):
+        value = options.get(name, kind, None)
+        if value is not None:
+            kwargs[name] = value
+    kwargs["timeout"] = float(options.get("timeout", (int, float), DEFAULT_ENRICHER_TIMEOUT))
+    url = options.get("url", str)
+    options.finish()
+    return HTTPEnricher(url, **kwargs)
+
+
 def _enricher(options: Options) -> Enricher:
+    kind = options.get("kind", str, "function")
+    if kind == "http":
+        return _http_enricher(options)
+    if kind != "function":
+        raise ConfigurationError(
+            f"{options.where}.kind {kind!r} is not an enricher kind (function, http)"
+        )
     target = options.reference("call")
     if isinstance(target, Enricher):  # already one (@enricher): its own settings stand
         options.finish()

@@ -15,8 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from passport_core import JWKS_PATH, Verifier
+from passport_core import JWKS_PATH, Key, Verifier
+from tests.core.conftest import JWKSServer
+from tests.core.edge.conftest import idp_key, idp_rsa_key, issue, provider
 from tests.servers import RunningServer, serve
+
+__all__ = ["idp_key", "idp_rsa_key", "provider"]  # fixtures of the edge tests, used here
 
 REPO = Path(__file__).resolve().parents[2]
 ISSUER = "https://edge.cli.test"
@@ -274,3 +278,184 @@ def test_the_edge_serves_requests_through_to_the_upstream_and_stops_by_pid(
     assert no_routes.status_code == 404
     assert token not in out + err
     assert "alice-key" not in out + err
+
+
+#: one table of every built-in kind the file knows (audit gap 3)
+EVERY_KIND = """
+issuer = "https://edge.cli.test"
+ring = "ring.json"
+mode = "mint"
+
+[[authenticators]]
+kind = "oidc"
+issuer = "https://login.example"
+audience = "https://api.example"
+claims = { roles = ["roles", ["realm_access", "roles"]], tenant = "tenant_id", profile = ["email"] }
+
+[[authenticators]]
+kind = "oidc"
+name = "oidc_id"
+issuer = "https://login.example"
+token_kind = "id_token"
+client_id = "web"
+
+[[authenticators]]
+kind = "introspection"
+issuer = "https://as.example"
+client_id = "edge"
+client_secret_env = "EDGE_TEST_INTROSPECTION_SECRET"
+audience = "https://api.example"
+
+[[authenticators]]
+kind = "cloudflare_access"
+team = "acme"
+audience = "4714c1358e65fe4b408ad6d432a5f878f08194bdb4752441fd56faefa9b2b6f2"
+
+[[authenticators]]
+kind = "google_iap"
+audience = "/projects/123/apps/acme-app"
+
+[[authenticators]]
+kind = "pomerium"
+route = "app.corp.example"
+
+[[enrichers]]
+kind = "http"
+url = "https://directory.example/users/{subject}"
+headers = { Accept = "application/json" }
+required = false
+timeout = 0.5
+
+[[audiences]]
+name = "orders"
+"""
+SECRET = "intr0spection-s3cret"
+
+
+def check_every_kind(workdir: Path, text: str, **env: str) -> subprocess.CompletedProcess[str]:
+    path = write_config(workdir, text)
+    return subprocess.run(
+        [sys.executable, "-m", "passport_core", "edge", "--config", str(path), "--check"],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=60,
+        check=False,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(workdir)]), **env),
+    )
+
+
+def test_check_builds_every_built_in_kind(workdir: Path) -> None:
+    result = check_every_kind(workdir, EVERY_KIND, EDGE_TEST_INTROSPECTION_SECRET=SECRET)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert [a["name"] for a in shown["authenticators"]] == [
+        *("oidc", "oidc_id", "introspection"),
+        *("cloudflare_access", "google_iap", "pomerium"),
+    ]
+    assert shown["enrichers"] == [
+        {"name": "http:directory.example", "required": False, "timeout": 0.5}
+    ]
+    assert SECRET not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "env", "named"),
+    [
+        # a secret in the file is refused, and the message says where it goes instead
+        (("client_secret_env = ", "client_secret = "), {}, "client_secret_env"),
+        (("", ""), {}, "'EDGE_TEST_INTROSPECTION_SECRET' is not set"),
+        (('token_kind = "id_token"', 'token_kind = "refresh"'), {"S": "1"}, "token_kind"),
+        (("tenant = ", "tenat = "), {"S": "1"}, "claims.tenat"),
+        (('team = "acme"', 'team = "Not A Team"'), {"S": "1"}, "team"),
+        (("required = false", "required = false\nurl_x = 1"), {"S": "1"}, "enrichers[0].url_x"),
+        (('kind = "http"', 'kind = "ldap"'), {"S": "1"}, "'ldap'"),
+    ],
+    ids=["literal-secret", "unset-secret", "token-kind", "mapping-key", "preset", "http", "kind"],
+)
+def test_a_bad_built_in_kind_is_one_error_line_naming_it(
+    workdir: Path, change: tuple[str, str], env: dict[str, str], named: str
+) -> None:
+    old, new = change
+    text = EVERY_KIND.replace(old, new) if old else EVERY_KIND
+    if env:
+        env = {"EDGE_TEST_INTROSPECTION_SECRET": SECRET}
+    result = check_every_kind(workdir, text, **env)
+    assert result.returncode == 1, result.stdout
+    assert result.stderr.startswith("passport: error: ")
+    assert named in result.stderr
+    assert SECRET not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_edge_serves_an_oidc_authenticator_from_its_file(
+    workdir: Path, provider: JWKSServer, idp_key: Key
+) -> None:
+    # A real `passport edge` process, its OIDC provider's discovery and JWKS on loopback.
+    text = f"""
+issuer = "{ISSUER}"
+ring = "ring.json"
+mode = "mint"
+
+[[authenticators]]
+kind = "oidc"
+issuer = "{provider.base_url}"
+audience = "https://api.test"
+timeout = 2
+claims = {{ roles = [["realm_access", "roles"]], tenant = "tenant_id" }}
+
+[[audiences]]
+name = "orders"
+"""
+    path = write_config(workdir, text)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "passport_core", "edge", "--config", str(path), "--port", str(port)],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(workdir)])),
+    )
+    base = f"http://127.0.0.1:{port}"
+    now = int(time.time())
+    token = issue(
+        idp_key,
+        {
+            "iss": provider.base_url,
+            "sub": "user-42",
+            "aud": "https://api.test",
+            "client_id": "web-app",
+            "jti": "at-1",
+            "iat": now,
+            "exp": now + 300,
+            "realm_access": {"roles": ["admin"]},
+            "tenant_id": "acme",
+        },
+    )
+    try:
+        deadline = time.monotonic() + 30
+        jwks = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                jwks = httpx.get(f"{base}{JWKS_PATH}", timeout=2).json()
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert jwks is not None, "the edge did not start"
+        with httpx.Client(timeout=10) as client:
+            minted = client.get(f"{base}/auth", headers={"Authorization": f"Bearer {token}"})
+            refused = client.get(f"{base}/auth", headers={"Authorization": "Bearer eyJ.x.y"})
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=20)
+    assert process.returncode in (0, -signal.SIGTERM), err
+    assert minted.status_code == 200, minted.text
+    passport = Verifier(keys=jwks, issuer=ISSUER, audience="orders").verify(
+        minted.headers["x-passport"]
+    )
+    assert passport.subject == "user-42"
+    assert passport.roles == frozenset({"admin"})
+    assert passport.tenant == "acme"
+    assert refused.status_code == 401
+    assert token not in out + err
