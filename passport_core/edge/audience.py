@@ -17,9 +17,21 @@ __all__ = ["Audience", "passport_budget"]
 _SMALLEST_HEADER_LINE = 8190
 
 
-def passport_budget(header: str) -> int:
-    """The longest passport that fits in one ``header`` line every default proxy accepts."""
-    return _SMALLEST_HEADER_LINE - len(header) - len(": ")
+#: RFC 6750 §2.1: ``Authorization: Bearer <token>``
+_BEARER_PREFIX = "Bearer "
+
+
+def passport_budget(header: str, *, bearer: bool = False) -> int:
+    """The longest passport that fits in one ``header`` line every default proxy accepts.
+
+    In ``Authorization`` (``bearer=True``, or the header named so) a passport always
+    travels as ``Bearer <passport>`` (RFC 6750 §2.1): the scheme counts against the line.
+    """
+    is_authorization = header.strip().lower() == "authorization"
+    if bearer and not is_authorization:
+        raise ConfigurationError("a Bearer passport travels in Authorization, not " + header)
+    prefix = _BEARER_PREFIX if is_authorization else ""
+    return _SMALLEST_HEADER_LINE - len(header) - len(": ") - len(prefix)
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,28 @@
     ring = "ring.json"              # a `passport ring` file, followed while it runs
     ttl = 300                       # the passports' default lifetime, seconds
     mode = ["gateway", "mint"]      # a reverse proxy, the /auth mint endpoint, or both
+    extra_strip_headers = ["X-Passport-Profile"]   # no client may send these either
+    forwarded_as_bearer = false     # true: services forward as Authorization: Bearer (budget)
+
+    [mint_listener]                 # with both modes: where the mint endpoint listens,
+    host = "127.0.0.1"              # apart from the clients' listener (its answers carry
+    port = 9001                     # passports: only the gateway may reach it)
 
     [[authenticators]]
-    kind = "api_key"                # or "custom" (factory = "module:callable"), or a kind
-    lookup = "keys:by_digest"       # another module registered
+    kind = "api_key"                # or oidc, introspection, cloudflare_access, google_iap,
+    lookup = "keys:by_digest"       # pomerium (file_kinds), "custom" (factory =
+                                    # "module:callable"), or a kind another module registered
 
     [[enrichers]]
     call = "directory:roles"
     required = true
     timeout = 0.5
+
+    [[enrichers]]
+    kind = "http"                   # GET the URL, its JSON object is common data
+    url = "https://directory.internal/users/{subject}"
+    headers = { Accept = "application/json" }
+    required = false
 
     [[audiences]]
     name = "orders"
@@ -41,9 +54,11 @@ from typing import Any
 
 from passport_core.edge.audience import Audience
 from passport_core.edge.authenticators import Authenticator
+from passport_core.edge.authenticators.file_kinds import claim_mapping
 from passport_core.edge.authenticators.kinds import Options, authenticator_kinds
 from passport_core.edge.edge import Edge
 from passport_core.edge.enrichers.base import DEFAULT_ENRICHER_TIMEOUT, Enricher, FunctionEnricher
+from passport_core.edge.enrichers.http import HTTPEnricher
 from passport_core.edge.gateway import DEFAULT_UPSTREAM_TIMEOUT, EdgeGateway, Upstream
 from passport_core.edge.ring_file import RingFile
 from passport_core.errors import ConfigurationError, PassportError
@@ -55,7 +70,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["MODES", "EdgeConfig"]
+__all__ = ["MODES", "EdgeApps", "EdgeConfig", "Listener"]
 
 #: what an edge process serves: a reverse proxy, the mint endpoint gateways ask
 MODES = frozenset({"gateway", "mint"})
@@ -101,7 +116,29 @@ def _authenticator(options: Options) -> Authenticator:
     return factory(options)
 
 
+def _http_enricher(options: Options) -> Enricher:
+    headers = options.get("headers", dict, None)
+    if headers is not None and not all(isinstance(v, str) for v in headers.values()):
+        raise ConfigurationError(f"{options.where}.headers must map names to strings")
+    kwargs: dict[str, Any] = {"headers": headers, "mapping": claim_mapping(options, "mapping")}
+    for name, kind in (("name", str), ("required", bool), ("allow_insecure", bool)):
+        value = options.get(name, kind, None)
+        if value is not None:
+            kwargs[name] = value
+    kwargs["timeout"] = float(options.get("timeout", (int, float), DEFAULT_ENRICHER_TIMEOUT))
+    url = options.get("url", str)
+    options.finish()
+    return HTTPEnricher(url, **kwargs)
+
+
 def _enricher(options: Options) -> Enricher:
+    kind = options.get("kind", str, "function")
+    if kind == "http":
+        return _http_enricher(options)
+    if kind != "function":
+        raise ConfigurationError(
+            f"{options.where}.kind {kind!r} is not an enricher kind (function, http)"
+        )
     target = options.reference("call")
     if isinstance(target, Enricher):  # already one (@enricher): its own settings stand
         options.finish()
@@ -140,6 +177,58 @@ def _route(options: Options) -> tuple[str, Upstream]:
     return prefix, upstream
 
 
+@dataclass(frozen=True)
+class Listener:
+    """An address to serve on."""
+
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` (IPv6 hosts bracketed)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class EdgeApps:
+    """The ASGI apps an edge file describes, sharing one :class:`Edge` and ring file.
+
+    ``main`` is served on the command line's ``--host``/``--port``; ``mint``, with both
+    modes on, is the mint endpoint for :attr:`EdgeConfig.mint_listener`.
+    """
+
+    main: EdgeGateway
+    mint: EdgeGateway | None = None
+
+
+def _listener(data: Options, modes: frozenset[str]) -> Listener | None:
+    table = data.get("mint_listener", dict, None)
+    both = modes == MODES
+    if table is None:
+        if both:
+            raise ConfigurationError(
+                "mode ['gateway', 'mint'] needs a [mint_listener] table (host, port): the mint "
+                "endpoint answers with passports, so it never shares the clients' listener"
+            )
+        return None
+    if not both:
+        raise ConfigurationError(
+            "mint_listener is only for mode ['gateway', 'mint']; with one mode, --host and "
+            "--port are its listener"
+        )
+    options = Options("mint_listener", table)
+    host = options.get("host", str, "127.0.0.1")
+    port = options.get("port", int)
+    options.finish()
+    if not host:
+        raise ConfigurationError("mint_listener.host must not be empty")
+    if not 0 <= port <= 65535:
+        raise ConfigurationError("mint_listener.port must be between 0 and 65535")
+    return Listener(host, port)
+
+
 def _modes(data: Options) -> frozenset[str]:
     raw = data.get("mode", (str, list), "gateway")
     chosen = [raw] if isinstance(raw, str) else raw
@@ -166,6 +255,12 @@ class EdgeConfig:
     routes: Mapping[str, Upstream]
     #: the file's own tables, for :meth:`describe`
     source: Mapping[str, Any]
+    #: where the mint endpoint listens when both modes are on (else ``None``)
+    mint_listener: Listener | None = None
+    #: header names stripped from clients besides the passport's and Passport-Action
+    extra_strip_headers: tuple[str, ...] = ()
+    #: passports also travel as ``Authorization: Bearer``: the size budget fits that line
+    forwarded_as_bearer: bool = False
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base: Path | None = None) -> EdgeConfig:
@@ -179,6 +274,9 @@ class EdgeConfig:
         max_ttl = top.get("max_ttl", (int, float), None)
         cache_max_age = top.get("cache_max_age", (int, float), None)
         modes = _modes(top)
+        mint_listener = _listener(top, modes)
+        extra_strip_headers = _strings(top, "extra_strip_headers") or ()
+        forwarded_as_bearer = top.get("forwarded_as_bearer", bool, False)
         auth_path = top.get("auth_path", str, "/auth")
         realm = top.get("realm", str, "edge")
         authenticators = tuple(_authenticator(t) for t in _tables(top, "authenticators"))
@@ -211,6 +309,9 @@ class EdgeConfig:
             audiences=audiences,
             routes=routes,
             source=dict(data),
+            mint_listener=mint_listener,
+            extra_strip_headers=extra_strip_headers,
+            forwarded_as_bearer=forwarded_as_bearer,
         )
 
     @classmethod
@@ -246,24 +347,38 @@ class EdgeConfig:
             enrichers=self.enrichers,
             audiences=self.audiences,
             cache_max_age=self.cache_max_age,
+            extra_strip_headers=self.extra_strip_headers,
+            forwarded_as_bearer=self.forwarded_as_bearer,
         )
 
-    def gateway(self) -> EdgeGateway:
-        """The ASGI app: the gateway and/or the mint endpoint, following the ring file."""
+    def apps(self) -> EdgeApps:
+        """The ASGI apps: the gateway or the mint endpoint, or with both modes one of
+        each (never on one app, see :class:`EdgeGateway`); both follow the ring file."""
         ring = self.ring()
         edge = self.edge(ring)
         cache = edge.cache
         follower = RingFile(
             ring, self.ring_path, on_reload=cache.clear if cache is not None else None
         )
-        return EdgeGateway(
-            edge,
-            routes=self.routes if "gateway" in self.modes else {},
-            mint_endpoint="mint" in self.modes,
-            auth_path=self.auth_path,
-            ring_file=follower,
-            realm=self.realm,
-        )
+
+        def app(*, routes: Mapping[str, Upstream], mint: bool) -> EdgeGateway:
+            return EdgeGateway(
+                edge,
+                routes=routes,
+                mint_endpoint=mint,
+                auth_path=self.auth_path,
+                ring_file=follower,
+                realm=self.realm,
+            )
+
+        if "gateway" not in self.modes:
+            return EdgeApps(app(routes={}, mint=True))
+        mint = app(routes={}, mint=True) if "mint" in self.modes else None
+        return EdgeApps(app(routes=self.routes, mint=False), mint)
+
+    def gateway(self) -> EdgeGateway:
+        """The app for the main listener (:attr:`EdgeApps.main` of :meth:`apps`)."""
+        return self.apps().main
 
     def describe(self, ring: KeyRing | None = None) -> dict[str, Any]:
         """The effective configuration, defaults filled in, nothing secret."""
@@ -274,7 +389,12 @@ class EdgeConfig:
             "max_ttl": self.max_ttl,
             "cache_max_age": self.cache_max_age,
             "mode": sorted(self.modes),
+            "extra_strip_headers": sorted(self.extra_strip_headers),
+            "forwarded_as_bearer": self.forwarded_as_bearer,
             "auth_path": self.auth_path if "mint" in self.modes else None,
+            "mint_listener": None
+            if self.mint_listener is None
+            else {"host": self.mint_listener.host, "port": self.mint_listener.port},
             "authenticators": [
                 {"name": a.name, **_redacted(dict(table))}
                 for a, table in zip(

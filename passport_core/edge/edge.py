@@ -9,9 +9,11 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from passport_core import claims as c
 from passport_core.edge.actions import PASSPORT_ACTION_HEADER, PassportAction
 from passport_core.edge.audience import Audience, passport_budget
 from passport_core.edge.authenticators.base import Authenticator
+from passport_core.edge.authenticators.binding import CONFIRMATION
 from passport_core.edge.cache import MintCache, credential_key
 from passport_core.edge.enrichers.base import Enricher
 from passport_core.edge.enrichers.gather import Gathered, agather, gather
@@ -31,11 +33,16 @@ from passport_core.inbound.extraction import DEFAULT_HEADER
 from passport_core.mint.minter import Minter
 from passport_core.token.fingerprint import fingerprint
 
-__all__ = ["OMITTED_CLAIM", "Edge", "Minted"]
+__all__ = ["EDGE_RESERVED_CLAIMS", "OMITTED_CLAIM", "Edge", "Minted"]
 
 logger = logging.getLogger("passport_core.edge")
 #: the claim naming optional enrichers that were left out of a passport
 OMITTED_CLAIM = "omitted"
+#: claims only the edge may put in a passport; an enricher's or a claim mapping's are refused:
+#: ``omitted`` says what the edge left out, ``txn`` binds companions to one request (a fixed
+#: value would make a companion valid on every request), and ``cnf`` (RFC 7800 §3.1) would
+#: bind the passport to a key the edge never checked
+EDGE_RESERVED_CLAIMS = frozenset({OMITTED_CLAIM, c.TRANSACTION, CONFIRMATION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +58,25 @@ class Minted:
     credential_key: bytes
     #: optional enrichers left out of this passport
     omitted: tuple[str, ...] = ()
+
+
+#: RFC 9110 §5.6.2: a field name is a token
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
+
+def _header_names(names: Iterable[str]) -> frozenset[str]:
+    if isinstance(names, str):
+        raise ConfigurationError("extra_strip_headers must be a collection of header names")
+    out: set[str] = set()
+    for name in names:
+        if not isinstance(name, str) or not name or not set(name) <= _TOKEN_CHARS:
+            raise ConfigurationError(
+                f"extra_strip_headers: {name!r} is not a header name (RFC 9110 §5.6.2)"
+            )
+        out.add(name.lower())
+    return frozenset(out)
 
 
 def _audiences(audiences: Iterable[Audience | str]) -> dict[str, Audience]:
@@ -91,9 +117,18 @@ class Edge:
     :param audiences: the downstream audiences and what each may see; the
         first is the default.
     :param header: the header passports travel in, stripped from clients.
+    :param extra_strip_headers: more header names no client may send through the
+        edge, stripped with ``header`` and ``Passport-Action``: the companion
+        passports' headers (``X-Passport-Profile``), anything else only a hop
+        behind the edge may set. Behind nginx, blank each one yourself in the
+        proxied location too (``proxy_set_header X-Passport-Profile "";``):
+        nginx forwards the client's headers, the edge only sees its subrequest.
     :param cache: the mint cache; ``None`` mints on every request.
     :param max_passport_bytes: the size budget (default: what fits one
         ``header`` line in nginx's and gunicorn's default limits).
+    :param forwarded_as_bearer: the passports also travel as ``Authorization:
+        Bearer`` on some hop (a service forwards with ``bearer=True``): the default
+        budget is then what fits that longer line too.
     :param cache_max_age: the longest a cached passport is reused, in seconds:
         how long a revoked or changed credential may still pass (default: until
         shortly before the passport expires).
@@ -107,9 +142,11 @@ class Edge:
         enrichers: Sequence[Enricher] = (),
         audiences: Iterable[Audience | str],
         header: str = DEFAULT_HEADER,
+        extra_strip_headers: Iterable[str] = (),
         cache: MintCache | None = None,
         use_cache: bool = True,
         max_passport_bytes: int | None = None,
+        forwarded_as_bearer: bool = False,
         cache_max_age: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -143,12 +180,17 @@ class Edge:
                 )
         self.default_audience = next(iter(self.audiences))
         self.header = header
-        budget = passport_budget(header) if max_passport_bytes is None else max_passport_bytes
-        if budget > passport_budget(header):
+        self.extra_strip_headers = _header_names(extra_strip_headers)
+        fits = passport_budget(header)
+        if forwarded_as_bearer:
+            fits = min(fits, passport_budget("Authorization", bearer=True))
+        self.forwarded_as_bearer = forwarded_as_bearer
+        budget = fits if max_passport_bytes is None else max_passport_bytes
+        if budget > fits:
             logger.warning(
                 "max_passport_bytes %d exceeds what fits one %s line in default proxy limits",
                 budget,
-                header,
+                "Authorization: Bearer" if forwarded_as_bearer else header,
             )
         if budget > minter.max_token_bytes:
             raise ConfigurationError(
@@ -166,8 +208,10 @@ class Edge:
     @property
     def strip_headers(self) -> frozenset[str]:
         """Lower-case names no client may send through the edge (a forged passport, a
-        forged passport action)."""
-        return frozenset({self.header.lower(), PASSPORT_ACTION_HEADER.lower()})
+        forged passport action, and :attr:`extra_strip_headers`)."""
+        return frozenset(
+            {self.header.lower(), PASSPORT_ACTION_HEADER.lower(), *self.extra_strip_headers}
+        )
 
     @property
     def credential_headers(self) -> frozenset[str]:
@@ -237,9 +281,11 @@ class Edge:
         kid = self.minter.key_ring.active.kid
         shaped = audience.shape(gathered.common)
         extra = dict(shaped.claims)
-        if OMITTED_CLAIM in extra:
-            # Only the edge says what was left out; an enricher cannot claim it.
-            raise MintingError(f"an enricher cannot set the {OMITTED_CLAIM!r} claim")
+        reserved = sorted(EDGE_RESERVED_CLAIMS & gathered.common.claims.keys())
+        if reserved:
+            raise MintingError(
+                f"common data cannot set the {reserved[0]!r} claim: only the edge sets it"
+            )
         if gathered.omitted:
             extra[OMITTED_CLAIM] = list(gathered.omitted)
         try:

@@ -6,7 +6,8 @@ One contract serves the three common auth hooks:
   through, and ``auth_request_set $passport $upstream_http_x_passport`` copies
   the passport upstream; 401 and 403 are returned to the client, and any other
   status becomes nginx's 500 (``examples/`` shows the ``error_page`` that keeps
-  a 503 a 503).
+  a 503 a 503). Give that location ``proxy_buffer_size 12k``: a passport at
+  the size budget makes an 8 KiB answer header, over nginx's default 4k.
 * Envoy ``ext_authz`` (HTTP service): the check request arrives with the
   original method at ``path_prefix`` + the original path and query;
   ``allowed_upstream_headers`` copies the passport on 200, and a denial's

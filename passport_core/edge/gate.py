@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from passport_core.edge.edge import Edge, Minted
+from passport_core.edge.forwarding import header_key
 from passport_core.edge.request import EdgeRequest
 from passport_core.errors import ConfigurationError, MissingCredential, PassportError
 from passport_core.inbound.extraction import HeaderGetter
@@ -71,10 +72,10 @@ class EdgeGate:
 
     def request(self, get_header: HeaderGetter) -> EdgeRequest:
         """The request as the edge sees it: without any client-sent passport or action."""
-        hidden = self.edge.strip_headers
+        hidden = {header_key(name) for name in self.edge.strip_headers}
 
         def visible(name: str) -> Sequence[str]:
-            return () if name.lower() in hidden else get_header(name)
+            return () if header_key(name) in hidden else get_header(name)
 
         return EdgeRequest(visible)
 

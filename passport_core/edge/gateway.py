@@ -8,10 +8,14 @@
             "/orders/": Upstream("http://127.0.0.1:8001", audience="orders"),
             "/api/": Upstream("http://127.0.0.1:8002", audience="billing", strip_prefix=True),
         },
-        mint_endpoint=True,   # also answer nginx/Envoy/Traefik auth hooks at /auth
     )
+    # nginx/Envoy/Traefik auth hooks: a second app, on a listener only the gateway reaches
+    mint = EdgeGateway(edge, routes={}, mint_endpoint=True)
 
-The longest matching prefix picks the upstream and the downstream audience.
+The longest matching prefix of the normalised path
+(:mod:`passport_core.edge.paths`; a path with dot segments or an encoded ``/``
+is a 400) picks the upstream and the downstream audience, and that same path
+is what the upstream gets.
 The client's credential is authenticated before the upstream is contacted
 (a 401/403/503 problem answer otherwise); the request goes upstream with the
 minted passport and without anything a client could forge
@@ -37,6 +41,7 @@ from passport_core.edge.actions import PASSPORT_ACTION_HEADER
 from passport_core.edge.edge import Edge, Minted
 from passport_core.edge.endpoint import MintEndpoint, Receive, Scope, Send
 from passport_core.edge.forwarding import forwarded_headers, header_key, response_headers
+from passport_core.edge.paths import UnsafePath, normalised_path
 from passport_core.edge.request import EdgeRequest
 from passport_core.edge.ring_file import RingFile
 from passport_core.errors import ConfigurationError, PassportError
@@ -90,8 +95,9 @@ class _Route:
         # Whole segments only: route /orders takes /orders and /orders/1, never /ordersX.
         return not self.prefix or path == self.prefix or path.startswith(self.prefix + "/")
 
-    def target(self, raw_path: str) -> str:
-        rest = raw_path[len(self.prefix) :] if self.upstream.strip_prefix else raw_path
+    def target(self, path: str) -> str:
+        """The upstream path for ``path`` (normalised: no dot segment can leave the base)."""
+        rest = path[len(self.prefix) :] if self.upstream.strip_prefix else path
         base = httpx.URL(self.upstream.url).raw_path.decode("ascii").split("?", 1)[0]
         return base.rstrip("/") + ("/" + rest.lstrip("/") if rest else "/")
 
@@ -148,9 +154,10 @@ class EdgeGateway:
     """ASGI app: a reverse proxy in front of services that mints with :class:`Edge`.
 
     It also serves the minter's JWKS at :data:`~passport_core.JWKS_PATH`, and with
-    ``mint_endpoint`` the :class:`~passport_core.MintEndpoint` contract at ``auth_path``,
-    so one process can serve both shapes. Mount the mint endpoint only where
-    clients cannot reach it: its answer carries the passport, for the gateway asking.
+    ``mint_endpoint`` (and no routes) the :class:`~passport_core.MintEndpoint` contract
+    at ``auth_path``. The two never share one app: the mint endpoint's answer carries
+    the passport, so it must listen where only a gateway reaches it, never next to
+    the routes clients call.
 
     :param routes: path prefix → :class:`Upstream`; the longest matching prefix wins.
     :param ring_file: a :class:`RingFile` checked on every request (rotation by file).
@@ -178,6 +185,15 @@ class EdgeGateway:
     ) -> None:
         if not isinstance(edge, Edge):
             raise ConfigurationError("an EdgeGateway needs an Edge")
+        if mint_endpoint and routes:
+            # Security review F1: on the clients' listener, GET /auth?audience=x would hand
+            # any client a signed passport for any audience, to replay past the edge.
+            raise ConfigurationError(
+                "an EdgeGateway serves either routes or the mint endpoint, never both: the "
+                "mint endpoint answers with a passport, so it must sit where only the "
+                "gateway reaches it (a second EdgeGateway(edge, routes={}, mint_endpoint=True) "
+                "on its own listener)"
+            )
         self.edge = edge
         self._routes = _routes(edge, routes)
         self.endpoint = (
@@ -234,12 +250,17 @@ class EdgeGateway:
             await self.endpoint(scope, receive, send)
             return
         raw_path = scope.get("raw_path") or path.encode("utf-8")
-        raw = raw_path.decode("latin-1")
-        route = next((r for r in self._routes if r.matches(raw)), None)
+        try:
+            # Route on the very path the upstream gets (security review F2).
+            normal = normalised_path(raw_path.decode("latin-1"))
+        except UnsafePath as refused:
+            await _problem(send, 400, "unsafe_path", str(refused))
+            return
+        route = next((r for r in self._routes if r.matches(normal)), None)
         if route is None:
             await _problem(send, 404, "no_route", "no upstream serves this path")
             return
-        await self._proxy(scope, receive, send, route, raw)
+        await self._proxy(scope, receive, send, route, normal)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -272,7 +293,7 @@ class EdgeGateway:
         return await self.edge.amint(request, route.upstream.audience)
 
     async def _proxy(
-        self, scope: Scope, receive: Receive, send: Send, route: _Route, raw_path: str
+        self, scope: Scope, receive: Receive, send: Send, route: _Route, path: str
     ) -> None:
         headers = _decoded(scope)
         try:
@@ -291,7 +312,7 @@ class EdgeGateway:
             host=next((v for k, v in headers if k.lower() == "host"), None),
         )
         outgoing.append((self.edge.header, minted.token))
-        target = route.target(raw_path)
+        target = route.target(path)
         query = scope.get("query_string", b"")
         url = httpx.URL(route.upstream.url).copy_with(
             raw_path=target.encode("latin-1") + (b"?" + query if query else b"")

@@ -115,6 +115,27 @@ def test_a_client_sent_passport_never_reaches_the_authenticators() -> None:
     assert not gate.presented(_get({"X-Passport": "forged"}))
 
 
+def test_extra_strip_headers_never_reach_the_authenticators() -> None:
+    # Audit gap 5: a client-sent companion header is hidden like a client-sent passport.
+    class SeesCompanion(SeesHeaders):
+        def credential(self, request: EdgeRequest) -> str | None:
+            values = request.get_header("X-Passport-Profile")
+            self.seen.append(values[0] if values else None)
+            return super().credential(request)
+
+    sees = SeesCompanion()
+    edge = Edge(
+        Minter(RING, issuer=ISSUER),
+        authenticators=[sees],
+        audiences=[AUDIENCE],
+        extra_strip_headers=["X-Passport-Profile"],
+    )
+    passport = EdgeGate(edge).authenticate(_get({"X-Passport-Profile": "forged", "X-User": "bob"}))
+    assert passport is not None
+    assert passport.subject == "bob"
+    assert sees.seen == [None, None]
+
+
 def test_the_audience_minted_for() -> None:
     passport = EdgeGate(_edge(), audience="billing").authenticate(_get({"X-API-Key": "k-alice"}))
     assert passport is not None

@@ -26,13 +26,16 @@ from passport_core import (
     APIKey,
     APIKeyAuthenticator,
     Edge,
+    EdgeRequest,
     Identity,
     KeyRing,
     MintEndpoint,
     Minter,
+    PassportTooLarge,
     api_key_digest,
     enricher,
     fingerprint,
+    passport_budget,
 )
 from tests.django import settings as django_test_settings
 from tests.e2e import services
@@ -46,7 +49,9 @@ ISSUER = "https://edge.test"
 AUDIENCE = "orders"
 ADAPTERS = ["fastapi", "flask", "django"]
 #: the keys callers present; the edge's store keeps only their digests
-KEYS = {"alice-key": "alice", "bob-key": "bob"}
+KEYS = {"alice-key": "alice", "bob-key": "bob", "carol-key": "carol"}
+#: the size of the profile the directory gives carol: a test grows her passport to the budget
+CAROL_BIO = {"size": 0}
 #: a passport signed by a key the services do not trust, as a client would forge it
 FORGED = Minter(KeyRing.generate("EdDSA"), issuer=ISSUER).mint(
     "mallory", audience=AUDIENCE, roles=["admin"]
@@ -78,7 +83,8 @@ def directory_route(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str
             return 404, {}, b""
         return 200, {"Content-Type": "application/json"}, f'{{"subject":"{subject}"}}'.encode()
     roles = '["admin","clerk"]' if name == "bob" else '["clerk"]'
-    return 200, {"Content-Type": "application/json"}, f'{{"roles":{roles}}}'.encode()
+    profile = f',"profile":{{"bio":"{"x" * CAROL_BIO["size"]}"}}' if name == "carol" else ""
+    return 200, {"Content-Type": "application/json"}, f'{{"roles":{roles}{profile}}}'.encode()
 
 
 @contextmanager
@@ -128,6 +134,10 @@ def auth_location(audience: str, edge: str) -> str:
         # set by the gateway, whatever a client sent
         proxy_set_header X-Passport-Audience {audience};
         proxy_set_header X-Passport "";
+        # the answer's X-Passport line is up to 8190 bytes: over the default one-page
+        # (4k) buffer for an upstream's header, which nginx would turn into a 500 (12k keeps
+        # the default proxy_busy_buffers_size, twice this, under proxy_buffers 8 4k)
+        proxy_buffer_size 12k;
         proxy_connect_timeout 2s;
         proxy_read_timeout 5s;
     }}"""
@@ -342,3 +352,37 @@ def test_the_directory_down_is_a_503_within_a_bounded_time(
 @pytest.fixture
 def closed_port() -> str:
     return f"http://127.0.0.1:{free_port()}"
+
+
+def grow_carol_to_the_budget(edge: Edge) -> int:
+    """Make the directory's profile for carol as large as the edge still mints; its length."""
+    low, high, token = 0, 8192, ""
+    while low <= high:
+        CAROL_BIO["size"] = size = (low + high) // 2
+        try:
+            token = edge.mint(EdgeRequest.from_headers({"X-API-Key": "carol-key"})).token
+            low = size + 1
+        except PassportTooLarge:
+            high = size - 1
+    CAROL_BIO["size"] = high
+    return len(token)
+
+
+@pytest.fixture
+def carol_at_the_budget(ring: KeyRing, gateway: Gateway) -> Iterator[int]:
+    try:
+        yield grow_carol_to_the_budget(build_edge(ring, gateway.directory))
+    finally:
+        CAROL_BIO["size"] = 0
+
+
+def test_a_passport_at_the_size_budget_reaches_the_service(
+    http: httpx.Client, adapter: str, carol_at_the_budget: int
+) -> None:
+    # Audit gap 6: the budget is not only arithmetic; nginx (its client header buffers and
+    # the auth subrequest's proxy_buffer_size) and each adapter's server carry it.
+    assert carol_at_the_budget > passport_budget("X-Passport") - 4  # one base64url quantum
+    answer = http.get(f"/{adapter}/whoami", headers={"X-API-Key": "carol-key"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["subject"] == "carol"
+    assert_no_passport(answer)

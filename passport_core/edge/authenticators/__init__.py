@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# file_kinds registers the edge.toml kinds of the built-in authenticators (oidc, introspection,
+# the gateway presets).
+from passport_core.edge.authenticators import file_kinds  # noqa: F401
 from passport_core.edge.authenticators.api_key import APIKey, APIKeyAuthenticator, api_key_digest
 from passport_core.edge.authenticators.base import Authenticator, CredentialLocation
 from passport_core.edge.authenticators.claim_mapping import ClaimMapping

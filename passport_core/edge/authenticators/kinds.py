@@ -76,6 +76,9 @@ class Options:
             raise ConfigurationError(f"{self.where}.{name} must be a {names}")
         return value
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._table
+
     def reference(self, name: str, default: Any = _MISSING) -> Any:
         """The object a ``"module:attribute"`` value names."""
         value = self.get(name, str, default)

@@ -8,13 +8,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from passport_core import (
     APIKeyAuthenticator,
     Audience,
+    ClaimMapping,
     ConfigurationError,
     DuplicateToken,
+    Edge,
     EdgeRequest,
     FunctionEnricher,
     Identity,
@@ -27,11 +30,13 @@ from passport_core import (
     MintingError,
     MissingCredential,
     PassportAction,
+    PassportAuth,
     PassportError,
     PassportTooLarge,
     PermissionDenied,
     Verifier,
     fingerprint,
+    minted_passport,
 )
 from passport_core.token.encoding import b64url_decode
 from tests.core.conftest import ManualClock
@@ -408,6 +413,47 @@ def test_every_passport_the_edge_returns_fits_the_default_verifier(
     assert outcomes == {"refused", "verified"}
 
 
+def largest_passport(make_edge: MakeEdge, **options: Any) -> tuple[Edge, Minted]:
+    """The largest passport ``make_edge(**options)`` mints (a profile grown to the budget)."""
+    low, high, best = 0, 9000, None
+    while low <= high:
+        size = (low + high) // 2
+        edge = make_edge(
+            enrichers=[FunctionEnricher(lambda i, n=size: {"profile": {"bio": "x" * n}})],
+            use_cache=False,
+            **options,
+        )
+        try:
+            best = (edge, edge.mint(with_key()))
+            low = size + 1
+        except PassportTooLarge:
+            high = size - 1
+    assert best is not None
+    return best
+
+
+def bearer_line(minted: Minted) -> str:
+    """The header line a service forwarding with ``bearer=True`` sends (its real auth flow)."""
+    auth = PassportAuth(["127.0.0.1"], bearer=True, passport=minted_passport(minted))
+    outgoing = httpx.Request("GET", "http://127.0.0.1/next")
+    next(auth.auth_flow(outgoing))
+    return f"Authorization: {outgoing.headers['Authorization']}"
+
+
+def test_a_passport_forwarded_as_bearer_fits_one_line_when_the_edge_knows(
+    make_edge: MakeEdge,
+) -> None:
+    # Audit gap 6: gunicorn's limit is 8190 for the whole line, "Bearer " included.
+    edge, minted = largest_passport(make_edge, forwarded_as_bearer=True)
+    assert edge.max_passport_bytes == 8190 - len("Authorization: Bearer ")
+    assert len(minted.token) > edge.max_passport_bytes - 4  # base64url: within one quantum
+    assert len(bearer_line(minted)) <= 8190
+    # Without it the budget is the X-Passport line's, over the limit once sent as Bearer.
+    _, larger = largest_passport(make_edge)
+    assert len(bearer_line(larger)) > 8190
+    assert len(f"X-Passport: {larger.token}") <= 8190
+
+
 def test_a_smaller_budget_is_honoured(make_edge: MakeEdge, mint: Mint) -> None:
     edge = make_edge(
         max_passport_bytes=1024,
@@ -425,10 +471,49 @@ def test_a_budget_over_one_header_line_warns(
     assert "exceeds what fits one X-Passport line" in caplog.text
 
 
-def test_an_enricher_cannot_forge_the_omitted_claim(make_edge: MakeEdge, mint: Mint) -> None:
-    sneaky = FunctionEnricher(lambda identity: {"omitted": []}, name="sneaky")
-    with pytest.raises(MintingError, match="omitted"):
+RESERVED = {"omitted": [], "txn": "fixed-by-directory", "cnf": {"jkt": "x"}}
+
+
+@pytest.mark.parametrize("claim", sorted(RESERVED))
+def test_an_enricher_cannot_set_a_claim_the_edge_reserves(
+    make_edge: MakeEdge, mint: Mint, claim: str
+) -> None:
+    # Security review F9: a fixed txn would bind a companion to every request, not one.
+    sneaky = FunctionEnricher(lambda identity: {claim: RESERVED[claim]}, name="sneaky")
+    with pytest.raises(MintingError, match=f"'{claim}' claim"):
         mint(make_edge(enrichers=[sneaky]), with_key())
+
+
+class MappedClaims:
+    """An authenticator whose ClaimMapping copies the IdP's claims into the passport."""
+
+    name = "mapped"
+
+    def __init__(self, mapping: ClaimMapping) -> None:
+        self.mapping = mapping
+
+    def credential(self, request: EdgeRequest) -> str | None:
+        values = request.get_header("X-Mapped")
+        return values[0] if values else None
+
+    def authenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        idp_claims = {"sub": credential, "sid": "session-1", "conf": {"jkt": "x"}}
+        return Identity(credential, method=self.name, common=self.mapping.common(idp_claims))
+
+    async def aauthenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        return self.authenticate(credential, request)
+
+
+@pytest.mark.parametrize(("claim", "source"), [("txn", "sid"), ("cnf", "conf"), ("x", "sid")])
+def test_a_claim_mapping_cannot_set_a_claim_the_edge_reserves(
+    make_edge: MakeEdge, mint: Mint, claim: str, source: str
+) -> None:
+    edge = make_edge(authenticators=[MappedClaims(ClaimMapping(claims={claim: source}))])
+    if claim == "x":  # any other claim name is the mapping's to copy
+        assert mint(edge, request({"X-Mapped": "alice"})).subject == "alice"
+        return
+    with pytest.raises(MintingError, match=f"'{claim}' claim"):
+        mint(edge, request({"X-Mapped": "alice"}))
 
 
 @pytest.mark.parametrize(

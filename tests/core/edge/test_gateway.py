@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import socket
 import time
 from collections.abc import Iterator
 
@@ -44,7 +46,6 @@ def gateway(edge: Edge, upstream: Recorder) -> EdgeGateway:
             "/": Upstream(upstream.url, audience="orders", timeout=0.5),
             "/billing/": Upstream(upstream.url + "/base", audience="billing", strip_prefix=True),
         },
-        mint_endpoint=True,
     )
 
 
@@ -242,14 +243,33 @@ def test_five_megabytes_stream_up_and_down(url: str, upstream: Recorder) -> None
     assert received == FIVE_MB
 
 
-def test_it_serves_the_jwks_and_the_mint_endpoint_too(url: str, edge_ring: KeyRing) -> None:
+def test_it_serves_the_jwks_and_never_the_mint_endpoint(
+    url: str, upstream: Recorder, edge_ring: KeyRing
+) -> None:
     jwks = httpx.get(f"{url}{JWKS_PATH}", timeout=10)
     assert jwks.json() == edge_ring.public_jwks()
-    minted = httpx.get(f"{url}/auth?audience=billing", headers=ALICE, timeout=10)
-    assert minted.status_code == 200
-    verifier = Verifier(keys=jwks.json(), issuer=EDGE_ISSUER, audience="billing")
-    assert verifier.verify(minted.headers["x-passport"]).subject == "alice"
-    assert httpx.get(f"{url}/auth", timeout=10).status_code == 401
+    # /auth is just a path of the root route: proxied with a passport, never answered with one
+    answer = httpx.get(f"{url}/auth?audience=billing", headers=ALICE, timeout=10)
+    assert answer.status_code == 200
+    assert "x-passport" not in answer.headers
+    assert [seen.path for seen in upstream.received] == ["/auth?audience=billing"]
+    assert verified(edge_ring, upstream.received[0]).audience == ("orders",)
+
+
+def test_the_mint_endpoint_is_an_app_of_its_own(edge: Edge, edge_ring: KeyRing) -> None:
+    with asgi_server(EdgeGateway(edge, routes={}, mint_endpoint=True), lifespan="on") as url:
+        minted = httpx.get(f"{url}/auth?audience=billing", headers=ALICE, timeout=10)
+        assert minted.status_code == 200
+        verifier = Verifier(keys=edge_ring.public_jwks(), issuer=EDGE_ISSUER, audience="billing")
+        assert verifier.verify(minted.headers["x-passport"]).subject == "alice"
+        assert httpx.get(f"{url}/auth", timeout=10).status_code == 401
+        assert httpx.get(f"{url}/orders/1", headers=ALICE, timeout=10).status_code == 404
+
+
+def test_routes_and_the_mint_endpoint_never_share_one_app(edge: Edge) -> None:
+    # Security review F1: clients would take passports from the mint endpoint themselves.
+    with pytest.raises(ConfigurationError, match="only the gateway reaches"):
+        EdgeGateway(edge, routes={"/": Upstream("http://127.0.0.1:1")}, mint_endpoint=True)
 
 
 def test_no_token_or_credential_in_the_logs(
@@ -373,3 +393,111 @@ def test_credential_headers_union_the_authenticators(edge_ring: KeyRing) -> None
         audiences=["orders"],
     )
     assert edge.credential_headers == {"cf-access-jwt-assertion", "x-key"}
+
+
+def raw_get(url: str, target: str) -> tuple[int, bytes]:
+    """GET ``target`` byte for byte (httpx would normalise dot segments away first)."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(
+            f"GET {target} HTTP/1.1\r\nHost: edge\r\nX-API-Key: alice-key\r\n"
+            "Connection: close\r\n\r\n".encode("latin-1")
+        )
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/billing/../admin",
+        "/billing/./x",
+        "/billing/..",
+        "/billing/%2e%2e/admin",
+        "/billing/%2E./admin",
+        "/billing/.%2e",
+        "/billing/%2e/admin",
+        "/billing/..%2fadmin",
+        "/billing/x%2Fy",
+        "/billing/x%5cy",
+        "/billing/x\\..\\y",
+        "/billing/x%00y",
+        "/billing/x%zz",
+        "/billing/x%2",
+    ],
+)
+def test_a_path_another_hop_could_read_otherwise_is_a_400(
+    url: str, upstream: Recorder, target: str
+) -> None:
+    # Security review F2: the route (and audience) must be chosen on what the upstream serves.
+    status, body = raw_get(url, target)
+    assert status == 400
+    assert json.loads(body)["code"] == "unsafe_path"
+    assert upstream.received == []
+
+
+@pytest.mark.parametrize(
+    ("target", "forwarded", "audience"),
+    [
+        # encoded unreserved characters are the characters: the route they spell takes them
+        ("/%62illing/%69nvoices/3?q=%2F", "/base/invoices/3?q=%2F", "billing"),
+        ("/billing/a%7e%41b", "/base/a~Ab", "billing"),
+        # other escapes stay escaped (upper-case hex), for the upstream to decode once
+        ("/billing/a%20b%3f", "/base/a%20b%3F", "billing"),
+        # repeated slashes are merged, so //billing cannot miss its route and reach it anyway
+        ("//billing//x", "/base/x", "billing"),
+        ("/orders/..x/.y", "/orders/..x/.y", "orders"),
+    ],
+)
+def test_the_route_is_chosen_on_the_normalised_path_and_that_path_is_forwarded(
+    url: str, upstream: Recorder, edge_ring: KeyRing, target: str, forwarded: str, audience: str
+) -> None:
+    status, _ = raw_get(url, target)
+    assert status == 200
+    [seen] = upstream.received
+    assert seen.path == forwarded
+    assert verified(edge_ring, seen, audience).audience == (audience,)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        [("X-Passport-Profile", FORGED)],
+        [("x_passport_profile", FORGED), ("X-PASSPORT-PROFILE", FORGED)],
+        [("X-Internal-Only", "1")],
+    ],
+    ids=["companion", "spellings", "other"],
+)
+def test_extra_strip_headers_never_reach_the_upstream(
+    edge_ring: KeyRing, upstream: Recorder, sent: list[tuple[str, str]]
+) -> None:
+    # Audit gap 5: a client must not send a companion passport through the edge either.
+    edge = Edge(
+        Minter(edge_ring, issuer=EDGE_ISSUER),
+        authenticators=[APIKeyAuthenticator(lookup)],
+        audiences=["orders"],
+        extra_strip_headers=["X-Passport-Profile", "x-internal-only"],
+    )
+    assert edge.strip_headers >= {"x-passport-profile", "x-internal-only", "x-passport"}
+    gateway = EdgeGateway(edge, routes={"/": Upstream(upstream.url)})
+    with asgi_server(gateway, lifespan="on", proxy_headers=False) as url:
+        response = httpx.get(f"{url}/a", headers=[*ALICE.items(), *sent], timeout=10)
+    assert response.status_code == 200
+    [seen] = upstream.received
+    assert seen.values("X-Passport-Profile") == []
+    assert seen.values("X-Internal-Only") == []
+    assert verified(edge_ring, seen).subject == "alice"
+
+
+@pytest.mark.parametrize("names", ["X-Passport-Profile", ["bad name"], [""], [7]])
+def test_extra_strip_headers_are_header_names(edge_ring: KeyRing, names: object) -> None:
+    with pytest.raises(ConfigurationError, match="extra_strip_headers"):
+        Edge(
+            Minter(edge_ring, issuer=EDGE_ISSUER),
+            authenticators=[APIKeyAuthenticator(lookup)],
+            audiences=["orders"],
+            extra_strip_headers=names,  # type: ignore[arg-type]
+        )
