@@ -244,10 +244,11 @@ def test_the_common_data_service_example() -> None:
 def test_the_python_gateway_example(tmp_path: Path) -> None:
     here = tmp_path / "python_gateway"
     shutil.copytree(EXAMPLES / "python_gateway", here, ignore=shutil.ignore_patterns("ring.json"))
-    ports = {"8500": free_port(), "8501": free_port(), "8502": free_port()}
+    ports = {"8500": free_port(), "8501": free_port(), "8502": free_port(), "8503": free_port()}
     config = (here / "edge.toml").read_text()
     for default, port in ports.items():
         config = config.replace(f"127.0.0.1:{default}", f"127.0.0.1:{port}")
+        config = config.replace(f"port = {default} ", f"port = {port} ")
     (here / "edge.toml").write_text(config)
     passport = [sys.executable, "-m", "passport_core"]
     # the README's commands, in order
@@ -301,8 +302,17 @@ def test_the_python_gateway_example(tmp_path: Path) -> None:
             assert missing.status_code == 401
             assert missing.headers["www-authenticate"].startswith('Bearer realm="edge"')
             _no_passport(missing)
-            # mode "mint": the same edge answers the auth hooks of nginx, Envoy, Traefik
-            minted = http.get("/auth?audience=billing", headers=alice)
+            # mode "mint": the same edge answers the auth hooks of nginx, Envoy, Traefik, on
+            # its own listener only: the clients' one never hands out a passport
+            exposed = http.get("/auth?audience=billing", headers=alice)
+            assert exposed.status_code == 404
+            _no_passport(exposed)
+            minted = httpx.get(
+                f"http://127.0.0.1:{ports['8503']}/auth?audience=billing",
+                headers=alice,
+                timeout=5,
+                trust_env=False,
+            )
             assert minted.status_code == 200
             assert minted.headers["x-passport"].count(".") == 2
     checked = subprocess.run(
