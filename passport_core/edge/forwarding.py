@@ -69,15 +69,25 @@ def forwarded_headers(
     client: str | None,
     scheme: str,
     host: str | None,
+    trust_forwarded: bool = False,
 ) -> Headers:
     """The request headers to send upstream: ``headers`` less hop-by-hop ones, less every
     header named in ``strip`` (case and ``_``/``-`` folded), less ``Host``, and with this
-    hop appended to ``X-Forwarded-For``, ``X-Forwarded-Proto`` and ``X-Forwarded-Host``."""
+    hop in ``X-Forwarded-For``, ``X-Forwarded-Proto`` and ``X-Forwarded-Host``.
+
+    The client's own ``X-Forwarded-*`` and ``Forwarded`` (RFC 7239) are dropped unless
+    ``trust_forwarded``: at the outermost hop they are whatever the client typed, and an
+    upstream that logs or rate-limits by them would believe a forged address. Behind a
+    proxy of your own that sets them, ``trust_forwarded=True`` appends this hop instead.
+    """
     pairs = list(headers)
     appended = {"x-forwarded-for": client, "x-forwarded-proto": scheme, "x-forwarded-host": host}
-    out = _kept(pairs, {*strip, "host", *appended})
+    dropped = {*strip, "host", *appended}
+    if not trust_forwarded:
+        dropped.add("forwarded")
+    out = _kept(pairs, dropped)
     for name, mine in appended.items():
-        seen = _joined(pairs, name)
+        seen = _joined(pairs, name) if trust_forwarded else None
         parts = [part for part in (seen, mine) if part]
         if parts:
             out.append((name, ", ".join(parts)))

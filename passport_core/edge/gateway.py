@@ -168,6 +168,9 @@ class EdgeGateway:
         headers in :attr:`Edge.credential_headers`), for upstreams that need it.
         Off by default: the passport replaces it, and an external access token
         seen by an internal hop could be replayed from there.
+    :param trust_forwarded: keep the ``X-Forwarded-*`` / ``Forwarded`` a client sent
+        and append this hop (only behind a proxy of your own that sets them); by
+        default they are replaced, since at the outermost hop a client forges them.
     """
 
     def __init__(
@@ -182,6 +185,7 @@ class EdgeGateway:
         realm: str = "edge",
         client: httpx.AsyncClient | None = None,
         forward_credentials: bool = False,
+        trust_forwarded: bool = False,
     ) -> None:
         if not isinstance(edge, Edge):
             raise ConfigurationError("an EdgeGateway needs an Edge")
@@ -205,6 +209,7 @@ class EdgeGateway:
         self._client = client
         self._own_client = client is None
         self.forward_credentials = forward_credentials
+        self.trust_forwarded = trust_forwarded
         self._strip = frozenset(header_key(name) for name in edge.strip_headers)
         # Only towards the upstream: the response side never carried the credential.
         credentials = frozenset() if forward_credentials else edge.credential_headers
@@ -310,6 +315,7 @@ class EdgeGateway:
             client=client[0] if client else None,
             scheme=scope.get("scheme", "http"),
             host=next((v for k, v in headers if k.lower() == "host"), None),
+            trust_forwarded=self.trust_forwarded,
         )
         outgoing.append((self.edge.header, minted.token))
         target = route.target(path)

@@ -90,22 +90,40 @@ def test_the_longest_prefix_wins_strips_it_and_mints_for_its_audience(
     assert verified(edge_ring, second).audience == ("orders",)
 
 
-def test_forwarded_headers_are_appended_and_hop_by_hop_ones_dropped(
-    url: str, upstream: Recorder
+@pytest.mark.parametrize("trust_forwarded", [False, True])
+def test_forwarding_headers_name_this_hop_and_hop_by_hop_ones_are_dropped(
+    edge: Edge, upstream: Recorder, trust_forwarded: bool
 ) -> None:
+    """At the outermost hop a client's X-Forwarded-* and Forwarded are forgeries (an upstream
+    that logs or rate-limits by them would believe them): replaced unless trusted."""
+    gateway = EdgeGateway(
+        edge,
+        routes={"/": Upstream(upstream.url, audience="orders")},
+        trust_forwarded=trust_forwarded,
+    )
     headers = [
         ("X-API-Key", "alice-key"),
         ("X-Forwarded-For", "203.0.113.9"),
         ("X-Forwarded-For", "198.51.100.1"),
+        ("X-Forwarded-Host", "admin.internal"),
+        ("Forwarded", "for=10.0.0.1;proto=https"),
         ("Connection", "keep-alive, X-Hop-Secret"),
         ("X-Hop-Secret", "only for the edge"),
         ("X-Kept", "yes"),
     ]
-    assert httpx.get(f"{url}/h", headers=headers, timeout=10).status_code == 200
+    with asgi_server(gateway, lifespan="on", proxy_headers=False) as url:
+        assert httpx.get(f"{url}/h", headers=headers, timeout=10).status_code == 200
     [seen] = upstream.received
-    assert seen.values("X-Forwarded-For") == ["203.0.113.9, 198.51.100.1, 127.0.0.1"]
+    here = url.removeprefix("http://")
+    if trust_forwarded:
+        assert seen.values("X-Forwarded-For") == ["203.0.113.9, 198.51.100.1, 127.0.0.1"]
+        assert seen.values("X-Forwarded-Host") == [f"admin.internal, {here}"]
+        assert seen.values("Forwarded") == ["for=10.0.0.1;proto=https"]
+    else:
+        assert seen.values("X-Forwarded-For") == ["127.0.0.1"]
+        assert seen.values("X-Forwarded-Host") == [here]
+        assert seen.values("Forwarded") == []
     assert seen.values("X-Forwarded-Proto") == ["http"]
-    assert seen.values("X-Forwarded-Host") == [url.removeprefix("http://")]
     assert seen.values("X-Hop-Secret") == []
     assert seen.values("X-Kept") == ["yes"]
     assert seen.values("Host") == [upstream.url.removeprefix("http://")]
