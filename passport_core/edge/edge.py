@@ -179,6 +179,15 @@ class Edge:
                     f"max_ttl {minter.max_ttl:g} s"
                 )
         self.default_audience = next(iter(self.audiences))
+        if not isinstance(header, str) or not header.isascii() or not header.strip():
+            raise ConfigurationError("header must be a non-empty ASCII header name")
+        if header.strip().lower() == "authorization":
+            # The servers send the bare token in this header: Authorization would need the
+            # Bearer scheme (RFC 6750 §2.1), and it is the header credentials arrive in.
+            raise ConfigurationError(
+                "passports travel in a header of their own (default X-Passport), not in "
+                "Authorization, which carries the callers' credentials"
+            )
         self.header = header
         self.extra_strip_headers = _header_names(extra_strip_headers)
         fits = passport_budget(header)

@@ -648,3 +648,9 @@ def test_an_authenticator_raising_anything_is_a_503_that_never_quotes_it(
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert kind in record.getMessage()
     assert "test_edge.py" in record.getMessage()  # the frames, for whoever debugs it
+
+
+@pytest.mark.parametrize("header", ["Authorization", "authorization", "", "X-Pässport"])
+def test_the_passport_header_is_a_header_of_its_own(make_edge: MakeEdge, header: str) -> None:
+    with pytest.raises(ConfigurationError):
+        make_edge(header=header)
