@@ -176,6 +176,14 @@ class IntrospectionAuthenticator:
         self.name = name
         self.issuer = issuer
         self.audience = audience
+        if audience is None:
+            # RFC 7662 §4: an active answer says the token is valid, not that it is for us; a
+            # token the same server issued for another API would pass (security review F8).
+            logger.warning(
+                "introspection without an audience accepts any active token of %s, whatever "
+                "API it was issued for: set audience=",
+                redacted(httpx.URL(endpoint)) if endpoint else issuer,
+            )
         self.token_type = token_type
         self.token_type_hint = token_type_hint
         self.subject_claim = subject_claim

@@ -473,3 +473,15 @@ def test_a_revoked_token_is_refused_within_the_cache_ttl_even_with_passports_cac
         with pytest.raises(InvalidCredential):
             mint(audience)
     assert idp.introspections() == 3  # once for the passports, then once per refusal
+
+
+def test_an_introspection_without_an_audience_warns_that_any_api_s_token_passes(
+    idp: IdP, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="passport_core.edge"):
+        introspector(idp)
+    assert "accepts any active token" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="passport_core.edge"):
+        introspector(idp, audience="https://api.test")
+    assert "accepts any active token" not in caplog.text
