@@ -286,11 +286,19 @@ class PermissionDenied(PassportError):
 
 
 class Unavailable(PassportError):
-    """Something a request depends on is down or too slow: answer 503, retry later."""
+    """Something a request depends on is down or too slow: answer 503, retry later.
+
+    ``retry_after`` is the seconds after which a retry may succeed, when known
+    (the ``Retry-After`` of the answer, RFC 9110 §10.2.3).
+    """
 
     code = "unavailable"
     status = 503
     default_message = "a dependency is unavailable"
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class KeysUnavailable(Unavailable):

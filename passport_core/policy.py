@@ -217,7 +217,10 @@ class _Authentication(Policy):
             return self._deny(f"authentication must include {', '.join(missing)}")
         if self.max_age is not None:
             at = passport.auth_time
-            if at is None or self._clock() - at.timestamp() > self.max_age:
+            age = None if at is None else self._clock() - at.timestamp()
+            # A future auth_time proves no recent authentication (it would satisfy every
+            # max_age); only clock skew may put it slightly ahead, as the verifier allows.
+            if age is None or age > self.max_age or age < -_AUTH_TIME_SKEW:
                 return self._deny(f"authentication must be at most {self.max_age} s old")
         return Decision(True, "authenticated strongly enough")
 
@@ -225,6 +228,11 @@ class _Authentication(Policy):
         return (
             f"require_authentication(acr={self.acr!r}, amr={self.amr!r}, max_age={self.max_age!r})"
         )
+
+
+#: seconds an ``auth_time`` may lie ahead of this clock and still count (the verifier's
+#: default leeway): the IdP's clock may run a little ahead; more is not an authentication
+_AUTH_TIME_SKEW = 30.0
 
 
 def require_authentication(
@@ -239,7 +247,8 @@ def require_authentication(
     :param acr: the passport's ``acr`` must be one of these (OpenID Connect Core §2).
     :param amr: every one of these methods must be in its ``amr`` (RFC 8176 values,
         e.g. ``"mfa"``, ``"hwk"``).
-    :param max_age: ``auth_time`` at most this many seconds ago.
+    :param max_age: ``auth_time`` at most this many seconds ago (and not more than
+        30 s of clock skew ahead: a future one proves nothing).
 
     A denial is :class:`~passport_core.InsufficientAuthentication`: a 401 whose
     challenge carries ``acr_values`` and ``max_age`` (RFC 9470 §3).

@@ -16,11 +16,14 @@ from passport_core.errors import (
     MissingToken,
     PassportError,
     PermissionDenied,
+    Unavailable,
 )
 
 __all__ = ["PROBLEM_CONTENT_TYPE", "ProblemResponse", "problem_response"]
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+#: seconds a 503 asks the client to wait when the error does not say (RFC 9110 §10.2.3)
+DEFAULT_RETRY_AFTER = 5
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ def problem_response(error: PassportError, *, realm: str | None = None) -> Probl
     if status in (401, 403):
         headers["WWW-Authenticate"] = _challenge(error, realm)
     if status == 503:
-        headers["Retry-After"] = "5"
+        retry_after = error.retry_after if isinstance(error, Unavailable) else None
+        headers["Retry-After"] = str(retry_after or DEFAULT_RETRY_AFTER)
     body: dict[str, object] = {
         "type": "about:blank",
         "title": phrase,

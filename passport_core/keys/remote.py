@@ -21,7 +21,13 @@ How the cache behaves:
   seconds (default 5). Such refreshes are at most one per that interval whatever
   the ``kid``\\s of incoming tokens, and a ``kid`` already looked up and missing
   is not looked up again for ``min_refresh_interval`` seconds, so a flood of
-  tokens with random ``kid``\\s cannot make this process hammer the key server;
+  tokens with random ``kid``\\s cannot make this process hammer the key server.
+  After a scheduled fetch the first unknown ``kid`` fetches at once; a ``kid``
+  never looked up that arrives within the interval of a fetch made for another
+  unknown ``kid`` is a 503 (``Retry-After``: the rest of the interval), not a 401:
+  an issuer that signs with a key the moment it publishes it (Cloudflare Access
+  does) is retried and passes. Only a ``kid`` missing after a fetch, or withdrawn
+  by one, is a 401;
 * only one fetch is in flight at a time, shared by threads (:meth:`get_key`)
   and event loops (:meth:`aget_key`) alike; whoever arrives while it runs shares
   its outcome, so concurrent lookups on a cold cache fail or succeed together,
@@ -56,6 +62,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -319,6 +326,8 @@ class RemoteJWKS:
         self._last_error: str | None = None
         self._flight: Flight | None = None
         self._missing: OrderedDict[str, float] = OrderedDict()
+        #: the last fetch was for a kid missing from fresh keys (what rate-limits the next)
+        self._chased_kid = False
 
     _url_name = "the JWKS URL"
 
@@ -421,12 +430,24 @@ class RemoteJWKS:
                     if since < interval:
                         # Asked the failing server a moment ago: answer from what we hold.
                         return _Plan(key=self._answer_locked(kid, now))
-                elif fresh and since < self.unknown_kid_interval:
-                    # Fresh keys, fetched a moment ago, without this kid: a 401.
-                    return _Plan(key=None)
+                elif fresh and since < self.unknown_kid_interval and self._chased_kid:
+                    # Fresh keys, fetched a moment ago for another unknown kid, without
+                    # this never-looked-up one. It may be a key published since, so not a
+                    # 401: a 503 whose retry, after the interval, fetches. Waiting here
+                    # instead would hold a worker per token for up to the interval, which
+                    # a flood of random kids would turn into exhaustion; this costs
+                    # nothing and still fetches at most once per interval. (After a
+                    # scheduled fetch, the first unknown kid fetches at once: a 401 then
+                    # means the issuer really has no such key.)
+                    raise KeysUnavailable(
+                        "a key id not among the keys fetched a moment ago; they are "
+                        "fetched again shortly",
+                        retry_after=max(1, math.ceil(self.unknown_kid_interval - since)),
+                    )
             flight = Flight(self._last_attempt)
             self._flight = flight
             self._last_attempt = now
+            self._chased_kid = kid is not None and fresh
             return _Plan(lead=flight)
 
     def _usable(self, now: float) -> bool:
@@ -454,11 +475,14 @@ class RemoteJWKS:
             # see: the service could not check, so this is a 503, not a 401.
             raise KeysUnavailable(f"unknown key id and the key server fails ({self._last_error})")
         if self._last_error is None:
-            self._missing[kid] = now
-            self._missing.move_to_end(kid)
-            while len(self._missing) > _MAX_MISSING:
-                self._missing.popitem(last=False)
+            self._remember_missing(kid, now)
         return None
+
+    def _remember_missing(self, kid: str, now: float) -> None:
+        self._missing[kid] = now
+        self._missing.move_to_end(kid)
+        while len(self._missing) > _MAX_MISSING:
+            self._missing.popitem(last=False)
 
     def _answer(self, kid: str) -> Key | None:
         """After a fetch, good or bad: whatever the cache can answer (bounded stale-if-error)."""
@@ -474,7 +498,11 @@ class RemoteJWKS:
             if fetch is not None:
                 answer = fetch.answer
                 if fetch.keys is not None:
+                    held = self._keys or {}
                     self._keys = {key.kid: key for key in fetch.keys}
+                    for kid in held.keys() - self._keys.keys():
+                        # Withdrawn: known to be gone, so a 401 at once, not a 503 to retry.
+                        self._remember_missing(kid, now)
                     self._cache_control = answer.cache_control
                 elif answer.cache_control:
                     # RFC 9111 §4.3.4: a 304's headers update the stored ones.

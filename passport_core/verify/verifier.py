@@ -368,3 +368,8 @@ class Verifier:
                 raise LifetimeTooLong(f"the passport lives longer than {self.max_lifetime:g} s")
         elif exp - now > self.max_lifetime + leeway:
             raise LifetimeTooLong(f"the passport lives longer than {self.max_lifetime:g} s")
+        auth_time = claims.get(c.AUTH_TIME)
+        if auth_time is not None and auth_time > now + leeway:
+            # OpenID Connect Core §2: when the user authenticated; a future one would
+            # satisfy any max_age (RFC 9470 §3) without any authentication behind it.
+            raise InvalidClaim("the 'auth_time' claim is in the future")

@@ -442,3 +442,16 @@ def test_all_of_asks_to_step_up_only_when_nothing_else_denies(mfa_user: Passport
         (require_authentication(amr="hwk") & require_role("root")).check(mfa_user)
     with pytest.raises(InsufficientAuthentication):
         (require_authentication(amr="hwk") & require_role("staff")).check(mfa_user)
+
+
+@pytest.mark.parametrize(("ahead", "allowed"), [(0, True), (30, True), (31, False), (10**6, False)])
+def test_a_future_auth_time_satisfies_no_max_age_beyond_clock_skew(
+    ahead: int, allowed: bool, strong: Passport, manual_clock: ManualClock
+) -> None:
+    # auth_time `ahead` seconds later than the policy's clock: no proof of a recent login.
+    manual_clock.now = AUTH_AT - ahead
+    policy = require_authentication(max_age=300, clock=manual_clock)
+    if allowed:
+        assert policy.evaluate(strong).allowed
+    else:
+        assert _challenge(policy, strong).max_age == 300

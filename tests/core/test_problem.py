@@ -154,3 +154,8 @@ def test_a_passport_too_large_is_a_500_without_its_message() -> None:
     answer = problem_response(PassportTooLarge("the passport for 'orders' is 9000 bytes"))
     assert answer.status == 500
     assert "9000" not in answer.content.decode()
+
+
+def test_a_503_that_knows_when_to_retry_says_so() -> None:
+    assert problem_response(KeysUnavailable(retry_after=2)).headers["Retry-After"] == "2"
+    assert problem_response(KeysUnavailable()).headers["Retry-After"] == "5"

@@ -324,6 +324,9 @@ def test_fractional_times_are_accepted(ed_key: Key, verifier: Verifier) -> None:
         # iat: refused when iat > now + leeway.
         pytest.param({"iat": T + 30, "nbf": ...}, None, id="iat-at-leeway"),
         pytest.param({"iat": T + 31, "nbf": ...}, IssuedInFuture, id="iat-past-leeway"),
+        # auth_time: a login in the future is refused like iat (it would satisfy any max_age).
+        pytest.param({"auth_time": T + 30}, None, id="auth_time-at-leeway"),
+        pytest.param({"auth_time": T + 31}, InvalidClaim, id="auth_time-past-leeway"),
         # lifetime: exp - iat may not exceed max_lifetime (3600 s by default).
         pytest.param({"exp": T + 3600}, None, id="lifetime-at-max"),
         pytest.param({"exp": T + 3601}, LifetimeTooLong, id="lifetime-over-max"),
@@ -351,6 +354,8 @@ def test_time_edges_with_default_leeway(
         pytest.param({"exp": T, "iat": T - 60}, TokenExpired, id="exp-now"),
         pytest.param({"nbf": T + 1}, TokenNotYetValid, id="nbf-one-second-ahead"),
         pytest.param({"iat": T + 1, "nbf": ...}, IssuedInFuture, id="iat-one-second-ahead"),
+        pytest.param({"auth_time": T + 1}, InvalidClaim, id="auth_time-one-second-ahead"),
+        pytest.param({"auth_time": T}, None, id="auth_time-now"),
     ],
 )
 def test_time_edges_without_leeway(

@@ -74,6 +74,14 @@ def tampered(token: str) -> str:
     return f"{header}.{b64url_encode(json_dumps(claims))}.{signature}"
 
 
+def _retry_later(response: httpx.Response) -> bool:
+    return (
+        response.status_code == 503
+        and "retry-after" in response.headers
+        and response.json().get("code") == "keys_unavailable"
+    )
+
+
 def forged(kid: str) -> str:
     """Signed by an attacker's key that claims a real (or made-up) kid."""
     attacker = KeyRing(generate_key("EdDSA", kid=kid), max_token_lifetime=LIFETIME)
@@ -209,7 +217,9 @@ class Traffic:
         kid = self.ring.active.kid if rng.random() < 0.5 else f"made-up-{rng.randrange(10**6)}"
         service = self.urls[rng.choice(SERVICE_NAMES)]
         response = client.get(f"{service}/admin", headers={DEFAULT_HEADER: forged(kid)})
-        if response.status_code != 401:
+        # Refused either way: a 401, or for a kid the service never saw, between two
+        # rate-limited JWKS refreshes, a 503 keys_unavailable to retry (RemoteJWKS).
+        if response.status_code != 401 and not _retry_later(response):
             self.tally.record("forged", wrong=f"forged: {response.status_code}")
             return
         self.tally.record("forged")

@@ -160,7 +160,8 @@ class JWTAuthenticator:
 
     def _unavailable(self, error: KeysUnavailable) -> IdentityProviderUnavailable:
         return IdentityProviderUnavailable(
-            f"the keys of {self.issuer} are unavailable: {error.message}"
+            f"the keys of {self.issuer} are unavailable: {error.message}",
+            retry_after=error.retry_after,
         )
 
     def _accepted(self, passport: Passport) -> Identity:
