@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import copy
 import hashlib
 import threading
 from collections import OrderedDict
@@ -71,8 +72,12 @@ class AnswerCache(Generic[_V]):
 
 
 def _again(exc: PassportError) -> PassportError:
-    """The leader's failure for one waiter: a fresh error (one raised object per thread)."""
-    return type(exc)(exc.message)
+    """The leader's failure for one waiter: a fresh error (one raised object per thread),
+    with every attribute of the leader's (``retry_after``, ``acr_values``...)."""
+    fresh = copy.copy(exc)
+    fresh.__traceback__ = None
+    fresh.__cause__ = fresh.__context__ = None
+    return fresh
 
 
 def _shared(exc: BaseException) -> PassportError:

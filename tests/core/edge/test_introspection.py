@@ -28,6 +28,7 @@ from passport_core import (
     Verifier,
     generate_key,
 )
+from passport_core.edge.authenticators.answers import _again
 from tests.core.conftest import ManualClock
 from tests.core.edge.idp import CLIENT_ID, CLIENT_SECRET, IdP
 from tests.servers import Answer
@@ -485,3 +486,20 @@ def test_an_introspection_without_an_audience_warns_that_any_api_s_token_passes(
     with caplog.at_level(logging.WARNING, logger="passport_core.edge"):
         introspector(idp, audience="https://api.test")
     assert "accepts any active token" not in caplog.text
+
+
+def test_a_waiter_learns_the_leaders_failure_with_all_its_details() -> None:
+    """Threads sharing one question get their own copy of its error, details and all."""
+    leader = IdentityProviderUnavailable("the key server did not answer", retry_after=3)
+    try:
+        raise leader
+    except IdentityProviderUnavailable:
+        pass
+    waiter = _again(leader)
+    assert waiter is not leader
+    assert (type(waiter), waiter.message, waiter.retry_after) == (
+        IdentityProviderUnavailable,
+        leader.message,
+        3,
+    )
+    assert waiter.__traceback__ is None
