@@ -344,6 +344,25 @@ class Edge:
             "shape it with Audience(fields=..., profile=...) or gather less"
         )
 
+    def _key(self, authenticator: Authenticator, credential: str) -> bytes:
+        # The issuer is part of the name: two edges sharing one MintCache never serve each
+        # other's passports for the same credential (security review F10).
+        return credential_key(f"{self.minter.issuer}\0{authenticator.name}", credential)
+
+    @staticmethod
+    def _identity(authenticator: Authenticator, identity: object) -> Identity:
+        if not isinstance(identity, Identity):
+            # A user's authenticator broke its contract: a typed 503, not a 500 later on.
+            logger.error(
+                "authenticator %r returned %s, not an Identity",
+                authenticator.name,
+                type(identity).__name__,
+            )
+            raise IdentityProviderUnavailable(
+                f"the {authenticator.name!r} authenticator returned no identity"
+            )
+        return identity
+
     @staticmethod
     def _refused(authenticator: Authenticator, credential: str, error: PassportError) -> None:
         # Never the credential: its fingerprint is enough to correlate.
@@ -383,14 +402,16 @@ class Edge:
         :class:`~passport_core.EnrichmentFailed` (503), each within a bounded time.
         """
         authenticator, credential = self._credential(request)
-        key = credential_key(authenticator.name, credential)
+        key = self._key(authenticator, credential)
         target = self._audience(audience)
         hit = None if target is None else self._cached(key, target)
         if hit is not None:
             return hit
         epoch = self._epoch()
         try:
-            identity = authenticator.authenticate(credential, request)
+            identity = self._identity(
+                authenticator, authenticator.authenticate(credential, request)
+            )
         except PassportError as error:
             self._refused(authenticator, credential, error)
             raise
@@ -402,14 +423,16 @@ class Edge:
     async def amint(self, request: EdgeRequest, audience: str | None = None) -> Minted:
         """Like :meth:`mint`, without blocking the event loop."""
         authenticator, credential = self._credential(request)
-        key = credential_key(authenticator.name, credential)
+        key = self._key(authenticator, credential)
         target = self._audience(audience)
         hit = None if target is None else self._cached(key, target)
         if hit is not None:
             return hit
         epoch = self._epoch()
         try:
-            identity = await authenticator.aauthenticate(credential, request)
+            identity = self._identity(
+                authenticator, await authenticator.aauthenticate(credential, request)
+            )
         except PassportError as error:
             self._refused(authenticator, credential, error)
             raise

@@ -392,6 +392,9 @@ class IntrospectionAuthenticator:
         if not isinstance(subject, str) or not subject:
             raise InvalidCredential(f"the introspection response names no {self.subject_claim!r}")
         auth_time = answer.get("auth_time")
+        if auth_time is not None and auth_time > now + self.leeway:
+            # Every verifier refuses a passport whose auth_time is in the future: say so here.
+            raise InvalidCredential("the access token's authentication time is in the future")
         return Identity(
             subject=subject,
             method=self.name,

@@ -654,3 +654,39 @@ def test_an_authenticator_raising_anything_is_a_503_that_never_quotes_it(
 def test_the_passport_header_is_a_header_of_its_own(make_edge: MakeEdge, header: str) -> None:
     with pytest.raises(ConfigurationError):
         make_edge(header=header)
+
+
+def test_two_edges_sharing_one_cache_never_serve_each_others_passports(
+    make_edge: MakeEdge, mint: Mint, ring: KeyRing, edge_clock: ManualClock
+) -> None:
+    shared = MintCache(clock=edge_clock)
+    first = make_edge(cache=shared)
+    second = make_edge(
+        cache=shared, minter=Minter(ring, issuer="https://other-edge.test", clock=edge_clock)
+    )
+    one = mint(first, with_key())
+    other = mint(second, with_key())
+    assert not other.cached
+    assert other.token != one.token
+    assert mint(first, with_key()).token == one.token  # each still hits its own entry
+
+
+class _Broken:
+    """A custom authenticator that breaks its contract: it returns no Identity."""
+
+    name = "broken"
+
+    def credential(self, request: EdgeRequest) -> str | None:
+        return "anything"
+
+    def authenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        return None  # type: ignore[return-value]
+
+    async def aauthenticate(self, credential: str, request: EdgeRequest) -> Identity:
+        return None  # type: ignore[return-value]
+
+
+def test_an_authenticator_returning_no_identity_is_a_503(make_edge: MakeEdge, mint: Mint) -> None:
+    edge = make_edge(authenticators=[_Broken()])
+    with pytest.raises(IdentityProviderUnavailable, match="returned no identity"):
+        mint(edge, request())

@@ -190,6 +190,11 @@ REFUSED = {
         "'roles' claim must be a list of strings",
     ),
     "another token type": (active(token_type="N_A"), {"token_type": "Bearer"}, "another type"),
+    "authenticated in the future": (
+        active(auth_time=int(time.time()) + 3600),
+        {},
+        "authentication time is in the future",
+    ),
     # RFC 8705 §3: a token bound to a client certificate is no bearer token
     "sender-constrained": (active(cnf={"x5t#S256": "bwcK0esc"}), {}, "sender-constrained"),
 }
