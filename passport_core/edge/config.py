@@ -8,6 +8,8 @@
     mode = ["gateway", "mint"]      # a reverse proxy, the /auth mint endpoint, or both
     extra_strip_headers = ["X-Passport-Profile"]   # no client may send these either
     forwarded_as_bearer = false     # true: services forward as Authorization: Bearer (budget)
+    forward_credentials = false     # true: upstreams also get the caller's own credential
+    trust_forwarded = false         # true: behind a proxy of yours, keep its X-Forwarded-*
 
     [mint_listener]                 # with both modes: where the mint endpoint listens,
     host = "127.0.0.1"              # apart from the clients' listener (its answers carry
@@ -261,6 +263,10 @@ class EdgeConfig:
     extra_strip_headers: tuple[str, ...] = ()
     #: passports also travel as ``Authorization: Bearer``: the size budget fits that line
     forwarded_as_bearer: bool = False
+    #: the gateway also forwards the caller's own credential (:class:`EdgeGateway`)
+    forward_credentials: bool = False
+    #: the gateway keeps a client's ``X-Forwarded-*`` / ``Forwarded`` (:class:`EdgeGateway`)
+    trust_forwarded: bool = False
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base: Path | None = None) -> EdgeConfig:
@@ -277,6 +283,8 @@ class EdgeConfig:
         mint_listener = _listener(top, modes)
         extra_strip_headers = _strings(top, "extra_strip_headers") or ()
         forwarded_as_bearer = top.get("forwarded_as_bearer", bool, False)
+        forward_credentials = top.get("forward_credentials", bool, False)
+        trust_forwarded = top.get("trust_forwarded", bool, False)
         auth_path = top.get("auth_path", str, "/auth")
         realm = top.get("realm", str, "edge")
         authenticators = tuple(_authenticator(t) for t in _tables(top, "authenticators"))
@@ -312,6 +320,8 @@ class EdgeConfig:
             mint_listener=mint_listener,
             extra_strip_headers=extra_strip_headers,
             forwarded_as_bearer=forwarded_as_bearer,
+            forward_credentials=forward_credentials,
+            trust_forwarded=trust_forwarded,
         )
 
     @classmethod
@@ -369,6 +379,8 @@ class EdgeConfig:
                 auth_path=self.auth_path,
                 ring_file=follower,
                 realm=self.realm,
+                forward_credentials=self.forward_credentials,
+                trust_forwarded=self.trust_forwarded,
             )
 
         if "gateway" not in self.modes:
@@ -391,6 +403,8 @@ class EdgeConfig:
             "mode": sorted(self.modes),
             "extra_strip_headers": sorted(self.extra_strip_headers),
             "forwarded_as_bearer": self.forwarded_as_bearer,
+            "forward_credentials": self.forward_credentials,
+            "trust_forwarded": self.trust_forwarded,
             "auth_path": self.auth_path if "mint" in self.modes else None,
             "mint_listener": None
             if self.mint_listener is None

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from passport_core import JWKS_PATH, Key, Verifier
+from passport_core.edge.config import EdgeConfig
 from tests.core.conftest import JWKSServer
 from tests.core.edge.conftest import idp_key, idp_rsa_key, issue, provider
 from tests.servers import RunningServer, serve
@@ -143,16 +144,23 @@ def free_port() -> int:
 
 
 def test_check_prints_the_effective_configuration_without_secrets(
-    workdir: Path, upstream: RunningServer
+    workdir: Path, upstream: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = config_text(
-        upstream.url, workdir / "ring.json", extra_strip_headers='["X-Passport-Profile"]'
+        upstream.url,
+        workdir / "ring.json",
+        extra_strip_headers='["X-Passport-Profile"]',
+        trust_forwarded="true",
     )
     path = write_config(workdir, text)
     result = passport_cli("edge", "--config", path, "--check", cwd=workdir)
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
     assert shown["extra_strip_headers"] == ["X-Passport-Profile"]
+    assert (shown["trust_forwarded"], shown["forward_credentials"]) == (True, False)
+    monkeypatch.syspath_prepend(str(workdir))  # where the file's "module:attr" hooks live
+    gateway = EdgeConfig.load(path).apps().main
+    assert (gateway.trust_forwarded, gateway.forward_credentials) == (True, False)
     assert shown["issuer"] == ISSUER
     assert shown["ring"]["active"] == "e1"
     assert shown["mode"] == ["gateway", "mint"]
