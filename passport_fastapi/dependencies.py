@@ -132,6 +132,11 @@ class PassportScheme(SecurityBase):
         request: HTTPConnection,
         context: Annotated[_ContextTokens, Depends(_passport_context, scope="function")],
     ) -> Passport | None:
+        already = getattr(request.state, "passport", None)
+        if already is not None:
+            # `passport` and `optional_passport` are two dependencies, cached apart by
+            # FastAPI: a route asking for both verifies (or mints) once, not twice.
+            return already  # type: ignore[no-any-return]
         gate = installed(request.app).gate
         found = await gate.aauthenticate(request.headers.getlist, required=self.required)
         request.state.passport = found

@@ -24,9 +24,22 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["Bulkhead", "CallTimedOut", "acall", "call", "run_to_end", "submit", "wait"]
+from passport_core.errors import ConfigurationError
+
+__all__ = [
+    "MAX_USER_CALL_SECONDS",
+    "Bulkhead",
+    "CallTimedOut",
+    "acall",
+    "call",
+    "run_to_end",
+    "submit",
+    "wait",
+]
 
 _T = TypeVar("_T")
+#: the longest a user's function (a lookup, an enricher) may be given, in seconds
+MAX_USER_CALL_SECONDS = 60.0
 #: enough for many enrichers of many concurrent mints; stuck calls cannot grow it
 #: (threads start lazily, so an edge that never calls a sync function starts none)
 _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="passport-edge")
@@ -41,7 +54,7 @@ class Bulkhead:
 
     def __init__(self, limit: int = 8) -> None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError("a bulkhead's limit must be a positive whole number")
+            raise ConfigurationError("max_in_flight must be a positive whole number")
         self.limit = limit
         self._in_flight = 0
         self._lock = threading.Lock()

@@ -213,14 +213,15 @@ class Edge:
             raise ConfigurationError("cache_max_age must be positive and at most the max_ttl")
         self.cache_max_age = cache_max_age
         self._clock = clock
+        self._strip_headers = frozenset(
+            {self.header.lower(), PASSPORT_ACTION_HEADER.lower(), *self.extra_strip_headers}
+        )
 
     @property
     def strip_headers(self) -> frozenset[str]:
         """Lower-case names no client may send through the edge (a forged passport, a
         forged passport action, and :attr:`extra_strip_headers`)."""
-        return frozenset(
-            {self.header.lower(), PASSPORT_ACTION_HEADER.lower(), *self.extra_strip_headers}
-        )
+        return self._strip_headers
 
     @property
     def credential_headers(self) -> frozenset[str]:
@@ -243,6 +244,14 @@ class Edge:
         if target is None:
             raise PermissionDenied("the edge does not mint passports for this audience")
         return target
+
+    def presented(self, request: EdgeRequest) -> bool:
+        """True when ``request`` carries a credential one of the authenticators reads."""
+        try:
+            self._credential(request)
+        except MissingCredential:
+            return False
+        return True
 
     def _credential(self, request: EdgeRequest) -> tuple[Authenticator, str]:
         for authenticator in self.authenticators:

@@ -118,6 +118,10 @@ class MintEndpoint:
         self._under_auth = self.auth_path.rstrip("/") + "/"
         self.realm = realm
 
+    def serves(self, path: str) -> bool:
+        """True for the auth path and anything under it (Envoy's ``path_prefix`` + path)."""
+        return path == self.auth_path or path.startswith(self._under_auth)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)

@@ -69,10 +69,11 @@ class EdgeGate:
             )
         self.edge = edge
         self.audience = audience
+        self._hidden = frozenset(header_key(name) for name in edge.strip_headers)
 
     def request(self, get_header: HeaderGetter) -> EdgeRequest:
         """The request as the edge sees it: without any client-sent passport or action."""
-        hidden = {header_key(name) for name in self.edge.strip_headers}
+        hidden = self._hidden
 
         def visible(name: str) -> Sequence[str]:
             return () if header_key(name) in hidden else get_header(name)
@@ -81,8 +82,7 @@ class EdgeGate:
 
     def presented(self, get_header: HeaderGetter) -> bool:
         """True when the request carries a credential one of the edge's authenticators reads."""
-        request = self.request(get_header)
-        return any(a.credential(request) for a in self.edge.authenticators)
+        return self.edge.presented(self.request(get_header))
 
     def mint(self, get_header: HeaderGetter, *, required: bool = True) -> Minted | None:
         """The edge's :class:`Minted` for the request (``None``: no credential, not required)."""

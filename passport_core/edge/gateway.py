@@ -31,7 +31,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -90,6 +90,16 @@ class Upstream:
 class _Route:
     prefix: str  # without its trailing slash; "" for the root
     upstream: Upstream
+    # Parsed once, when the gateway is built: every forwarded request uses them.
+    url: httpx.URL = field(init=False)
+    base: str = field(init=False)
+    timeout: httpx.Timeout = field(init=False)
+
+    def __post_init__(self) -> None:
+        url = httpx.URL(self.upstream.url)
+        object.__setattr__(self, "url", url)
+        object.__setattr__(self, "base", url.raw_path.decode("ascii").split("?", 1)[0])
+        object.__setattr__(self, "timeout", httpx.Timeout(self.upstream.timeout))
 
     def matches(self, path: str) -> bool:
         # Whole segments only: route /orders takes /orders and /orders/1, never /ordersX.
@@ -98,8 +108,7 @@ class _Route:
     def target(self, path: str) -> str:
         """The upstream path for ``path`` (normalised: no dot segment can leave the base)."""
         rest = path[len(self.prefix) :] if self.upstream.strip_prefix else path
-        base = httpx.URL(self.upstream.url).raw_path.decode("ascii").split("?", 1)[0]
-        return base.rstrip("/") + ("/" + rest.lstrip("/") if rest else "/")
+        return self.base.rstrip("/") + ("/" + rest.lstrip("/") if rest else "/")
 
 
 def _routes(edge: Edge, routes: Mapping[str, Upstream]) -> tuple[_Route, ...]:
@@ -249,9 +258,7 @@ class EdgeGateway:
         if path == JWKS_PATH and scope.get("method") in ("GET", "HEAD"):
             await self._jwks(send)
             return
-        if self.endpoint is not None and (
-            path == self.endpoint.auth_path or path.startswith(self.endpoint.auth_path + "/")
-        ):
+        if self.endpoint is not None and self.endpoint.serves(path):
             await self.endpoint(scope, receive, send)
             return
         raw_path = scope.get("raw_path") or path.encode("utf-8")
@@ -320,7 +327,7 @@ class EdgeGateway:
         outgoing.append((self.edge.header, minted.token))
         target = route.target(path)
         query = scope.get("query_string", b"")
-        url = httpx.URL(route.upstream.url).copy_with(
+        url = route.url.copy_with(
             raw_path=target.encode("latin-1") + (b"?" + query if query else b"")
         )
         upstream = route.upstream
@@ -329,7 +336,7 @@ class EdgeGateway:
             url,
             headers=outgoing,
             content=_body(receive) if _has_body(headers) else None,
-            timeout=httpx.Timeout(upstream.timeout),
+            timeout=route.timeout,
         )
         try:
             response = await asyncio.wait_for(

@@ -38,7 +38,7 @@ import httpx
 from passport_core.errors import ConfigurationError, KeysUnavailable, Unavailable
 from passport_core.http.urls import is_loopback
 from passport_core.token.encoding import json_dumps
-from passport_core.token.values import is_number
+from passport_core.token.values import seconds
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -68,8 +68,7 @@ _T = TypeVar("_T")
 
 def check_limits(timeout: float, max_bytes: int) -> None:
     """Refuse a timeout or size cap that would switch the bound off."""
-    if not (is_number(timeout) and timeout > 0):
-        raise ConfigurationError("timeout must be a positive number of seconds")
+    seconds("timeout", timeout)
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1024:
         raise ConfigurationError("max_bytes must be an integer of at least 1024")
 

@@ -89,7 +89,7 @@ from passport_core.http.urls import checked_url, redacted
 from passport_core.keys.jwks import load_jwks
 from passport_core.keys.key import Key
 from passport_core.token.encoding import json_loads_object
-from passport_core.token.values import is_number
+from passport_core.token.values import seconds
 
 __all__ = ["RemoteJWKS", "fetch_jwks"]
 
@@ -122,12 +122,7 @@ _WAIT_GRACE = 1.0
 
 
 def _positive(name: str, value: float, *, zero: bool = False) -> float:
-    if not is_number(value):
-        raise ConfigurationError(f"{name} must be a finite number of seconds")
-    if not (value >= 0 if zero else value > 0):
-        more = "zero or more" if zero else "a positive number of"
-        raise ConfigurationError(f"{name} must be {more} seconds")
-    return float(value)
+    return seconds(name, value, zero=zero)
 
 
 def _check_options(timeout: float, cache_ttl: float, min_refresh: float, max_bytes: int) -> None:

@@ -36,7 +36,7 @@ from passport_core.errors import (
 )
 from passport_core.keys.jwks import JWKS_CACHE_CONTROL, JWKS_MAX_AGE, public_jwks
 from passport_core.keys.key import Key, generate_key, load_key
-from passport_core.token.values import MAX_NUMERIC_DATE, is_number, is_numeric_date
+from passport_core.token.values import is_numeric_date, seconds
 
 __all__ = [
     "DEFAULT_MAX_TOKEN_LIFETIME",
@@ -91,14 +91,8 @@ class RingKey:
 
 
 def _seconds(name: str, value: object, *, positive: bool = False) -> float:
-    if not is_number(value):
-        raise RotationError(f"{name} must be a finite number of seconds")
     # Bounded like every time here (1970..9999), so sums of times and waits stay finite.
-    if value < 0 or (positive and value == 0) or value > MAX_NUMERIC_DATE:
-        raise RotationError(
-            f"{name} must be a finite number of seconds, {'above' if positive else 'at least'} 0"
-        )
-    return float(value)
+    return seconds(name, value, zero=not positive, error=RotationError)
 
 
 class KeyRing:

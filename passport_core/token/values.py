@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any, TypeGuard
 
-__all__ = ["MAX_NUMERIC_DATE", "is_number", "is_numeric_date", "is_string_list"]
+from passport_core.errors import ConfigurationError
+
+__all__ = ["MAX_NUMERIC_DATE", "is_number", "is_numeric_date", "is_string_list", "seconds"]
 
 #: 9999-12-31T23:59:59Z, the last second a ``datetime`` can hold
 MAX_NUMERIC_DATE = 253_402_300_799
@@ -39,3 +41,24 @@ def is_numeric_date(value: Any) -> TypeGuard[float]:
 def is_string_list(value: Any) -> TypeGuard[list[str]]:
     """A JSON array of strings."""
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def seconds(
+    name: str,
+    value: Any,
+    *,
+    zero: bool = False,
+    most: float = MAX_NUMERIC_DATE,
+    error: type[ConfigurationError] = ConfigurationError,
+) -> float:
+    """A setting in seconds, checked once for every option that takes one.
+
+    Positive (or ``zero`` or more), finite, at most ``most`` (by default the last
+    NumericDate, so sums of times and waits stay finite); anything else raises
+    ``error`` naming the setting.
+    """
+    if not is_number(value) or not (value >= 0 if zero else value > 0) or value > most:
+        low = "zero or more" if zero else "more than 0"
+        high = f" and at most {most:g}" if most < MAX_NUMERIC_DATE else ""
+        raise error(f"{name} must be a number of seconds, {low}{high}")
+    return float(value)

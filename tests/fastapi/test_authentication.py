@@ -6,8 +6,11 @@ import time
 from collections.abc import Callable
 
 import pytest
+from fastapi import Depends
 
 from passport_core import KeyRing, Minter
+from passport_fastapi import OptionalPassportDep, PassportDep, require_role
+from passport_fastapi.application import installed
 from tests.fastapi.testapp import AUDIENCE, ISSUER, AppFactory, Mint, TestClient, assert_problem
 
 Headers = list[tuple[str, str | bytes]]
@@ -148,3 +151,27 @@ def test_header_and_bearer_together_accept_either_but_not_both(
         assert client.get("/me", headers=bearer).json()["sub"] == "dave"
         both = client.get("/me", headers={"X-Passport": token, **bearer})
     assert_problem(both, 401, "duplicate_token", token)
+
+
+def test_a_route_asking_for_both_dependencies_verifies_once(
+    make_app: AppFactory, mint: Mint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+
+    @app.get("/both", dependencies=[Depends(require_role("clerk"))])
+    async def both(found: PassportDep, maybe: OptionalPassportDep) -> dict[str, object]:
+        return {"same": found is maybe, "sub": found.subject}
+
+    gate = installed(app).gate
+    calls: list[int] = []
+    real = gate.aauthenticate
+
+    async def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gate, "aauthenticate", counting)
+    with TestClient(app) as client:
+        response = client.get("/both", headers={"X-Passport": mint("alice", roles=["clerk"])})
+    assert response.json() == {"same": True, "sub": "alice"}
+    assert len(calls) == 1

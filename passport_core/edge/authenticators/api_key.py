@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from passport_core.edge.authenticators.base import CredentialLocation
 from passport_core.edge.authenticators.kinds import Options, register_authenticator_kind
-from passport_core.edge.calls import Bulkhead, CallTimedOut, acall, call
+from passport_core.edge.calls import MAX_USER_CALL_SECONDS, Bulkhead, CallTimedOut, acall, call
 from passport_core.edge.common import CommonData
 from passport_core.edge.identity import Identity
 from passport_core.edge.request import EdgeRequest
@@ -20,6 +20,7 @@ from passport_core.errors import (
     InvalidCredential,
     PassportError,
 )
+from passport_core.token.values import seconds
 
 __all__ = ["APIKey", "APIKeyAuthenticator", "api_key_digest"]
 
@@ -77,12 +78,8 @@ class APIKeyAuthenticator:
     ) -> None:
         if not callable(lookup):
             raise ConfigurationError("lookup must be a function of the key's digest")
-        try:
-            self.bulkhead = Bulkhead(max_in_flight)
-        except ValueError as exc:
-            raise ConfigurationError("max_in_flight must be a positive whole number") from exc
-        if not 0 < timeout <= 60:
-            raise ConfigurationError("timeout must be between 0 and 60 seconds")
+        self.bulkhead = Bulkhead(max_in_flight)
+        seconds("timeout", timeout, most=MAX_USER_CALL_SECONDS)
         self._lookup = lookup
         self._location = CredentialLocation(header, bearer=bearer)
         self.timeout = timeout

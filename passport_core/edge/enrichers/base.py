@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from passport_core.edge.calls import Bulkhead, acall, run_to_end
+from passport_core.edge.calls import MAX_USER_CALL_SECONDS, Bulkhead, acall, run_to_end
 from passport_core.edge.common import CommonData
 from passport_core.edge.identity import Identity
 from passport_core.errors import ConfigurationError
+from passport_core.token.values import seconds
 
 __all__ = ["DEFAULT_ENRICHER_TIMEOUT", "Enricher", "FunctionEnricher", "enricher"]
 
@@ -40,9 +41,7 @@ class Enricher(Protocol):
 
 
 def check_timeout(timeout: float) -> float:
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 60:
-        raise ConfigurationError("an enricher's timeout must be between 0 and 60 seconds")
-    return float(timeout)
+    return seconds("an enricher's timeout", timeout, most=MAX_USER_CALL_SECONDS)
 
 
 class FunctionEnricher:
@@ -64,10 +63,7 @@ class FunctionEnricher:
     ) -> None:
         if not callable(func):
             raise ConfigurationError("an enricher needs a function of the identity")
-        try:
-            self.bulkhead = Bulkhead(max_in_flight)
-        except ValueError as exc:
-            raise ConfigurationError("max_in_flight must be a positive whole number") from exc
+        self.bulkhead = Bulkhead(max_in_flight)
         self._func = func
         self.name: str = name or str(getattr(func, "__name__", type(func).__name__))
         self.required = required
