@@ -38,7 +38,7 @@ _LEEWAY = 30
 _ES256_HALF = 32
 
 
-class Rejected(Exception):  # noqa: N818 - a reference, not an API
+class Rejected(Exception):
     """The minimal verify refuses the token."""
 
 

@@ -72,12 +72,12 @@ def micros(seconds: float | None, digits: int = 1) -> str:
 def table(title: str, header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """A Markdown table (what ``docs/benchmarks.md`` embeds), its title above it."""
     body = [list(row) for row in rows]
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *body)]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *body, strict=False)]
 
     def line(cells: Sequence[str]) -> str:
         padded = [
             f"{cell:<{width}}" if index == 0 else f"{cell:>{width}}"
-            for index, (cell, width) in enumerate(zip(cells, widths))
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
         ]
         return "| " + " | ".join(padded) + " |"
 
@@ -162,7 +162,7 @@ def plot(results: Results, path: str | os.PathLike[str]) -> bool:
     if not panels:
         return False
     fig, axes = plt.subplots(len(panels), 1, figsize=(12, 5.5 * len(panels)), squeeze=False)
-    for ax, (name, figures) in zip(axes[:, 0], panels):
+    for ax, (name, figures) in zip(axes[:, 0], panels, strict=True):
         algs = list(dict.fromkeys(f["alg"] for f in figures))
         contenders = list(dict.fromkeys(f["contender"] for f in figures))
         by_cell = {(f["alg"], f["contender"]): f["us"] for f in figures}
@@ -171,7 +171,16 @@ def plot(results: Results, path: str | os.PathLike[str]) -> bool:
         for index, contender in enumerate(contenders):
             xs = [a + (index - (len(contenders) - 1) / 2) * width for a in range(len(algs))]
             heights = [by_cell.get((alg, contender), 0.0) for alg in algs]
-            ax.bar(xs, heights, width, label=contender, color=cmap(index % 20))
+            ours = contender.startswith("service-passport")
+            ax.bar(
+                xs,
+                heights,
+                width,
+                label=contender,
+                color=cmap(index % 20),
+                edgecolor="black" if ours else None,
+                linewidth=1.2 if ours else 0,
+            )
         ax.set_yscale("log")
         ax.set_xticks(range(len(algs)), algs)
         ax.set_ylabel(f"µs per {name} (log scale)")
@@ -179,7 +188,9 @@ def plot(results: Results, path: str | os.PathLike[str]) -> bool:
         ax.grid(axis="y", which="both", alpha=0.3)
         ax.legend(fontsize="small", ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     info = machine()
-    fig.suptitle(f"service-passport benchmarks: {info['cpu']}, {info['cores']} cores, {info['python']}")
+    fig.suptitle(
+        f"service-passport benchmarks: {info['cpu']}, {info['cores']} cores, {info['python']}"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -111,6 +111,4 @@ def make_sample(alg: str) -> Sample:
     minter = Minter(ring, issuer=ISSUER)
     two_hours_ago = time.time() - 7200
     stale = Minter(ring, issuer=ISSUER, clock=lambda: two_hours_ago)
-    return Sample(
-        alg, ring, minter, mint(minter), mint(stale, auth_time=int(two_hours_ago))
-    )
+    return Sample(alg, ring, minter, mint(minter), mint(stale, auth_time=int(two_hours_ago)))

@@ -81,7 +81,10 @@ def prove(contender: Contender, sample: Sample) -> None:
         return
     lax = [
         what
-        for what, token in (("an expired token", sample.expired), ("a forged signature", _forged(sample.token)))
+        for what, token in (
+            ("an expired token", sample.expired),
+            ("a forged signature", _forged(sample.token)),
+        )
         if not _refuses(verify, token)
     ]
     if lax:
@@ -143,8 +146,9 @@ def run_alg(alg: str, *, rounds: int, number: int, results: Results) -> dict[str
             x_primitive=None if seconds is None or not floor else seconds / floor,
             note=row.note,
         )
-    title = f"verify one {len(sample.token)}-byte passport ({alg}), median of {rounds} rounds x {number}"
-    print(table(title, ["contender", "µs", "× hand-written", "× primitive", "note"], lines))
+    size = len(sample.token)
+    title = f"verify one {size}-byte passport ({alg}), median of {rounds} rounds x {number}"
+    print(table(title, ["contender", "µs", "x hand-written", "x primitive", "note"], lines))
     return medians
 
 
@@ -154,7 +158,16 @@ _RUST = ("oxyjwt (Rust)", "ryjwt (Rust)")
 
 def summary(by_alg: dict[str, dict[str, float]]) -> str:
     """The issue's view: µs (ratio to hand-written) per algorithm, our rows beside the others."""
-    header = ["alg", "primitive", "hand-written", "sp cold", "sp warm", "joserfc", "PyJWT", "best Rust"]
+    header = [
+        "alg",
+        "primitive",
+        "hand-written",
+        "sp cold",
+        "sp warm",
+        "joserfc",
+        "PyJWT",
+        "best Rust",
+    ]
     lines = []
     for alg, medians in by_alg.items():
         hand = medians.get(HAND_WRITTEN)
@@ -169,7 +182,7 @@ def summary(by_alg: dict[str, dict[str, float]]) -> str:
         else:
             cells.append("not installed")
         lines.append(cells)
-    return table("verify summary: µs (× hand-written)", header, lines)
+    return table("verify summary: µs (x hand-written)", header, lines)
 
 
 def main(
@@ -180,7 +193,9 @@ def main(
     warnings.filterwarnings("ignore", message=".*RFC 9864.*")
     parser = argparse.ArgumentParser(prog="python -m benchmarks verify", description=__doc__)
     parser.add_argument("--rounds", type=int, default=5 if quick else 11)
-    parser.add_argument("--number", type=int, default=200 if quick else 1000, help="calls per round")
+    parser.add_argument(
+        "--number", type=int, default=200 if quick else 1000, help="calls per round"
+    )
     parser.add_argument("--alg", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
     args = parser.parse_args(argv)
     results = Results() if results is None else results
