@@ -4,7 +4,9 @@ Without NAME, every benchmark in turn (``--quick``: small counts, under two
 minutes); with NAME, that one, and the options after it are its own
 (``python -m benchmarks verify --help``). ``--json PATH`` writes every figure
 with the machine and every library's version; ``--plot PATH.png`` draws µs per
-verify and per mint, by algorithm and library (needs matplotlib).
+verify and per mint, by algorithm and library (needs matplotlib);
+``--markdown PATH`` puts the tables into PATH between its "results" markers
+(``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import contextlib
 import inspect
+import io
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from benchmarks import edge, memory, mint, storm, verify
-from benchmarks.report import Results, plot
+from benchmarks.report import Results, plot, splice
 
 Benchmark = Callable[..., None]
 
@@ -70,7 +74,20 @@ def _options() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", metavar="PATH")
     parser.add_argument("--plot", metavar="PATH")
+    parser.add_argument("--markdown", metavar="PATH")
     return parser
+
+
+class _Tee(io.StringIO):
+    """Keeps what a benchmark prints and prints it still."""
+
+    def __init__(self, out: io.TextIOBase | Any) -> None:
+        super().__init__()
+        self._out = out
+
+    def write(self, text: str) -> int:
+        self._out.write(text)
+        return super().write(text)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -91,12 +108,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     extra, rest = _options().parse_known_args(rest)
     quick = options.quick or extra.quick
     json_path, plot_path = options.json or extra.json, options.plot or extra.plot
+    markdown_path = options.markdown or extra.markdown
     results = Results()
     chosen: dict[str, Any] = registry if name is None else {name: registry[name]}
+    sections = []
     for index, run in enumerate(chosen.values()):
         if index:
             print()
-        run(rest, results=results, quick=quick)
+        tee = _Tee(sys.stdout)
+        with contextlib.redirect_stdout(tee):
+            run(rest, results=results, quick=quick)
+        sections.append(tee.getvalue())
+    if markdown_path:
+        splice(markdown_path, sections)
+        print(f"tables written to {markdown_path}")
     if json_path:
         results.write_json(json_path)
         print(f"figures written to {json_path}")

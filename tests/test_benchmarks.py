@@ -11,6 +11,7 @@ import pytest
 from benchmarks.__main__ import main
 from benchmarks.libraries import LIBRARIES
 from benchmarks.mint import MINT_ALGORITHMS
+from benchmarks.report import RESULTS_END, RESULTS_START
 from benchmarks.sample import ALGORITHMS
 
 TINY = ["--rounds", "1", "--number", "2"]
@@ -120,6 +121,27 @@ def test_the_edge_benchmark_prints_its_tables(capsys: pytest.CaptureFixture[str]
     assert "Minter.mint" in out
     for row in ("sync, N=1", "sync, N=2", "async, N=1", "async, N=2"):
         assert row in out
+
+
+def test_the_tables_land_between_the_markers_of_the_docs(tmp_path: Path) -> None:
+    page = tmp_path / "benchmarks.md"
+    page.write_text(f"# Benchmarks\n\n{RESULTS_START}\nold tables\n{RESULTS_END}\n\nthe end\n")
+    main(["--markdown", str(page), "mint", "--rounds", "1", "--number", "1", "--alg", "HS256"])
+    text = page.read_text()
+    assert text.startswith("# Benchmarks\n")
+    assert text.endswith(f"{RESULTS_END}\n\nthe end\n")
+    assert "old tables" not in text
+    assert "**mint one passport (HS256)" in text
+    assert "cores" in text  # the machine
+    assert "cryptography" in text  # the versions
+
+
+def test_the_docs_page_has_the_markers() -> None:
+    page = Path(__file__).parents[1] / "docs" / "benchmarks.md"
+    text = page.read_text()
+    assert RESULTS_START in text
+    assert RESULTS_END in text
+    assert "docs/img/benchmarks.png" in text or "img/benchmarks.png" in text
 
 
 def test_an_unknown_benchmark_is_refused() -> None:
