@@ -12,9 +12,9 @@ verify and per mint, by algorithm and library (needs matplotlib);
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
-import contextlib
 import inspect
 import io
 import sys

@@ -105,6 +105,10 @@ def versions() -> dict[str, str]:
             found[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             continue
+    if "service-passport" not in found:  # run from a checkout, not installed
+        import passport_core  # noqa: PLC0415
+
+        found = {"service-passport": f"{passport_core.__version__} (checkout)", **found}
     return found
 
 
@@ -145,6 +149,15 @@ class Results:
         Path(path).write_text(json.dumps(self.document(), indent=2) + "\n")
 
 
+def _in_row_order(figures: Sequence[dict[str, Any]]) -> list[str]:
+    """Contenders in their table order: the longest table's, then any it lacks."""
+    by_alg: dict[str, list[str]] = {}
+    for figure in figures:
+        by_alg.setdefault(figure["alg"], []).append(figure["contender"])
+    rows = sorted(by_alg.values(), key=len, reverse=True)
+    return list(dict.fromkeys(name for names in rows for name in names))
+
+
 def plot(results: Results, path: str | os.PathLike[str]) -> bool:
     """Draw µs per verify (and per mint) by algorithm and library; False without matplotlib."""
     try:
@@ -155,17 +168,17 @@ def plot(results: Results, path: str | os.PathLike[str]) -> bool:
     except ImportError:
         return False
     panels = [
-        (name, figures)
+        (name, results.benchmarks[name])
         for name in ("verify", "mint")
-        if (figures := [f for f in results.benchmarks.get(name, []) if f.get("us")])
+        if any(f.get("us") for f in results.benchmarks.get(name, []))
     ]
     if not panels:
         return False
     fig, axes = plt.subplots(len(panels), 1, figsize=(12, 5.5 * len(panels)), squeeze=False)
     for ax, (name, figures) in zip(axes[:, 0], panels, strict=True):
         algs = list(dict.fromkeys(f["alg"] for f in figures))
-        contenders = list(dict.fromkeys(f["contender"] for f in figures))
-        by_cell = {(f["alg"], f["contender"]): f["us"] for f in figures}
+        by_cell = {(f["alg"], f["contender"]): f["us"] for f in figures if f.get("us")}
+        contenders = [c for c in _in_row_order(figures) if any(k[1] == c for k in by_cell)]
         width = 0.8 / len(contenders)
         cmap = plt.get_cmap("tab20")
         for index, contender in enumerate(contenders):
