@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import reference
 from benchmarks.__main__ import main
 from benchmarks.libraries import LIBRARIES
 from benchmarks.mint import MINT_ALGORITHMS
 from benchmarks.report import RESULTS_END, RESULTS_START
-from benchmarks.sample import ALGORITHMS
+from benchmarks.sample import ALGORITHMS, make_sample, mint
+from benchmarks.verify import forged
+from passport_core import Minter
 
 TINY = ["--rounds", "1", "--number", "2"]
 
@@ -142,6 +145,25 @@ def test_the_docs_page_has_the_markers() -> None:
     assert RESULTS_START in text
     assert RESULTS_END in text
     assert "docs/img/benchmarks.png" in text or "img/benchmarks.png" in text
+
+
+@pytest.mark.parametrize("alg", ALGORITHMS)
+def test_the_hand_written_verify_is_a_real_verify(alg: str) -> None:
+    """The floor every ratio divides by checks what any correct verify must check."""
+    sample = make_sample(alg)
+    verify = reference.minimal_verify(sample)
+    assert verify(sample.token)["sub"] == "user-42"
+    other_issuer = Minter(sample.ring, issuer="https://elsewhere.example")
+    head, payload, signature = sample.token.split(".")
+    refused = {  # why: the token
+        "expired": sample.expired,
+        "forged": forged(sample.token),
+        "not base64url": f"{head}.{payload[:-1]}+.{signature}",
+        "another issuer": mint(other_issuer),
+    }
+    for token in refused.values():
+        with pytest.raises(reference.Rejected):
+            verify(token)
 
 
 def test_an_unknown_benchmark_is_refused() -> None:
