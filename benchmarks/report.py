@@ -15,6 +15,7 @@ import platform
 import statistics
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,14 @@ def _in_row_order(figures: Sequence[dict[str, Any]]) -> list[str]:
 
 def plot(results: Results, path: str | os.PathLike[str]) -> bool:
     """Draw µs per verify (and per mint) by algorithm and library; False without matplotlib."""
+    with warnings.catch_warnings():
+        # Older matplotlib releases call pyparsing names newer pyparsing deprecates: their
+        # noise, not ours, and it would turn into errors under pytest's warning filter.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _draw(results, path)
+
+
+def _draw(results: Results, path: str | os.PathLike[str]) -> bool:
     try:
         import matplotlib as mpl  # noqa: PLC0415 - optional
 
