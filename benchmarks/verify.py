@@ -12,9 +12,10 @@ Rows, per algorithm:
 * joserfc, PyJWT, Authlib, python-jose, jwcrypto, then the Rust-backed oxyjwt
   and ryjwt: each as strict as it can be configured.
 
-Every contender first proves it accepts the token and refuses an expired one and a
-forged signature; a library not installed is listed as such. Medians of rounds,
-contenders interleaved round by round. ``python -m benchmarks verify --help``.
+Every contender first proves it accepts the token and refuses it expired, with a
+forged signature and without ``exp`` (else its row says ``LAX``); a library not
+installed is listed as such. Medians of rounds, contenders interleaved round by
+round. ``python -m benchmarks verify --help``.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def prove(contender: Contender, sample: Sample) -> None:
         for what, token in (
             ("an expired token", sample.expired),
             ("a forged signature", forged(sample.token)),
+            ("a token without exp", reference.without_exp(sample)),
         )
         if not _refuses(verify, token)
     ]

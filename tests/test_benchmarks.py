@@ -160,6 +160,7 @@ def test_the_hand_written_verify_is_a_real_verify(alg: str) -> None:
         "forged": forged(sample.token),
         "not base64url": f"{head}.{payload[:-1]}+.{signature}",
         "another issuer": mint(other_issuer),
+        "without exp": reference.without_exp(sample),
     }
     for token in refused.values():
         with pytest.raises(reference.Rejected):
