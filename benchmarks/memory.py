@@ -40,27 +40,18 @@ def rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
 
 
-def cache_entries(verifier: Verifier) -> int | None:
-    """How many verified tokens ``verifier`` holds (None: it has no cache)."""
-    for name in ("cache_len", "cache_entries"):
-        value = getattr(verifier, name, None)
-        if isinstance(value, int):
-            return value
-    cache = getattr(verifier, "_cache", None)
-    if cache is None:
-        return None
-    try:
-        return len(cache)
-    except TypeError:
-        return None
+def cache_entries(verifier: Verifier) -> int:
+    """How many verified tokens ``verifier`` holds."""
+    return len(verifier.cache)
 
 
 def cache_bounds(verifier: Verifier) -> dict[str, Any]:
-    """The verifier's cache settings, where it has them."""
+    """The verifier's cache bounds and the bytes it estimates it holds."""
+    cache = verifier.cache
     return {
-        name: getattr(verifier, name)
-        for name in ("cache_size", "cache_max_bytes")
-        if isinstance(getattr(verifier, name, None), int)
+        "cache_size": cache.max_entries,
+        "cache_max_bytes": cache.max_bytes,
+        "cache_bytes": cache.bytes,
     }
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import inspect
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,15 +30,12 @@ from benchmarks import reference
 from benchmarks.libraries import LIBRARIES, Unsupported
 from benchmarks.report import Results, interleaved_medians, micros, ratio, table
 from benchmarks.sample import ALGORITHMS, Sample, make_sample
-from passport_core import Verifier
 
 PRIMITIVE = "cryptography primitive (signature only)"
 PYNACL = "PyNaCl Ed25519 (signature only)"
 HAND_WRITTEN = "hand-written minimal verify"
 COLD = "service-passport cold (cache off)"
 WARM = "service-passport warm (same token)"
-#: True once the Verifier has its verified-token cache (``cache_size``)
-HAS_CACHE = "cache_size" in inspect.signature(Verifier).parameters
 
 
 @dataclass
@@ -95,10 +91,9 @@ def prove(contender: Contender, sample: Sample) -> None:
 
 
 def _ours(sample: Sample) -> list[Contender]:
-    cold = sample.verifier(cache_size=0) if HAS_CACHE else sample.verifier()
+    cold = sample.verifier(cache_size=0)
     warm = sample.verifier()
-    note = "" if HAS_CACHE else "this Verifier has no cache yet"
-    return [Contender(COLD, cold.verify), Contender(WARM, warm.verify, note=note)]
+    return [Contender(COLD, cold.verify), Contender(WARM, warm.verify)]
 
 
 def contenders(sample: Sample) -> list[Contender]:
@@ -202,7 +197,7 @@ def main(
     parser.add_argument("--alg", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
     args = parser.parse_args(argv)
     results = Results() if results is None else results
-    results.configure("verify", rounds=args.rounds, number=args.number, cache=HAS_CACHE)
+    results.configure("verify", rounds=args.rounds, number=args.number)
     by_alg = {
         alg: run_alg(alg, rounds=args.rounds, number=args.number, results=results)
         for alg in args.alg
