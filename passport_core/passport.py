@@ -10,6 +10,7 @@ from typing import Any
 
 from passport_core import claims as c
 from passport_core.token.fingerprint import fingerprint
+from passport_core.token.frozen import freeze_members
 
 __all__ = ["Actor", "Passport"]
 
@@ -77,8 +78,12 @@ class Passport:
     ) -> Passport:
         """Build from claims that verification has already type-checked.
 
-        The passport takes ownership of ``claims`` (read-only views, no copies).
+        The passport takes ownership of ``claims``: its arrays and objects become
+        read-only in place (``FrozenList``/``FrozenDict``), as a passport may be shared
+        by every request presenting the same token (the verified-token cache).
         """
+        if type(claims) is dict:
+            freeze_members(claims)
         # Runs on every cold verify: one lookup per claim, no helper calls for absent ones.
         get = claims.get
         aud = claims[c.AUDIENCE]
