@@ -1,4 +1,4 @@
-"""``python -m benchmarks [verify|edge] [options]``: both benchmarks, or the one named.
+"""``python -m benchmarks [verify|edge|adapters] [options]``: both benchmarks, or the one named.
 
 Options after a benchmark's name are its own (``python -m benchmarks edge --help``).
 """
@@ -8,11 +8,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from benchmarks import edge, verify
+from benchmarks import adapters, edge, verify
 
 BENCHMARKS: dict[str, Callable[[Sequence[str] | None], None]] = {
     "verify": verify.main,
     "edge": edge.main,
+    "adapters": adapters.main,
 }
 
 
