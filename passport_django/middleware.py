@@ -75,11 +75,26 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseB
 STATE_ATTRIBUTE = "_passport_django_state"
 
 
+def _meta_key(name: str) -> str:
+    # PEP 3333 / CGI, which Django's META follows under WSGI and ASGI alike.
+    return "HTTP_" + name.upper().replace("-", "_")
+
+
+_META_KEYS: dict[str, str] = {}
+
+
 def header_getter(request: HttpRequest) -> HeaderGetter:
-    """Every value of a header; Django folds repeated headers into one comma-joined value."""
+    """Every value of a header; Django folds repeated headers into one comma-joined value.
+
+    Read from ``request.META``: ``request.headers`` would copy every header first.
+    """
+    meta = request.META
 
     def get(name: str) -> Sequence[str]:
-        value = request.headers.get(name)
+        key = _META_KEYS.get(name)
+        if key is None:
+            key = _META_KEYS.setdefault(name, _meta_key(name))
+        value = meta.get(key)
         return [] if value is None else [value]
 
     return get
@@ -162,11 +177,13 @@ class RequestPassport:
 def _sent_nothing(state: RequestPassport) -> bool:
     """True when the request carries no passport at all: nothing to verify, nothing to refuse."""
     try:
-        gate = conf.gate if conf.config.edge is not None else None
-        if isinstance(gate, EdgeGate):
-            # The topmost service mints: what counts is a credential, never a passport.
-            return not gate.presented(state.headers)
-        return extract_token(state.headers, conf.config.location) is None
+        config = conf.config
+        if config.edge is not None:
+            gate = conf.gate
+            if isinstance(gate, EdgeGate):
+                # The topmost service mints: what counts is a credential, never a passport.
+                return not gate.presented(state.headers)
+        return extract_token(state.headers, config.location) is None
     except PassportError:
         return False  # a duplicate, or broken settings: refused (or reported) on access
 
