@@ -54,6 +54,7 @@ from django.http.response import HttpResponseBase
 from django.utils.functional import LazyObject, SimpleLazyObject, empty
 
 from passport_core import (
+    ConfigurationError,
     EdgeGate,
     HeaderGetter,
     Passport,
@@ -62,6 +63,7 @@ from passport_core import (
     get_passport,
     reset_passport,
     set_passport,
+    warm_up_gate,
 )
 from passport_django.conf import conf
 from passport_django.responses import problem
@@ -218,6 +220,19 @@ def _install(request: HttpRequest) -> RequestPassport:
     return state
 
 
+def _warm_up() -> None:
+    """Build the gate and load its keys as the server starts (Django builds middleware then).
+
+    Broken settings are left to the system checks and to the requests that need the
+    gate; a key server that is down is logged and retried by the first such request.
+    """
+    try:
+        gate = conf.gate
+    except ConfigurationError:
+        return
+    warm_up_gate(gate)
+
+
 class PassportMiddleware:
     """Installs the lazy ``request.passport`` and resets core's context after the request."""
 
@@ -229,6 +244,7 @@ class PassportMiddleware:
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)
+        _warm_up()
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.async_mode:

@@ -34,6 +34,7 @@ from passport_core import (
     problem_response,
     reset_passport,
     set_passport,
+    warm_up_gate,
 )
 
 __all__ = [
@@ -141,7 +142,11 @@ class PassportExtension:
             self.init_app(app)
 
     def init_app(self, app: Flask, **overrides: Any) -> None:
-        """Read ``app``'s ``PASSPORT_*`` settings and register hooks, handlers and the JWKS view.
+        """Read ``app``'s ``PASSPORT_*`` settings, register handlers and the JWKS view, load keys.
+
+        The keys are loaded (and each one's verify run once) here, so the first
+        request does not pay for it; a key server that is down is logged as a
+        warning and retried by the first request that needs it.
 
         :raises ConfigurationError: the settings are wrong, or ``app`` already has
             a passport extension.
@@ -160,6 +165,9 @@ class PassportExtension:
             app.register_error_handler(PassportError, self.error_response)
         if state.settings.publish is not None:
             app.add_url_rule(JWKS_PATH, JWKS_ENDPOINT, _jwks_view, methods=["GET"])
+        # Keys loaded now, not by the first request; a key server that is down is
+        # logged and left to that request, never a failed start-up.
+        warm_up_gate(state.gate)
 
     @staticmethod
     def _build_state(app: Flask, overrides: Mapping[str, Any]) -> _AppState:
