@@ -398,8 +398,8 @@ def report(results: Mapping[str, Mapping[str, float]], rounds: int, number: int)
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the adapter benchmark; ``argv`` as on the command line (default: ``sys.argv``)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks adapters", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--number", type=int, default=1000, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=31)
+    parser.add_argument("--number", type=int, default=300, help="requests per round")
     parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
     parser.add_argument("--alg", choices=["EdDSA", "ES256", "RS256"], default="EdDSA")
     parser.add_argument("--json", metavar="PATH", help="also write the medians (µs) here")
