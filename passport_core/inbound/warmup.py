@@ -1,28 +1,28 @@
 """Warming a gate up at start-up, so the first request does not pay for loading keys.
 
 Every adapter calls it where the app starts; it never fails that start: a key
-server that is down is retried by the first request that needs it, as before.
+server that is down is left to the first request that needs it (its usual 503).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import cast
 
 from passport_core.errors import PassportError
-from passport_core.inbound.gate import Gate
+from passport_core.inbound.gate import Gate, PassportGate
+from passport_core.verify.verifier import Verifier
 
 __all__ = ["awarm_up_gate", "warm_up_gate"]
 
 logger = logging.getLogger("passport_core")
 
 
-def _verifier_step(gate: Gate, name: str) -> Callable[[], object] | None:
+def _verifiers(gate: Gate) -> list[Verifier]:
     # Only a verifying gate has keys to warm; the topmost service's EdgeGate mints.
-    verifier = getattr(gate, "verifier", None)
-    step = getattr(verifier, name, None)
-    return cast("Callable[[], object] | None", step) if callable(step) else None
+    if not isinstance(gate, PassportGate):
+        return []
+    companions = gate.companions.companions if gate.companions is not None else ()
+    return [gate.verifier, *(companion.verifier for companion in companions)]
 
 
 def _not_warmed(error: PassportError) -> None:
@@ -34,31 +34,25 @@ def _not_warmed(error: PassportError) -> None:
     )
 
 
-def warm_up_gate(gate: Gate) -> bool:
-    """Load ``gate``'s keys and run each key's verify once; ``False`` when it could not.
+def warm_up_gate(gate: Gate) -> None:
+    """Load the keys of ``gate``'s verifiers and run each key's check once.
 
-    Never raises a :class:`~passport_core.PassportError`: an unreachable key
-    server is logged as a warning and left to the first request.
+    See :meth:`Verifier.warm_up <passport_core.Verifier.warm_up>`.
+
+    Never raises a :class:`~passport_core.PassportError`: whatever could not
+    be loaded is logged as a warning and left to the first request.
     """
-    step = _verifier_step(gate, "warm_up")
-    if step is None:
-        return False
-    try:
-        step()
-    except PassportError as error:
-        _not_warmed(error)
-        return False
-    return True
+    for verifier in _verifiers(gate):
+        try:
+            verifier.warm_up()
+        except PassportError as error:
+            _not_warmed(error)
 
 
-async def awarm_up_gate(gate: Gate) -> bool:
+async def awarm_up_gate(gate: Gate) -> None:
     """:func:`warm_up_gate` without blocking the event loop on key fetches."""
-    step = _verifier_step(gate, "awarm_up")
-    if step is None:
-        return False
-    try:
-        await cast(Awaitable[object], step())
-    except PassportError as error:
-        _not_warmed(error)
-        return False
-    return True
+    for verifier in _verifiers(gate):
+        try:
+            await verifier.awarm_up()
+        except PassportError as error:
+            _not_warmed(error)
