@@ -102,8 +102,10 @@ from passport_core.inbound import (
     PassportGate,
     ProblemResponse,
     TokenLocation,
+    awarm_up_gate,
     extract_token,
     problem_response,
+    warm_up_gate,
 )
 from passport_core.keys import (
     ALGORITHMS,
@@ -282,6 +284,7 @@ __all__ = [
     "any_of",
     "api_key_digest",
     "as_key_source",
+    "awarm_up_gate",
     "claims",
     "cloudflare_access",
     "companion_claims",
@@ -315,4 +318,5 @@ __all__ = [
     "reset_passport",
     "set_passport",
     "use_passport",
+    "warm_up_gate",
 ]

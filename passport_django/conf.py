@@ -61,7 +61,10 @@ def config_from_setting(value: Any) -> PassportConfig:
 
 
 class PassportSettings:
-    """Lazily built, cached view of ``settings.PASSPORT``; safe to share between threads."""
+    """Lazily built, cached view of ``settings.PASSPORT``; safe to share between threads.
+
+    Reads take no lock (an attribute read is atomic); only building takes it, once.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -76,22 +79,31 @@ class PassportSettings:
     @property
     def config(self) -> PassportConfig:
         """Core's configuration; raises :class:`~passport_core.ConfigurationError` when wrong."""
-        with self._lock:
-            if self._config is None:
-                self._config = config_from_setting(self.raw)
-            return self._config
+        config = self._config  # read without the lock: every request passes here
+        if config is None:
+            with self._lock:
+                if self._config is None:
+                    self._config = config_from_setting(self.raw)
+                config = self._config
+        return config
 
     @property
     def gate(self) -> Gate:
         """The gate every request goes through (built once, reused for its key cache)."""
+        gate = self._gate
+        if gate is not None:
+            return gate
         config = self.config
         with self._lock:
-            if self._gate is None:
-                try:
-                    self._gate = config.build_gate()
-                except ConfigurationError as error:
-                    raise error.restated(setting_key) from error
-            return self._gate
+            if self._gate is not None:
+                return self._gate
+            try:
+                gate = config.build_gate()
+            except ConfigurationError as error:
+                raise error.restated(setting_key) from error
+            if self._config is config:  # not reloaded while building: keep it
+                self._gate = gate
+            return gate
 
     @property
     def realm(self) -> str | None:
@@ -112,8 +124,8 @@ class PassportSettings:
     def reload(self) -> None:
         """Forget the cached configuration; the next use reads the setting again."""
         with self._lock:
-            self._config = None
             self._gate = None
+            self._config = None
 
 
 #: the one shadow object the middleware, decorators and views read

@@ -54,6 +54,7 @@ from django.http.response import HttpResponseBase
 from django.utils.functional import LazyObject, SimpleLazyObject, empty
 
 from passport_core import (
+    ConfigurationError,
     EdgeGate,
     HeaderGetter,
     Passport,
@@ -62,6 +63,7 @@ from passport_core import (
     get_passport,
     reset_passport,
     set_passport,
+    warm_up_gate,
 )
 from passport_django.conf import conf
 from passport_django.responses import problem
@@ -75,11 +77,26 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseB
 STATE_ATTRIBUTE = "_passport_django_state"
 
 
+def _meta_key(name: str) -> str:
+    # PEP 3333 / CGI, which Django's META follows under WSGI and ASGI alike.
+    return "HTTP_" + name.upper().replace("-", "_")
+
+
+_META_KEYS: dict[str, str] = {}
+
+
 def header_getter(request: HttpRequest) -> HeaderGetter:
-    """Every value of a header; Django folds repeated headers into one comma-joined value."""
+    """Every value of a header; Django folds repeated headers into one comma-joined value.
+
+    Read from ``request.META``: ``request.headers`` would copy every header first.
+    """
+    meta = request.META
 
     def get(name: str) -> Sequence[str]:
-        value = request.headers.get(name)
+        key = _META_KEYS.get(name)
+        if key is None:
+            key = _META_KEYS.setdefault(name, _meta_key(name))
+        value = meta.get(key)
         return [] if value is None else [value]
 
     return get
@@ -162,11 +179,13 @@ class RequestPassport:
 def _sent_nothing(state: RequestPassport) -> bool:
     """True when the request carries no passport at all: nothing to verify, nothing to refuse."""
     try:
-        gate = conf.gate if conf.config.edge is not None else None
-        if isinstance(gate, EdgeGate):
-            # The topmost service mints: what counts is a credential, never a passport.
-            return not gate.presented(state.headers)
-        return extract_token(state.headers, conf.config.location) is None
+        config = conf.config
+        if config.edge is not None:
+            gate = conf.gate
+            if isinstance(gate, EdgeGate):
+                # The topmost service mints: what counts is a credential, never a passport.
+                return not gate.presented(state.headers)
+        return extract_token(state.headers, config.location) is None
     except PassportError:
         return False  # a duplicate, or broken settings: refused (or reported) on access
 
@@ -201,6 +220,19 @@ def _install(request: HttpRequest) -> RequestPassport:
     return state
 
 
+def _warm_up() -> None:
+    """Build the gate and load its keys as the server starts (Django builds middleware then).
+
+    Broken settings are left to the system checks and to the requests that need the
+    gate; a key server that is down is logged and retried by the first such request.
+    """
+    try:
+        gate = conf.gate
+    except ConfigurationError:
+        return
+    warm_up_gate(gate)
+
+
 class PassportMiddleware:
     """Installs the lazy ``request.passport`` and resets core's context after the request."""
 
@@ -212,6 +244,7 @@ class PassportMiddleware:
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)
+        _warm_up()
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.async_mode:

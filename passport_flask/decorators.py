@@ -7,6 +7,7 @@ request's thread, then the view is called through ``current_app.ensure_sync``.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -30,12 +31,17 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 def _guarded(view: View, *, required: bool, policy: Policy | None) -> View:
+    # Decided once: a sync view is called as is, an async one through Flask's ensure_sync.
+    is_async = inspect.iscoroutinefunction(view)
+
     @functools.wraps(view)
     def check_then_call(*args: Any, **kwargs: Any) -> Any:
         passport = verify_request(required=required)
         if policy is not None and passport is not None:
             policy.check(passport)
-        return current_app.ensure_sync(view)(*args, **kwargs)
+        if is_async:
+            return current_app.ensure_sync(view)(*args, **kwargs)
+        return view(*args, **kwargs)
 
     return cast(View, check_then_call)
 

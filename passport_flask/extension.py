@@ -8,6 +8,7 @@ gate) is kept per app, and request-time code finds it through
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from passport_core import (
     JWKS_PATH,
     ConfigurationError,
     Gate,
+    HeaderGetter,
     HostAllowList,
     NoPassport,
     Passport,
@@ -32,6 +34,7 @@ from passport_core import (
     problem_response,
     reset_passport,
     set_passport,
+    warm_up_gate,
 )
 
 __all__ = [
@@ -139,7 +142,11 @@ class PassportExtension:
             self.init_app(app)
 
     def init_app(self, app: Flask, **overrides: Any) -> None:
-        """Read ``app``'s ``PASSPORT_*`` settings and register hooks, handlers and the JWKS view.
+        """Read ``app``'s ``PASSPORT_*`` settings, register handlers and the JWKS view, load keys.
+
+        The keys are loaded (and each one's verify run once) here, so the first
+        request does not pay for it; a key server that is down is logged as a
+        warning and retried by the first request that needs it.
 
         :raises ConfigurationError: the settings are wrong, or ``app`` already has
             a passport extension.
@@ -151,13 +158,16 @@ class PassportExtension:
         state = self._build_state(app, {**self._overrides, **_check_overrides(overrides)})
         self._states[app] = state
         app.extensions[EXTENSION_NAME] = self
-        app.before_request(_start_request)
+        _default_passport_on_g(app)
         app.teardown_request(_end_request)
         # Keep a handler the app registered before init_app: the app's choice wins.
         if PassportError not in app.error_handler_spec[None][None]:
             app.register_error_handler(PassportError, self.error_response)
         if state.settings.publish is not None:
             app.add_url_rule(JWKS_PATH, JWKS_ENDPOINT, _jwks_view, methods=["GET"])
+        # Keys loaded now, not by the first request; a key server that is down is
+        # logged and left to that request, never a failed start-up.
+        warm_up_gate(state.gate)
 
     @staticmethod
     def _build_state(app: Flask, overrides: Mapping[str, Any]) -> _AppState:
@@ -203,6 +213,15 @@ class PassportExtension:
         )
 
 
+def _default_passport_on_g(app: Flask) -> None:
+    """``g.passport`` is ``None`` until a view asks: a class default, no per-request hook."""
+    base = app.app_ctx_globals_class
+    if "passport" not in vars(base):
+        app.app_ctx_globals_class = cast(
+            Any, type("PassportGlobals", (base,), {"passport": None, "__module__": __name__})
+        )
+
+
 def _real_app() -> Flask:
     # The proxied object: the per-app state is keyed by the app itself.
     return cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
@@ -224,36 +243,58 @@ def app_state() -> _AppState:
     return extension._state(app)
 
 
-def _start_request() -> None:
-    g.setdefault("passport", None)
-    _mark_baseline()
+class _Entered:
+    """How to undo what one request made current in core's context (kept on ``g``)."""
+
+    __slots__ = ("baseline", "in_loop", "thread", "token")
+
+    def __init__(self, passport: Passport | None) -> None:
+        self.baseline = get_passport()
+        self.token = set_passport(passport)
+        self.thread = threading.get_ident()
+        # An async view runs in asgiref's thread, on a copy of the request's context
+        # that is copied back when it returns: the token is of that copy.
+        self.in_loop = _in_event_loop()
+
+    def undo(self) -> bool:
+        """Restore the passport from before the request; False where this is not its context."""
+        if self.thread == threading.get_ident():
+            reset_passport(self.token)
+            return True
+        if self.in_loop:
+            # Set in asgiref's thread, copied back to the request's: put the old value back.
+            set_passport(self.baseline)
+            return True
+        # A copy of this request context (copy_current_request_context) being torn down
+        # in another thread: the original request's teardown resets it.
+        return False
 
 
-def _mark_baseline() -> None:
-    # Taken in the request's own thread before any view runs, so teardown can restore
-    # it even when an async view (run by asgiref in another thread, on a copy of the
-    # context that is copied back afterwards) made a passport current.
-    if g.get(_G_CONTEXT) is None:
-        setattr(g, _G_CONTEXT, (set_passport(get_passport()), threading.get_ident()))
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
-def _enter(passport: Passport | None) -> None:
-    _mark_baseline()
-    g.passport = passport
-    set_passport(passport)
+def _enter(globals_: Any, passport: Passport | None) -> None:
+    # Nothing happens per request until a view asks for its passport: only then is the
+    # baseline taken, and only then has the teardown anything to undo.
+    globals_.passport = passport
+    entered = globals_.__dict__.get(_G_CONTEXT)
+    if entered is not None:
+        set_passport(passport)
+    elif passport is not None or get_passport() is not None:
+        setattr(globals_, _G_CONTEXT, _Entered(passport))
 
 
 def _end_request(_exc: BaseException | None) -> None:
-    entered = g.get(_G_CONTEXT)
-    if entered is None:
-        return
-    token, thread = entered
-    if thread != threading.get_ident():
-        # A copy of this request context (copy_current_request_context) being torn
-        # down in another thread: the original request's teardown resets it.
-        return
-    g.pop(_G_CONTEXT)
-    reset_passport(token)
+    # Every request pays this: one lookup when no view asked for a passport.
+    namespace = g._get_current_object().__dict__
+    entered = namespace.get(_G_CONTEXT)
+    if entered is not None and entered.undo():
+        del namespace[_G_CONTEXT]
 
 
 def verify_request(*, required: bool = True) -> Passport | None:
@@ -267,11 +308,35 @@ def verify_request(*, required: bool = True) -> Passport | None:
     :raises PassportError: a missing (when required) or invalid passport.
     """
     state = app_state()
-    if g.get("passport") is not None and g.get(_G_CONTEXT) is not None:
-        return cast(Passport, g.passport)
-    passport = state.gate.authenticate(request.headers.getlist, required=required)
-    _enter(passport)
+    globals_ = g._get_current_object()
+    namespace = globals_.__dict__
+    already = namespace.get("passport")
+    if already is not None and _G_CONTEXT in namespace:
+        return cast(Passport, already)
+    passport = state.gate.authenticate(_header_getter(request.environ), required=required)
+    _enter(globals_, passport)
     return passport
+
+
+def _environ_key(name: str) -> str:
+    # PEP 3333 / CGI: a request header is HTTP_ + its name upper-cased, '-' as '_'.
+    return "HTTP_" + name.upper().replace("-", "_")
+
+
+_ENVIRON_KEYS: dict[str, str] = {}
+
+
+def _header_getter(environ: Mapping[str, Any]) -> HeaderGetter:
+    """Every value of a header, read from the WSGI environ (which folds repeats into one)."""
+
+    def get(name: str) -> list[str]:
+        key = _ENVIRON_KEYS.get(name)
+        if key is None:
+            key = _ENVIRON_KEYS.setdefault(name, _environ_key(name))
+        value = environ.get(key)
+        return [] if value is None else [value]
+
+    return get
 
 
 def _current_passport() -> Passport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import socketserver
 import threading
 import time
@@ -206,3 +207,11 @@ class RouteServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
         assert not self._thread.is_alive(), "the server thread did not stop"
+
+
+def refused_url(path: str = "/jwks.json") -> str:
+    """A loopback URL where nothing listens: connections are refused at once."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}{path}"

@@ -21,6 +21,7 @@ from passport_core.inbound.extraction import (
 )
 from passport_core.inbound.gate import Gate, PassportGate
 from passport_core.inbound.problem import PROBLEM_CONTENT_TYPE, ProblemResponse, problem_response
+from passport_core.inbound.warmup import awarm_up_gate, warm_up_gate
 
 __all__ = [
     "DEFAULT_HEADER",
@@ -30,6 +31,8 @@ __all__ = [
     "PassportGate",
     "ProblemResponse",
     "TokenLocation",
+    "awarm_up_gate",
     "extract_token",
     "problem_response",
+    "warm_up_gate",
 ]

@@ -170,6 +170,9 @@ EXPECTED_ALL = {
     "HTTPEnricher",
     # metadata
     "__version__",
+    # start-up: keys loaded before the first request
+    "warm_up_gate",
+    "awarm_up_gate",
 }
 
 ERROR_CLASSES = sorted(

@@ -1,0 +1,40 @@
+"""``python -m benchmarks adapters`` runs and prints its table (tiny counts; never speed).
+
+It runs in its own process: the benchmark configures Django's process-wide settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_adapters_benchmark_prints_its_table(tmp_path: Path) -> None:
+    out_json = tmp_path / "adapters.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "benchmarks", "adapters", "--rounds", "1", "--number", "3"]
+    done = subprocess.run(
+        [*command, "--json", str(out_json)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "per-request cost in-process" in out
+    for framework in ("flask", "django", "fastapi"):
+        for row in ("bare (no adapter)", "adapter, open route", "required, warm", "optional"):
+            assert any(framework in line and row in line for line in out.splitlines()), (
+                framework,
+                row,
+            )
+    written = json.loads(out_json.read_text(encoding="utf-8"))
+    assert set(written["results"]) == {"flask", "django", "fastapi"}
