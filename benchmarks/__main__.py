@@ -9,10 +9,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 from benchmarks import edge, verify
+from benchmarks import servers as servers_benchmark
 
 BENCHMARKS: dict[str, Callable[[Sequence[str] | None], None]] = {
     "verify": verify.main,
     "edge": edge.main,
+    "servers": servers_benchmark.main,
 }
 
 
