@@ -57,3 +57,6 @@ REGISTERED = frozenset({ISSUER, SUBJECT, AUDIENCE, EXPIRES_AT, NOT_BEFORE, ISSUE
 
 #: the JOSE ``typ`` of a passport (RFC 8725 §3.11: explicit typing)
 TOKEN_TYPE = "passport+jwt"  # noqa: S105 - a media type, not a secret
+
+#: the claims before whose time (less leeway) a verifier refuses a passport
+TIME_STARTS = (NOT_BEFORE, ISSUED_AT, AUTH_TIME)

@@ -35,6 +35,7 @@ from passport_core.keys.sources import KeysLike
 from passport_core.outbound.propagation import passport_async_client, passport_client
 from passport_core.token.values import is_number
 from passport_core.verify.bundle import Companion, Companions
+from passport_core.verify.cache import DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_SIZE
 from passport_core.verify.verifier import Verifier
 
 __all__ = ["ConfigProblem", "PassportConfig"]
@@ -78,6 +79,10 @@ def _audiences(value: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _is_strings(value: Any) -> bool:
     return (
         isinstance(value, Iterable)
@@ -101,6 +106,8 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "max_lifetime": (is_number, "a number of seconds"),
     "max_token_bytes": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
     "typ": (lambda v: v is None or isinstance(v, str), "a string or None"),
+    "cache_size": (_is_count, "a whole number of entries, 0 or more (0: no cache)"),
+    "cache_max_bytes": (_is_count, "a whole number of bytes, 0 or more"),
     "allowed_hosts": (_is_strings, "a list of host names"),
     "publish": (
         lambda v: (
@@ -126,7 +133,15 @@ _COMPANION_SETTINGS = frozenset(
     {"issuer", "jwks", "jwks_file", "jwks_url", "jwks_options", "keys", "verifier", "required"}
 )
 #: what a companion inherits from the service's own settings
-_INHERITED = ("audience", "typ", "leeway", "max_lifetime", "max_token_bytes")
+_INHERITED = (
+    "audience",
+    "typ",
+    "leeway",
+    "max_lifetime",
+    "max_token_bytes",
+    "cache_size",
+    "cache_max_bytes",
+)
 
 
 def _import_edge(path: str) -> Edge:
@@ -173,6 +188,8 @@ class PassportConfig:
     :param header: the header passports arrive in (``None``: Authorization only).
     :param bearer: also accept ``Authorization: Bearer``.
     :param allowed_hosts: hosts outbound clients may forward the passport to.
+    :param cache_size: verified tokens each verifier remembers (0: none), and
+    :param cache_max_bytes: the memory those may hold (``Verifier``'s parameters).
     :param publish: keys whose public halves this service serves as its JWKS.
     :param realm: the ``realm`` of ``WWW-Authenticate`` challenges.
     :param jwks_options: keyword options for the :class:`~passport_core.RemoteJWKS`
@@ -203,6 +220,8 @@ class PassportConfig:
     max_lifetime: float = 3600.0
     max_token_bytes: int = 8192
     typ: str | None = c.TOKEN_TYPE
+    cache_size: int = DEFAULT_CACHE_SIZE
+    cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES
     allowed_hosts: tuple[str, ...] = ()
     publish: KeyRing | tuple[Key, ...] | None = None
     realm: str | None = None
@@ -366,6 +385,8 @@ class PassportConfig:
             leeway=self.leeway,
             max_lifetime=self.max_lifetime,
             max_token_bytes=self.max_token_bytes,
+            cache_size=self.cache_size,
+            cache_max_bytes=self.cache_max_bytes,
         )
 
     @functools.cached_property

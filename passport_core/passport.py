@@ -23,10 +23,10 @@ class Actor:
     claims: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
-def _timestamp(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.fromtimestamp(value, tz=timezone.utc)
+_UTC = timezone.utc
+_fromtimestamp = datetime.fromtimestamp
+_NOTHING: frozenset[str] = frozenset()
+_NO_PROFILE: Mapping[str, Any] = MappingProxyType({})
 
 
 def _actors(act: Any) -> tuple[Actor, ...]:
@@ -77,28 +77,38 @@ class Passport:
 
         The passport takes ownership of ``claims`` (read-only views, no copies).
         """
+        # Runs on every cold verify: one lookup per claim, no helper calls for absent ones.
+        get = claims.get
         aud = claims[c.AUDIENCE]
-        scope = claims.get(c.SCOPE)
+        scope = get(c.SCOPE)
+        roles = get(c.ROLES)
+        permissions = get(c.PERMISSIONS)
+        amr = get(c.AUTH_METHODS)
+        iat = get(c.ISSUED_AT)
+        nbf = get(c.NOT_BEFORE)
+        auth_time = get(c.AUTH_TIME)
+        profile = get(c.PROFILE)
+        act = get(c.ACTOR)
         return cls(
-            subject=claims[c.SUBJECT],
-            issuer=claims[c.ISSUER],
-            audience=(aud,) if isinstance(aud, str) else tuple(aud),
-            issued_at=_timestamp(claims.get(c.ISSUED_AT)),
-            expires_at=datetime.fromtimestamp(claims[c.EXPIRES_AT], tz=timezone.utc),
-            not_before=_timestamp(claims.get(c.NOT_BEFORE)),
-            jti=claims.get(c.JWT_ID),
-            roles=frozenset(claims.get(c.ROLES, ())),
-            scopes=frozenset(scope.split()) if scope else frozenset(),
-            permissions=frozenset(claims.get(c.PERMISSIONS, ())),
-            tenant=claims.get(c.TENANT),
-            profile=MappingProxyType(claims.get(c.PROFILE) or {}),
-            actor=_actors(claims.get(c.ACTOR)),
-            claims=MappingProxyType(claims),
-            token=token,
-            header=MappingProxyType(header or {}),
-            auth_methods=frozenset(claims.get(c.AUTH_METHODS, ())),
-            auth_context=claims.get(c.AUTH_CONTEXT),
-            auth_time=_timestamp(claims.get(c.AUTH_TIME)),
+            claims[c.SUBJECT],
+            claims[c.ISSUER],
+            (aud,) if aud.__class__ is str else tuple(aud),
+            None if iat is None else _fromtimestamp(iat, _UTC),
+            _fromtimestamp(claims[c.EXPIRES_AT], _UTC),
+            None if nbf is None else _fromtimestamp(nbf, _UTC),
+            get(c.JWT_ID),
+            frozenset(roles) if roles else _NOTHING,
+            frozenset(scope.split()) if scope else _NOTHING,
+            frozenset(permissions) if permissions else _NOTHING,
+            get(c.TENANT),
+            MappingProxyType(profile) if profile else _NO_PROFILE,
+            _actors(act) if act is not None else (),
+            MappingProxyType(claims),
+            token,
+            header if isinstance(header, MappingProxyType) else MappingProxyType(header or {}),
+            frozenset(amr) if amr else _NOTHING,
+            get(c.AUTH_CONTEXT),
+            None if auth_time is None else _fromtimestamp(auth_time, _UTC),
         )
 
     def has_role(self, role: str) -> bool:

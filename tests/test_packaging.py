@@ -92,18 +92,19 @@ def test_the_changelog_keeps_a_changelog() -> None:
 
 
 def test_joserfc_stays_below_2_and_still_has_what_key_uses() -> None:
-    """Key signs and verifies with joserfc's per-algorithm models (JWSRegistry.algorithms).
+    """Keys are imported, exported and thumbprinted through joserfc's JWK classes.
 
-    They are not part of joserfc's documented API, so the dependency is bounded to joserfc 1.x
-    and this test, run at both ends of the range (CI's lowest and newest runs), checks them.
+    The dependency is bounded to joserfc 1.x and this test, run at both ends of the range (CI's
+    lowest and newest runs), checks the members Key relies on; signing and verifying call
+    ``cryptography`` directly (passport_core/keys/primitives.py).
     """
-    from joserfc.jws import JWSRegistry  # noqa: PLC0415 - the point of this test
-
-    from passport_core.keys.key import ALGORITHMS  # noqa: PLC0415
+    from passport_core.keys.key import ALGORITHMS, generate_key  # noqa: PLC0415
 
     assert "joserfc>=1.6.4,<2" in PROJECT["project"]["dependencies"]
     assert int(importlib.metadata.version("joserfc").split(".")[0]) == 1
     for alg in ALGORITHMS:
-        model = JWSRegistry.algorithms[alg]
-        assert callable(model.sign)
-        assert callable(model.verify)
+        jwk = generate_key(alg).jwk
+        assert jwk.get_op_key("verify") is not None
+        assert jwk.get_op_key("sign") is not None
+        assert jwk.thumbprint()
+        assert jwk.as_dict(private=False)["kty"] == jwk.key_type

@@ -1,6 +1,7 @@
 """Signing and verification keys, each bound to exactly one algorithm.
 
-A :class:`Key` wraps a joserfc key with a fixed ``kid`` and ``alg``. Binding
+A :class:`Key` wraps a joserfc key with a fixed ``kid`` and ``alg``, and signs
+and verifies through :mod:`~passport_core.keys.primitives`. Binding
 the algorithm to the key (RFC 8725 §3.1) is what stops algorithm confusion:
 a token may only be verified with the algorithm its key was made for.
 
@@ -23,7 +24,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, JWKRegistry, OctKey, OKPKey, RSAKey
 from joserfc.jwk import Key as JoseKey
-from joserfc.jws import JWSRegistry
 
 from passport_core.errors import (
     InvalidKey,
@@ -31,6 +31,7 @@ from passport_core.errors import (
     PrivateKeyInPublicSet,
     WeakKey,
 )
+from passport_core.keys.primitives import Signer, VerifyFunction, signer_for, verifier_for
 from passport_core.token.encoding import b64url_encode
 
 __all__ = [
@@ -93,7 +94,22 @@ class Key:
     kid: str
     alg: str
     jwk: JoseKey = field(repr=False)
-    _alg_model: Any = field(repr=False)  # joserfc's JWSAlgModel, not exported by joserfc.jws
+    _verify: VerifyFunction = field(init=False, repr=False)
+    _sign: Signer | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Built once per key: the hot path calls the primitive with nothing left to derive.
+        public: Any
+        private: Any
+        if self.jwk.key_type == "oct":
+            public = private = self.jwk.get_op_key("verify")
+        else:
+            public = self.jwk.get_op_key("verify")
+            private = self.jwk.get_op_key("sign") if self.jwk.is_private else None
+        object.__setattr__(self, "_verify", verifier_for(self.alg, public))
+        object.__setattr__(
+            self, "_sign", None if private is None else signer_for(self.alg, private)
+        )
 
     @property
     def is_private(self) -> bool:
@@ -115,7 +131,7 @@ class Key:
         if not self.is_private:
             return self
         public_jwk = JWKRegistry.import_key(self.jwk.as_dict(private=False))
-        return Key(self.kid, self.alg, public_jwk, self._alg_model)
+        return Key(self.kid, self.alg, public_jwk)
 
     def to_jwk(self, *, private: bool = False) -> dict[str, Any]:
         """The key as a JWK dict; private members only when asked for."""
@@ -142,16 +158,13 @@ class Key:
 
     def sign(self, signing_input: bytes) -> bytes:
         """Sign with this key's bound algorithm."""
-        if not self.is_private:
+        if self._sign is None:
             raise InvalidKey("a public key cannot sign")
-        return bytes(self._alg_model.sign(signing_input, self.jwk))
+        return self._sign(signing_input)
 
     def verify(self, signing_input: bytes, signature: bytes) -> bool:
         """Check a signature made with this key's bound algorithm."""
-        try:
-            return bool(self._alg_model.verify(signing_input, signature, self.jwk))
-        except (JoseError, ValueError, TypeError):
-            return False
+        return self._verify(signing_input, signature)
 
 
 def _bits(jwk: JoseKey) -> int:
@@ -190,7 +203,7 @@ def _bind(jwk: JoseKey, alg: str | None, kid: str | None, declared: Mapping[str,
         kid = declared_kid or jwk.thumbprint()
     if not kid:
         raise InvalidKey("the key id must not be empty")
-    return Key(kid, alg, jwk, JWSRegistry.algorithms[alg])
+    return Key(kid, alg, jwk)
 
 
 def _check_usage(declared: Mapping[str, Any]) -> None:

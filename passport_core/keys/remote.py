@@ -243,6 +243,16 @@ def _unexpected(exc: Exception) -> str:
     return f"the key fetch failed ({type(exc).__name__})"
 
 
+def _same_or_new(held: Key | None, fetched: Key) -> Key:
+    """The key already held when a refresh brings it unchanged.
+
+    Keeping the object lets the verified-token cache tell "the same key" by identity.
+    """
+    if held is not None and held.alg == fetched.alg and held.to_jwk() == fetched.to_jwk():
+        return held
+    return fetched
+
+
 class RemoteJWKS:
     """Verification keys fetched from a JWKS URL, cached, refreshed on unknown ``kid``.
 
@@ -315,6 +325,7 @@ class RemoteJWKS:
         self._lock = threading.Lock()
         self._keys: dict[str, Key] | None = None
         self._fresh_until = 0.0
+        self._generation = 0
         self._etag: tuple[str, str] | None = None  # (url, etag)
         self._cache_control = ""
         self._last_attempt: float | None = None
@@ -371,6 +382,13 @@ class RemoteJWKS:
                 continue
             break
         return self._answer(kid)
+
+    def key_generation(self) -> int:
+        """Changes with every fetched key set; ``-1`` once the keys are due for a refresh."""
+        # Plain reads, no lock: a read racing a fetch only sends the caller to get_key.
+        if self._keys is None or self._clock() >= self._fresh_until:
+            return -1
+        return self._generation
 
     def refresh(self) -> None:
         """Fetch the keys now (or join the fetch in flight); raise ``KeysUnavailable`` on failure.
@@ -494,7 +512,10 @@ class RemoteJWKS:
                 answer = fetch.answer
                 if fetch.keys is not None:
                     held = self._keys or {}
-                    self._keys = {key.kid: key for key in fetch.keys}
+                    self._keys = {
+                        key.kid: _same_or_new(held.get(key.kid), key) for key in fetch.keys
+                    }
+                    self._generation += 1
                     for kid in held.keys() - self._keys.keys():
                         # Withdrawn: known to be gone, so a 401 at once, not a 503 to retry.
                         self._remember_missing(kid, now)

@@ -160,7 +160,7 @@ class KeyRing:
             raise DuplicateKeyId("a key ring cannot hold two keys with one kid")
         self._active = active[0]
         self._next = nexts[0] if nexts else None
-        self._retiring = [e for e in entries if e.state == "retiring"]
+        self._set_retiring([e for e in entries if e.state == "retiring"])
 
     def _entries(self) -> list[RingKey]:
         nxt = [self._next] if self._next is not None else []
@@ -170,8 +170,23 @@ class KeyRing:
         """Drop retiring keys whose time has come (the caller holds the lock)."""
         gone = [e.kid for e in self._retiring if e.retire_at is not None and e.retire_at <= now]
         if gone:
-            self._retiring = [e for e in self._retiring if e.kid not in gone]
+            self._set_retiring([e for e in self._retiring if e.kid not in gone])
         return gone
+
+    def _set_retiring(self, retiring: list[RingKey]) -> None:
+        self._retiring = retiring
+        self._generation = getattr(self, "_generation", 0) + 1
+        # get_key prunes by time: from the first retire_at on, an answer may change.
+        self._stable_until = min(
+            (e.retire_at for e in retiring if e.retire_at is not None), default=math.inf
+        )
+
+    def key_generation(self) -> int:
+        """Changes with every change of the published keys (see ``KeyGeneration``)."""
+        # Two plain reads, no lock: a read racing a rotation only sends the caller to get_key.
+        if self._clock() >= self._stable_until:
+            return -1
+        return self._generation
 
     @property
     def publish_delay(self) -> float:
@@ -333,6 +348,7 @@ class KeyRing:
                 )
             if self._next is not None and self._next.kid == kid:
                 self._next = None
+                self._generation += 1
                 return
             for entry in self._retiring:
                 if entry.kid == kid:
@@ -341,7 +357,7 @@ class KeyRing:
                             f"key {kid!r} may still have signed unexpired passports: it retires "
                             f"in {math.ceil(entry.retire_at - now)} s; force it to revoke them"
                         )
-                    self._retiring.remove(entry)
+                    self._set_retiring([e for e in self._retiring if e is not entry])
                     return
             raise InvalidKey(f"the ring holds no retiring or next key with kid {kid!r}")
 

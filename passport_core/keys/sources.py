@@ -22,7 +22,7 @@ from passport_core.keys.jwks import load_jwks, public_jwks
 from passport_core.keys.key import Key
 from passport_core.keys.ring import KeyRing
 
-__all__ = ["KeySource", "KeysLike", "StaticKeys", "as_key_source"]
+__all__ = ["KeyGeneration", "KeySource", "KeysLike", "StaticKeys", "as_key_source"]
 
 
 @runtime_checkable
@@ -36,6 +36,19 @@ class KeySource(Protocol):
     def get_key(self, kid: str) -> Key | None: ...
 
     async def aget_key(self, kid: str) -> Key | None: ...
+
+
+@runtime_checkable
+class KeyGeneration(Protocol):
+    """What a key source offers the verified-token cache: a cheap "has anything changed?".
+
+    ``key_generation()`` returns a number that stays the same for as long as every
+    ``get_key`` answer stays the same, and ``-1`` once an answer may change without
+    any call (keys due for a refresh, a retirement time reached). The cache then asks
+    ``get_key`` again, as a cold verify would. Sources without it are asked on every hit.
+    """
+
+    def key_generation(self) -> int: ...
 
 
 class StaticKeys:
@@ -55,6 +68,9 @@ class StaticKeys:
 
     async def aget_key(self, kid: str) -> Key | None:
         return self._keys.get(kid)
+
+    def key_generation(self) -> int:
+        return 0  # a fixed set never changes
 
     @property
     def keys(self) -> tuple[Key, ...]:

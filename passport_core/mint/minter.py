@@ -6,6 +6,7 @@ import math
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
+from itertools import repeat
 from typing import Any
 
 from passport_core import claims as c
@@ -39,7 +40,8 @@ def _strings(name: str, values: Iterable[str]) -> list[str]:
     if isinstance(values, (str, bytes)):
         raise MintingError(f"{name} must be a collection of strings, not one string")
     items = list(values)
-    if not all(isinstance(item, str) and item for item in items):
+    # map() with C callables: no Python frame per item on the minting path
+    if not all(map(isinstance, items, repeat(str))) or "" in items:
         raise MintingError(f"every item of {name} must be a non-empty string")
     return list(dict.fromkeys(items))  # de-duplicated, in the caller's order
 
@@ -95,6 +97,8 @@ class Minter:
         self.default_ttl = float(default_ttl)
         self.max_ttl = float(max_ttl)
         self._clock = clock
+        # Key -> its encoded header: the same for every passport the key signs
+        self._header_segments: dict[Key, str] = {}
 
     @property
     def key_ring(self) -> KeyRing:
@@ -140,11 +144,11 @@ class Minter:
                 raise MintingError("auth_time must be a date in seconds since the epoch")
             payload[c.AUTH_TIME] = int(auth_time)
         key = self._ring.active
-        header = {"alg": key.alg, "typ": c.TOKEN_TYPE, "kid": key.kid}
+        header_segment = self._header_segments.get(key)
+        if header_segment is None:
+            header_segment = self._header_segment(key)
         try:
-            signing_input = (
-                b64url_encode(json_dumps(header)) + "." + b64url_encode(json_dumps(payload))
-            )
+            signing_input = header_segment + "." + b64url_encode(json_dumps(payload))
         except (TypeError, ValueError) as exc:
             raise MintingError(f"the claims are not JSON-serialisable: {exc}") from exc
         signature = key.sign(signing_input.encode("ascii"))
@@ -155,6 +159,13 @@ class Minter:
                 "carry less common data, or shape it per audience"
             )
         return token
+
+    def _header_segment(self, key: Key) -> str:
+        header = {"alg": key.alg, "typ": c.TOKEN_TYPE, "kid": key.kid}
+        if len(self._header_segments) >= 8:
+            self._header_segments.clear()  # keys rotated many times: keep only the current ones
+        segment = self._header_segments[key] = b64url_encode(json_dumps(header))
+        return segment
 
     def _payload(
         self,
@@ -181,23 +192,22 @@ class Minter:
         if lifetime > self.max_ttl:
             raise MintingError(f"lifetime {lifetime:g} s exceeds max_ttl {self.max_ttl:g} s")
         now = int(self._clock())
-        payload: dict[str, Any] = dict(extra or {})
-        if not all(isinstance(name, str) for name in payload):
-            raise MintingError("custom claim names must be strings")
-        overridden = _OWN_CLAIMS & payload.keys()
-        if overridden:
-            raise MintingError(f"custom claims cannot override {sorted(overridden)}")
-        payload.update(
-            {
-                c.ISSUER: self.issuer,
-                c.SUBJECT: subject,
-                c.AUDIENCE: audiences[0] if len(audiences) == 1 else audiences,
-                c.ISSUED_AT: now,
-                c.NOT_BEFORE: now,
-                c.EXPIRES_AT: now + math.ceil(lifetime),
-                c.JWT_ID: jti or secrets.token_urlsafe(16),
-            }
-        )
+        payload: dict[str, Any] = {
+            c.ISSUER: self.issuer,
+            c.SUBJECT: subject,
+            c.AUDIENCE: audiences[0] if len(audiences) == 1 else audiences,
+            c.ISSUED_AT: now,
+            c.NOT_BEFORE: now,
+            c.EXPIRES_AT: now + math.ceil(lifetime),
+            c.JWT_ID: jti or secrets.token_urlsafe(16),
+        }
+        if extra:
+            if not all(map(isinstance, extra, repeat(str))):
+                raise MintingError("custom claim names must be strings")
+            overridden = _OWN_CLAIMS & extra.keys()
+            if overridden:
+                raise MintingError(f"custom claims cannot override {sorted(overridden)}")
+            payload.update(extra)
         if roles:
             payload[c.ROLES] = _strings("roles", roles)
         if scopes:

@@ -5,28 +5,44 @@ input, so no ``binascii``, ``json`` or ``UnicodeDecodeError`` ever escapes.
 RFC 7515 §2 and RFC 8725 §3.9 ask for exactly one encoding of each value:
 unpadded base64url without stray characters, and I-JSON (RFC 7493) objects
 without duplicate names, lone surrogates or non-finite numbers.
+
+Both run on every verify, so both have a fast path that is exactly as strict:
+base64url is checked with ``bytes.translate`` (C, no regex, no ``str`` copy), and
+JSON is parsed by orjson and accepted only when orjson's re-encoding of the
+result is byte-for-byte the input. That proves the input had no duplicate
+names (a dump never repeats one), no number orjson rounded, no escape or
+whitespace it normalised: the stdlib's strict parse would give the same
+value. Anything else takes the strict stdlib path, which names the problem.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import math
 import re
 from typing import Any
 
+import orjson
+
 from passport_core.errors import MalformedToken
 
-__all__ = ["b64url_decode", "b64url_encode", "json_dumps", "json_loads_object"]
+__all__ = [
+    "B64URL_ALPHABET",
+    "b64url_decode",
+    "b64url_decode_checked",
+    "b64url_encode",
+    "json_dumps",
+    "json_loads_object",
+]
 
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
-_ALPHABET_INDEX = {
-    char: index
-    for index, char in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-}
-_TO_STANDARD = str.maketrans("-_", "+/")
-_PADDING = ("", "", "==", "=")
+#: RFC 4648 §5, the only bytes a base64url segment may hold
+B64URL_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#: the 6-bit value of each alphabet byte, by byte value (0 elsewhere; checked first)
+_SEXTET = bytes(B64URL_ALPHABET.find(bytes([b])) % 64 for b in range(256))
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_PADDING = (b"", b"", b"==", b"=")
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 #: deeper JSON than this is refused before the parser can recurse on it
 MAX_JSON_DEPTH = 32
@@ -34,20 +50,32 @@ MAX_JSON_DEPTH = 32
 
 def b64url_encode(data: bytes) -> str:
     """Unpadded base64url (RFC 7515 §2)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode()
 
 
-def b64url_decode(segment: str, what: str = "segment") -> bytes:
+def b64url_decode(segment: str | bytes, what: str = "segment") -> bytes:
     """Decode unpadded, canonical base64url; anything else is malformed."""
+    if isinstance(segment, str):
+        try:
+            segment = segment.encode("ascii")
+        except UnicodeEncodeError:
+            raise MalformedToken(f"the {what} is not valid base64url") from None
+    if segment.translate(None, B64URL_ALPHABET):
+        raise MalformedToken(f"the {what} is not valid base64url")
+    return b64url_decode_checked(segment, what)
+
+
+def b64url_decode_checked(segment: bytes, what: str = "segment") -> bytes:
+    """:func:`b64url_decode` for bytes already known to be in the base64url alphabet."""
     remainder = len(segment) % 4
-    if remainder == 1 or _B64URL.fullmatch(segment) is None:
+    if remainder == 1:
         raise MalformedToken(f"the {what} is not valid base64url")
     # Non-zero unused bits in the last character give a second spelling of the same bytes.
-    if remainder and _ALPHABET_INDEX[segment[-1]] & (0x0F if remainder == 2 else 0x03):
+    if remainder and _SEXTET[segment[-1]] & (0x0F if remainder == 2 else 0x03):
         raise MalformedToken(f"the {what} is not canonical base64url")
     try:
         return binascii.a2b_base64(segment.translate(_TO_STANDARD) + _PADDING[remainder])
-    except binascii.Error as exc:  # pragma: no cover - the regex filters first
+    except binascii.Error as exc:  # pragma: no cover - the alphabet is checked first
         raise MalformedToken(f"the {what} is not valid base64url") from exc
 
 
@@ -109,6 +137,18 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 def json_loads_object(data: bytes, what: str = "segment") -> dict[str, Any]:
     """Parse strict UTF-8 I-JSON that must be an object."""
+    # The bracket count bounds the depth, so orjson never parses what the strict path refuses.
+    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+        try:
+            value = orjson.loads(data)
+            if type(value) is dict and orjson.dumps(value) == data:
+                return value
+        except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+            pass  # the strict parser below says what is wrong
+    return _strict_loads_object(data, what)
+
+
+def _strict_loads_object(data: bytes, what: str) -> dict[str, Any]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -129,8 +169,23 @@ def json_loads_object(data: bytes, what: str = "segment") -> dict[str, Any]:
     return value
 
 
+#: types orjson would serialise on its own where the stdlib refuses or differs: hand them back
+_PASSTHROUGH = (
+    orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
 def json_dumps(value: Any) -> bytes:
     """Compact, UTF-8, finite-only JSON."""
+    try:
+        data = orjson.dumps(value, option=_PASSTHROUGH)
+    except TypeError:  # orjson.JSONEncodeError: a type only the stdlib takes, or refuses
+        data = None
+    # orjson writes NaN and Infinity as null; only the stdlib refuses them (RFC 8259 §6).
+    if data is not None and b"null" not in data:
+        return data
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
         "utf-8"
     )

@@ -8,10 +8,12 @@ signature, then the claims.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from passport_core import claims as c
@@ -25,6 +27,7 @@ from passport_core.errors import (
     InvalidIssuer,
     InvalidType,
     IssuedInFuture,
+    KeysUnavailable,
     LifetimeTooLong,
     MalformedToken,
     MissingClaim,
@@ -36,10 +39,20 @@ from passport_core.errors import (
     UnsupportedCritical,
 )
 from passport_core.keys.key import ALGORITHMS, Key
-from passport_core.keys.sources import KeysLike, KeySource, as_key_source
+from passport_core.keys.remote import RemoteJWKS
+from passport_core.keys.ring import KeyRing
+from passport_core.keys.sources import KeysLike, KeySource, StaticKeys, as_key_source
 from passport_core.passport import Passport
-from passport_core.token.compact import MAX_TOKEN_BYTES, split_compact
+from passport_core.token.compact import MAX_TOKEN_BYTES, split_segments
+from passport_core.token.encoding import b64url_decode_checked, json_loads_object
 from passport_core.token.values import is_numeric_date, is_string_list
+from passport_core.verify.cache import (
+    DEFAULT_CACHE_MAX_BYTES,
+    DEFAULT_CACHE_SIZE,
+    CachedPassport,
+    VerifiedTokens,
+    validity,
+)
 
 __all__ = ["DEFAULT_REQUIRED_CLAIMS", "MAX_LEEWAY", "TrustedIssuer", "Verifier"]
 
@@ -59,6 +72,14 @@ _STRING_CLAIMS = (c.ISSUER, c.SUBJECT, c.JWT_ID, c.SCOPE, c.TENANT, c.AUTH_CONTE
 _STRING_LIST_CLAIMS = (c.ROLES, c.PERMISSIONS, c.AUTH_METHODS)
 _TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT, c.AUTH_TIME)
 _MAX_ACTOR_DEPTH = 16
+#: header segments remembered after they passed the header checks: a service sees a
+#: handful (one per issuer key and typ), so re-parsing them on every verify is waste
+_HEADER_CACHE_SIZE = 64
+#: a header segment longer than this is never remembered (real ones are ~100 bytes)
+_HEADER_CACHE_MAX_BYTES = 512
+#: a junk signature's size per algorithm family, for warm_up (RSA: the smallest modulus)
+_SIGNATURE_BYTES = {"RS": 256, "PS": 256, "HS": 32, "ES": 64, "Ed": 64}
+_log = logging.getLogger("passport_core.verify")
 
 
 def _accepted_typs(typ: str | Collection[str | None] | None) -> frozenset[str | None] | None:
@@ -104,7 +125,7 @@ class TrustedIssuer:
 @dataclass(frozen=True, slots=True)
 class _Parsed:
     token: str
-    header: dict[str, Any]
+    header: Mapping[str, Any]
     claims: dict[str, Any]
     signing_input: bytes
     signature: bytes
@@ -152,6 +173,13 @@ class Verifier:
     :param algorithms: optional allow-list on top of each key's own algorithm.
     :param required_claims: claims that must be present.
     :param clock: returns the current time in seconds since the epoch.
+    :param cache_size: verified tokens remembered, so the same token costs a dict
+        lookup the next time (0 turns the cache off); see :mod:`passport_core.verify.cache`.
+    :param cache_max_bytes: the most memory (estimated) those entries may hold.
+
+    Passports from the cache are the same objects for every request that presents
+    the same token: they are immutable, and the JSON values in ``claims`` must be
+    treated as such.
     """
 
     def __init__(
@@ -168,6 +196,8 @@ class Verifier:
         algorithms: Collection[str] | None = None,
         required_claims: Collection[str] = DEFAULT_REQUIRED_CLAIMS,
         clock: Callable[[], float] = time.time,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
     ) -> None:
         self._issuers = self._configure_issuers(keys, issuer, issuers)
         audiences = (audience,) if isinstance(audience, str) else tuple(audience)
@@ -205,6 +235,9 @@ class Verifier:
         self.max_lifetime = float(max_lifetime)
         self.max_token_bytes = max_token_bytes
         self._clock = clock
+        # header segment -> (header, kid); only headers that passed _check_header
+        self._headers: dict[bytes, tuple[Mapping[str, Any], str]] = {}
+        self.cache = VerifiedTokens(cache_size, cache_max_bytes)
 
     @staticmethod
     def _configure_issuers(
@@ -233,13 +266,66 @@ class Verifier:
     def issuers(self) -> Mapping[str, TrustedIssuer]:
         return dict(self._issuers)
 
+    def warm_up(self) -> None:
+        """Fetch remote keys and run each key's signature check once, before any request.
+
+        The first verify in a process otherwise pays for the key fetch and for the
+        primitive's first call. A key server that cannot be reached is logged as a
+        warning and left to the first request (which then gets its usual 503).
+        """
+        for trusted in self._issuers.values():
+            source = trusted.keys
+            if isinstance(source, RemoteJWKS):  # local sources hold their keys already
+                try:
+                    source.refresh()
+                except KeysUnavailable as error:
+                    _log.warning("warm-up: keys of %s unavailable: %s", trusted.issuer, error)
+            self._warm_keys(source)
+
+    async def awarm_up(self) -> None:
+        """Like :meth:`warm_up`, without blocking the event loop on a key fetch."""
+        for trusted in self._issuers.values():
+            source = trusted.keys
+            if isinstance(source, RemoteJWKS):
+                try:
+                    await source.arefresh()
+                except KeysUnavailable as error:
+                    _log.warning("warm-up: keys of %s unavailable: %s", trusted.issuer, error)
+            self._warm_keys(source)
+
+    @staticmethod
+    def _warm_keys(source: KeySource) -> None:
+        if not isinstance(source, (StaticKeys, KeyRing, RemoteJWKS)):
+            return  # a user's own source: nothing to list
+        for key in source.keys:
+            # A signature of the right size that does not verify still runs the primitive.
+            key.verify(b"warm-up", b"\x01" * _SIGNATURE_BYTES.get(key.alg[:2], 64))
+
     def verify(self, token: str | bytes | None) -> Passport:
         """Verify ``token`` and return its :class:`Passport`, or raise a ``PassportError``."""
+        if isinstance(token, str) and self.cache.max_entries:
+            entry = self.cache.get(token, self._clock())
+            if entry is not None:
+                if entry.current():
+                    return entry.passport
+                if entry.source.get_key(entry.kid) is entry.key:
+                    # The same lookup a cold verify makes: the key is still there.
+                    entry.restamp()
+                    return entry.passport
         parsed = self._parse(token)
         return self._finish(parsed, parsed.trusted.keys.get_key(parsed.kid))
 
     async def averify(self, token: str | bytes | None) -> Passport:
         """Like :meth:`verify`, awaiting key sources that fetch over the network."""
+        if isinstance(token, str) and self.cache.max_entries:
+            entry = self.cache.get(token, self._clock())
+            if entry is not None:
+                if entry.current():
+                    return entry.passport
+                if await entry.source.aget_key(entry.kid) is entry.key:
+                    # The same lookup a cold verify makes: the key is still there.
+                    entry.restamp()
+                    return entry.passport
         parsed = self._parse(token)
         return self._finish(parsed, await parsed.trusted.keys.aget_key(parsed.kid))
 
@@ -252,13 +338,14 @@ class Verifier:
             raise MissingToken
         if len(token) > self.max_token_bytes:
             raise TokenTooLarge(f"the passport exceeds {self.max_token_bytes} bytes")
+        header_b64, payload_b64, signature_b64 = split_segments(token)
         if isinstance(token, bytes):
-            try:
-                token = token.decode("ascii")
-            except UnicodeDecodeError as exc:
-                raise MalformedToken("the passport is not ASCII") from exc
-        parts = split_compact(token, check_header=self._check_header)
-        claims = parts.payload
+            token = token.decode("ascii")  # split_segments checked every byte
+        known = self._headers.get(header_b64)
+        if known is None:
+            known = self._read_header(header_b64)
+        header, kid = known
+        claims = json_loads_object(b64url_decode_checked(payload_b64, "payload"), "payload")
         issuer = claims.get(c.ISSUER)
         if issuer is None:
             raise MissingClaim("the passport has no 'iss' claim")
@@ -267,10 +354,19 @@ class Verifier:
         trusted = self._issuers.get(issuer)
         if trusted is None:
             raise InvalidIssuer
-        header = parts.header
+        signature = b64url_decode_checked(signature_b64, "signature")
         return _Parsed(
-            token, header, claims, parts.signing_input, parts.signature, header["kid"], trusted
+            token, header, claims, header_b64 + b"." + payload_b64, signature, kid, trusted
         )
+
+    def _read_header(self, header_b64: bytes) -> tuple[Mapping[str, Any], str]:
+        header = json_loads_object(b64url_decode_checked(header_b64, "header"), "header")
+        known = MappingProxyType(header), self._check_header(header)
+        if len(header_b64) <= _HEADER_CACHE_MAX_BYTES:
+            if len(self._headers) >= _HEADER_CACHE_SIZE:
+                self._headers.clear()  # many distinct headers: a flood, not a deployment
+            self._headers[header_b64] = known
+        return known
 
     def _check_header(self, header: dict[str, Any]) -> str:
         alg = header.get("alg")
@@ -316,8 +412,16 @@ class Verifier:
             raise AlgorithmNotAllowed("the algorithm does not match the key's algorithm")
         if not key.verify(parsed.signing_input, parsed.signature):
             raise BadSignature
-        self._check_claims(parsed.claims)
-        return Passport.from_claims(parsed.claims, parsed.token, parsed.header)
+        claims = parsed.claims
+        self._check_claims(claims)
+        passport = Passport.from_claims(claims, parsed.token, parsed.header)
+        if self.cache.max_entries:
+            source = parsed.trusted.keys
+            valid_from, until = validity(claims, self.leeway, self.max_lifetime)
+            size = VerifiedTokens.estimate(parsed.token, len(parsed.signing_input))
+            entry = CachedPassport(passport, key, source, valid_from, until, size)
+            self.cache.put(parsed.token, entry)
+        return passport
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
         for name in self.required_claims:

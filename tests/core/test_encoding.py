@@ -6,6 +6,8 @@ import base64
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from passport_core import MalformedToken
 from passport_core.token.encoding import (
@@ -161,3 +163,76 @@ def test_json_dumps_is_compact_utf8_and_finite_only() -> None:
     assert json.loads(json_dumps({"x": 1.5})) == {"x": 1.5}
     with pytest.raises(ValueError, match="Out of range"):
         json_dumps({"a": float("nan")})
+
+
+# --- the orjson fast path is exactly as strict as the stdlib path ------------------------------
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.dictionaries(st.text(max_size=6), _json_values, max_size=6),
+    style=st.sampled_from(["compact", "spaced", "ascii"]),
+)
+def test_fast_and_strict_json_parsing_agree(value: dict[str, object], style: str) -> None:
+    if style == "compact":
+        data = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    elif style == "spaced":
+        data = json.dumps(value).encode()
+    else:
+        data = json.dumps(value, separators=(",", ":"), ensure_ascii=True).encode()
+    expected = json.loads(data)
+    if sum(data.count(b) for b in (b"[", b"{")) > 32:
+        return
+
+    parsed = json_loads_object(data)
+
+    assert parsed == expected
+    assert json.dumps(parsed) == json.dumps(expected)  # ints stay ints, floats floats
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param(
+            b'{"exp":123456789012345678901234567890}',
+            123456789012345678901234567890,
+            id="huge-int-exact",
+        ),
+        pytest.param(b'{"exp":-0}', 0, id="minus-zero-int"),
+        pytest.param(b'{"exp":1e5}', 100000.0, id="exponent"),
+        pytest.param(b'{"exp":18446744073709551616}', 18446744073709551616, id="above-u64"),
+    ],
+)
+def test_numbers_orjson_would_round_take_the_exact_path(data: bytes, expected: object) -> None:
+    value = json_loads_object(data)["exp"]
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"sub":"a","sub":"b"}',
+        b'{"p":{"x":1,"x":1}}',
+        b'{"a":NaN}',
+        b'{"a":"\\ud800"}',
+        b'{"a":"\xff"}',
+        b'\xef\xbb\xbf{"a":1}',
+        b"[1]",
+    ],
+)
+def test_what_the_strict_path_refuses_the_fast_path_never_accepts(data: bytes) -> None:
+    with pytest.raises(MalformedToken):
+        json_loads_object(data)

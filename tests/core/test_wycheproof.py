@@ -37,6 +37,7 @@ from passport_core import (
     UnknownKey,
     load_key,
 )
+from passport_core.keys.primitives import ed25519_verifier
 from passport_core.token.encoding import b64url_decode, json_loads_object
 from tests.conftest import VECTORS
 
@@ -253,6 +254,25 @@ def test_primitive_signature(name: str, group_index: int, test: dict[str, Any]) 
         # "acceptable": a legacy encoding (e.g. PKCS#1 without the NULL parameter) that
         # verifiers may take or refuse; either is fine, raising is not.
         assert test["result"] == "acceptable"
+
+
+def _ed25519_params() -> Iterator[Any]:
+    for param in _params("ed25519_test.json"):
+        for backend in ("libsodium", "openssl"):
+            yield pytest.param(*param.values, backend, id=f"{backend}-{param.id}")
+
+
+@pytest.mark.parametrize(("group_index", "test", "backend"), list(_ed25519_params()))
+def test_both_ed25519_backends_agree_with_the_vectors(
+    group_index: int, test: dict[str, Any], backend: str
+) -> None:
+    """libsodium (the [fast] extra) and OpenSSL (the fallback) each pass every vector."""
+    public = primitive_key("ed25519_test.json", group_index).jwk.get_op_key("verify")
+    verify = ed25519_verifier(public, libsodium=backend == "libsodium")
+
+    accepted = verify(bytes.fromhex(test["msg"]), bytes.fromhex(test["sig"]))
+
+    assert accepted is (test["result"] == "valid")
 
 
 @pytest.mark.parametrize("name", list(PRIMITIVE_FILES))

@@ -1,0 +1,165 @@
+"""The verified-token cache: a passport crossing several hops is verified once per process.
+
+Keyed by the whole token (a ``str`` dict key: Python compares the full string
+on every hash match, and its string hash is keyed per process), never a
+prefix or a value the token chooses. An entry answers only while a cold
+verify would accept the token at that moment:
+
+- its time window: from when ``nbf``/``iat``/``auth_time`` (less leeway) and
+  the lifetime cap allow it, to ``exp`` plus leeway;
+- its key: the key source reports the same ``key_generation()`` as when the
+  entry was made, or, when it cannot say (keys due for a refresh, a source
+  without generations), ``get_key`` returns the very same key object;
+- every other check depends only on the token and the verifier's settings,
+  which do not change.
+
+Bounded by entries and by an estimate of the bytes held; the oldest entries
+go first. Only tokens that passed every check are ever stored, so a flood of
+forged tokens cannot fill it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from passport_core import claims as c
+from passport_core.errors import ConfigurationError
+from passport_core.keys.key import Key
+from passport_core.keys.sources import KeyGeneration, KeySource
+from passport_core.passport import Passport
+
+__all__ = ["DEFAULT_CACHE_MAX_BYTES", "DEFAULT_CACHE_SIZE", "CachedPassport", "VerifiedTokens"]
+
+#: entries a verifier keeps by default
+DEFAULT_CACHE_SIZE = 4096
+#: bytes (estimated) a verifier keeps by default
+DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024
+#: what one entry costs beyond its token, its claims and its passport, measured with
+#: tracemalloc (benchmarks/memory.py reports the real resident growth)
+_ENTRY_OVERHEAD = 600
+#: the claims dict and its values take about this many times the payload's text
+_CLAIMS_FACTOR = 3
+
+
+class CachedPassport:
+    """One verified token: its passport and what must still hold for it to be reused."""
+
+    __slots__ = (
+        "generation",
+        "key",
+        "kid",
+        "passport",
+        "size",
+        "source",
+        "stamp",
+        "until",
+        "valid_from",
+    )
+
+    def __init__(
+        self,
+        passport: Passport,
+        key: Key,
+        source: KeySource,
+        valid_from: float,
+        until: float,
+        size: int,
+    ) -> None:
+        self.passport = passport
+        self.key = key
+        self.kid = key.kid
+        self.source = source
+        self.stamp = source.key_generation if isinstance(source, KeyGeneration) else None
+        self.generation = -1
+        self.restamp()
+        self.valid_from = valid_from
+        self.until = until
+        self.size = size
+
+    def current(self) -> bool:
+        """True while the key source vouches that no key changed since :meth:`restamp`."""
+        return self.generation >= 0 and self.stamp is not None and self.stamp() == self.generation
+
+    def restamp(self) -> None:
+        """Record the source's generation now (after ``get_key`` returned this same key)."""
+        self.generation = -1 if self.stamp is None else self.stamp()
+
+
+def validity(claims: Mapping[str, Any], leeway: float, max_lifetime: float) -> tuple[float, float]:
+    """``(from, until)``: the clock times between which the verifier's time checks pass."""
+    exp = claims[c.EXPIRES_AT]
+    starts = [claims[name] - leeway for name in c.TIME_STARTS if name in claims]
+    if c.ISSUED_AT not in claims:
+        # Without iat the lifetime cap is checked against now (Verifier._check_times).
+        starts.append(exp - max_lifetime - leeway)
+    return max(starts, default=float("-inf")), exp + leeway
+
+
+class VerifiedTokens:
+    """A bounded map from token to :class:`CachedPassport`."""
+
+    def __init__(
+        self, max_entries: int = DEFAULT_CACHE_SIZE, max_bytes: int = DEFAULT_CACHE_MAX_BYTES
+    ) -> None:
+        for name, value in (("cache_size", max_entries), ("cache_max_bytes", max_bytes)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigurationError(
+                    f"{{{name}}} must be a whole number, 0 or more", setting=name
+                )
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: dict[str, CachedPassport] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, token: str, now: float) -> CachedPassport | None:
+        """The entry for ``token`` if its time window holds ``now``; a stale one is dropped."""
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        if entry.valid_from <= now < entry.until:
+            return entry
+        self.discard(token)
+        return None
+
+    def put(self, token: str, entry: CachedPassport) -> None:
+        if entry.size > self.max_bytes or self.max_entries == 0:
+            return
+        with self._lock:
+            old = self._entries.pop(token, None)
+            if old is not None:
+                self._bytes -= old.size
+            entries = self._entries
+            while entries and (
+                len(entries) >= self.max_entries or self._bytes + entry.size > self.max_bytes
+            ):
+                # Insertion order is age order: the oldest entry is also the closest to expiry.
+                self._bytes -= entries.pop(next(iter(entries))).size
+            entries[token] = entry
+            self._bytes += entry.size
+
+    def discard(self, token: str) -> None:
+        with self._lock:
+            entry = self._entries.pop(token, None)
+            if entry is not None:
+                self._bytes -= entry.size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def bytes(self) -> int:
+        """The estimated bytes held by the entries."""
+        return self._bytes
+
+    @staticmethod
+    def estimate(token: str, payload_bytes: int) -> int:
+        """An entry's estimated size: its token, its parsed claims and the passport around them."""
+        return len(token) + _CLAIMS_FACTOR * payload_bytes + _ENTRY_OVERHEAD
