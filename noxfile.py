@@ -56,7 +56,8 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy")
 
 
-@nox.session
+@nox.session(python="3.12")
 def bench(session: nox.Session) -> None:
-    install(session, "all,dev")
+    """The full benchmark run (ryjwt needs Python 3.12+); ``-- --quick``, ``-- verify ...``."""
+    install(session, "all,dev,bench")
     session.run("python", "-m", "benchmarks", *session.posargs)

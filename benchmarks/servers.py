@@ -25,7 +25,6 @@ import dataclasses
 import http.client
 import json
 import os
-import platform
 import shutil
 import signal
 import socket
@@ -39,6 +38,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.report import Results
 from passport_core import KeyRing, Minter, PassportConfig
 
 ISSUER = "https://edge.bench"
@@ -373,50 +373,43 @@ def render(results: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def _write_json(path: Path, results: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
-    try:
-        existing = json.loads(path.read_text()) if path.exists() else {}
-    except json.JSONDecodeError:
-        existing = {}
-    if not isinstance(existing, dict):
-        existing = {}
-    existing["servers"] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "duration_s": args.duration,
-        "connections": args.connections,
-        "repeats": args.repeats,
-        "routes": {route.key: route.title for route in ROUTES},
-        "results": {
-            name: {
-                route.key: {
-                    "requests_per_s": round(rates[route.key], 1),
-                    "ratio_to_a": round(rates[route.key] / rates["a"], 4),
-                }
-                for route in ROUTES
-            }
-            for name, rates in results.items()
-        },
-    }
-    path.write_text(json.dumps(existing, indent=2) + "\n")
+def _record(results: Results, rates_by_setup: dict[str, dict[str, float]]) -> None:
+    for name, rates in rates_by_setup.items():
+        for route in ROUTES:
+            results.add(
+                "servers",
+                setup=name,
+                route=route.key,
+                title=route.title,
+                requests_per_s=round(rates[route.key], 1),
+                ratio_to_a=round(rates[route.key] / rates["a"], 4),
+            )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Run the servers benchmark; ``argv`` as on the command line (default: ``sys.argv``)."""
+def main(
+    argv: Sequence[str] | None = None, *, results: Results | None = None, quick: bool = False
+) -> None:
+    """Run the servers benchmark; ``argv`` as on the command line (default: ``sys.argv``).
+
+    ``results`` collects the figures for ``python -m benchmarks --json``; ``quick``
+    shortens every run to one second.
+    """
     parser = argparse.ArgumentParser(prog="python -m benchmarks servers", description=__doc__)
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
+    parser.add_argument(
+        "--duration", type=float, default=1.0 if quick else 5.0, help="seconds per wrk run"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=1, help="rounds; the median is shown")
     parser.add_argument("--frameworks", nargs="+", choices=list(SETUPS), default=list(SETUPS))
     parser.add_argument("--passports", type=int, default=1000, help="distinct passports, cold")
-    parser.add_argument("--json", type=Path, help="add the figures to this JSON file")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("the servers benchmark needs wrk (Debian: apt-get install wrk)")
-    results: dict[str, dict[str, float]] = {}
+    rates: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="passport-bench-") as directory:
         work = Workspace.create(Path(directory), args.passports)
         for name in args.frameworks:
-            results[name] = _measure_setup(
+            rates[name] = _measure_setup(
                 SETUPS[name],
                 work,
                 duration=args.duration,
@@ -427,6 +420,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"real servers under wrk: req/s (ratio to (a)), {args.duration:g} s per run, "
         f"{args.connections} connections, median of {args.repeats}"
     )
-    print(render(results))
-    if args.json is not None:
-        _write_json(args.json, results, args)
+    print(render(rates))
+    if results is not None:
+        results.configure(
+            "servers",
+            duration_s=args.duration,
+            connections=args.connections,
+            repeats=args.repeats,
+            wrk_threads=os.cpu_count(),
+        )
+        _record(results, rates)

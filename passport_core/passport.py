@@ -10,6 +10,7 @@ from typing import Any
 
 from passport_core import claims as c
 from passport_core.token.fingerprint import fingerprint
+from passport_core.token.frozen import freeze_members
 
 __all__ = ["Actor", "Passport"]
 
@@ -27,6 +28,8 @@ _UTC = timezone.utc
 _fromtimestamp = datetime.fromtimestamp
 _NOTHING: frozenset[str] = frozenset()
 _NO_PROFILE: Mapping[str, Any] = MappingProxyType({})
+_new = object.__new__
+_set = object.__setattr__
 
 
 def _actors(act: Any) -> tuple[Actor, ...]:
@@ -75,8 +78,12 @@ class Passport:
     ) -> Passport:
         """Build from claims that verification has already type-checked.
 
-        The passport takes ownership of ``claims`` (read-only views, no copies).
+        The passport takes ownership of ``claims``: its arrays and objects become
+        read-only in place (``FrozenList``/``FrozenDict``), as a passport may be shared
+        by every request presenting the same token (the verified-token cache).
         """
+        if type(claims) is dict:
+            freeze_members(claims)
         # Runs on every cold verify: one lookup per claim, no helper calls for absent ones.
         get = claims.get
         aud = claims[c.AUDIENCE]
@@ -89,27 +96,37 @@ class Passport:
         auth_time = get(c.AUTH_TIME)
         profile = get(c.PROFILE)
         act = get(c.ACTOR)
-        return cls(
-            claims[c.SUBJECT],
-            claims[c.ISSUER],
-            (aud,) if aud.__class__ is str else tuple(aud),
-            None if iat is None else _fromtimestamp(iat, _UTC),
-            _fromtimestamp(claims[c.EXPIRES_AT], _UTC),
-            None if nbf is None else _fromtimestamp(nbf, _UTC),
-            get(c.JWT_ID),
-            frozenset(roles) if roles else _NOTHING,
-            frozenset(scope.split()) if scope else _NOTHING,
-            frozenset(permissions) if permissions else _NOTHING,
-            get(c.TENANT),
-            MappingProxyType(profile) if profile else _NO_PROFILE,
-            _actors(act) if act is not None else (),
-            MappingProxyType(claims),
-            token,
+        # The dataclass __init__ goes through a generic frozen-field setter per field; on
+        # every cold verify it is cheaper to fill the slots here (the same frozen object).
+        passport = _new(cls)
+        _set(passport, "subject", claims[c.SUBJECT])
+        _set(passport, "issuer", claims[c.ISSUER])
+        _set(passport, "audience", (aud,) if aud.__class__ is str else tuple(aud))
+        _set(passport, "issued_at", None if iat is None else _fromtimestamp(iat, _UTC))
+        _set(passport, "expires_at", _fromtimestamp(claims[c.EXPIRES_AT], _UTC))
+        _set(passport, "not_before", None if nbf is None else _fromtimestamp(nbf, _UTC))
+        _set(passport, "jti", get(c.JWT_ID))
+        _set(passport, "roles", frozenset(roles) if roles else _NOTHING)
+        _set(passport, "scopes", frozenset(scope.split()) if scope else _NOTHING)
+        _set(passport, "permissions", frozenset(permissions) if permissions else _NOTHING)
+        _set(passport, "tenant", get(c.TENANT))
+        _set(passport, "profile", MappingProxyType(profile) if profile else _NO_PROFILE)
+        _set(passport, "actor", _actors(act) if act is not None else ())
+        _set(passport, "claims", MappingProxyType(claims))
+        _set(passport, "token", token)
+        _set(
+            passport,
+            "header",
             header if isinstance(header, MappingProxyType) else MappingProxyType(header or {}),
-            frozenset(amr) if amr else _NOTHING,
-            get(c.AUTH_CONTEXT),
+        )
+        _set(passport, "auth_methods", frozenset(amr) if amr else _NOTHING)
+        _set(passport, "auth_context", get(c.AUTH_CONTEXT))
+        _set(
+            passport,
+            "auth_time",
             None if auth_time is None else _fromtimestamp(auth_time, _UTC),
         )
+        return passport
 
     def has_role(self, role: str) -> bool:
         return role in self.roles

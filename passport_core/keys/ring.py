@@ -175,16 +175,22 @@ class KeyRing:
 
     def _set_retiring(self, retiring: list[RingKey]) -> None:
         self._retiring = retiring
-        self._generation = getattr(self, "_generation", 0) + 1
+        self._changed()
+
+    def _changed(self) -> None:
+        """After any change of the published keys (the caller holds the lock, or owns ``self``)."""
         # get_key prunes by time: from the first retire_at on, an answer may change.
-        self._stable_until = min(
-            (e.retire_at for e in retiring if e.retire_at is not None), default=math.inf
+        stable_until = min(
+            (e.retire_at for e in self._retiring if e.retire_at is not None), default=math.inf
         )
+        # One tuple, replaced whole: a reader without the lock sees one state or the next.
+        self._published = ({entry.kid: entry.key for entry in self._entries()}, stable_until)
+        self._generation = getattr(self, "_generation", 0) + 1
 
     def key_generation(self) -> int:
         """Changes with every change of the published keys (see ``KeyGeneration``)."""
         # Two plain reads, no lock: a read racing a rotation only sends the caller to get_key.
-        if self._clock() >= self._stable_until:
+        if self._clock() >= self._published[1]:
             return -1
         return self._generation
 
@@ -249,6 +255,10 @@ class KeyRing:
 
     def get_key(self, kid: str) -> Key | None:
         """The published key with this kid, if the ring holds it."""
+        published, stable_until = self._published
+        if self._clock() < stable_until:
+            # No retirement due: the published keys are what the last change left.
+            return published.get(kid)
         with self._lock:
             self._prune(self._clock())
             for entry in self._entries():
@@ -348,7 +358,7 @@ class KeyRing:
                 )
             if self._next is not None and self._next.kid == kid:
                 self._next = None
-                self._generation += 1
+                self._changed()
                 return
             for entry in self._retiring:
                 if entry.kid == kid:

@@ -38,9 +38,9 @@ DEFAULT_CACHE_SIZE = 4096
 DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024
 #: what one entry costs beyond its token, its claims and its passport, measured with
 #: tracemalloc (benchmarks/memory.py reports the real resident growth)
-_ENTRY_OVERHEAD = 600
-#: the claims dict and its values take about this many times the payload's text
-_CLAIMS_FACTOR = 3
+_ENTRY_OVERHEAD = 1000
+#: the claims dict, its values and the Passport take about this many times the payload's text
+_CLAIMS_FACTOR = 4
 
 
 class CachedPassport:

@@ -160,3 +160,11 @@ def test_equal_claims_make_equal_passports() -> None:
     claims = {"iss": ISSUER, "sub": "s", "aud": "a", "exp": int(NOW)}
     assert Passport.from_claims(claims, "t") == Passport.from_claims(dict(claims), "t")
     assert Passport.from_claims(claims, "t") != Passport.from_claims(claims, "u")
+
+
+def test_from_claims_fills_every_field(full: Passport) -> None:
+    """from_claims fills the slots itself: a field added to Passport must be set there too."""
+    for field in dataclasses.fields(Passport):
+        getattr(full, field.name)  # an unset slot raises AttributeError
+    rebuilt = Passport(**{f.name: getattr(full, f.name) for f in dataclasses.fields(Passport)})
+    assert rebuilt == full

@@ -8,6 +8,7 @@ world changes (time, keys), and both must then give the same answer.
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -298,3 +299,26 @@ def test_bad_cache_bounds_are_configuration_errors(setting: str, value: object) 
     with pytest.raises(ConfigurationError) as info:
         Verifier(keys=generate_key(), issuer=ISSUER, audience=AUDIENCE, **{setting: value})
     assert info.value.setting == setting
+
+
+def test_the_byte_estimate_covers_what_the_entries_really_hold() -> None:
+    """What ``cache_max_bytes`` bounds is close to the memory really allocated (tracemalloc)."""
+    key = generate_key("HS256", kid="h1")
+    verifier = Verifier(
+        keys=key, issuer=ISSUER, audience=AUDIENCE, clock=Clock(), cache_size=10_000
+    )
+    profile = {"name": "Ada Lovelace", "email": "ada@example.test", "locale": "en"}
+    claims = good_claims(roles=["admin", "staff"], scope="orders:read", profile=profile)
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        for n in range(300):
+            verifier.verify(forge_token(good_header(key), {**claims, "jti": f"j{n}"}, key))
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    held = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+
+    assert len(verifier.cache) == 300
+    assert held <= verifier.cache.bytes * 1.2

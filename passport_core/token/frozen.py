@@ -1,0 +1,65 @@
+"""Read-only JSON containers for verified claims.
+
+A verified passport is shared: the verified-token cache hands the same object to
+every request that presents the same token. Its JSON arrays and objects must
+therefore refuse changes, or one request editing ``passport.claims["roles"]``
+would change what the next one sees. They stay a ``list`` and a ``dict`` (so
+``==`` with plain ones, ``json.dumps`` and ``isinstance`` keep working); only
+the methods that change them raise ``TypeError``.
+"""
+
+from __future__ import annotations
+
+from itertools import repeat
+from typing import Any, NoReturn
+
+__all__ = ["FrozenDict", "FrozenList", "freeze", "freeze_members"]
+
+_STRINGS = repeat(str)  # endless, for map(isinstance, items, _STRINGS)
+
+
+def _refuse(self: object, *args: object, **kwargs: object) -> NoReturn:
+    raise TypeError("a verified passport's claims are read-only")
+
+
+class FrozenList(list[Any]):
+    """A JSON array that cannot change."""
+
+    __slots__ = ()
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+    def __reduce__(self) -> tuple[type[FrozenList], tuple[list[Any]]]:
+        # pickle and copy would rebuild a list subclass with append(): give them the items.
+        return FrozenList, (list(self),)
+
+
+class FrozenDict(dict[str, Any]):
+    """A JSON object that cannot change."""
+
+    __slots__ = ()
+    clear = pop = popitem = setdefault = update = _refuse
+    __setitem__ = __delitem__ = __ior__ = _refuse
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
+        return FrozenDict, (dict(self),)
+
+
+def freeze(value: Any) -> Any:
+    """``value`` with every JSON array and object in it made read-only."""
+    kind = type(value)
+    if kind is list:
+        if all(map(isinstance, value, _STRINGS)):
+            return FrozenList(value)  # the common case (roles, scopes...): no recursion
+        return FrozenList(map(freeze, value))
+    if kind is dict:
+        return FrozenDict(zip(value, map(freeze, value.values()), strict=True))
+    return value
+
+
+def freeze_members(claims: dict[str, Any]) -> None:
+    """Make every array and object among ``claims``' values read-only, in place."""
+    for name, value in claims.items():
+        kind = type(value)
+        if kind is list or kind is dict:
+            claims[name] = freeze(value)
