@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from passport_core import (
     Gate,
     PassportConfig,
     PassportError,
+    PassportGate,
     jwks_cache_control,
     problem_response,
 )
@@ -29,6 +32,8 @@ __all__ = ["BEARER_SCHEME_NAME", "SCHEME_NAME", "setup_passport"]
 SCHEME_NAME = "Passport"
 #: the second OpenAPI scheme, added when the header *and* ``Authorization: Bearer`` are accepted
 BEARER_SCHEME_NAME = "PassportBearer"
+
+logger = logging.getLogger("passport_fastapi")
 
 _STATE_KEY = "service_passport"
 _HEADER_HELP = "The service passport the edge minted for the caller (the bare token, no prefix)."
@@ -76,7 +81,13 @@ def setup_passport(
       ``publish_delay``) when ``publish`` is set, read on every
       request so a key-ring rotation shows at once;
     * documents the configured header (or ``Authorization: Bearer``) as the
-      ``Passport`` security scheme of the OpenAPI schema.
+      ``Passport`` security scheme of the OpenAPI schema;
+    * warms the verifier up when the app starts (its lifespan, after the
+      app's own start-up code): remote keys fetched and each key's check run
+      once, so the first request does not pay for them. A key server that is
+      down does not stop the app; a warning is logged and the first request
+      gets the usual 503. Served without lifespan (``--lifespan off``), or
+      mounted as a sub-application, the first request warms up instead.
 
     Returns the configuration in use.
     """
@@ -86,7 +97,9 @@ def setup_passport(
         config = PassportConfig.from_mapping(settings)
     elif settings:
         raise ConfigurationError("give setup_passport() a PassportConfig or settings, not both")
-    setattr(app.state, _STATE_KEY, Installed(config, config.build_gate()))
+    gate = config.build_gate()
+    setattr(app.state, _STATE_KEY, Installed(config, gate))
+    _warm_up_at_start(app, gate)
     app.add_exception_handler(PassportError, _problem_handler(config.realm))
     if config.publish is not None:
         # A plain Starlette route: app-wide ``dependencies=[Depends(passport)]`` must not
@@ -94,6 +107,29 @@ def setup_passport(
         app.add_route(JWKS_PATH, _jwks_endpoint(config), methods=["GET"], include_in_schema=False)
     _document_security(app, config)
     return config
+
+
+def _warm_up_at_start(app: FastAPI, gate: Gate) -> None:
+    """Run the app's lifespan, then warm the gate up before the first request is served."""
+    serve = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running: Any) -> AsyncIterator[Any]:
+        async with serve(running) as state:
+            await _awarm_up(gate)
+            yield state
+
+    app.router.lifespan_context = lifespan
+
+
+async def _awarm_up(gate: Gate) -> None:
+    if not isinstance(gate, PassportGate):
+        return  # an EdgeGate mints in-process: there is no key server to ask
+    try:
+        await gate.verifier.awarm_up()
+    except PassportError as error:
+        # Start-up goes on: the first request gets the error's own answer (a 503).
+        logger.warning("passport warm-up failed: code=%s", error.code)
 
 
 def _problem_handler(realm: str | None) -> Callable[[Request, Exception], Awaitable[Response]]:

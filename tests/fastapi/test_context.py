@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
-from passport_core import Passport, use_passport
+from passport_core import Passport, get_passport, use_passport
 from passport_fastapi import optional_passport, passport
 from tests.fastapi.testapp import Mint, PassportOf, TestClient, probe_of
 
@@ -90,3 +93,41 @@ def test_async_generator_override_also_makes_the_fake_current(
     assert client.get("/me").json() == {"sub": "alice", "current": "alice", "state": None}
     assert client.get("/me-sync").json()["current"] == "alice"
     assert probe_of(app).after == [None, None]
+
+
+async def _served_in_the_callers_task(app: FastAPI, path: str, token: str) -> dict[str, Any]:
+    # ASGITransport awaits the app in this very task: anything left set would show here.
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://orders.test") as client:
+        response = await client.get(path, headers={"X-Passport": token})
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.mark.parametrize("path", ["/me", "/me-sync", "/maybe", "/admin", "/orders/list"])
+def test_the_callers_context_has_no_passport_after_the_request(
+    app: FastAPI, mint: Mint, path: str
+) -> None:
+    token = mint("alice", roles=["admin"], scopes=["orders:read"])
+
+    async def call() -> None:
+        body = await _served_in_the_callers_task(app, path, token)
+        assert body["current"] == "alice"  # current while the route ran
+        assert get_passport() is None  # and gone from the caller's context after
+
+    asyncio.run(call())
+
+
+def test_the_callers_own_passport_is_restored_after_the_request(
+    app: FastAPI, mint: Mint, passport_of: PassportOf
+) -> None:
+    bob = passport_of("bob")
+
+    async def call() -> None:
+        with use_passport(bob):
+            body = await _served_in_the_callers_task(app, "/me", mint("alice"))
+            assert body["current"] == "alice"
+            assert get_passport() is bob
+
+    asyncio.run(call())

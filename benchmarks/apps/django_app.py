@@ -1,0 +1,49 @@
+"""The Django project of the servers benchmark, in one module
+(``gunicorn benchmarks.apps.django_app:application``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.urls import URLPattern, path
+
+from benchmarks.apps import passport_settings, with_adapter
+
+_ADAPTER = with_adapter()
+settings.configure(
+    DEBUG=False,
+    SECRET_KEY="benchmark-only-not-secret",  # noqa: S106 - no session or signing is used
+    ROOT_URLCONF=__name__,
+    ALLOWED_HOSTS=["127.0.0.1", "localhost"],
+    INSTALLED_APPS=["passport_django"] if _ADAPTER else [],
+    MIDDLEWARE=["passport_django.middleware.PassportMiddleware"] if _ADAPTER else [],
+    PASSPORT={name.upper(): value for name, value in passport_settings().items()}
+    if _ADAPTER
+    else None,
+    USE_TZ=True,
+    LOGGING_CONFIG=None,
+)
+django.setup()
+
+
+def hello(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"user": "anonymous"})
+
+
+urlpatterns: list[URLPattern] = [path("hello", hello)]
+
+if _ADAPTER:
+    from passport_django import passport_required
+
+    @passport_required
+    def protected(request: Any) -> JsonResponse:
+        return JsonResponse({"user": request.passport.subject})
+
+    urlpatterns.append(path("protected", protected))
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402 - needs the settings above
+
+application = get_wsgi_application()

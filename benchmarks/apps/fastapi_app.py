@@ -1,0 +1,24 @@
+"""The FastAPI app of the servers benchmark (``uvicorn benchmarks.apps.fastapi_app:app``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from benchmarks.apps import passport_settings, with_adapter
+
+app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+
+@app.get("/hello")
+async def hello() -> dict[str, str]:
+    return {"user": "anonymous"}
+
+
+if with_adapter():
+    from passport_fastapi import PassportDep, setup_passport
+
+    setup_passport(app, **passport_settings())
+
+    @app.get("/protected")
+    async def protected(passport: PassportDep) -> dict[str, str]:
+        return {"user": passport.subject}

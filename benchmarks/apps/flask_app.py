@@ -1,0 +1,28 @@
+"""The Flask app of the servers benchmark (``gunicorn benchmarks.apps.flask_app:app``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from benchmarks.apps import passport_settings, with_adapter
+
+app = Flask(__name__)
+
+
+@app.get("/hello")
+def hello() -> dict[str, str]:
+    return {"user": "anonymous"}
+
+
+if with_adapter():
+    from passport_flask import PassportExtension, current_passport, passport_required
+
+    app.config.update(
+        {f"PASSPORT_{name.upper()}": value for name, value in passport_settings().items()}
+    )
+    PassportExtension().init_app(app)
+
+    @app.get("/protected")
+    @passport_required
+    def protected() -> dict[str, str]:
+        return {"user": current_passport.subject}

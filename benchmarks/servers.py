@@ -1,0 +1,432 @@
+"""Real servers under ``wrk``: what the adapters cost per request, as req/s and ratios.
+
+For each framework setup (FastAPI under uvicorn h11, and httptools + uvloop; Flask and
+Django under gunicorn, sync, one worker) three real server processes run on 127.0.0.1:
+the framework alone, the adapter installed, and the adapter with the verifier's cache off.
+``wrk`` (one thread per core) then measures, interleaved over ``--repeats`` rounds:
+
+* (a) ``/hello`` without the adapter: the baseline every ratio is taken to;
+* (b) ``/protected``, warm: the same valid passport on every request;
+* (c) ``/protected``, cold: a Lua script cycles through many distinct passports, the cache off;
+* (d) ``/hello`` in the app where the adapter is installed (the route never asks for one).
+
+Every request carries a passport of the same size, as in a service mesh where each hop
+forwards one, so the requests differ only in what the adapter does with it.
+
+Every response must be a 200: wrk's Lua hooks count the others, and one of them (or a
+socket error) fails the run. Keys are a local JWKS file (no network). Every server is
+stopped by its PID, also on error. Run with ``python -m benchmarks servers``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.report import Results
+from passport_core import KeyRing, Minter, PassportConfig
+
+ISSUER = "https://edge.bench"
+AUDIENCE = "orders"
+HEADER = "X-Passport"
+ROOT = Path(__file__).resolve().parent.parent
+
+#: what each setup runs; ``{port}`` and ``{module}`` are filled in
+_UVICORN = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", "{port}"]
+_UVICORN += ["--no-access-log", "--log-level", "warning", "--lifespan", "on"]
+_GUNICORN = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:{port}", "--workers", "1"]
+_GUNICORN += ["--worker-class", "sync", "--log-level", "warning"]
+
+
+@dataclass(frozen=True)
+class Setup:
+    """One framework under one server."""
+
+    name: str
+    command: tuple[str, ...]
+
+
+SETUPS = {
+    setup.name: setup
+    for setup in (
+        Setup(
+            "fastapi-h11",
+            (*_UVICORN, "--http", "h11", "--loop", "asyncio", "benchmarks.apps.fastapi_app:app"),
+        ),
+        Setup(
+            "fastapi-httptools",
+            (
+                *_UVICORN,
+                "--http",
+                "httptools",
+                "--loop",
+                "uvloop",
+                "benchmarks.apps.fastapi_app:app",
+            ),
+        ),
+        Setup("flask-gunicorn", (*_GUNICORN, "benchmarks.apps.flask_app:app")),
+        Setup("django-gunicorn", (*_GUNICORN, "benchmarks.apps.django_app:application")),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One measured column: which server variant, which path, which passports."""
+
+    key: str
+    title: str
+    variant: str
+    path: str
+    tokens: str | None  # "warm": one passport; "cold": the whole set; None: no passport
+
+
+ROUTES = (
+    Route("a", "(a) no auth", "bare", "/hello", "warm"),
+    Route("b", "(b) passport, warm", "passport", "/protected", "warm"),
+    Route("c", "(c) passport, cold", "cold", "/protected", "cold"),
+    Route("d", "(d) not asked, adapter on", "passport", "/hello", "warm"),
+)
+
+#: the Lua hooks every run uses: count every answer that is not a 200, report in one line
+_COUNTING = """
+local threads = {}
+non200 = 0
+function setup(thread) table.insert(threads, thread) end
+function response(status, headers, body)
+  if status ~= 200 then non200 = non200 + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("non200") end
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH-RESULT %d %d %d %d %d %d %d %d\\n", summary.requests, summary.duration, bad,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+#: cycles through the passports of the file given after ``--``, each thread from its own start
+_CYCLING = """
+local tokens = {}
+local at = 0
+function init(args)
+  for line in io.lines(args[1]) do
+    if #line > 0 then tokens[#tokens + 1] = line end
+  end
+  at = math.random(#tokens)
+end
+function request()
+  at = at % #tokens + 1
+  return wrk.format(nil, nil, {["%s"] = tokens[at]})
+end
+"""
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    """What one wrk run reported."""
+
+    requests: int
+    seconds: float
+    non200: int
+    socket_errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+class BenchmarkFailed(RuntimeError):
+    """A server did not start, or a response was not a 200."""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(port: int, path: str, token: str | None, timeout: float = 2.0) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers={HEADER: token} if token else {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server we started, by its PID: SIGTERM, then SIGKILL after 10 s."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class Started:
+    """A server process we started: where it listens, and its PID (to stop it by)."""
+
+    port: int
+    pid: int
+
+
+@contextmanager
+def running(setup: Setup, env: dict[str, str], log: Path, startup: float) -> Iterator[Started]:
+    """Run one server process for the block; it answers before the block starts and is
+    stopped by its PID when the block ends, also on error."""
+    port = _free_port()
+    command = [part.format(port=port) for part in setup.command]
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + startup
+        while True:
+            if process.poll() is not None:
+                raise BenchmarkFailed(
+                    f"{setup.name} exited with {process.returncode}: {_tail(log)}"
+                )
+            try:
+                _get(port, "/hello", None, timeout=0.5)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise BenchmarkFailed(
+                        f"{setup.name} did not answer within {startup:.0f} s: {_tail(log)}"
+                    ) from None
+                time.sleep(0.05)
+        yield Started(port, process.pid)
+    finally:
+        _stop(process)
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-2000:].strip() or "(no output)"
+
+
+def _wrk(
+    url: str, *, duration: float, connections: int, script: Path, args: Sequence[str]
+) -> WrkResult:
+    threads = max(1, os.cpu_count() or 1)
+    command = ["wrk", "-t", str(threads), "-c", str(max(connections, threads))]
+    command += ["-d", f"{max(1, round(duration))}s", "--timeout", "5s", "-s", str(script)]
+    command += [url, "--", *args]
+    done = subprocess.run(  # noqa: S603 - wrk, found on PATH by the caller
+        command, capture_output=True, text=True, timeout=duration + 30, check=False
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH-RESULT "):
+            requests, micros, bad, *errors = (int(part) for part in line.split()[1:])
+            status_errors = errors[3]
+            socket_errors = sum(errors) - status_errors
+            return WrkResult(requests, micros / 1e6, bad, socket_errors)
+    raise BenchmarkFailed(f"wrk gave no result ({done.returncode}): {done.stderr.strip()}")
+
+
+@dataclass
+class Workspace:
+    """The keys, passports and wrk scripts of one run, in a temporary directory."""
+
+    directory: Path
+    jwks_file: Path
+    warm_token: str
+    cold_tokens: Path
+    plain_script: Path
+    warm_script: Path
+    cold_script: Path
+
+    @classmethod
+    def create(cls, directory: Path, cold_count: int) -> Workspace:
+        ring = KeyRing.generate("EdDSA")
+        jwks_file = directory / "jwks.json"
+        jwks_file.write_text(json.dumps(ring.public_jwks()))
+        minter = Minter(ring, issuer=ISSUER)
+
+        def mint(index: int) -> str:
+            # about the size of the issue's 1.1 KB, 15-claim passport
+            return minter.mint(
+                f"user-{index:06d}",
+                audience=AUDIENCE,
+                ttl=1800,
+                roles=["admin", "staff"],
+                scopes=["orders:read", "orders:write"],
+                profile={"name": "Ada", "email": "ada@example.test", "locale": "en"},
+                tenant="acme",
+            )
+
+        cold_tokens = directory / "passports.txt"
+        cold_tokens.write_text("".join(mint(index) + "\n" for index in range(cold_count)))
+        warm_token = mint(cold_count)
+        warm_script = directory / "warm.lua"
+        # A static request (no Lua per request): the same passport, minted for this run.
+        warm_script.write_text(f'wrk.headers["{HEADER}"] = "{warm_token}"\n' + _COUNTING)
+        plain_script = directory / "plain.lua"
+        plain_script.write_text(_COUNTING)
+        cold_script = directory / "cold.lua"
+        cold_script.write_text(_COUNTING + _CYCLING.replace("%s", HEADER))
+        return cls(
+            directory, jwks_file, warm_token, cold_tokens, plain_script, warm_script, cold_script
+        )
+
+    def environment(self, variant: str) -> dict[str, str]:
+        env = dict(os.environ)
+        # The worktree's packages, ahead of whatever is installed.
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env.update(
+            BENCH_MODE="bare" if variant == "bare" else "passport",
+            BENCH_ISSUER=ISSUER,
+            BENCH_AUDIENCE=AUDIENCE,
+            BENCH_JWKS_FILE=str(self.jwks_file),
+        )
+        env.pop("BENCH_CACHE_SIZE", None)
+        if variant == "cold" and _has_verify_cache():
+            env["BENCH_CACHE_SIZE"] = "0"
+        return env
+
+    def wrk_for(self, route: Route) -> tuple[Path, list[str], str | None]:
+        """The script, its arguments and a sample passport (for the pre-flight request)."""
+        if route.tokens == "cold":
+            first = self.cold_tokens.read_text().split("\n", 1)[0]
+            return self.cold_script, [str(self.cold_tokens)], first
+        if route.tokens == "warm":
+            return self.warm_script, [], self.warm_token
+        return self.plain_script, [], None
+
+
+def _has_verify_cache() -> bool:
+    return "cache_size" in {field.name for field in dataclasses.fields(PassportConfig)}
+
+
+def _measure_setup(
+    setup: Setup, work: Workspace, *, duration: float, connections: int, repeats: int
+) -> dict[str, float]:
+    """Median req/s per route key for one setup, its three servers running side by side."""
+    samples: dict[str, list[float]] = {route.key: [] for route in ROUTES}
+    with ExitStack() as stack:
+        ports = {
+            variant: stack.enter_context(
+                running(
+                    setup,
+                    work.environment(variant),
+                    work.directory / f"{setup.name}-{variant}.log",
+                    startup=30.0,
+                )
+            ).port
+            for variant in ("bare", "passport", "cold")
+        }
+        for route in ROUTES:
+            _script, _args, sample = work.wrk_for(route)
+            status, body = _get(ports[route.variant], route.path, sample)
+            if status != 200:
+                raise BenchmarkFailed(
+                    f"{setup.name} {route.path} answered {status}: {body[:300]!r}"
+                )
+        for _ in range(repeats):
+            for route in ROUTES:
+                script, args, _sample = work.wrk_for(route)
+                url = f"http://127.0.0.1:{ports[route.variant]}{route.path}"
+                result = _wrk(
+                    url, duration=duration, connections=connections, script=script, args=args
+                )
+                if result.non200 or result.socket_errors:
+                    raise BenchmarkFailed(
+                        f"{setup.name} {route.title}: {result.non200} of {result.requests} "
+                        f"responses were not 200, {result.socket_errors} socket errors"
+                    )
+                samples[route.key].append(result.rate)
+    return {key: statistics.median(values) for key, values in samples.items()}
+
+
+def render(results: dict[str, dict[str, float]]) -> str:
+    """The one table: req/s per route and each ratio to (a)."""
+    header = "| setup | " + " | ".join(route.title for route in ROUTES) + " |"
+    lines = [header, "| --- |" + " ---: |" * len(ROUTES)]
+    for name, rates in results.items():
+        base = rates["a"]
+        cells = [f"{rates['a']:,.0f}"]
+        cells += [
+            f"{rates[route.key]:,.0f} ({rates[route.key] / base:.2f})" for route in ROUTES[1:]
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _record(results: Results, rates_by_setup: dict[str, dict[str, float]]) -> None:
+    for name, rates in rates_by_setup.items():
+        for route in ROUTES:
+            results.add(
+                "servers",
+                setup=name,
+                route=route.key,
+                title=route.title,
+                requests_per_s=round(rates[route.key], 1),
+                ratio_to_a=round(rates[route.key] / rates["a"], 4),
+            )
+
+
+def main(
+    argv: Sequence[str] | None = None, *, results: Results | None = None, quick: bool = False
+) -> None:
+    """Run the servers benchmark; ``argv`` as on the command line (default: ``sys.argv``).
+
+    ``results`` collects the figures for ``python -m benchmarks --json``; ``quick``
+    shortens every run to one second.
+    """
+    parser = argparse.ArgumentParser(prog="python -m benchmarks servers", description=__doc__)
+    parser.add_argument(
+        "--duration", type=float, default=1.0 if quick else 5.0, help="seconds per wrk run"
+    )
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=1, help="rounds; the median is shown")
+    parser.add_argument("--frameworks", nargs="+", choices=list(SETUPS), default=list(SETUPS))
+    parser.add_argument("--passports", type=int, default=1000, help="distinct passports, cold")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("the servers benchmark needs wrk (Debian: apt-get install wrk)")
+    rates: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="passport-bench-") as directory:
+        work = Workspace.create(Path(directory), args.passports)
+        for name in args.frameworks:
+            rates[name] = _measure_setup(
+                SETUPS[name],
+                work,
+                duration=args.duration,
+                connections=args.connections,
+                repeats=args.repeats,
+            )
+    print(
+        f"real servers under wrk: req/s (ratio to (a)), {args.duration:g} s per run, "
+        f"{args.connections} connections, median of {args.repeats}"
+    )
+    print(render(rates))
+    if results is not None:
+        results.configure(
+            "servers",
+            duration_s=args.duration,
+            connections=args.connections,
+            repeats=args.repeats,
+            wrk_threads=os.cpu_count(),
+        )
+        _record(results, rates)
