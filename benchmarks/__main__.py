@@ -13,45 +13,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
-import importlib.util
-import inspect
 import io
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from benchmarks import edge, memory, mint, storm, verify
+from benchmarks import adapters, edge, memory, mint, servers, storm, verify
 from benchmarks.report import Results, plot, splice
 
 Benchmark = Callable[..., None]
 
 #: the edge benchmark predates --quick: these are its small counts
 _EDGE_QUICK = ["--rounds", "3", "--number", "2000", "--delay-ms", "5", "--enrichers", "1", "4"]
-#: the real-server benchmark, run too when its module is there
-_SERVERS_MODULE = "benchmarks.servers"
 
 
 def _edge(argv: Sequence[str], *, results: Results, quick: bool) -> None:
     edge.main(list(argv) or (_EDGE_QUICK if quick else []))
-
-
-def _servers() -> Benchmark | None:
-    if importlib.util.find_spec(_SERVERS_MODULE) is None:
-        return None
-    run: Callable[..., None] | None = getattr(
-        importlib.import_module(_SERVERS_MODULE), "main", None
-    )
-    if run is None:
-        return None
-    if {"results", "quick"} <= set(inspect.signature(run).parameters):
-        return run
-
-    def legacy(argv: Sequence[str], *, results: Results, quick: bool) -> None:
-        assert run is not None
-        run(list(argv))
-
-    return legacy
 
 
 def benchmarks() -> dict[str, Benchmark]:
@@ -62,10 +39,9 @@ def benchmarks() -> dict[str, Benchmark]:
         "storm": storm.main,
         "memory": memory.main,
         "edge": _edge,
+        "adapters": adapters.main,
+        "servers": servers.main,
     }
-    servers = _servers()
-    if servers is not None:
-        found["servers"] = servers
     return found
 
 

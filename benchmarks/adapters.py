@@ -24,12 +24,12 @@ pick). Real servers under a load generator are ``benchmarks/servers.py``.
 import argparse
 import asyncio
 import io
-import json
 import statistics
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from benchmarks.report import Results
 from passport_core import KeyRing, Minter, PassportConfig
 
 ISSUER = "https://edge.bench"
@@ -395,24 +395,29 @@ def report(results: Mapping[str, Mapping[str, float]], rounds: int, number: int)
             )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Run the adapter benchmark; ``argv`` as on the command line (default: ``sys.argv``)."""
+def main(
+    argv: Sequence[str] | None = None, *, results: Results | None = None, quick: bool = False
+) -> None:
+    """Run the adapter benchmark; ``argv`` as on the command line (default: ``sys.argv``).
+
+    ``results`` collects the figures for ``python -m benchmarks --json``; ``quick``
+    takes small counts.
+    """
     parser = argparse.ArgumentParser(prog="python -m benchmarks adapters", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=31)
-    parser.add_argument("--number", type=int, default=300, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=5 if quick else 31)
+    parser.add_argument(
+        "--number", type=int, default=200 if quick else 300, help="requests per round"
+    )
     parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
     parser.add_argument("--alg", choices=["EdDSA", "ES256", "RS256"], default="EdDSA")
-    parser.add_argument("--json", metavar="PATH", help="also write the medians (µs) here")
     args = parser.parse_args(argv)
-    results = measure(args.frameworks, args.rounds, args.number, args.alg)
-    report(results, args.rounds, args.number)
-    if args.json:
-        micros = {
-            framework: {label: seconds * 1e6 for label, seconds in rows.items()}
-            for framework, rows in results.items()
-        }
-        with open(args.json, "w", encoding="utf-8") as file:
-            json.dump({"unit": "us/request", "alg": args.alg, "results": micros}, file, indent=2)
+    measured = measure(args.frameworks, args.rounds, args.number, args.alg)
+    report(measured, args.rounds, args.number)
+    if results is not None:
+        results.configure("adapters", rounds=args.rounds, number=args.number, alg=args.alg)
+        for framework, rows in measured.items():
+            for label, seconds in rows.items():
+                results.add("adapters", framework=framework, row=label, us=seconds * 1e6)
 
 
 if __name__ == "__main__":
