@@ -47,6 +47,8 @@ OPEN = "adapter, open route (token sent)"
 WARM = "required, warm (same token)"
 COLD = "required, cold (cache off)"
 OPTIONAL = "optional, no token"
+#: FastAPI only: what any ``Depends`` costs, the floor under a dependency-based adapter
+PLAIN_DEPENDS = "plain Depends, no auth (reference)"
 
 
 def _settings(ring: KeyRing, *, cold: bool) -> dict[str, Any]:
@@ -302,7 +304,11 @@ def _asgi(app: Any, path: str, token: str | None, loop: asyncio.AbstractEventLoo
 
 
 def _fastapi_app(settings: Mapping[str, Any] | None) -> Any:
-    from fastapi import FastAPI  # noqa: PLC0415 - only when FastAPI is benchmarked
+    from fastapi import (  # noqa: PLC0415
+        Depends,
+        FastAPI,
+        Request,
+    )
     from fastapi.responses import PlainTextResponse  # noqa: PLC0415
 
     from passport_fastapi import OptionalPassportDep, PassportDep, setup_passport  # noqa: PLC0415
@@ -310,6 +316,13 @@ def _fastapi_app(settings: Mapping[str, Any] | None) -> Any:
     app = FastAPI()
     if settings is not None:
         setup_passport(app, **settings)
+
+    async def nothing(request: Request) -> None:
+        return None
+
+    @app.get("/depends", response_class=PlainTextResponse, dependencies=[Depends(nothing)])
+    async def depends_route() -> str:
+        return _answer(None)
 
     # Async routes: a sync one runs in a worker thread, whose hand-off would dwarf the adapter.
     @app.get("/open", response_class=PlainTextResponse)
@@ -335,6 +348,7 @@ def _fastapi(ring: KeyRing, token: str) -> Rows:
     app = _fastapi_app(_settings(ring, cold=False))
     rows = {
         BARE: _asgi(bare, "/open", token, loop),
+        PLAIN_DEPENDS: _asgi(bare, "/depends", token, loop),
         OPEN: _asgi(app, "/open", token, loop),
         WARM: _asgi(app, "/required", token, loop),
     }

@@ -10,12 +10,13 @@ the methods that change them raise ``TypeError``.
 
 from __future__ import annotations
 
-from itertools import repeat
 from typing import Any, NoReturn
 
 __all__ = ["FrozenDict", "FrozenList", "freeze", "freeze_members"]
 
-_STRINGS = repeat(str)  # endless, for map(isinstance, items, _STRINGS)
+#: what a JSON parser gives for anything but an array or an object
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_only_scalars = _SCALARS.issuperset  # of an iterable of types, in C
 
 
 def _refuse(self: object, *args: object, **kwargs: object) -> NoReturn:
@@ -48,11 +49,14 @@ class FrozenDict(dict[str, Any]):
 def freeze(value: Any) -> Any:
     """``value`` with every JSON array and object in it made read-only."""
     kind = type(value)
+    # The common cases (lists of roles, a flat profile) are checked in C, with no recursion.
     if kind is list:
-        if all(map(isinstance, value, _STRINGS)):
-            return FrozenList(value)  # the common case (roles, scopes...): no recursion
+        if _only_scalars(map(type, value)):
+            return FrozenList(value)
         return FrozenList(map(freeze, value))
     if kind is dict:
+        if _only_scalars(map(type, value.values())):
+            return FrozenDict(value)
         return FrozenDict(zip(value, map(freeze, value.values()), strict=True))
     return value
 
@@ -62,4 +66,4 @@ def freeze_members(claims: dict[str, Any]) -> None:
     for name, value in claims.items():
         kind = type(value)
         if kind is list or kind is dict:
-            claims[name] = freeze(value)
+            claims[name] = freeze(value)  # same keys: no resize while iterating
