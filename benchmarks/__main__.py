@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from benchmarks import adapters, edge, memory, mint, servers, storm, verify
+from benchmarks import adapters, edge, first, memory, mint, servers, storm, verify
 from benchmarks.report import Results, plot, splice
 
 Benchmark = Callable[..., None]
@@ -38,6 +38,7 @@ def benchmarks() -> dict[str, Benchmark]:
         "mint": mint.main,
         "storm": storm.main,
         "memory": memory.main,
+        "first": first.main,
         "edge": _edge,
         "adapters": adapters.main,
         "servers": servers.main,

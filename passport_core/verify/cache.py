@@ -21,7 +21,7 @@ forged tokens cannot fill it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from passport_core import claims as c
@@ -41,6 +41,20 @@ DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024
 _ENTRY_OVERHEAD = 1000
 #: the claims dict, its values and the Passport take about this many times the payload's text
 _CLAIMS_FACTOR = 4
+
+
+def stamp_of(source: KeySource) -> Callable[[], int] | None:
+    """The source's ``key_generation`` method, if it has one."""
+    return source.key_generation if isinstance(source, KeyGeneration) else None
+
+
+def generation_of(source: KeySource) -> int:
+    """Read *before* ``get_key``: a change between the two then shows as a new generation.
+
+    Read after, a key removed while a verify was under way would be recorded as
+    the state the entry was checked against, and trusted until the next change.
+    """
+    return source.key_generation() if isinstance(source, KeyGeneration) else -1
 
 
 class CachedPassport:
@@ -63,6 +77,7 @@ class CachedPassport:
         passport: Passport,
         key: Key,
         source: KeySource,
+        generation: int,
         valid_from: float,
         until: float,
         size: int,
@@ -71,20 +86,19 @@ class CachedPassport:
         self.key = key
         self.kid = key.kid
         self.source = source
-        self.stamp = source.key_generation if isinstance(source, KeyGeneration) else None
-        self.generation = -1
-        self.restamp()
+        self.stamp = stamp_of(source)
+        self.generation = generation
         self.valid_from = valid_from
         self.until = until
         self.size = size
 
     def current(self) -> bool:
-        """True while the key source vouches that no key changed since :meth:`restamp`."""
+        """True while the key source vouches that no key changed since :attr:`generation`."""
         return self.generation >= 0 and self.stamp is not None and self.stamp() == self.generation
 
-    def restamp(self) -> None:
-        """Record the source's generation now (after ``get_key`` returned this same key)."""
-        self.generation = -1 if self.stamp is None else self.stamp()
+    def generation_now(self) -> int:
+        """The source's generation now (``-1``: it keeps none, or its keys are due)."""
+        return -1 if self.stamp is None else self.stamp()
 
 
 def validity(claims: Mapping[str, Any], leeway: float, max_lifetime: float) -> tuple[float, float]:

@@ -52,6 +52,7 @@ from passport_core.verify.cache import (
     DEFAULT_CACHE_SIZE,
     CachedPassport,
     VerifiedTokens,
+    generation_of,
     validity,
 )
 
@@ -341,12 +342,15 @@ class Verifier:
             if entry is not None:
                 if entry.current():
                     return entry.passport
+                generation = entry.generation_now()  # before the lookup (see generation_of)
                 if entry.source.get_key(entry.kid) is entry.key:
                     # The same lookup a cold verify makes: the key is still there.
-                    entry.restamp()
+                    entry.generation = generation
                     return entry.passport
         parsed = self._parse(token)
-        return self._finish(parsed, parsed.trusted.keys.get_key(parsed.kid))
+        source = parsed.trusted.keys
+        generation = generation_of(source)  # before the lookup (see generation_of)
+        return self._finish(parsed, source.get_key(parsed.kid), generation)
 
     async def averify(self, token: str | bytes | None) -> Passport:
         """Like :meth:`verify`, awaiting key sources that fetch over the network."""
@@ -355,12 +359,15 @@ class Verifier:
             if entry is not None:
                 if entry.current():
                     return entry.passport
+                generation = entry.generation_now()  # before the lookup (see generation_of)
                 if await entry.source.aget_key(entry.kid) is entry.key:
                     # The same lookup a cold verify makes: the key is still there.
-                    entry.restamp()
+                    entry.generation = generation
                     return entry.passport
         parsed = self._parse(token)
-        return self._finish(parsed, await parsed.trusted.keys.aget_key(parsed.kid))
+        source = parsed.trusted.keys
+        generation = generation_of(source)
+        return self._finish(parsed, await source.aget_key(parsed.kid), generation)
 
     def _parse(self, token: str | bytes | None) -> _Parsed:
         if token is None:
@@ -437,7 +444,7 @@ class Verifier:
             raise UnknownKey("the header has no string 'kid'")
         return kid
 
-    def _finish(self, parsed: _Parsed, key: Key | None) -> Passport:
+    def _finish(self, parsed: _Parsed, key: Key | None, generation: int) -> Passport:
         if key is None:
             raise UnknownKey
         if parsed.header["alg"] != key.alg:
@@ -452,7 +459,7 @@ class Verifier:
             source = parsed.trusted.keys
             valid_from, until = validity(claims, self.leeway, self.max_lifetime)
             size = VerifiedTokens.estimate(parsed.token, len(parsed.signing_input))
-            entry = CachedPassport(passport, key, source, valid_from, until, size)
+            entry = CachedPassport(passport, key, source, generation, valid_from, until, size)
             self.cache.put(parsed.token, entry)
         return passport
 

@@ -322,3 +322,42 @@ def test_the_byte_estimate_covers_what_the_entries_really_hold() -> None:
 
     assert len(verifier.cache) == 300
     assert held <= verifier.cache.bytes * 1.2
+
+
+class RemovedDuringVerify:
+    """A key source whose key is removed the moment after a lookup answers with it.
+
+    It stands for a rotation landing on another thread while a verify is under way:
+    the verify that looked the key up accepts, but nothing after it may.
+    """
+
+    def __init__(self, key: Key) -> None:
+        self.keys = {key.kid: key}
+        self.generation = 1
+
+    def key_generation(self) -> int:
+        return self.generation
+
+    def get_key(self, kid: str) -> Key | None:
+        found = self.keys.get(kid)
+        self.keys.pop(kid, None)  # the removal lands right after the lookup...
+        self.generation += 1  # ...and bumps the generation, as KeyRing and RemoteJWKS do
+        return found
+
+    async def aget_key(self, kid: str) -> Key | None:
+        return self.get_key(kid)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_key_removed_while_a_verify_runs_is_not_trusted_from_the_cache(
+    key: Key, mode: str
+) -> None:
+    source = RemovedDuringVerify(key.public())
+    verifier = Verifier(keys=source, issuer=ISSUER, audience=AUDIENCE, clock=Clock())
+    token = forge_token(good_header(key), good_claims(), key)
+    verify = verifier.verify if mode == "sync" else lambda t: asyncio.run(verifier.averify(t))
+
+    verify(token)  # looked the key up before its removal: accepted
+
+    assert outcome(verify, token) == "UnknownKey"
+    assert outcome(verify, token) == "UnknownKey"
