@@ -51,7 +51,7 @@ def cache_bounds(verifier: Verifier) -> dict[str, Any]:
     return {
         "cache_size": cache.max_entries,
         "cache_max_bytes": cache.max_bytes,
-        "cache_bytes": cache.bytes,
+        "cache_bytes": cache.held_bytes,
     }
 
 

@@ -31,7 +31,13 @@ from passport_core.errors import (
     PrivateKeyInPublicSet,
     WeakKey,
 )
-from passport_core.keys.primitives import Signer, VerifyFunction, signer_for, verifier_for
+from passport_core.keys.primitives import (
+    Signer,
+    VerifyFunction,
+    signature_size,
+    signer_for,
+    verifier_for,
+)
 from passport_core.token.encoding import b64url_encode
 
 __all__ = [
@@ -99,13 +105,10 @@ class Key:
 
     def __post_init__(self) -> None:
         # Built once per key: the hot path calls the primitive with nothing left to derive.
-        public: Any
-        private: Any
-        if self.jwk.key_type == "oct":
-            public = private = self.jwk.get_op_key("verify")
-        else:
-            public = self.jwk.get_op_key("verify")
-            private = self.jwk.get_op_key("sign") if self.jwk.is_private else None
+        # The key material itself, not get_op_key(): a JWK whose key_ops names only
+        # "sign" (RFC 7517 §4.3) still has a public half that verifies what it signed.
+        public: Any = self.jwk.public_key
+        private: Any = self.jwk.private_key
         object.__setattr__(self, "_verify", verifier_for(self.alg, public))
         object.__setattr__(
             self, "_sign", None if private is None else signer_for(self.alg, private)
@@ -142,6 +145,9 @@ class Key:
             if any(member in data for member in PRIVATE_MEMBERS):  # pragma: no cover
                 raise PrivateKeyInPublicSet("refusing to export private key material")
             data["use"] = "sig"
+            # RFC 7517 §4.3: a published public key only verifies; a private key's
+            # ["sign"] copied here would make verifiers refuse it.
+            data.pop("key_ops", None)
         data["kid"] = self.kid
         data["alg"] = self.alg
         return data
@@ -165,6 +171,11 @@ class Key:
     def verify(self, signing_input: bytes, signature: bytes) -> bool:
         """Check a signature made with this key's bound algorithm."""
         return self._verify(signing_input, signature)
+
+    def warm_up(self) -> None:
+        """Run the signature check once (on a signature that fails), so a first request
+        does not pay for what the primitive sets up on first use."""
+        self._verify(b"warm-up", b"\x01" * signature_size(self.alg, self.jwk.public_key))
 
 
 def _bits(jwk: JoseKey) -> int:

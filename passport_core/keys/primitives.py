@@ -41,6 +41,7 @@ __all__ = [
     "Signer",
     "VerifyFunction",
     "ed25519_verifier",
+    "signature_size",
     "signer_for",
     "verifier_for",
 ]
@@ -139,6 +140,17 @@ def _rsa_verifier(public: rsa.RSAPublicKey, alg: str) -> VerifyFunction:
         return True
 
     return verify
+
+
+def signature_size(alg: str, public: Any) -> int:
+    """How many bytes a JWS signature of ``alg`` by this key has (RFC 7518 §3)."""
+    if alg.startswith("HS"):
+        return int(alg[2:]) // 8
+    if alg in _EC_COORDINATE_BYTES:
+        return 2 * _EC_COORDINATE_BYTES[alg]
+    if isinstance(public, rsa.RSAPublicKey):
+        return (public.key_size + 7) // 8
+    return 64  # Ed25519 (RFC 8032 §5.1.6)
 
 
 def verifier_for(alg: str, public: Any) -> VerifyFunction:

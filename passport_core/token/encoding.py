@@ -169,12 +169,10 @@ def _strict_loads_object(data: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-#: types orjson would serialise on its own where the stdlib refuses or differs: hand them back
-_PASSTHROUGH = (
-    orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_SUBCLASS
-)
+#: types orjson would serialise on its own where the stdlib refuses: hand them back (to no
+#: ``default``, so they go to the stdlib, which refuses them). Subclasses of list, dict, str
+#: and int (the frozen claims among them) are written as their base type, as the stdlib does.
+_PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def json_dumps(value: Any) -> bytes:

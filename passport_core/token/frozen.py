@@ -5,11 +5,17 @@ every request that presents the same token. Its JSON arrays and objects must
 therefore refuse changes, or one request editing ``passport.claims["roles"]``
 would change what the next one sees. They stay a ``list`` and a ``dict`` (so
 ``==`` with plain ones, ``json.dumps`` and ``isinstance`` keep working); only
-the methods that change them raise ``TypeError``.
+the methods that change them raise ``TypeError``. Copies (``copy``, ``deepcopy``,
+``pickle``, ``list(...)``, ``dict(...)``) are plain, mutable containers.
+
+What Python cannot stop: calling the base class on purpose
+(``list.append(frozen, x)``, ``dict.__setitem__(frozen, k, v)``) still changes
+one. Code that means to edit claims copies them first.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any, NoReturn
 
 __all__ = ["FrozenDict", "FrozenList", "freeze", "freeze_members"]
@@ -30,9 +36,12 @@ class FrozenList(list[Any]):
     append = extend = insert = remove = pop = clear = sort = reverse = _refuse
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
 
-    def __reduce__(self) -> tuple[type[FrozenList], tuple[list[Any]]]:
-        # pickle and copy would rebuild a list subclass with append(): give them the items.
-        return FrozenList, (list(self),)
+    def __reduce__(self) -> tuple[type[list[Any]], tuple[list[Any]]]:
+        # A copy is not shared: pickle and copy.copy give a plain list.
+        return list, (list(self),)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return [copy.deepcopy(item, memo) for item in self]
 
 
 class FrozenDict(dict[str, Any]):
@@ -42,8 +51,11 @@ class FrozenDict(dict[str, Any]):
     clear = pop = popitem = setdefault = update = _refuse
     __setitem__ = __delitem__ = __ior__ = _refuse
 
-    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
-        return FrozenDict, (dict(self),)
+    def __reduce__(self) -> tuple[type[dict[str, Any]], tuple[dict[str, Any]]]:
+        return dict, (dict(self),)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {name: copy.deepcopy(value, memo) for name, value in self.items()}
 
 
 def freeze(value: Any) -> Any:

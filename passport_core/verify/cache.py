@@ -34,13 +34,14 @@ __all__ = ["DEFAULT_CACHE_MAX_BYTES", "DEFAULT_CACHE_SIZE", "CachedPassport", "V
 
 #: entries a verifier keeps by default
 DEFAULT_CACHE_SIZE = 4096
-#: bytes (estimated) a verifier keeps by default
-DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024
-#: what one entry costs beyond its token, its claims and its passport, measured with
-#: tracemalloc (benchmarks/memory.py reports the real resident growth)
-_ENTRY_OVERHEAD = 1000
-#: the claims dict, its values and the Passport take about this many times the payload's text
-_CLAIMS_FACTOR = 4
+#: bytes (estimated) a verifier keeps by default: about 4096 typical 1 KB passports
+DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024
+#: what one entry costs beyond its token and its claims: the Passport, the entry, the
+#: dict slot (measured with tracemalloc; benchmarks/memory.py reports resident growth)
+_ENTRY_OVERHEAD = 1200
+#: an upper bound of what one JSON value costs once parsed (a small str, int or container
+#: with its slot in the parent), counted by the separators around it
+_PER_VALUE = 64
 
 
 def stamp_of(source: KeySource) -> Callable[[], int] | None:
@@ -169,11 +170,15 @@ class VerifiedTokens:
         return len(self._entries)
 
     @property
-    def bytes(self) -> int:
+    def held_bytes(self) -> int:
         """The estimated bytes held by the entries."""
         return self._bytes
 
     @staticmethod
-    def estimate(token: str, payload_bytes: int) -> int:
-        """An entry's estimated size: its token, its parsed claims and the passport around them."""
-        return len(token) + _CLAIMS_FACTOR * payload_bytes + _ENTRY_OVERHEAD
+    def estimate(token: str, payload: bytes) -> int:
+        """An entry's estimated size: its token, its parsed claims and the passport around them.
+
+        Counted from the JSON text, so many tiny values cannot slip under the bound.
+        """
+        values = sum(map(payload.count, (b",", b":", b"[", b"{"))) + 1
+        return len(token) + len(payload) + _PER_VALUE * values + _ENTRY_OVERHEAD

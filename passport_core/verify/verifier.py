@@ -46,6 +46,7 @@ from passport_core.keys.sources import KeysLike, KeySource, StaticKeys, as_key_s
 from passport_core.passport import Passport
 from passport_core.token.compact import MAX_TOKEN_BYTES, split_segments
 from passport_core.token.encoding import b64url_decode_checked, json_loads_object
+from passport_core.token.frozen import freeze_members
 from passport_core.token.values import MAX_NUMERIC_DATE, is_string_list
 from passport_core.verify.cache import (
     DEFAULT_CACHE_MAX_BYTES,
@@ -112,8 +113,6 @@ _MAX_ACTOR_DEPTH = 16
 _HEADER_CACHE_SIZE = 64
 #: a header segment longer than this is never remembered (real ones are ~100 bytes)
 _HEADER_CACHE_MAX_BYTES = 512
-#: a junk signature's size per algorithm family, for warm_up (RSA: the smallest modulus)
-_SIGNATURE_BYTES = {"RS": 256, "PS": 256, "HS": 32, "ES": 64, "Ed": 64}
 _log = logging.getLogger("passport_core.verify")
 
 
@@ -163,6 +162,7 @@ class _Parsed(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass,
     claims: dict[str, Any]
     signing_input: bytes
     signature: bytes
+    payload: bytes
     kid: str
     trusted: TrustedIssuer
 
@@ -296,6 +296,14 @@ class Verifier:
             trusted[name] = TrustedIssuer(name, as_key_source(source))
         return trusted
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Both caches hold answers to the settings: a setting changed later empties them,
+        # so no token is accepted under rules it was never checked against.
+        super().__setattr__(name, value)
+        if not name.startswith("_") and name != "cache" and "cache" in self.__dict__:
+            self._headers.clear()
+            self.cache.clear()
+
     @property
     def issuers(self) -> Mapping[str, TrustedIssuer]:
         return dict(self._issuers)
@@ -332,8 +340,7 @@ class Verifier:
         if not isinstance(source, (StaticKeys, KeyRing, RemoteJWKS)):
             return  # a user's own source: nothing to list
         for key in source.keys:
-            # A signature of the right size that does not verify still runs the primitive.
-            key.verify(b"warm-up", b"\x01" * _SIGNATURE_BYTES.get(key.alg[:2], 64))
+            key.warm_up()
 
     def verify(self, token: str | bytes | None) -> Passport:
         """Verify ``token`` and return its :class:`Passport`, or raise a ``PassportError``."""
@@ -385,7 +392,8 @@ class Verifier:
         if known is None:
             known = self._read_header(header_b64)
         header, kid = known
-        claims = json_loads_object(b64url_decode_checked(payload_b64, "payload"), "payload")
+        payload = b64url_decode_checked(payload_b64, "payload")
+        claims = json_loads_object(payload, "payload")
         issuer = claims.get(c.ISSUER)
         if issuer is None:
             raise MissingClaim("the passport has no 'iss' claim")
@@ -396,12 +404,21 @@ class Verifier:
             raise InvalidIssuer
         signature = b64url_decode_checked(signature_b64, "signature")
         return _Parsed(
-            token, header, claims, header_b64 + b"." + payload_b64, signature, kid, trusted
+            token,
+            header,
+            claims,
+            header_b64 + b"." + payload_b64,
+            signature,
+            payload,
+            kid,
+            trusted,
         )
 
     def _read_header(self, header_b64: bytes) -> tuple[Mapping[str, Any], str]:
         header = json_loads_object(b64url_decode_checked(header_b64, "header"), "header")
-        known = MappingProxyType(header), self._check_header(header)
+        kid = self._check_header(header)
+        freeze_members(header)  # shared by every passport with this header segment
+        known = MappingProxyType(header), kid
         if len(header_b64) <= _HEADER_CACHE_MAX_BYTES:
             if len(self._headers) >= _HEADER_CACHE_SIZE:
                 self._headers.clear()  # many distinct headers: a flood, not a deployment
@@ -458,7 +475,7 @@ class Verifier:
         if self.cache.max_entries:
             source = parsed.trusted.keys
             valid_from, until = validity(claims, self.leeway, self.max_lifetime)
-            size = VerifiedTokens.estimate(parsed.token, len(parsed.signing_input))
+            size = VerifiedTokens.estimate(parsed.token, parsed.payload)
             entry = CachedPassport(passport, key, source, generation, valid_from, until, size)
             self.cache.put(parsed.token, entry)
         return passport

@@ -73,7 +73,15 @@ def test_frozen_claims_still_behave_as_json(claims: Any) -> None:
     for clone in (copy.copy(claims["roles"]), copy.deepcopy(claims["profile_data"])):
         assert clone == (claims["roles"] if isinstance(clone, list) else claims["profile_data"])
     assert pickle.loads(pickle.dumps(claims["profile_data"])) == claims["profile_data"]  # noqa: S301
-    assert type(pickle.loads(pickle.dumps(claims["roles"]))) is FrozenList  # noqa: S301
+    # Copies are not shared: plain and mutable.
+    assert type(pickle.loads(pickle.dumps(claims["roles"]))) is list  # noqa: S301
+    assert type(copy.copy(claims["roles"])) is list
+    derived = copy.deepcopy(dict(claims))
+    derived["roles"].append("viewer")
+    derived["profile_data"]["teams"][1]["tags"].append("y")
+    assert claims["roles"] == ["admin"]
+    assert claims["profile_data"]["teams"][1]["tags"] == ["x"]
+    assert type(claims["roles"]) is FrozenList
     assert type(claims["profile_data"]["teams"][1]) is FrozenDict
     # A plain copy is the way to a mutable one.
     mine = list(claims["roles"])

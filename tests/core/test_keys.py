@@ -29,6 +29,7 @@ from passport_core import (
     load_key_file,
     public_jwks,
 )
+from passport_core.keys.primitives import signature_size
 
 KeyOfAlg = Callable[[str], Key]
 
@@ -749,3 +750,28 @@ def test_a_private_okp_jwk_whose_x_is_not_its_public_key_is_refused(public: str)
     jwk["x"] = other if public == "another-key" else "AAAA"
     with pytest.raises(InvalidKey):
         load_key(jwk)
+
+
+@pytest.mark.parametrize("alg", ["EdDSA", "ES256", "RS256"])
+def test_a_private_key_with_key_ops_sign_signs_and_its_published_half_verifies(alg: str) -> None:
+    """RFC 7517 §4.3: key_ops ["sign"] on a private key; what it publishes must still verify."""
+    jwk = {**generate_key(alg, kid="k").to_jwk(private=True), "key_ops": ["sign"]}
+    private = load_key(jwk)
+    published = private.to_jwk()
+    public = load_key(published)
+
+    signature = private.sign(b"input")
+
+    assert "key_ops" not in published
+    assert public.verify(b"input", signature)
+    assert load_key({**published, "key_ops": ["verify"]}).verify(b"input", signature)
+
+
+@pytest.mark.parametrize("alg", ["EdDSA", "ES256", "ES384", "ES512", "RS256", "PS512", "HS384"])
+def test_warm_up_runs_the_check_on_a_signature_of_the_right_size(alg: str) -> None:
+    key = generate_key(alg, bits=4096) if alg.startswith(("RS", "PS")) else generate_key(alg)
+    size = signature_size(alg, key.jwk.public_key)
+
+    assert len(key.sign(b"input")) == size
+    key.warm_up()  # a failing check of the right size: never raises
+    assert not key.verify(b"warm-up", b"\x01" * size)

@@ -277,7 +277,7 @@ def test_the_cache_is_bounded_by_entries_and_by_bytes(key: Key) -> None:
         by_bytes.verify(token)
 
     assert len(by_entries.cache) == 3
-    assert 0 < by_bytes.cache.bytes <= 5000
+    assert 0 < by_bytes.cache.held_bytes <= 5000
     assert len(by_bytes.cache) < 10
     # The newest stay, the oldest went first.
     assert by_entries.verify(tokens[-1]) is by_entries.verify(tokens[-1])
@@ -301,14 +301,29 @@ def test_bad_cache_bounds_are_configuration_errors(setting: str, value: object) 
     assert info.value.setting == setting
 
 
-def test_the_byte_estimate_covers_what_the_entries_really_hold() -> None:
-    """What ``cache_max_bytes`` bounds is close to the memory really allocated (tracemalloc)."""
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param(
+            {
+                "roles": ["admin", "staff"],
+                "scope": "orders:read",
+                "profile": {"name": "Ada Lovelace", "email": "ada@example.test", "locale": "en"},
+            },
+            id="typical",
+        ),
+        pytest.param({"x": [{} for _ in range(300)]}, id="many-empty-objects"),
+        pytest.param({"x": ["a"] * 400}, id="many-tiny-strings"),
+        pytest.param({"x": [[1], [2], [3]] * 100}, id="many-small-arrays"),
+    ],
+)
+def test_the_byte_estimate_covers_what_the_entries_really_hold(extra: dict[str, Any]) -> None:
+    """What ``cache_max_bytes`` bounds is at least the memory really allocated (tracemalloc)."""
     key = generate_key("HS256", kid="h1")
     verifier = Verifier(
         keys=key, issuer=ISSUER, audience=AUDIENCE, clock=Clock(), cache_size=10_000
     )
-    profile = {"name": "Ada Lovelace", "email": "ada@example.test", "locale": "en"}
-    claims = good_claims(roles=["admin", "staff"], scope="orders:read", profile=profile)
+    claims = good_claims(**extra)
 
     tracemalloc.start()
     try:
@@ -321,7 +336,7 @@ def test_the_byte_estimate_covers_what_the_entries_really_hold() -> None:
     held = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
 
     assert len(verifier.cache) == 300
-    assert held <= verifier.cache.bytes * 1.2
+    assert held <= verifier.cache.held_bytes
 
 
 class RemovedDuringVerify:
@@ -361,3 +376,16 @@ def test_a_key_removed_while_a_verify_runs_is_not_trusted_from_the_cache(
 
     assert outcome(verify, token) == "UnknownKey"
     assert outcome(verify, token) == "UnknownKey"
+
+
+def test_a_setting_changed_later_empties_the_caches(key: Key) -> None:
+    clock = Clock()
+    verifier, cold = twins(key.public(), clock)
+    token = forge_token(good_header(key), good_claims(), key)
+    verifier.verify(token)
+
+    verifier.audiences = frozenset({"billing"})
+    cold.audiences = frozenset({"billing"})
+
+    assert len(verifier.cache) == 0
+    assert agree(verifier, cold, token) == "InvalidAudience"
