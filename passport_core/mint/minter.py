@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-import secrets
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from itertools import repeat
@@ -35,15 +35,21 @@ _OWN_CLAIMS = c.REGISTERED | {
 }
 
 
+_STRINGS = repeat(str)  # endless: map(isinstance, items, _STRINGS) checks any list
+
+
 def _strings(name: str, values: Iterable[str]) -> list[str]:
     # A bare string is iterable too; "admin" must not become ["a", "d", ...].
     if isinstance(values, (str, bytes)):
         raise MintingError(f"{name} must be a collection of strings, not one string")
-    items = list(values)
+    try:
+        items = list(dict.fromkeys(values))  # de-duplicated, in the caller's order
+    except TypeError:  # an unhashable item: not a string anyway
+        raise MintingError(f"every item of {name} must be a non-empty string") from None
     # map() with C callables: no Python frame per item on the minting path
-    if not all(map(isinstance, items, repeat(str))) or "" in items:
+    if not all(map(isinstance, items, _STRINGS)) or "" in items:
         raise MintingError(f"every item of {name} must be a non-empty string")
-    return list(dict.fromkeys(items))  # de-duplicated, in the caller's order
+    return items
 
 
 class Minter:
@@ -199,10 +205,10 @@ class Minter:
             c.ISSUED_AT: now,
             c.NOT_BEFORE: now,
             c.EXPIRES_AT: now + math.ceil(lifetime),
-            c.JWT_ID: jti or secrets.token_urlsafe(16),
+            c.JWT_ID: jti or b64url_encode(os.urandom(16)),  # what secrets.token_urlsafe does
         }
         if extra:
-            if not all(map(isinstance, extra, repeat(str))):
+            if not all(map(isinstance, extra, _STRINGS)):
                 raise MintingError("custom claim names must be strings")
             overridden = _OWN_CLAIMS & extra.keys()
             if overridden:
@@ -212,9 +218,10 @@ class Minter:
             payload[c.ROLES] = _strings("roles", roles)
         if scopes:
             scope_list = _strings("scopes", scopes)
-            if any(" " in scope for scope in scope_list):
+            scope = " ".join(scope_list)
+            if scope.count(" ") != len(scope_list) - 1:  # one of them holds a space
                 raise MintingError("a scope cannot contain a space (RFC 6749 §3.3)")
-            payload[c.SCOPE] = " ".join(scope_list)
+            payload[c.SCOPE] = scope
         if permissions:
             payload[c.PERMISSIONS] = _strings("permissions", permissions)
         if tenant is not None:
