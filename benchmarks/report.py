@@ -181,10 +181,14 @@ def _draw(results: Results, path: str | os.PathLike[str]) -> bool:
         for name in ("verify", "mint")
         if any(f.get("us") for f in results.benchmarks.get(name, []))
     ]
-    if not panels:
+    servers = results.benchmarks.get("servers", [])
+    if not panels and not servers:
         return False
-    fig, axes = plt.subplots(len(panels), 1, figsize=(12, 5.5 * len(panels)), squeeze=False)
-    for ax, (name, figures) in zip(axes[:, 0], panels, strict=True):
+    count = len(panels) + (1 if servers else 0)
+    fig, axes = plt.subplots(count, 1, figsize=(12, 5.5 * count), squeeze=False)
+    if servers:
+        _draw_servers(axes[-1, 0], servers, plt.get_cmap("tab10"))
+    for ax, (name, figures) in zip(axes[:, 0], panels, strict=False):
         algs = list(dict.fromkeys(f["alg"] for f in figures))
         by_cell = {(f["alg"], f["contender"]): f["us"] for f in figures if f.get("us")}
         contenders = [c for c in _in_row_order(figures) if any(k[1] == c for k in by_cell)]
@@ -217,6 +221,28 @@ def _draw(results: Results, path: str | os.PathLike[str]) -> bool:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def _draw_servers(ax: Any, figures: Sequence[dict[str, Any]], cmap: Any) -> None:
+    """req/s per framework setup and route (wrk against a real server), grouped bars."""
+    setups = list(dict.fromkeys(f["setup"] for f in figures))
+    routes = list(dict.fromkeys(f["title"] for f in figures))
+    rate = {(f["setup"], f["title"]): f["requests_per_s"] for f in figures}
+    width = 0.8 / len(routes)
+    for index, route in enumerate(routes):
+        xs = [i + (index - (len(routes) - 1) / 2) * width for i in range(len(setups))]
+        ax.bar(
+            xs,
+            [rate.get((s, route), 0.0) for s in setups],
+            width,
+            label=route,
+            color=cmap(index % 10),
+        )
+    ax.set_xticks(range(len(setups)), setups)
+    ax.set_ylabel("requests per second")
+    ax.set_title("real servers under wrk: req/s per route, median of repeats (higher is better)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 #: the generated part of docs/benchmarks.md lies between these lines
