@@ -92,7 +92,7 @@ def main(
         results.configure("first", runs=args.runs, unit="ms")
     print(
         table(
-            f"**first verify in a fresh process, ms, median of {args.runs} processes**",
+            f"first verify in a fresh process, ms, median of {args.runs} processes",
             ["alg", "start-up", "warm_up() ms", "first verify ms", "second (cache hit) ms"],
             rows,
         )

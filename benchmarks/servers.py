@@ -399,7 +399,9 @@ def main(
         "--duration", type=float, default=1.0 if quick else 5.0, help="seconds per wrk run"
     )
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=1, help="rounds; the median is shown")
+    parser.add_argument(
+        "--repeats", type=int, default=1 if quick else 3, help="rounds; the median is shown"
+    )
     parser.add_argument("--frameworks", nargs="+", choices=list(SETUPS), default=list(SETUPS))
     parser.add_argument("--passports", type=int, default=1000, help="distinct passports, cold")
     args = parser.parse_args(argv)

@@ -12,7 +12,7 @@ from benchmarks import reference
 from benchmarks.__main__ import main
 from benchmarks.libraries import LIBRARIES
 from benchmarks.mint import MINT_ALGORITHMS
-from benchmarks.report import RESULTS_END, RESULTS_START
+from benchmarks.report import RESULTS_END, RESULTS_START, Results, plot
 from benchmarks.sample import ALGORITHMS, make_sample, mint
 from benchmarks.verify import forged
 from passport_core import Minter
@@ -85,6 +85,29 @@ def test_the_plot_is_a_png(tmp_path: Path) -> None:
     path = tmp_path / "bench.png"
     main(["mint", "--rounds", "1", "--number", "1", "--alg", "HS256", "--plot", str(path)])
     assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_plot_draws_the_servers_panel(tmp_path: Path) -> None:
+    """The req/s panel from the servers figures (what ``python -m benchmarks servers`` adds)."""
+    results = Results()
+    for setup, base in (("flask-gunicorn", 3000.0), ("fastapi-h11", 4000.0)):
+        for key, title, rate in (("a", "(a) no auth", base), ("b", "(b) warm", base * 0.9)):
+            results.add(
+                "servers", setup=setup, route=key, title=title, requests_per_s=rate, ratio_to_a=1
+            )
+    path = tmp_path / "servers.png"
+
+    assert plot(results, path)
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_first_request_benchmark_prints_its_table(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["first", "--runs", "1", "--algs", "EdDSA"])
+    out = capsys.readouterr().out
+    assert "first verify in a fresh process" in out
+    assert "warm_up() at start-up" in out
 
 
 def test_the_mint_benchmark_prints_a_table_per_algorithm(
