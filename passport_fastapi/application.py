@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from passport_core import (
     Gate,
     PassportConfig,
     PassportError,
-    PassportGate,
+    awarm_up_gate,
     jwks_cache_control,
     problem_response,
 )
@@ -33,7 +32,6 @@ SCHEME_NAME = "Passport"
 #: the second OpenAPI scheme, added when the header *and* ``Authorization: Bearer`` are accepted
 BEARER_SCHEME_NAME = "PassportBearer"
 
-logger = logging.getLogger("passport_fastapi")
 
 _STATE_KEY = "service_passport"
 _HEADER_HELP = "The service passport the edge minted for the caller (the bare token, no prefix)."
@@ -116,20 +114,10 @@ def _warm_up_at_start(app: FastAPI, gate: Gate) -> None:
     @asynccontextmanager
     async def lifespan(running: Any) -> AsyncIterator[Any]:
         async with serve(running) as state:
-            await _awarm_up(gate)
+            await awarm_up_gate(gate)  # companions too; never fails the start
             yield state
 
     app.router.lifespan_context = lifespan
-
-
-async def _awarm_up(gate: Gate) -> None:
-    if not isinstance(gate, PassportGate):
-        return  # an EdgeGate mints in-process: there is no key server to ask
-    try:
-        await gate.verifier.awarm_up()
-    except PassportError as error:
-        # Start-up goes on: the first request gets the error's own answer (a 503).
-        logger.warning("passport warm-up failed: code=%s", error.code)
 
 
 def _problem_handler(realm: str | None) -> Callable[[Request, Exception], Awaitable[Response]]:
