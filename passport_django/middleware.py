@@ -45,7 +45,7 @@ verified after the middleware returned (an outer middleware reading
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -59,6 +59,7 @@ from passport_core import (
     HeaderGetter,
     Passport,
     PassportError,
+    environ_header_getter,
     extract_token,
     get_passport,
     reset_passport,
@@ -77,29 +78,13 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseB
 STATE_ATTRIBUTE = "_passport_django_state"
 
 
-def _meta_key(name: str) -> str:
-    # PEP 3333 / CGI, which Django's META follows under WSGI and ASGI alike.
-    return "HTTP_" + name.upper().replace("-", "_")
-
-
-_META_KEYS: dict[str, str] = {}
-
-
 def header_getter(request: HttpRequest) -> HeaderGetter:
     """Every value of a header; Django folds repeated headers into one comma-joined value.
 
     Read from ``request.META``: ``request.headers`` would copy every header first.
     """
-    meta = request.META
-
-    def get(name: str) -> Sequence[str]:
-        key = _META_KEYS.get(name)
-        if key is None:
-            key = _META_KEYS.setdefault(name, _meta_key(name))
-        value = meta.get(key)
-        return [] if value is None else [value]
-
-    return get
+    meta: dict[str, Any] = request.META
+    return environ_header_getter(meta)
 
 
 class RequestPassport:

@@ -23,12 +23,12 @@ from passport_core import (
     JWKS_PATH,
     ConfigurationError,
     Gate,
-    HeaderGetter,
     HostAllowList,
     NoPassport,
     Passport,
     PassportConfig,
     PassportError,
+    environ_header_getter,
     get_passport,
     jwks_cache_control,
     problem_response,
@@ -313,30 +313,9 @@ def verify_request(*, required: bool = True) -> Passport | None:
     already = namespace.get("passport")
     if already is not None and _G_CONTEXT in namespace:
         return cast(Passport, already)
-    passport = state.gate.authenticate(_header_getter(request.environ), required=required)
+    passport = state.gate.authenticate(environ_header_getter(request.environ), required=required)
     _enter(globals_, passport)
     return passport
-
-
-def _environ_key(name: str) -> str:
-    # PEP 3333 / CGI: a request header is HTTP_ + its name upper-cased, '-' as '_'.
-    return "HTTP_" + name.upper().replace("-", "_")
-
-
-_ENVIRON_KEYS: dict[str, str] = {}
-
-
-def _header_getter(environ: Mapping[str, Any]) -> HeaderGetter:
-    """Every value of a header, read from the WSGI environ (which folds repeats into one)."""
-
-    def get(name: str) -> list[str]:
-        key = _ENVIRON_KEYS.get(name)
-        if key is None:
-            key = _ENVIRON_KEYS.setdefault(name, _environ_key(name))
-        value = environ.get(key)
-        return [] if value is None else [value]
-
-    return get
 
 
 def _current_passport() -> Passport:

@@ -17,6 +17,7 @@ from passport_core.inbound.extraction import (
     DEFAULT_HEADER,
     HeaderGetter,
     TokenLocation,
+    environ_header_getter,
     extract_token,
 )
 from passport_core.inbound.gate import Gate, PassportGate
@@ -32,6 +33,7 @@ __all__ = [
     "ProblemResponse",
     "TokenLocation",
     "awarm_up_gate",
+    "environ_header_getter",
     "extract_token",
     "problem_response",
     "warm_up_gate",

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from passport_core.errors import ConfigurationError, DuplicateToken, MalformedToken
 
-__all__ = ["DEFAULT_HEADER", "HeaderGetter", "TokenLocation", "extract_token"]
+__all__ = [
+    "DEFAULT_HEADER",
+    "HeaderGetter",
+    "TokenLocation",
+    "environ_header_getter",
+    "extract_token",
+]
 
 #: the header a passport travels in unless configured otherwise
 DEFAULT_HEADER = "X-Passport"
@@ -91,6 +98,27 @@ def _from_authorization(values: Sequence[str]) -> str | None:
     if len(tokens) > 1:
         raise DuplicateToken("the Authorization header was sent more than once")
     return tokens[0] if tokens else None
+
+
+_ENVIRON_KEYS: dict[str, str] = {}
+
+
+def environ_header_getter(environ: Mapping[str, Any]) -> HeaderGetter:
+    """Every value of a header, read from a WSGI environ or Django's ``request.META``.
+
+    PEP 3333 (CGI) names a request header ``HTTP_`` + its name upper-cased with ``-``
+    as ``_``, and folds repeated headers into one comma-joined value. Reading the
+    environ directly spares the header object a framework would build per request.
+    """
+
+    def get(name: str) -> list[str]:
+        key = _ENVIRON_KEYS.get(name)
+        if key is None:
+            key = _ENVIRON_KEYS.setdefault(name, "HTTP_" + name.upper().replace("-", "_"))
+        value = environ.get(key)
+        return [] if value is None else [value]
+
+    return get
 
 
 def extract_token(get_header: HeaderGetter, location: TokenLocation) -> str | None:

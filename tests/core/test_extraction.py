@@ -11,6 +11,7 @@ from passport_core import (
     DuplicateToken,
     MalformedToken,
     TokenLocation,
+    environ_header_getter,
     extract_token,
 )
 
@@ -131,3 +132,16 @@ def test_bearer_sent_twice_is_a_duplicate(values: list[str]) -> None:
 
 def test_non_http_whitespace_is_not_stripped_from_the_header() -> None:
     assert extract_token(headers(X_Passport=["\xa0a.b.c"]), TokenLocation()) == "\xa0a.b.c"
+
+
+def test_headers_read_from_a_wsgi_environ() -> None:
+    """PEP 3333 names: HTTP_ + upper case, '-' as '_'; repeats arrive folded into one value."""
+    get = environ_header_getter({"HTTP_X_PASSPORT": "a.b.c", "HTTP_AUTHORIZATION": "Bearer t"})
+
+    assert list(get("X-Passport")) == ["a.b.c"]
+    assert list(get("x-passport")) == ["a.b.c"]
+    assert list(get("Authorization")) == ["Bearer t"]
+    assert list(get("X-Other")) == []
+    location = TokenLocation(header="X-Passport", bearer=True)
+    with pytest.raises(DuplicateToken):
+        extract_token(get, location)
