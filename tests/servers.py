@@ -77,6 +77,10 @@ def in_thread(server: socketserver.BaseServer) -> Iterator[str]:
 def asgi_server(app: Any, *, lifespan: str = "off", **options: Any) -> Iterator[str]:
     """Serve an ASGI app with a real uvicorn on 127.0.0.1 (ephemeral port) in a thread
     (``lifespan="on"`` runs the app's startup and shutdown; ``options`` go to uvicorn)."""
+    # loop="asyncio": "auto" would install uvloop's event-loop policy for the whole test
+    # process (uvicorn < 0.30 sets it globally), and later tests' asyncio.run would then
+    # resolve names through libuv, past the fixtures that map *.test to loopback.
+    options.setdefault("loop", "asyncio")
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, lifespan=lifespan, ws="none", log_config=None, **options
     )
