@@ -96,11 +96,7 @@ def https_port(tls_dir: Path, ring: KeyRing) -> Iterator[int]:
     context.load_cert_chain(tls_dir / "server.pem", tls_dir / "server.key")
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
-    # The handshake on first read, in the connection's own thread: done in accept(), one
-    # slow or refused handshake would hold up every later connection (flaky under load).
-    httpd.socket = context.wrap_socket(
-        httpd.socket, server_side=True, do_handshake_on_connect=False
-    )
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
