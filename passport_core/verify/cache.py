@@ -27,7 +27,7 @@ from typing import Any
 from passport_core import claims as c
 from passport_core.errors import ConfigurationError
 from passport_core.keys.key import Key
-from passport_core.keys.sources import KeyGeneration, KeySource
+from passport_core.keys.sources import KeySource
 from passport_core.passport import Passport
 
 __all__ = ["DEFAULT_CACHE_MAX_BYTES", "DEFAULT_CACHE_SIZE", "CachedPassport", "VerifiedTokens"]
@@ -45,8 +45,12 @@ _PER_VALUE = 64
 
 
 def stamp_of(source: KeySource) -> Callable[[], int] | None:
-    """The source's ``key_generation`` method, if it has one."""
-    return source.key_generation if isinstance(source, KeyGeneration) else None
+    """The source's ``key_generation`` method, if it has one (see ``KeyGeneration``)."""
+    # getattr, not isinstance(source, KeyGeneration): a runtime-checkable Protocol's
+    # isinstance walks the protocol's attributes each time (about 18 µs on Python 3.11),
+    # and this runs on every cold verify.
+    read: Callable[[], int] | None = getattr(source, "key_generation", None)
+    return read
 
 
 def generation_of(source: KeySource) -> int:
@@ -55,7 +59,8 @@ def generation_of(source: KeySource) -> int:
     Read after, a key removed while a verify was under way would be recorded as
     the state the entry was checked against, and trusted until the next change.
     """
-    return source.key_generation() if isinstance(source, KeyGeneration) else -1
+    read = stamp_of(source)
+    return read() if read is not None else -1
 
 
 class CachedPassport:
