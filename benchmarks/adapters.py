@@ -12,7 +12,11 @@ without the adapter (``bare``). Rows, per framework:
 * ``required, warm``: the route requires a passport, the same token each time;
 * ``required, cold``: the same with the verifier's cache of verified tokens
   off (``cache_size=0``), where the core supports it: every request verifies;
-* ``optional, no token``: an optional-passport route, nothing sent.
+* ``optional, no token``: an optional-passport route, nothing sent;
+* FastAPI only: ``plain Depends`` (a dependency that does nothing, in the bare
+  app: what FastAPI's dependency solver costs any dependency-based adapter) and
+  ``required, warm, PassportRoute`` (the route protected by its route class,
+  verified before the solver runs).
 
 Every route answers the same short text, so the difference is the adapter.
 Run with ``python -m benchmarks adapters`` (``--frameworks flask django`` to
@@ -49,6 +53,8 @@ COLD = "required, cold (cache off)"
 OPTIONAL = "optional, no token"
 #: FastAPI only: what any ``Depends`` costs, the floor under a dependency-based adapter
 PLAIN_DEPENDS = "plain Depends, no auth (reference)"
+#: FastAPI only: the route protected by its router's route class instead of a dependency
+ROUTE_CLASS = "required, warm, PassportRoute"
 
 
 def _settings(ring: KeyRing, *, cold: bool) -> dict[str, Any]:
@@ -311,7 +317,13 @@ def _fastapi_app(settings: Mapping[str, Any] | None) -> Any:
     )
     from fastapi.responses import PlainTextResponse  # noqa: PLC0415
 
-    from passport_fastapi import OptionalPassportDep, PassportDep, setup_passport  # noqa: PLC0415
+    from passport_core import get_passport_or_raise  # noqa: PLC0415
+    from passport_fastapi import (  # noqa: PLC0415
+        OptionalPassportDep,
+        PassportDep,
+        PassportRoute,
+        setup_passport,
+    )
 
     app = FastAPI()
     if settings is not None:
@@ -330,6 +342,16 @@ def _fastapi_app(settings: Mapping[str, Any] | None) -> Any:
         return _answer(None)
 
     if settings is not None:
+
+        async def route_class() -> str:
+            return _answer(get_passport_or_raise().subject)
+
+        app.router.add_api_route(
+            "/route-class",
+            route_class,
+            response_class=PlainTextResponse,
+            route_class_override=PassportRoute,
+        )
 
         @app.get("/required", response_class=PlainTextResponse)
         async def required(passport: PassportDep) -> str:
@@ -351,6 +373,7 @@ def _fastapi(ring: KeyRing, token: str) -> Rows:
         PLAIN_DEPENDS: _asgi(bare, "/depends", token, loop),
         OPEN: _asgi(app, "/open", token, loop),
         WARM: _asgi(app, "/required", token, loop),
+        ROUTE_CLASS: _asgi(app, "/route-class", token, loop),
     }
     if _has_cache():
         rows[COLD] = _asgi(_fastapi_app(_settings(ring, cold=True)), "/required", token, loop)

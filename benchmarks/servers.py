@@ -8,7 +8,10 @@ the framework alone, the adapter installed, and the adapter with the verifier's 
 * (a) ``/hello`` without the adapter: the baseline every ratio is taken to;
 * (b) ``/protected``, warm: the same valid passport on every request;
 * (c) ``/protected``, cold: a Lua script cycles through many distinct passports, the cache off;
-* (d) ``/hello`` in the app where the adapter is installed (the route never asks for one).
+* (d) ``/hello`` in the app where the adapter is installed (the route never asks for one);
+* (e) ``/group/protected``, warm: protected by group instead of per route (FastAPI's
+  ``PassportRoute`` route class, which verifies before FastAPI's dependency solver runs;
+  Flask's ``protect`` on a blueprint; Django's ``protect_urls``).
 
 Every request carries a passport of the same size, as in a service mesh where each hop
 forwards one, so the requests differ only in what the adapter does with it.
@@ -101,6 +104,7 @@ ROUTES = (
     Route("b", "(b) passport, warm", "passport", "/protected", "warm"),
     Route("c", "(c) passport, cold", "cold", "/protected", "cold"),
     Route("d", "(d) not asked, adapter on", "passport", "/hello", "warm"),
+    Route("e", "(e) passport, warm, by group", "passport", "/group/protected", "warm"),
 )
 
 #: the Lua hooks every run uses: count every answer that is not a 200, report in one line

@@ -53,6 +53,10 @@
 * ``require_role``, ``require_scope``, ``require_permission`` and
   ``require_policy`` work in ``dependencies=[...]`` of routes, routers and
   the app, and as parameters (they give the passport).
+* A whole router: ``APIRouter(route_class=PassportRoute)`` (or
+  ``PassportRoute.requiring(policy)``) requires a passport on each of its
+  routes, verified before FastAPI solves the route's dependencies; the fastest
+  way to protect many routes (see :mod:`passport_fastapi.routing`).
 * While the dependencies and the path function run, the passport is current
   for core (``passport_core.get_passport_or_raise()``); :data:`OutboundClient`
   (``httpx.Client``) and :data:`AsyncOutboundClient` (``httpx.AsyncClient``)
@@ -85,6 +89,7 @@ from passport_fastapi.dependencies import (
     require_role,
     require_scope,
 )
+from passport_fastapi.routing import PassportRoute
 
 __all__ = [
     "BEARER_SCHEME_NAME",
@@ -93,6 +98,7 @@ __all__ = [
     "OptionalPassportDep",
     "OutboundClient",
     "PassportDep",
+    "PassportRoute",
     "PassportScheme",
     "PolicyDependency",
     "async_outbound_client",

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import fastapi.routing
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse, Response
@@ -158,9 +159,18 @@ def _document_security(app: FastAPI, config: PassportConfig) -> None:
 
     def openapi() -> dict[str, Any]:
         schema = generate()  # FastAPI caches it: patching is done on the cached dict
+        guarded = _guarded_operations(app)
+        for path, method in guarded:
+            operation = schema.get("paths", {}).get(path, {}).get(method)
+            if isinstance(operation, dict):
+                security = operation.setdefault("security", [])
+                if {SCHEME_NAME: []} not in security:
+                    security.append({SCHEME_NAME: []})
         schemes = schema.get("components", {}).get("securitySchemes", {})
-        if SCHEME_NAME not in schemes:
+        if SCHEME_NAME not in schemes and not guarded:
             return schema  # no route uses a passport
+        if not schemes:
+            schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
         if config.header is not None:
             schemes[SCHEME_NAME] = {
                 "type": "apiKey",
@@ -179,10 +189,19 @@ def _document_security(app: FastAPI, config: PassportConfig) -> None:
                 security = operation.get("security") if isinstance(operation, dict) else None
                 if not security:
                     continue
+                # FastAPI 0.123 (our lowest) lists a scheme once per dependency using it
+                # (passport and optional_passport on one route): one requirement is the same.
+                security[:] = [
+                    item for at, item in enumerate(security) if item not in security[:at]
+                ]
                 if both:
                     # OpenAPI lists alternatives as separate requirement objects: either will do.
                     _add_alternative(security)
-                if (path, method) in optional and {} not in security:
+                if (
+                    (path, method) in optional
+                    and (path, method) not in guarded
+                    and {} not in security
+                ):
                     # OpenAPI 3: an empty requirement object makes security optional.
                     security.append({})
         return schema
@@ -199,17 +218,51 @@ def _passport_schemes(dependant: Dependant) -> Iterator[SecurityBase]:
         yield from _passport_schemes(sub)
 
 
+def _api_routes(app: FastAPI) -> Iterator[tuple[APIRoute, Any]]:
+    """Every API route of ``app`` with the view OpenAPI documents it by (full path, methods,
+    dependencies with the routers' own), included routers too.
+
+    FastAPI 0.165 keeps an included router whole instead of copying its routes into
+    ``app.routes``, and walks it with ``fastapi.routing.iter_route_contexts``; earlier
+    versions copy each route, so ``app.routes`` is already the whole list.
+    """
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    if contexts is None:
+        for route in app.routes:
+            if isinstance(route, APIRoute):
+                yield route, route
+        return
+    for context in contexts(app.routes):
+        original = context.original_route
+        if isinstance(original, APIRoute):
+            yield original, context
+
+
+def _operations(view: Any) -> Iterator[tuple[str, str]]:
+    if view.include_in_schema:
+        yield from ((view.path_format, method.lower()) for method in view.methods or ())
+
+
 def _optional_operations(app: FastAPI) -> set[tuple[str, str]]:
     """``(path, method)`` of the operations whose every passport dependency is optional."""
     found: set[tuple[str, str]] = set()
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
-            continue
+    for _, view in _api_routes(app):
         required = {
-            getattr(scheme, "required", True) for scheme in _passport_schemes(route.dependant)
+            getattr(scheme, "required", True) for scheme in _passport_schemes(view.dependant)
         }
         if required == {False}:
-            found.update((route.path_format, method.lower()) for method in route.methods or ())
+            found.update(_operations(view))
+    return found
+
+
+def _guarded_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """``(path, method)`` of the operations a :class:`~passport_fastapi.PassportRoute` guards."""
+    from passport_fastapi.routing import PassportRoute  # noqa: PLC0415 - it imports this module
+
+    found: set[tuple[str, str]] = set()
+    for route, view in _api_routes(app):
+        if isinstance(route, PassportRoute):
+            found.update(_operations(view))
     return found
 
 

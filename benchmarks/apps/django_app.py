@@ -8,7 +8,7 @@ from typing import Any
 import django
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, path
 
 from benchmarks.apps import passport_settings, with_adapter
 
@@ -33,16 +33,20 @@ def hello(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"user": "anonymous"})
 
 
-urlpatterns: list[URLPattern] = [path("hello", hello)]
+urlpatterns: list[URLPattern | URLResolver] = [path("hello", hello)]
 
 if _ADAPTER:
-    from passport_django import passport_required
+    from passport_django import passport_required, protect_urls
 
     @passport_required
     def protected(request: Any) -> JsonResponse:
         return JsonResponse({"user": request.passport.subject})
 
+    def group_protected(request: Any) -> JsonResponse:
+        return JsonResponse({"user": request.passport.subject})
+
     urlpatterns.append(path("protected", protected))
+    urlpatterns.append(path("group/", protect_urls([path("protected", group_protected)])))
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402 - needs the settings above
 

@@ -15,10 +15,19 @@ async def hello() -> dict[str, str]:
 
 
 if with_adapter():
-    from passport_fastapi import PassportDep, setup_passport
+    from passport_core import get_passport_or_raise
+    from passport_fastapi import PassportDep, PassportRoute, setup_passport
 
     setup_passport(app, **passport_settings())
 
     @app.get("/protected")
     async def protected(passport: PassportDep) -> dict[str, str]:
         return {"user": passport.subject}
+
+    # Protected by the route class rather than a dependency; declared on the app's own
+    # router, as /hello is (an included router adds FastAPI's own routing cost to both).
+    app.router.route_class = PassportRoute
+
+    @app.get("/group/protected")
+    async def group_protected() -> dict[str, str]:
+        return {"user": get_passport_or_raise().subject}

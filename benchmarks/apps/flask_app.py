@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
 
 from benchmarks.apps import passport_settings, with_adapter
 
@@ -15,7 +15,7 @@ def hello() -> dict[str, str]:
 
 
 if with_adapter():
-    from passport_flask import PassportExtension, current_passport, passport_required
+    from passport_flask import PassportExtension, current_passport, passport_required, protect
 
     app.config.update(
         {f"PASSPORT_{name.upper()}": value for name, value in passport_settings().items()}
@@ -26,3 +26,12 @@ if with_adapter():
     @passport_required
     def protected() -> dict[str, str]:
         return {"user": current_passport.subject}
+
+    group = Blueprint("group", __name__, url_prefix="/group")
+    protect(group)
+
+    @group.get("/protected")
+    def group_protected() -> dict[str, str]:
+        return {"user": current_passport.subject}
+
+    app.register_blueprint(group)

@@ -11,6 +11,9 @@ Every adapter serves the same routes, with the same settings (:data:`SETTINGS`):
                        answers the echoed request headers
 ``GET /whoami``        needs a passport; answers its subject, roles, permissions, profile
 ``GET /stepup``        needs a passport whose authentication meets :data:`STEP_UP` (RFC 9470)
+``GET /group/required``  like ``/required``, ``GET /group/admin`` like ``/admin``, protected
+                       by route group instead of per route (FastAPI ``PassportRoute``,
+                       Flask ``protect``, Django ``protect_urls``)
 ``GET /.well-known/jwks.json``  the published keys
 =====================  =============================================================
 """
@@ -21,8 +24,8 @@ import time
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI
-from flask import Flask, g, request
+from fastapi import APIRouter, Depends, FastAPI, Request
+from flask import Blueprint, Flask, g, request
 
 from passport_core import (
     APIKey,
@@ -33,12 +36,15 @@ from passport_core import (
     Minter,
     Passport,
     api_key_digest,
+    get_passport_or_raise,
     require_authentication,
 )
+from passport_core import require_role as role_policy
 from passport_fastapi import (
     OptionalPassportDep,
     OutboundClient,
     PassportDep,
+    PassportRoute,
     require_policy,
     require_role,
     setup_passport,
@@ -48,6 +54,7 @@ from passport_flask import (
     optional_passport,
     outbound_client,
     passport_required,
+    protect,
 )
 from passport_flask import require_policy as flask_require_policy
 from passport_flask import require_role as flask_require_role
@@ -116,6 +123,20 @@ def fastapi_app(settings: Mapping[str, Any] = SETTINGS) -> FastAPI:
     async def stepup(passport: Annotated[Passport, Depends(require_policy(STEP_UP))]) -> Any:
         return subject_of(passport)
 
+    group = APIRouter(prefix="/group", route_class=PassportRoute)
+
+    @group.get("/required")
+    def group_required() -> dict[str, Any]:
+        return subject_of(get_passport_or_raise())  # sync: run in a copy of the request's context
+
+    admins = APIRouter(prefix="/group", route_class=PassportRoute.requiring(role_policy("admin")))
+
+    @admins.get("/admin")
+    async def group_admin(request: Request) -> dict[str, Any]:
+        return subject_of(request.state.passport)
+
+    app.include_router(group)
+    app.include_router(admins)
     return app
 
 
@@ -159,6 +180,14 @@ def flask_app(settings: Mapping[str, Any] = SETTINGS) -> Flask:
     def stepup() -> dict[str, Any]:
         return subject_of(g.passport)
 
+    group = Blueprint("group", __name__, url_prefix="/group")
+    protect(group)
+    group.add_url_rule("/required", "required", lambda: subject_of(g.passport))
+    admins = Blueprint("group_admin", __name__, url_prefix="/group")
+    protect(admins, role_policy("admin"))
+    admins.add_url_rule("/admin", "admin", lambda: subject_of(g.passport))
+    app.register_blueprint(group)
+    app.register_blueprint(admins)
     return app
 
 

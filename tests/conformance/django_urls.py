@@ -9,17 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, path
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from passport_core import require_role as role_policy
 from passport_django import (
     arequest_passport,
     async_outbound_client,
     optional_passport,
     outbound_client,
     passport_required,
+    protect_urls,
     request_passport,
     require_policy,
     require_role,
@@ -118,7 +120,18 @@ def _routes(prefix: str, views: dict[str, Any]) -> list[URLPattern]:
     return [path(f"{prefix}{name}", view) for name, view in views.items()]
 
 
-urlpatterns: list[URLPattern] = [
+def _group(prefix: str, view: Any) -> list[URLResolver]:
+    """``group/required`` and ``group/admin``: protected by URL group, not per view."""
+    return [
+        path(f"{prefix}group/", protect_urls([path("required", view)])),
+        path(f"{prefix}group/", protect_urls([path("admin", view)], role_policy("admin"))),
+    ]
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *_group("", _subject),
+    *_group("async/", _asubject),
+    *_group("drf/", DrfOptional.as_view()),
     *_routes(
         "",
         {

@@ -102,13 +102,21 @@ def assert_core_answer(answer: Answer, error: PassportError) -> None:
     assert answer.json() == expected.body
 
 
+#: a route that requires a passport, and one that also requires the role "admin": each
+#: protected per route, and by route group (FastAPI PassportRoute, Flask protect, Django
+#: protect_urls)
+REQUIRED_ROUTES = ["/required", "/group/required"]
+ADMIN_ROUTES = ["/admin", "/group/admin"]
+
+
+@pytest.mark.parametrize("route", REQUIRED_ROUTES)
 @pytest.mark.parametrize("case", list(REFUSED))
-def test_a_required_route_refuses_like_core(send: Send, case: str) -> None:
+def test_a_required_route_refuses_like_core(send: Send, case: str, route: str) -> None:
     make, code = REFUSED[case]
     headers = make()
     error = core_refusal(headers)
     assert error.code == code
-    answer = send("/required", headers)
+    answer = send(route, headers)
     assert answer.status == 401
     assert answer.json()["code"] == code
     assert_core_answer(answer, error)
@@ -117,21 +125,23 @@ def test_a_required_route_refuses_like_core(send: Send, case: str) -> None:
         assert token not in answer.headers.get("www-authenticate", "")
 
 
-def test_a_valid_passport_reaches_the_route(send: Send) -> None:
-    answer = send("/required", _one(_valid("alice")))
+@pytest.mark.parametrize("route", REQUIRED_ROUTES)
+def test_a_valid_passport_reaches_the_route(send: Send, route: str) -> None:
+    answer = send(route, _one(_valid("alice")))
     assert (answer.status, answer.json()) == (200, {"subject": "alice"})
 
 
-def test_a_passport_without_the_role_is_403_insufficient_scope(send: Send) -> None:
+@pytest.mark.parametrize("route", ADMIN_ROUTES)
+def test_a_passport_without_the_role_is_403_insufficient_scope(send: Send, route: str) -> None:
     token = _valid("bob", roles=["viewer"])
-    answer = send("/admin", _one(token))
+    answer = send(route, _one(token))
     denied = GATE.authenticate(_getter(_one(token)))
     assert denied is not None
     with pytest.raises(PassportError) as caught:
         require_role("admin").check(denied)
     assert_core_answer(answer, caught.value)
     assert answer.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
-    assert send("/admin", _one(_valid("carol", roles=["admin"]))).json() == {"subject": "carol"}
+    assert send(route, _one(_valid("carol", roles=["admin"]))).json() == {"subject": "carol"}
 
 
 def test_an_optional_route_without_a_passport_is_anonymous(send: Send) -> None:
@@ -167,7 +177,7 @@ def send_keys_down(adapter: str) -> Iterator[Send]:
         yield sender
 
 
-@pytest.mark.parametrize("route", ["/required", "/optional", "/admin"])
+@pytest.mark.parametrize("route", [*REQUIRED_ROUTES, "/optional", *ADMIN_ROUTES])
 def test_keys_that_cannot_be_fetched_are_a_503_like_core(send_keys_down: Send, route: str) -> None:
     # the service could not check: 503 keys_unavailable with Retry-After, never a 401
     answer = send_keys_down(route, _one(_valid("alice", roles=["admin"])))

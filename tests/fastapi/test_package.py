@@ -13,6 +13,7 @@ def test_the_public_names_are_locked() -> None:
         "OptionalPassportDep",
         "OutboundClient",
         "PassportDep",
+        "PassportRoute",
         "PassportScheme",
         "PolicyDependency",
         "async_outbound_client",

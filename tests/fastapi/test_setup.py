@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from passport_core import JWKS_PATH, ConfigurationError, KeyRing, PassportConfig
-from passport_fastapi import PassportDep, passport, setup_passport
+from passport_fastapi import OptionalPassportDep, PassportDep, passport, setup_passport
 from tests.fastapi.testapp import AUDIENCE, ISSUER, AppFactory, Mint, TestClient
 
 
@@ -163,3 +163,22 @@ def test_no_jwks_without_publish(client: TestClient) -> None:
 
 def test_jwks_is_not_an_api_operation(make_app: AppFactory, ring: KeyRing) -> None:
     assert JWKS_PATH not in _openapi(make_app(publish=ring))["paths"]
+
+
+def test_openapi_marks_optional_passports_in_included_routers_too(ring: KeyRing) -> None:
+    # FastAPI 0.165 keeps an included router whole rather than copying its routes
+    app = FastAPI()
+    setup_passport(app, issuer=ISSUER, audience=AUDIENCE, jwks=ring.public_jwks())
+    outer, inner = APIRouter(prefix="/outer"), APIRouter(prefix="/inner")
+
+    @inner.get("/maybe")
+    async def maybe(found: OptionalPassportDep) -> None: ...
+
+    @inner.get("/me")
+    async def me(found: PassportDep) -> None: ...
+
+    outer.include_router(inner)
+    app.include_router(outer)
+    paths = app.openapi()["paths"]
+    assert paths["/outer/inner/maybe"]["get"]["security"] == [{"Passport": []}, {}]
+    assert paths["/outer/inner/me"]["get"]["security"] == [{"Passport": []}]

@@ -1,0 +1,204 @@
+"""PassportRoute: a router whose every route requires a passport, verified before FastAPI
+solves the route's dependencies. Refusals per adapter are in tests/conformance (the
+``/group/*`` routes); here is what only FastAPI has: one verify shared with the route's own
+passport dependencies, the context, policies composed, the app's own routes, OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pytest
+from fastapi import APIRouter, Depends, FastAPI, Request
+
+from passport_core import (
+    ConfigurationError,
+    Key,
+    KeyRing,
+    Passport,
+    StaticKeys,
+    get_passport,
+    get_passport_or_raise,
+)
+from passport_core import require_permission as permission_policy
+from passport_core import require_role as role_policy
+from passport_fastapi import (
+    OptionalPassportDep,
+    PassportDep,
+    PassportRoute,
+    require_role,
+    setup_passport,
+)
+from tests.fastapi.testapp import AUDIENCE, ISSUER, Boom, Mint, TestClient, assert_problem
+
+
+class CountingKeys:
+    """A real key source (the ``KeySource`` protocol) that counts its look-ups."""
+
+    def __init__(self, ring: KeyRing) -> None:
+        self._keys = StaticKeys(key.public() for key in ring.keys)
+        self.lookups = 0
+
+    def get_key(self, kid: str) -> Key | None:
+        self.lookups += 1
+        return self._keys.get_key(kid)
+
+    async def aget_key(self, kid: str) -> Key | None:
+        return self.get_key(kid)
+
+
+def _app(keys: Any, **settings: Any) -> FastAPI:
+    app = FastAPI()
+    setup_passport(app, issuer=ISSUER, audience=AUDIENCE, keys=keys, cache_size=0, **settings)
+    guarded = APIRouter(prefix="/guarded", route_class=PassportRoute)
+
+    @guarded.get("/with-dependencies")
+    async def with_dependencies(
+        found: PassportDep,
+        maybe: OptionalPassportDep,
+        admin: Annotated[Passport, Depends(require_role("admin"))],
+        request: Request,
+    ) -> dict[str, Any]:
+        assert found is maybe is admin is request.state.passport
+        return {"subject": found.subject}
+
+    @guarded.get("/current")
+    async def current() -> dict[str, Any]:
+        return {"subject": get_passport_or_raise().subject}
+
+    @guarded.get("/current-sync")
+    def current_sync() -> dict[str, Any]:
+        return {"subject": get_passport_or_raise().subject}
+
+    @guarded.get("/boom")
+    async def boom() -> None:
+        raise Boom
+
+    both = PassportRoute.requiring(role_policy("admin")).requiring(permission_policy("refund"))
+    strict = APIRouter(prefix="/strict", route_class=both)
+
+    @strict.get("/refund")
+    async def refund(request: Request) -> dict[str, Any]:
+        return {"subject": request.state.passport.subject}
+
+    app.include_router(guarded)
+    app.include_router(strict)
+
+    @app.exception_handler(Boom)
+    async def boom_handler(request: Request, error: Exception) -> Any:
+        from fastapi.responses import JSONResponse  # noqa: PLC0415
+
+        return JSONResponse({"boom": get_passport() is None}, status_code=500)
+
+    return app
+
+
+@pytest.fixture
+def keys(ring: KeyRing) -> CountingKeys:
+    return CountingKeys(ring)
+
+
+@pytest.fixture
+def client(keys: CountingKeys) -> Any:
+    with TestClient(_app(keys)) as test_client:
+        yield test_client
+
+
+def test_the_route_and_its_dependencies_share_one_verify(
+    client: TestClient, keys: CountingKeys, mint: Mint
+) -> None:
+    answer = client.get("/guarded/with-dependencies", headers={"X-Passport": mint(roles=["admin"])})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"subject": "alice"}
+    assert keys.lookups == 1  # the cache is off: one look-up is one verify
+
+
+@pytest.mark.parametrize("path", ["/guarded/current", "/guarded/current-sync"])
+def test_the_passport_is_current_in_async_and_sync_path_functions(
+    client: TestClient, mint: Mint, path: str
+) -> None:
+    answer = client.get(path, headers={"X-Passport": mint("bob")})
+    assert answer.json() == {"subject": "bob"}
+    assert get_passport() is None  # and only there (no_passport_leaks checks the end, too)
+
+
+def test_the_context_is_reset_when_the_path_function_raises(client: TestClient, mint: Mint) -> None:
+    answer = client.get("/guarded/boom", headers={"X-Passport": mint()})
+    assert answer.status_code == 500
+    assert answer.json() == {"boom": True}
+
+
+def test_refused_before_any_dependency_runs(client: TestClient, keys: CountingKeys) -> None:
+    answer = client.get("/guarded/with-dependencies")
+    assert_problem(answer, 401, "missing_token")
+    assert keys.lookups == 0
+
+
+@pytest.mark.parametrize(
+    ("claims", "status"),
+    [
+        ({"roles": ["admin"], "permissions": ["refund"]}, 200),
+        ({"roles": ["admin"]}, 403),
+        ({"permissions": ["refund"]}, 403),
+    ],
+    ids=["both", "role only", "permission only"],
+)
+def test_requiring_twice_requires_both(
+    client: TestClient, mint: Mint, claims: dict[str, Any], status: int
+) -> None:
+    answer = client.get("/strict/refund", headers={"X-Passport": mint(**claims)})
+    assert answer.status_code == status
+    if status == 403:
+        assert_problem(answer, 403, "permission_denied")
+        assert answer.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
+
+
+def test_requiring_needs_a_policy() -> None:
+    with pytest.raises(ConfigurationError, match="Policy"):
+        PassportRoute.requiring("admin")  # type: ignore[arg-type]
+
+
+def test_the_apps_own_routes(ring: KeyRing, mint: Mint) -> None:
+    app = FastAPI()
+    setup_passport(app, issuer=ISSUER, audience=AUDIENCE, jwks=ring.public_jwks())
+    app.router.route_class = PassportRoute
+
+    @app.get("/me")
+    async def me(request: Request) -> dict[str, Any]:
+        return {"subject": request.state.passport.subject}
+
+    with TestClient(app) as test_client:
+        assert test_client.get("/me", headers={"X-Passport": mint()}).json() == {"subject": "alice"}
+        assert_problem(test_client.get("/me"), 401, "missing_token")
+
+
+@pytest.mark.parametrize(
+    ("settings", "requirement"),
+    [
+        ({}, [{"Passport": []}]),
+        ({"bearer": True}, [{"Passport": []}, {"PassportBearer": []}]),
+    ],
+    ids=["header", "header or bearer"],
+)
+def test_openapi_lists_the_requirement_on_every_guarded_operation(
+    keys: CountingKeys, settings: dict[str, Any], requirement: list[dict[str, list[str]]]
+) -> None:
+    schema = _app(keys, **settings).openapi()
+    assert "Passport" in schema["components"]["securitySchemes"]
+    for path in ["/guarded/current", "/guarded/current-sync", "/strict/refund"]:
+        assert schema["paths"][path]["get"]["security"] == requirement, path
+    # the route's own passport dependencies add nothing twice, and no optional alternative
+    assert schema["paths"]["/guarded/with-dependencies"]["get"]["security"] == requirement
+
+
+def test_openapi_has_the_scheme_when_only_route_classes_use_it(ring: KeyRing) -> None:
+    app = FastAPI()
+    setup_passport(app, issuer=ISSUER, audience=AUDIENCE, jwks=ring.public_jwks())
+    router = APIRouter(route_class=PassportRoute)
+
+    @router.get("/only")
+    async def only() -> None: ...
+
+    app.include_router(router)
+    schema = app.openapi()
+    assert schema["components"]["securitySchemes"]["Passport"]["name"] == "X-Passport"
+    assert schema["paths"]["/only"]["get"]["security"] == [{"Passport": []}]
