@@ -43,10 +43,10 @@ from passport_core.keys.key import ALGORITHMS, Key
 from passport_core.keys.remote import RemoteJWKS
 from passport_core.keys.ring import KeyRing
 from passport_core.keys.sources import KeysLike, KeySource, StaticKeys, as_key_source
-from passport_core.passport import Passport
+from passport_core.passport import Passport, verified_passport
 from passport_core.token.compact import MAX_TOKEN_BYTES, split_segments
 from passport_core.token.encoding import b64url_decode_checked, json_loads_object
-from passport_core.token.frozen import freeze_members
+from passport_core.token.frozen import freeze, freeze_members
 from passport_core.token.values import MAX_NUMERIC_DATE, is_string_list
 from passport_core.verify.cache import (
     DEFAULT_CACHE_MAX_BYTES,
@@ -75,31 +75,14 @@ _STRING_CLAIMS = (c.ISSUER, c.SUBJECT, c.JWT_ID, c.SCOPE, c.TENANT, c.AUTH_CONTE
 _STRING_LIST_CLAIMS = (c.ROLES, c.PERMISSIONS, c.AUTH_METHODS)
 _TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT, c.AUTH_TIME)
 _STRINGS = repeat(str)  # endless: map(isinstance, items, _STRINGS) checks any list
-
-
-def _is_string(value: Any) -> bool:
-    return type(value) is str
-
-
-def _is_strings(value: Any) -> bool:
-    return type(value) is list and all(map(isinstance, value, _STRINGS))
-
-
-def _is_date(value: Any) -> bool:
-    # JSON numbers are int or float (bool is neither here); floats are finite (RFC 8259 §6).
-    kind = type(value)
-    return (kind is int or kind is float) and 0 <= value <= MAX_NUMERIC_DATE
-
-
-def _is_object(value: Any) -> bool:
-    return type(value) is dict
-
-
-_CLAIM_RULES: dict[str, Callable[[Any], bool]] = {
-    **dict.fromkeys(_STRING_CLAIMS, _is_string),
-    **dict.fromkeys(_STRING_LIST_CLAIMS, _is_strings),
-    **dict.fromkeys(_TIME_CLAIMS, _is_date),
-    c.PROFILE: _is_object,
+#: stands for "a NumericDate" among the types below: an int or float from 1970 to 9999
+_DATE = object()
+#: the JSON type each registered claim must have
+_CLAIM_TYPES: dict[str, Any] = {
+    **dict.fromkeys(_STRING_CLAIMS, str),
+    **dict.fromkeys(_STRING_LIST_CLAIMS, list),
+    **dict.fromkeys(_TIME_CLAIMS, _DATE),
+    c.PROFILE: dict,
 }
 _CLAIM_PROBLEMS = {
     **{name: f"the {name!r} claim must be a string" for name in _STRING_CLAIMS},
@@ -471,7 +454,7 @@ class Verifier:
             raise BadSignature
         claims = parsed.claims
         self._check_claims(claims)
-        passport = Passport.from_claims(claims, parsed.token, parsed.header)
+        passport = verified_passport(claims, parsed.token, parsed.header)
         if self.cache.max_entries:
             source = parsed.trusted.keys
             valid_from, until = validity(claims, self.leeway, self.max_lifetime)
@@ -484,11 +467,32 @@ class Verifier:
         missing = self.required_claims - claims.keys()
         if missing:
             raise MissingClaim(f"the passport has no {min(missing)!r} claim")
-        # One pass over the claims with a rule per registered name. The values come
-        # from a JSON parser, so their types are exact: `type(v) is str` is the test.
+        # One pass over the claims: the type of each registered one (the values come from
+        # a JSON parser, so `type(v) is str` is the test), and every array and object made
+        # read-only for the passport that will share them (Passport.from_claims would
+        # otherwise walk the claims a second time to freeze them).
         for name, value in claims.items():
-            rule = _CLAIM_RULES.get(name)
-            if rule is not None and not rule(value):
+            kind = type(value)
+            expected = _CLAIM_TYPES.get(name)
+            if kind is list:
+                if expected is not None and (
+                    expected is not list or not all(map(isinstance, value, _STRINGS))
+                ):
+                    raise InvalidClaim(_CLAIM_PROBLEMS[name])
+                claims[name] = freeze(value)  # same keys: no resize while iterating
+            elif kind is dict:
+                if expected is not None and expected is not dict:
+                    raise InvalidClaim(_CLAIM_PROBLEMS[name])
+                claims[name] = freeze(value)
+            elif (
+                expected is not None
+                and kind is not expected
+                and (
+                    expected is not _DATE
+                    or (kind is not int and kind is not float)
+                    or not 0 <= value <= MAX_NUMERIC_DATE
+                )
+            ):
                 raise InvalidClaim(_CLAIM_PROBLEMS[name])
         if not claims[c.SUBJECT]:
             raise InvalidClaim("the 'sub' claim must not be empty")
