@@ -12,6 +12,7 @@
     async def list_orders(passport: PassportDep) -> list[str]: ...
 
     admin = APIRouter(prefix="/admin", route_class=PassportRoute.requiring(require_role("admin")))
+    # require_role, require_scope, ... from passport_fastapi or passport_core alike
 
 Why a route class, beside ``dependencies=[Depends(passport)]``
 --------------------------------------------------------------
@@ -44,6 +45,7 @@ from fastapi.routing import APIRoute
 
 from passport_core import ConfigurationError, Policy, reset_passport, set_passport
 from passport_fastapi.application import installed
+from passport_fastapi.dependencies import PolicyDependency
 
 __all__ = ["PassportRoute"]
 
@@ -62,8 +64,15 @@ class PassportRoute(APIRoute):
     policy: ClassVar[Policy | None] = None
 
     @classmethod
-    def requiring(cls, policy: Policy) -> type[PassportRoute]:
-        """A route class that also requires ``policy`` (on top of this class's own)."""
+    def requiring(cls, policy: Policy | PolicyDependency) -> type[PassportRoute]:
+        """A route class that also requires ``policy`` (on top of this class's own).
+
+        ``policy`` is a core :class:`~passport_core.Policy` or what this package's
+        ``require_role``, ``require_scope``, ``require_permission`` and
+        ``require_policy`` return.
+        """
+        if isinstance(policy, PolicyDependency):
+            policy = policy.policy
         if not isinstance(policy, Policy):
             raise ConfigurationError("PassportRoute.requiring() needs a passport_core Policy")
         combined = policy if cls.policy is None else cls.policy & policy

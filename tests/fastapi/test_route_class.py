@@ -19,12 +19,12 @@ from passport_core import (
     get_passport,
     get_passport_or_raise,
 )
-from passport_core import require_permission as permission_policy
 from passport_core import require_role as role_policy
 from passport_fastapi import (
     OptionalPassportDep,
     PassportDep,
     PassportRoute,
+    require_permission,
     require_role,
     setup_passport,
 )
@@ -73,7 +73,8 @@ def _app(keys: Any, **settings: Any) -> FastAPI:
     async def boom() -> None:
         raise Boom
 
-    both = PassportRoute.requiring(role_policy("admin")).requiring(permission_policy("refund"))
+    # a core policy, then one of this package's require_* (the same policy, as a dependency)
+    both = PassportRoute.requiring(role_policy("admin")).requiring(require_permission("refund"))
     strict = APIRouter(prefix="/strict", route_class=both)
 
     @strict.get("/refund")
