@@ -63,6 +63,7 @@ from passport_core import (
     ConfigurationError,
     Passport,
     Policy,
+    asgi_header_getter,
     reset_passport,
     set_passport,
 )
@@ -136,7 +137,9 @@ class PassportScheme(SecurityBase):
             # FastAPI: a route asking for both verifies (or mints) once, not twice.
             return already
         gate = installed(request.app).gate
-        found = await gate.aauthenticate(request.headers.getlist, required=self.required)
+        found = await gate.aauthenticate(
+            asgi_header_getter(request.scope["headers"]), required=self.required
+        )
         state["passport"] = found
         if found is not None:
             _make_current(request, found)

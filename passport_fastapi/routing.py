@@ -43,7 +43,13 @@ from typing import Any, ClassVar
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from passport_core import ConfigurationError, Policy, reset_passport, set_passport
+from passport_core import (
+    ConfigurationError,
+    Policy,
+    asgi_header_getter,
+    reset_passport,
+    set_passport,
+)
 from passport_fastapi.application import installed
 from passport_fastapi.dependencies import PolicyDependency
 
@@ -84,11 +90,12 @@ class PassportRoute(APIRoute):
 
         async def verified(request: Request) -> Response:
             # `request.state` is a view of this dict (see PassportScheme.__call__).
-            state: dict[str, Any] = request.scope.setdefault("state", {})
+            scope = request.scope
+            state: dict[str, Any] = scope.setdefault("state", {})
             found = state.get("passport")
             if found is None:
-                gate = installed(request.app).gate
-                found = await gate.aauthenticate(request.headers.getlist)
+                gate = installed(scope["app"]).gate
+                found = await gate.aauthenticate(asgi_header_getter(scope["headers"]))
                 state["passport"] = found
             assert found is not None  # noqa: S101 - required: the gate raises instead
             if policy is not None:

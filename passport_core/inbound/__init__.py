@@ -17,6 +17,7 @@ from passport_core.inbound.extraction import (
     DEFAULT_HEADER,
     HeaderGetter,
     TokenLocation,
+    asgi_header_getter,
     environ_header_getter,
     extract_token,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "PassportGate",
     "ProblemResponse",
     "TokenLocation",
+    "asgi_header_getter",
     "awarm_up_gate",
     "environ_header_getter",
     "extract_token",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ __all__ = [
     "DEFAULT_HEADER",
     "HeaderGetter",
     "TokenLocation",
+    "asgi_header_getter",
     "environ_header_getter",
     "extract_token",
 ]
@@ -121,12 +122,45 @@ def environ_header_getter(environ: Mapping[str, Any]) -> HeaderGetter:
     return get
 
 
+_ASGI_NAMES: dict[str, bytes] = {}
+
+
+def asgi_header_getter(headers: Iterable[tuple[bytes, bytes]]) -> HeaderGetter:
+    """Every value of a header, read from an ASGI scope's ``headers`` list.
+
+    The ASGI spec gives header names lower-cased and values as bytes, each
+    repeat of a header as its own pair; values decode as latin-1 (RFC 9110 §5.5),
+    as Starlette's ``Headers`` do. Reading the list directly spares the header
+    object a framework would build per request.
+    """
+
+    def get(name: str) -> list[str]:
+        key = _ASGI_NAMES.get(name)
+        if key is None:
+            key = _ASGI_NAMES.setdefault(name, name.lower().encode("latin-1"))
+        return [value.decode("latin-1") for field, value in headers if field == key]
+
+    return get
+
+
 def extract_token(get_header: HeaderGetter, location: TokenLocation) -> str | None:
     """The passport in the request, ``None`` when there is none.
 
     Raises :class:`DuplicateToken` when the passport is presented more than
     once, including once in each of the two places.
     """
+    header = location.header
+    if header is not None and not location.bearer:
+        # The usual location, the dedicated header alone: the same rules as below without
+        # the list of places (this runs on every request of every protected route). Two
+        # values, or one folded with a comma, go on to the general path, which refuses them.
+        values = get_header(header)
+        if not values:
+            return None
+        if len(values) == 1:
+            only = values[0].strip(_OWS)
+            if "," not in only:
+                return only or None
     found: list[str] = []
     if location.header is not None:
         value = _single(get_header(location.header), location.header)

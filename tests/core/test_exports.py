@@ -76,6 +76,7 @@ EXPECTED_ALL = {
     "PassportGate",
     "ProblemResponse",
     "TokenLocation",
+    "asgi_header_getter",
     "environ_header_getter",
     "extract_token",
     "passport_async_client",

@@ -11,6 +11,7 @@ from passport_core import (
     DuplicateToken,
     MalformedToken,
     TokenLocation,
+    asgi_header_getter,
     environ_header_getter,
     extract_token,
 )
@@ -145,3 +146,23 @@ def test_headers_read_from_a_wsgi_environ() -> None:
     location = TokenLocation(header="X-Passport", bearer=True)
     with pytest.raises(DuplicateToken):
         extract_token(get, location)
+
+
+def test_headers_read_from_an_asgi_scope() -> None:
+    """ASGI: names lower-cased bytes, each repeat its own pair, values decoded as latin-1."""
+    scope_headers = [
+        (b"host", b"svc"),
+        (b"x-passport", b"a.b.c"),
+        (b"authorization", b"Bearer t"),
+    ]
+    get = asgi_header_getter(scope_headers)
+
+    assert get("X-Passport") == ["a.b.c"]
+    assert get("x-passport") == ["a.b.c"]
+    assert get("Authorization") == ["Bearer t"]
+    assert get("X-Other") == []
+    assert extract_token(get, TokenLocation()) == "a.b.c"
+    twice = asgi_header_getter([(b"x-passport", b"a.b.c"), (b"x-passport", b"d.e.f")])
+    with pytest.raises(DuplicateToken):
+        extract_token(twice, TokenLocation())
+    assert asgi_header_getter([(b"x-other", b"caf\xe9")])("X-Other") == ["café"]
