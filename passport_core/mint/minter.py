@@ -6,7 +6,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from itertools import repeat
 from typing import Any
 
 from passport_core import claims as c
@@ -15,7 +14,7 @@ from passport_core.keys.key import Key
 from passport_core.keys.ring import KeyRing
 from passport_core.token.compact import MAX_TOKEN_BYTES
 from passport_core.token.encoding import b64url_encode, json_dumps
-from passport_core.token.values import is_numeric_date
+from passport_core.token.values import is_numeric_date, is_string_list
 
 __all__ = ["DEFAULT_TTL", "Minter"]
 
@@ -35,9 +34,6 @@ _OWN_CLAIMS = c.REGISTERED | {
 }
 
 
-_STRINGS = repeat(str)  # endless: map(isinstance, items, _STRINGS) checks any list
-
-
 def _strings(name: str, values: Iterable[str]) -> list[str]:
     # A bare string is iterable too; "admin" must not become ["a", "d", ...].
     if isinstance(values, (str, bytes)):
@@ -46,8 +42,7 @@ def _strings(name: str, values: Iterable[str]) -> list[str]:
         items = list(dict.fromkeys(values))  # de-duplicated, in the caller's order
     except TypeError:  # an unhashable item: not a string anyway
         raise MintingError(f"every item of {name} must be a non-empty string") from None
-    # map() with C callables: no Python frame per item on the minting path
-    if not all(map(isinstance, items, _STRINGS)) or "" in items:
+    if not is_string_list(items) or "" in items:
         raise MintingError(f"every item of {name} must be a non-empty string")
     return items
 
@@ -208,7 +203,7 @@ class Minter:
             c.JWT_ID: jti or b64url_encode(os.urandom(16)),  # what secrets.token_urlsafe does
         }
         if extra:
-            if not all(map(isinstance, extra, _STRINGS)):
+            if not is_string_list(list(extra)):  # the claim names
                 raise MintingError("custom claim names must be strings")
             overridden = _OWN_CLAIMS & extra.keys()
             if overridden:

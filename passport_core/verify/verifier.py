@@ -74,7 +74,9 @@ _NESTED_CTYS = frozenset({"jwt", "application/jwt"})
 _STRING_CLAIMS = (c.ISSUER, c.SUBJECT, c.JWT_ID, c.SCOPE, c.TENANT, c.AUTH_CONTEXT)
 _STRING_LIST_CLAIMS = (c.ROLES, c.PERMISSIONS, c.AUTH_METHODS)
 _TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT, c.AUTH_TIME)
-_STRINGS = repeat(str)  # endless: map(isinstance, items, _STRINGS) checks any list
+#: endless: map(isinstance, items, _STRINGS) checks any list; is_string_list's test, written
+#: out in the claims loop below, which already knows the value is a list (no call per claim)
+_STRINGS = repeat(str)
 #: stands for "a NumericDate" among the types below: an int or float from 1970 to 9999
 _DATE = object()
 #: the JSON type each registered claim must have
