@@ -39,6 +39,7 @@ from tests.core.conftest import (
     good_claims,
     good_header,
 )
+from tests.sources import PlainSource
 
 
 class Clock:
@@ -232,21 +233,6 @@ def test_a_refresh_that_keeps_the_key_keeps_the_entry(jwks_server: JWKSServer) -
     fetched = jwks_server.hits()
     assert cached.verify(token) is first
     assert jwks_server.hits() == fetched  # fresh again: no fetch per hit
-
-
-class PlainSource:
-    """A user's own key source, without ``key_generation``: asked on every hit."""
-
-    def __init__(self, *keys: Key) -> None:
-        self.keys = {key.kid: key for key in keys}
-        self.lookups = 0
-
-    def get_key(self, kid: str) -> Key | None:
-        self.lookups += 1
-        return self.keys.get(kid)
-
-    async def aget_key(self, kid: str) -> Key | None:
-        return self.get_key(kid)
 
 
 def test_a_source_without_generations_is_asked_on_every_hit(key: Key) -> None:

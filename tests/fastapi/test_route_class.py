@@ -12,10 +12,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 
 from passport_core import (
     ConfigurationError,
-    Key,
     KeyRing,
     Passport,
-    StaticKeys,
     get_passport,
     get_passport_or_raise,
 )
@@ -29,21 +27,7 @@ from passport_fastapi import (
     setup_passport,
 )
 from tests.fastapi.testapp import AUDIENCE, ISSUER, Boom, Mint, TestClient, assert_problem
-
-
-class CountingKeys:
-    """A real key source (the ``KeySource`` protocol) that counts its look-ups."""
-
-    def __init__(self, ring: KeyRing) -> None:
-        self._keys = StaticKeys(key.public() for key in ring.keys)
-        self.lookups = 0
-
-    def get_key(self, kid: str) -> Key | None:
-        self.lookups += 1
-        return self._keys.get_key(kid)
-
-    async def aget_key(self, kid: str) -> Key | None:
-        return self.get_key(kid)
+from tests.sources import PlainSource
 
 
 def _app(keys: Any, **settings: Any) -> FastAPI:
@@ -94,18 +78,18 @@ def _app(keys: Any, **settings: Any) -> FastAPI:
 
 
 @pytest.fixture
-def keys(ring: KeyRing) -> CountingKeys:
-    return CountingKeys(ring)
+def keys(ring: KeyRing) -> PlainSource:
+    return PlainSource(*(key.public() for key in ring.keys))
 
 
 @pytest.fixture
-def client(keys: CountingKeys) -> Any:
+def client(keys: PlainSource) -> Any:
     with TestClient(_app(keys)) as test_client:
         yield test_client
 
 
 def test_the_route_and_its_dependencies_share_one_verify(
-    client: TestClient, keys: CountingKeys, mint: Mint
+    client: TestClient, keys: PlainSource, mint: Mint
 ) -> None:
     answer = client.get("/guarded/with-dependencies", headers={"X-Passport": mint(roles=["admin"])})
     assert answer.status_code == 200, answer.text
@@ -128,7 +112,7 @@ def test_the_context_is_reset_when_the_path_function_raises(client: TestClient, 
     assert answer.json() == {"boom": True}
 
 
-def test_refused_before_any_dependency_runs(client: TestClient, keys: CountingKeys) -> None:
+def test_refused_before_any_dependency_runs(client: TestClient, keys: PlainSource) -> None:
     answer = client.get("/guarded/with-dependencies")
     assert_problem(answer, 401, "missing_token")
     assert keys.lookups == 0
@@ -181,7 +165,7 @@ def test_the_apps_own_routes(ring: KeyRing, mint: Mint) -> None:
     ids=["header", "header or bearer"],
 )
 def test_openapi_lists_the_requirement_on_every_guarded_operation(
-    keys: CountingKeys, settings: dict[str, Any], requirement: list[dict[str, list[str]]]
+    keys: PlainSource, settings: dict[str, Any], requirement: list[dict[str, list[str]]]
 ) -> None:
     schema = _app(keys, **settings).openapi()
     assert "Passport" in schema["components"]["securitySchemes"]
