@@ -19,6 +19,7 @@ from passport_core import (
     JWKS_PATH,
     ConfigurationError,
     Gate,
+    Passport,
     PassportConfig,
     PassportError,
     awarm_up_gate,
@@ -45,6 +46,28 @@ class Installed:
 
     config: PassportConfig
     gate: Gate
+
+
+#: where a request's verified passport is remembered, beside the gate that verified it. What
+#: ``state["passport"]`` holds is for users to read, never proof: Starlette copies the lifespan
+#: state into every request's state, and a mounted app shares its parent's, with other rules
+_VERIFIED = "service_passport.verified"
+
+
+def verified_before(scope: Any, gate: Gate) -> Passport | None:
+    """The passport ``gate`` already verified for this request, if any."""
+    seen = scope.get("state", {}).get(_VERIFIED)
+    if seen is not None and seen[0] is gate:
+        found: Passport | None = seen[1]
+        return found
+    return None
+
+
+def remember(scope: Any, gate: Gate, found: Passport | None) -> None:
+    """Keep what ``gate`` answered for this request (also as ``request.state.passport``)."""
+    state: dict[str, Any] = scope.setdefault("state", {})
+    state[_VERIFIED] = (gate, found)
+    state["passport"] = found
 
 
 def installed(app: Any) -> Installed:

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
 from fastapi import Depends
@@ -70,7 +70,7 @@ from passport_core import (
 from passport_core import require_permission as permission_policy
 from passport_core import require_role as role_policy
 from passport_core import require_scope as scope_policy
-from passport_fastapi.application import SCHEME_NAME, installed
+from passport_fastapi.application import SCHEME_NAME, installed, remember, verified_before
 
 __all__ = [
     "AsyncOutboundClient",
@@ -128,19 +128,17 @@ class PassportScheme(SecurityBase):
         self.model = APIKey.model_validate({"in": APIKeyIn.header, "name": DEFAULT_HEADER})
 
     async def __call__(self, request: HTTPConnection) -> Passport | None:
-        # `request.state` is a view of this dict; reading it directly spares a State object
-        # and the AttributeError a missing name raises on every first call.
-        state: dict[str, Any] = request.scope.setdefault("state", {})
-        already: Passport | None = state.get("passport")
+        scope = request.scope
+        gate = installed(request.app).gate
+        already = verified_before(scope, gate)
         if already is not None:
             # `passport` and `optional_passport` are two dependencies, cached apart by
-            # FastAPI: a route asking for both verifies (or mints) once, not twice.
+            # FastAPI (and PassportRoute may have run first): one verify (or mint) per request.
             return already
-        gate = installed(request.app).gate
         found = await gate.aauthenticate(
-            asgi_header_getter(request.scope["headers"]), required=self.required
+            asgi_header_getter(scope["headers"]), required=self.required
         )
-        state["passport"] = found
+        remember(scope, gate, found)
         if found is not None:
             _make_current(request, found)
         return found

@@ -50,7 +50,7 @@ from passport_core import (
     reset_passport,
     set_passport,
 )
-from passport_fastapi.application import installed
+from passport_fastapi.application import installed, remember, verified_before
 from passport_fastapi.dependencies import PolicyDependency
 
 __all__ = ["PassportRoute"]
@@ -64,6 +64,8 @@ class PassportRoute(APIRoute):
     Use it as a router's ``route_class`` (``APIRouter(route_class=PassportRoute)``),
     or for the app's own routes with ``app.router.route_class = PassportRoute``
     before they are declared. ``include_router`` keeps each route's class.
+    FastAPI applies a route class to HTTP routes only: a WebSocket route of such a
+    router is not protected by it and takes ``Depends(passport)`` instead.
     """
 
     #: checked on the verified passport before the path function runs (403 when it denies)
@@ -89,14 +91,12 @@ class PassportRoute(APIRoute):
         policy = self.policy
 
         async def verified(request: Request) -> Response:
-            # `request.state` is a view of this dict (see PassportScheme.__call__).
             scope = request.scope
-            state: dict[str, Any] = scope.setdefault("state", {})
-            found = state.get("passport")
+            gate = installed(scope["app"]).gate
+            found = verified_before(scope, gate)
             if found is None:
-                gate = installed(scope["app"]).gate
                 found = await gate.aauthenticate(asgi_header_getter(scope["headers"]))
-                state["passport"] = found
+                remember(scope, gate, found)
             assert found is not None  # noqa: S101 - required: the gate raises instead
             if policy is not None:
                 policy.check(found)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,7 +125,7 @@ def environ_header_getter(environ: Mapping[str, Any]) -> HeaderGetter:
 _ASGI_NAMES: dict[str, bytes] = {}
 
 
-def asgi_header_getter(headers: Iterable[tuple[bytes, bytes]]) -> HeaderGetter:
+def asgi_header_getter(headers: Sequence[tuple[bytes, bytes]]) -> HeaderGetter:
     """Every value of a header, read from an ASGI scope's ``headers`` list.
 
     The ASGI spec gives header names lower-cased and values as bytes, each
@@ -161,6 +161,7 @@ def extract_token(get_header: HeaderGetter, location: TokenLocation) -> str | No
             only = values[0].strip(_OWS)
             if "," not in only:
                 return only or None
+        _single(values, header)  # two values, or one folded: DuplicateToken
     found: list[str] = []
     if location.header is not None:
         value = _single(get_header(location.header), location.header)

@@ -166,3 +166,16 @@ def test_headers_read_from_an_asgi_scope() -> None:
     with pytest.raises(DuplicateToken):
         extract_token(twice, TokenLocation())
     assert asgi_header_getter([(b"x-other", b"caf\xe9")])("X-Other") == ["café"]
+
+
+def test_a_repeated_header_is_refused_on_the_short_path_too() -> None:
+    # the dedicated header alone: the getter is asked once, and a repeat still refused
+    asked: list[str] = []
+
+    def get(name: str) -> list[str]:
+        asked.append(name)
+        return ["a.b.c", "d.e.f"]
+
+    with pytest.raises(DuplicateToken):
+        extract_token(get, TokenLocation())
+    assert asked == ["X-Passport"]

@@ -5,6 +5,8 @@ passport dependencies, the context, policies composed, the app's own routes, Ope
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import pytest
@@ -187,3 +189,34 @@ def test_openapi_has_the_scheme_when_only_route_classes_use_it(ring: KeyRing) ->
     schema = app.openapi()
     assert schema["components"]["securitySchemes"]["Passport"]["name"] == "X-Passport"
     assert schema["paths"]["/only"]["get"]["security"] == [{"Passport": []}]
+
+
+def test_a_passport_in_the_lifespan_state_is_never_taken_as_verified(
+    ring: KeyRing, passport_of: Any, mint: Mint
+) -> None:
+    """Starlette copies the lifespan state into each request's: ``state["passport"]`` there
+    (or set by a middleware, or by a parent app with other rules) proves nothing."""
+    planted = passport_of("mallory", roles=["admin"])
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        yield {"passport": planted}
+
+    app = FastAPI(lifespan=lifespan)
+    setup_passport(app, issuer=ISSUER, audience=AUDIENCE, jwks=ring.public_jwks())
+    guarded = APIRouter(route_class=PassportRoute.requiring(role_policy("admin")))
+
+    @guarded.get("/guarded")
+    async def by_route_class(request: Request) -> dict[str, Any]:
+        return {"subject": request.state.passport.subject}
+
+    @app.get("/dependency")
+    async def by_dependency(found: PassportDep) -> dict[str, Any]:
+        return {"subject": found.subject}
+
+    app.include_router(guarded)
+    with TestClient(app) as test_client:
+        for path in ["/guarded", "/dependency"]:
+            assert_problem(test_client.get(path), 401, "missing_token")
+        answer = test_client.get("/guarded", headers={"X-Passport": mint("ada", roles=["admin"])})
+        assert answer.json() == {"subject": "ada"}
