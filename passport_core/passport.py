@@ -99,6 +99,11 @@ class Passport:
         return permission in self.permissions
 
     @property
+    def acting_service(self) -> str | None:
+        """The current actor's ``sub``: the outermost ``act`` (RFC 8693 §4.1); ``None``: direct."""
+        return self.actor[0].subject if self.actor else None
+
+    @property
     def fingerprint(self) -> str:
         """A short hash of the token, safe to log."""
         return fingerprint(self.token)

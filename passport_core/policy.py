@@ -8,6 +8,11 @@ carrying that reason, which every adapter turns into a 403.
 :func:`require_authentication` asks how the caller authenticated (``acr``,
 ``amr``, ``auth_time``); its denial is an RFC 9470 step-up challenge, a 401
 with :class:`~passport_core.InsufficientAuthentication`.
+
+The delegation policies read the ``act`` chain (RFC 8693 §4.1) a token
+exchange records: :func:`require_actor` (called by one of these services, on
+behalf of whom), :func:`require_chain` (these services took part),
+:func:`max_delegation_depth` and :func:`require_direct`.
 """
 
 from __future__ import annotations
@@ -32,8 +37,12 @@ __all__ = [
     "Policy",
     "all_of",
     "any_of",
+    "max_delegation_depth",
     "require",
+    "require_actor",
     "require_authentication",
+    "require_chain",
+    "require_direct",
     "require_object",
     "require_permission",
     "require_role",
@@ -280,3 +289,128 @@ def all_of(*policies: Policy) -> Policy:
 def any_of(*policies: Policy) -> Policy:
     """Allowed if any policy allows; a denial lists every reason."""
     return _AnyOf(_policies(policies, "any_of"))
+
+
+# -- delegation: the act chain (RFC 8693 §4.1) ----------------------------------------------
+
+
+def _names(values: tuple[str, ...], name: str) -> tuple[str, ...]:
+    if not values or not all(isinstance(v, str) and v for v in values):
+        raise ConfigurationError(f"{name}() needs at least one non-empty service name")
+    return values
+
+
+def _listed(values: tuple[str, ...]) -> str:
+    return ", ".join(map(repr, values))
+
+
+class _Actor(Policy):
+    def __init__(
+        self, actors: tuple[str, ...], on_behalf_of: Callable[[str], bool] | None, whom: str
+    ) -> None:
+        self.actors, self._on_behalf_of, self._whom = actors, on_behalf_of, whom
+
+    def evaluate(self, passport: Passport, obj: Any = None) -> Decision:
+        chain = passport.actor
+        wanted = f"a call by {_listed(self.actors)}" if self.actors else "a delegated call"
+        if not chain:
+            return Decision(False, f"requires {wanted}, not a direct call")
+        # RFC 8693 §4.1: the outermost act is the current actor; nested ones are earlier
+        current = chain[0].subject
+        if self.actors and current not in self.actors:
+            return Decision(False, f"requires {wanted}, not by {current!r}")
+        if self._on_behalf_of is not None and not self._on_behalf_of(passport.subject):
+            return Decision(False, f"requires {wanted} on behalf of {self._whom}")
+        whom = f" on behalf of {passport.subject!r}" if self._on_behalf_of else ""
+        return Decision(True, f"called by {current!r}{whom}")
+
+    def __repr__(self) -> str:
+        whom = f", on_behalf_of={self._whom}" if self._on_behalf_of else ""
+        return f"require_actor({_listed(self.actors)}{whom})"
+
+
+def require_actor(
+    *actors: str, on_behalf_of: str | Iterable[str] | Callable[[str], bool] | None = None
+) -> Policy:
+    """Only a delegated call whose current actor is one of ``actors``.
+
+    The current actor is the outermost ``act`` (RFC 8693 §4.1): the service that
+    exchanged the token to call this one. With no ``actors`` any actor will do.
+    ``on_behalf_of`` also asks who the subject is: a subject, several, or a
+    predicate on the subject (``require_actor("billing", on_behalf_of="user-42")``).
+    A direct call (no ``act``) is refused: nobody acts for anybody.
+    """
+    if actors:
+        _names(actors, "require_actor")
+    if on_behalf_of is None:
+        return _Actor(actors, None, "")
+    if callable(on_behalf_of):
+        reason = str(getattr(on_behalf_of, "__name__", "a subject rule"))
+        return _Actor(actors, on_behalf_of, reason)
+    subjects = (on_behalf_of,) if isinstance(on_behalf_of, str) else tuple(on_behalf_of)
+    _names(subjects, "require_actor(on_behalf_of=...)")
+    return _Actor(actors, frozenset(subjects).__contains__, _listed(subjects))
+
+
+class _Chain(Policy):
+    def __init__(self, services: tuple[str, ...], in_order: bool) -> None:
+        self.services, self.in_order = services, in_order
+
+    def evaluate(self, passport: Passport, obj: Any = None) -> Decision:
+        # Call order: the innermost act acted first (RFC 8693 §4.1), so read the chain reversed
+        called = [actor.subject for actor in reversed(passport.actor)]
+        missing = [service for service in self.services if service not in called]
+        if missing:
+            return Decision(False, f"requires {_listed(tuple(missing))} in the delegation chain")
+        if self.in_order:
+            rest = iter(called)
+            if not all(service in rest for service in self.services):  # a subsequence test
+                return Decision(
+                    False, f"requires the delegation chain to pass {' then '.join(self.services)}"
+                )
+        return Decision(True, f"delegated through {_listed(self.services)}")
+
+    def __repr__(self) -> str:
+        return f"require_chain({_listed(self.services)}, in_order={self.in_order!r})"
+
+
+def require_chain(*services: str, in_order: bool = False) -> Policy:
+    """Every named service must appear in the ``act`` chain (RFC 8693 §4.1).
+
+    With ``in_order=True`` they must also have acted in the order given, the
+    earliest first (``require_chain("gateway", "orders", in_order=True)``: the
+    gateway called, then orders); other services may come between them.
+    """
+    return _Chain(_names(services, "require_chain"), bool(in_order))
+
+
+class _Depth(Policy):
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def evaluate(self, passport: Passport, obj: Any = None) -> Decision:
+        depth = len(passport.actor)
+        if depth > self.limit:
+            if self.limit == 0:
+                return Decision(False, f"requires a direct call, not one delegated {depth} times")
+            return Decision(
+                False, f"requires at most {self.limit} delegation(s), the chain has {depth}"
+            )
+        return Decision(True, f"delegated {depth} time(s), at most {self.limit}")
+
+    def __repr__(self) -> str:
+        if self.limit == 0:
+            return "require_direct()"
+        return f"max_delegation_depth({self.limit})"
+
+
+def max_delegation_depth(limit: int) -> Policy:
+    """At most ``limit`` actors in the ``act`` chain (0: a direct call only)."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ConfigurationError("max_delegation_depth() needs a whole number, 0 or more")
+    return _Depth(limit)
+
+
+def require_direct() -> Policy:
+    """No ``act`` chain: the subject called itself, nobody acts for it."""
+    return _Depth(0)

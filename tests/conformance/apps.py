@@ -11,6 +11,7 @@ Every adapter serves the same routes, with the same settings (:data:`SETTINGS`):
                        answers the echoed request headers
 ``GET /whoami``        needs a passport; answers its subject, roles, permissions, profile
 ``GET /stepup``        needs a passport whose authentication meets :data:`STEP_UP` (RFC 9470)
+``GET /delegated``     needs a passport whose ``act`` chain meets :data:`DELEGATED` (RFC 8693)
 ``GET /group/required``  like ``/required``, ``GET /group/admin`` like ``/admin``, protected
                        by route group instead of per route (FastAPI ``PassportRoute``,
                        Flask ``protect``, Django ``protect_urls``)
@@ -37,7 +38,10 @@ from passport_core import (
     Passport,
     api_key_digest,
     get_passport_or_raise,
+    max_delegation_depth,
+    require_actor,
     require_authentication,
+    require_chain,
 )
 from passport_core import require_role as role_policy
 from passport_fastapi import (
@@ -75,6 +79,14 @@ SETTINGS: dict[str, Any] = {
 
 #: the step-up route's requirement: an MFA context, a hardware key, at most 5 minutes ago
 STEP_UP = require_authentication(acr=["urn:acr:mfa", "urn:acr:hwk"], amr="hwk", max_age=300)
+
+#: the delegated route's requirement: called by orders, on behalf of a user, through the
+#: gateway, at most two hops (RFC 8693 §4.1 act chain)
+DELEGATED = (
+    require_actor("orders", on_behalf_of=lambda sub: sub.startswith("user-"))
+    & require_chain("gateway")
+    & max_delegation_depth(2)
+)
 
 
 def subject_of(passport: Passport | None) -> dict[str, Any]:
@@ -121,6 +133,10 @@ def fastapi_app(settings: Mapping[str, Any] = SETTINGS) -> FastAPI:
 
     @app.get("/stepup")
     async def stepup(passport: Annotated[Passport, Depends(require_policy(STEP_UP))]) -> Any:
+        return subject_of(passport)
+
+    @app.get("/delegated")
+    def delegated(passport: Annotated[Passport, Depends(require_policy(DELEGATED))]) -> Any:
         return subject_of(passport)
 
     group = APIRouter(prefix="/group", route_class=PassportRoute)
@@ -178,6 +194,11 @@ def flask_app(settings: Mapping[str, Any] = SETTINGS) -> Flask:
     @app.get("/stepup")
     @flask_require_policy(STEP_UP)
     def stepup() -> dict[str, Any]:
+        return subject_of(g.passport)
+
+    @app.get("/delegated")
+    @flask_require_policy(DELEGATED)
+    def delegated() -> dict[str, Any]:
         return subject_of(g.passport)
 
     group = Blueprint("group", __name__, url_prefix="/group")

@@ -28,7 +28,7 @@ from passport_django import (
 )
 from passport_django.drf import HasPassport, HasPolicy, HasRole
 from passport_django.views import jwks
-from tests.conformance.apps import STEP_UP, subject_of, view_of
+from tests.conformance.apps import DELEGATED, STEP_UP, subject_of, view_of
 
 
 def _subject(request: HttpRequest) -> JsonResponse:
@@ -89,6 +89,10 @@ class DrfStepUp(_DrfSubject):
     permission_classes = (HasPolicy.with_policy(STEP_UP),)
 
 
+class DrfDelegated(_DrfSubject):
+    permission_classes = (HasPolicy.with_policy(DELEGATED),)
+
+
 class DrfWhoami(APIView):
     permission_classes = (HasPassport,)
 
@@ -142,6 +146,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
             "forward": forward,
             "whoami": passport_required(_whoami),
             "stepup": require_policy(STEP_UP)(_subject),
+            "delegated": require_policy(DELEGATED)(_subject),
             ".well-known/jwks.json": jwks,
         },
     ),
@@ -155,6 +160,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
             "forward": async_forward,
             "whoami": passport_required(_awhoami),
             "stepup": require_policy(STEP_UP)(_asubject),
+            "delegated": require_policy(DELEGATED)(_asubject),
             ".well-known/jwks.json": jwks,
         },
     ),
@@ -168,6 +174,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
             "forward": DrfForward.as_view(),
             "whoami": DrfWhoami.as_view(),
             "stepup": DrfStepUp.as_view(),
+            "delegated": DrfDelegated.as_view(),
             ".well-known/jwks.json": jwks,
         },
     ),

@@ -170,6 +170,11 @@ EXPECTED_ALL = {
     "CompanionMismatch",
     "IntrospectionAuthenticator",
     "HTTPEnricher",
+    # delegation: who acted for whom (the act chain)
+    "require_actor",
+    "require_chain",
+    "require_direct",
+    "max_delegation_depth",
     # metadata
     "__version__",
     # start-up: keys loaded before the first request

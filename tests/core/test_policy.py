@@ -17,8 +17,12 @@ from passport_core import (
     Policy,
     all_of,
     any_of,
+    max_delegation_depth,
     require,
+    require_actor,
     require_authentication,
+    require_chain,
+    require_direct,
     require_object,
     require_permission,
     require_role,
@@ -455,3 +459,154 @@ def test_a_future_auth_time_satisfies_no_max_age_beyond_clock_skew(
         assert policy.evaluate(strong).allowed
     else:
         assert _challenge(policy, strong).max_age == 300
+
+
+# -- delegation: the act chain (RFC 8693 §4.1) ----------------------------------------------
+
+#: act claims by case; the outermost act is the current actor, the innermost acted first
+CHAINS: dict[str, dict[str, Any] | None] = {
+    "direct": None,
+    "by orders": {"sub": "orders"},
+    "gateway then orders": {"sub": "orders", "act": {"sub": "gateway"}},
+    "gateway, orders, billing": {
+        "sub": "billing",
+        "act": {"sub": "orders", "act": {"sub": "gateway"}},
+    },
+}
+
+
+@pytest.fixture(params=list(CHAINS))
+def chain_case(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _delegated(passport_for: PassportFor, case: str, subject: str = "alice") -> Passport:
+    return passport_for(subject, actor=CHAINS[case])
+
+
+@pytest.mark.parametrize(
+    ("policy", "allowed_cases"),
+    [
+        (require_actor("orders"), {"by orders", "gateway then orders"}),
+        (
+            require_actor("orders", "billing"),
+            {"by orders", "gateway then orders", "gateway, orders, billing"},
+        ),
+        (require_actor("gateway"), set()),  # the gateway acted, but it is not the caller
+        (require_actor(), {"by orders", "gateway then orders", "gateway, orders, billing"}),
+        (require_actor("orders", on_behalf_of="alice"), {"by orders", "gateway then orders"}),
+        (require_actor("orders", on_behalf_of=["bob", "carol"]), set()),
+        (
+            require_actor(on_behalf_of=lambda sub: sub.startswith("al")),
+            {"by orders", "gateway then orders", "gateway, orders, billing"},
+        ),
+        (require_chain("gateway"), {"gateway then orders", "gateway, orders, billing"}),
+        (require_chain("billing", "gateway"), {"gateway, orders, billing"}),
+        (require_chain("gateway", "billing", in_order=True), {"gateway, orders, billing"}),
+        (require_chain("billing", "gateway", in_order=True), set()),
+        (require_chain("orders", "gateway", in_order=True), set()),
+        (max_delegation_depth(0), {"direct"}),
+        (max_delegation_depth(1), {"direct", "by orders"}),
+        (max_delegation_depth(3), set(CHAINS)),
+        (require_direct(), {"direct"}),
+    ],
+    ids=repr,
+)
+def test_delegation_policies_read_the_act_chain(
+    policy: Policy, allowed_cases: set[str], chain_case: str, passport_for: PassportFor
+) -> None:
+    passport = _delegated(passport_for, chain_case)
+    decision = policy.evaluate(passport)
+    assert decision.allowed is (chain_case in allowed_cases)
+    if not decision.allowed:
+        with pytest.raises(PermissionDenied) as caught:
+            policy.check(passport)
+        assert caught.value.status == 403
+        assert caught.value.code == "permission_denied"
+        assert str(caught.value) == decision.reason
+
+
+@pytest.mark.parametrize(
+    ("policy", "case", "reason"),
+    [
+        (require_actor("orders"), "direct", "requires a call by 'orders', not a direct call"),
+        (
+            require_actor("orders"),
+            "gateway, orders, billing",
+            "requires a call by 'orders', not by 'billing'",
+        ),
+        (require_actor(), "direct", "requires a delegated call, not a direct call"),
+        (
+            require_actor("orders", on_behalf_of="bob"),
+            "by orders",
+            "requires a call by 'orders' on behalf of 'bob'",
+        ),
+        (
+            require_chain("gateway", "audit"),
+            "gateway, orders, billing",
+            "requires 'audit' in the delegation chain",
+        ),
+        (
+            require_chain("orders", "gateway", in_order=True),
+            "gateway then orders",
+            "requires the delegation chain to pass orders then gateway",
+        ),
+        (
+            max_delegation_depth(1),
+            "gateway, orders, billing",
+            "requires at most 1 delegation(s), the chain has 3",
+        ),
+        (require_direct(), "by orders", "requires a direct call, not one delegated 1 times"),
+    ],
+)
+def test_delegation_denials_say_why(
+    policy: Policy, case: str, reason: str, passport_for: PassportFor
+) -> None:
+    assert policy.evaluate(_delegated(passport_for, case)).reason == reason
+
+
+def test_delegation_policies_compose_called_by_x_on_behalf_of_y(passport_for: PassportFor) -> None:
+    policy = require_actor("orders", on_behalf_of="alice") & max_delegation_depth(2) | require_role(
+        "admin"
+    )
+    assert policy.evaluate(_delegated(passport_for, "gateway then orders")).allowed
+    assert not policy.evaluate(_delegated(passport_for, "gateway then orders", "bob")).allowed
+    assert policy.evaluate(passport_for("bob", roles=["admin"])).allowed
+    # depth 3 is over the limit even though orders is a caller: the chain must stay short
+    assert (
+        not (require_chain("orders") & max_delegation_depth(2))
+        .evaluate(_delegated(passport_for, "gateway, orders, billing"))
+        .allowed
+    )
+
+
+def test_the_acting_service_is_the_outermost_actor(passport_for: PassportFor) -> None:
+    assert _delegated(passport_for, "direct").acting_service is None
+    assert _delegated(passport_for, "gateway, orders, billing").acting_service == "billing"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: require_actor(""),
+        lambda: require_actor("orders", on_behalf_of=[]),
+        lambda: require_actor("orders", on_behalf_of=[""]),
+        require_chain,
+        lambda: require_chain("a", ""),
+        lambda: max_delegation_depth(-1),
+        lambda: max_delegation_depth(True),
+        lambda: max_delegation_depth(1.5),  # type: ignore[arg-type]
+    ],
+)
+def test_bad_delegation_policies_are_configuration_errors(make: Callable[[], Policy]) -> None:
+    with pytest.raises(ConfigurationError):
+        make()
+
+
+def test_delegation_policies_have_readable_reprs() -> None:
+    assert repr(require_actor("orders", on_behalf_of="alice")) == (
+        "require_actor('orders', on_behalf_of='alice')"
+    )
+    assert repr(require_chain("a", "b", in_order=True)) == "require_chain('a', 'b', in_order=True)"
+    assert repr(max_delegation_depth(2)) == "max_delegation_depth(2)"
+    assert repr(require_direct()) == "require_direct()"
