@@ -163,6 +163,13 @@ from passport_core.policy import (
 )
 from passport_core.token import fingerprint
 from passport_core.token.compact import MAX_TOKEN_BYTES
+from passport_core.txntoken import (
+    TXN_TOKEN_CLAIMS,
+    TXN_TOKEN_HEADER,
+    TXN_TOKEN_TYPE,
+    TransactionTokenMinter,
+    TransactionTokens,
+)
 from passport_core.verify import (
     DEFAULT_REQUIRED_CLAIMS,
     Companion,
@@ -192,6 +199,9 @@ __all__ = [
     "OMITTED_CLAIM",
     "PASSPORT_ACTION_HEADER",
     "PROBLEM_CONTENT_TYPE",
+    "TXN_TOKEN_CLAIMS",
+    "TXN_TOKEN_HEADER",
+    "TXN_TOKEN_TYPE",
     "APIKey",
     "APIKeyAuthenticator",
     "Actor",
@@ -278,6 +288,8 @@ __all__ = [
     "TokenLocation",
     "TokenNotYetValid",
     "TokenTooLarge",
+    "TransactionTokenMinter",
+    "TransactionTokens",
     "TrustedIssuer",
     "Unavailable",
     "UnknownKey",

@@ -22,12 +22,15 @@ __all__ = [
     "PERMISSIONS",
     "PROFILE",
     "REGISTERED",
+    "REQUESTING_WORKLOAD",
+    "REQUEST_CONTEXT",
     "ROLES",
     "SCOPE",
     "SUBJECT",
     "TENANT",
     "TOKEN_TYPE",
     "TRANSACTION",
+    "TRANSACTION_CONTEXT",
 ]
 
 ISSUER = "iss"
@@ -60,3 +63,9 @@ TOKEN_TYPE = "passport+jwt"  # noqa: S105 - a media type, not a secret
 
 #: the claims before whose time (less leeway) a verifier refuses a passport
 TIME_STARTS = (NOT_BEFORE, ISSUED_AT, AUTH_TIME)
+
+#: Transaction Tokens (draft-ietf-oauth-transaction-tokens-10): the transaction's immutable
+#: context, the request's environment, and the workload that asked for the Txn-Token
+TRANSACTION_CONTEXT = "tctx"
+REQUEST_CONTEXT = "rctx"
+REQUESTING_WORKLOAD = "req_wl"

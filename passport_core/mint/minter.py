@@ -62,6 +62,9 @@ class Minter:
     :param max_token_bytes: the longest passport ``mint`` returns; a longer one is
         :class:`~passport_core.PassportTooLarge` at mint time, never a passport the
         next hop refuses (default: the verifier's own default limit).
+    :param typ: the JOSE ``typ`` header of every token (RFC 8725 §3.11: explicit typing);
+        ``passport+jwt`` unless this minter issues another kind, e.g. ``txntoken+jwt``
+        (see :class:`~passport_core.TransactionTokens`).
     """
 
     def __init__(
@@ -73,7 +76,11 @@ class Minter:
         max_ttl: float = 3600.0,
         max_token_bytes: int = MAX_TOKEN_BYTES,
         clock: Callable[[], float] = time.time,
+        typ: str = c.TOKEN_TYPE,
     ) -> None:
+        if not isinstance(typ, str) or not typ or not typ.isascii() or not typ.isprintable():
+            raise ConfigurationError("typ must be a non-empty printable ASCII media type")
+        self.typ = typ
         if isinstance(max_token_bytes, bool) or not isinstance(max_token_bytes, int):
             raise ConfigurationError("max_token_bytes must be a whole number of bytes")
         if max_token_bytes < 256:
@@ -162,7 +169,7 @@ class Minter:
         return token
 
     def _header_segment(self, key: Key) -> str:
-        header = {"alg": key.alg, "typ": c.TOKEN_TYPE, "kid": key.kid}
+        header = {"alg": key.alg, "typ": self.typ, "kid": key.kid}
         if len(self._header_segments) >= 8:
             self._header_segments.clear()  # keys rotated many times: keep only the current ones
         segment = self._header_segments[key] = b64url_encode(json_dumps(header))

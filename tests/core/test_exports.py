@@ -175,6 +175,12 @@ EXPECTED_ALL = {
     "require_chain",
     "require_direct",
     "max_delegation_depth",
+    # Transaction Tokens (draft-ietf-oauth-transaction-tokens-10)
+    "TXN_TOKEN_CLAIMS",
+    "TXN_TOKEN_HEADER",
+    "TXN_TOKEN_TYPE",
+    "TransactionTokenMinter",
+    "TransactionTokens",
     # metadata
     "__version__",
     # start-up: keys loaded before the first request
