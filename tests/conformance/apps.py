@@ -36,6 +36,7 @@ from passport_core import (
     KeyRing,
     Minter,
     Passport,
+    TransactionTokens,
     api_key_digest,
     get_passport_or_raise,
     max_delegation_depth,
@@ -256,4 +257,16 @@ PROFILE_HEADER = "X-Passport-Profile"
 COMPANION_SETTINGS: dict[str, Any] = {
     **SETTINGS,
     "companions": {PROFILE_HEADER: {"issuer": PROFILE_ISSUER, "jwks": PROFILE_RING.public_jwks()}},
+}
+
+
+# -- Transaction Tokens: the same service accepting Txn-Tokens of its trust domain -----------
+
+TRUST_DOMAIN = "trust-domain.test"
+#: the preset (draft-ietf-oauth-transaction-tokens-10); the suite's ring signs its Txn-Tokens
+TXN = TransactionTokens(TRUST_DOMAIN, issuer=ISSUER)
+#: the service's settings: the preset's verifier, reading the Txn-Token header
+TXN_SETTINGS: dict[str, Any] = {
+    **TXN.settings(RING.public_jwks()),
+    "allowed_hosts": ["127.0.0.1"],
 }
