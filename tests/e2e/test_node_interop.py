@@ -22,10 +22,13 @@ from passport_core import (
     JWKS_CACHE_CONTROL,
     JWKS_CONTENT_TYPE,
     JWKS_PATH,
+    TXN_TOKEN_TYPE,
     InvalidType,
+    Key,
     KeyRing,
     Minter,
     PassportError,
+    TransactionTokens,
     Verifier,
     generate_key,
     load_key,
@@ -186,3 +189,87 @@ def test_a_token_node_types_jwt_is_refused_by_default(node: RunNode) -> None:
     assert type(info.value) is InvalidType
     relaxed = Verifier(keys=keys, issuer=ISSUER, audience=AUDIENCE, typ=None)
     assert relaxed.verify(token).subject == "node-user"
+
+
+# -- Transaction Tokens (draft-ietf-oauth-transaction-tokens-10) with another implementation --
+
+TRUST_DOMAIN = "trust-domain.example"
+#: the draft's REQUIRED claims, which node's jwtVerify is told to require too
+TXN_REQUIRED = "iat,aud,exp,txn,sub,scope,req_wl"
+
+
+def test_node_verifies_our_txn_token_as_the_draft_describes(
+    node: RunNode, ring: KeyRing, jwks_server: RunningServer
+) -> None:
+    preset = TransactionTokens(TRUST_DOMAIN, issuer=ISSUER)
+    token = preset.minter(ring).mint(
+        "d084sdrt234fsaw34tr23t",
+        scope="trade.stocks",
+        requesting_workload="apigateway.trust-domain.example",
+        transaction_context={"action": "BUY", "ticker": "MSFT"},
+        request_context={"req_ip": "192.0.2.7", "authn": "face"},
+    )
+    url = jwks_server.url + JWKS_PATH
+
+    result = node("verify", url, ISSUER, TRUST_DOMAIN, TXN_TOKEN_TYPE, TXN_REQUIRED, stdin=token)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["sub"] == "d084sdrt234fsaw34tr23t"
+    assert payload["aud"] == TRUST_DOMAIN
+    assert payload["scope"] == "trade.stocks"
+    assert payload["req_wl"] == "apigateway.trust-domain.example"
+    assert payload["tctx"] == {"action": "BUY", "ticker": "MSFT"}
+    assert payload["rctx"] == {"req_ip": "192.0.2.7", "authn": "face"}
+    # ...and node, asked for a Txn-Token, refuses one of our passports (RFC 8725 §3.11)
+    passport = Minter(ring, issuer=ISSUER).mint("user-1", audience=TRUST_DOMAIN)
+    refused = node("verify", url, ISSUER, TRUST_DOMAIN, TXN_TOKEN_TYPE, stdin=passport)
+    assert (refused.returncode, refused.stdout.strip()) == (1, "ERR_JWT_CLAIM_VALIDATION_FAILED")
+
+
+def _node_txn_token(node: RunNode, alg: str, typ: str = TXN_TOKEN_TYPE) -> tuple[str, Key]:
+    """A Txn-Token node signs with jose's SignJWT, shaped per the draft's example body."""
+    spec = {
+        "alg": alg,
+        "kid": f"node-tts-{alg}",
+        "typ": typ,
+        "ttl": 60,
+        "claims": {
+            "iss": ISSUER,
+            "aud": TRUST_DOMAIN,
+            "txn": "97053963-771d-49cc-a4e3-20aad399c312",
+            "sub": "d084sdrt234fsaw34tr23t",
+            "req_wl": "apigateway.trust-domain.example",
+            "scope": "trade.stocks",
+            "rctx": {"req_ip": "69.151.72.123", "authn": "face"},
+            "tctx": {"action": "BUY", "ticker": "MSFT", "customer_type": {"geo": "US"}},
+        },
+    }
+    result = node("sign", json.dumps(spec))
+    assert result.returncode == 0, result.stderr
+    signed = json.loads(result.stdout)
+    return signed["token"], load_key(signed["jwk"])
+
+
+@pytest.mark.parametrize("alg", ["EdDSA", "ES256"])
+def test_a_txn_token_node_signs_verifies_here(node: RunNode, alg: str) -> None:
+    token, key = _node_txn_token(node, alg)
+    preset = TransactionTokens(TRUST_DOMAIN, issuer=ISSUER)
+
+    passport = preset.verifier([key]).verify(token)
+
+    assert passport.subject == "d084sdrt234fsaw34tr23t"
+    assert passport.scopes == {"trade.stocks"}
+    assert passport.claims["txn"] == "97053963-771d-49cc-a4e3-20aad399c312"
+    assert passport.claims["tctx"]["customer_type"] == {"geo": "US"}
+    assert passport.claims["rctx"]["authn"] == "face"
+    assert passport.jti is None  # the draft requires none
+    # a passport verifier refuses it: the same key, the wrong kind of token
+    with pytest.raises(InvalidType):
+        Verifier(keys=[key], issuer=ISSUER, audience=TRUST_DOMAIN).verify(token)
+
+
+def test_a_node_token_typed_jwt_is_no_txn_token(node: RunNode) -> None:
+    token, key = _node_txn_token(node, "EdDSA", typ="JWT")
+    with pytest.raises(InvalidType):
+        TransactionTokens(TRUST_DOMAIN, issuer=ISSUER).verifier([key]).verify(token)

@@ -1,9 +1,10 @@
 // A third-party JWT client from another ecosystem, for tests/e2e/test_node_interop.py.
 //
-//   node interop.mjs verify JWKS_URL ISSUER AUDIENCE   < token
+//   node interop.mjs verify JWKS_URL ISSUER AUDIENCE [TYP [REQUIRED]]   < token
 //       Verifies the token read from stdin with jose's createRemoteJWKSet + jwtVerify, requiring
-//       typ "passport+jwt". Prints the payload as JSON and exits 0, or prints jose's error code
-//       and exits 1. The token is read from stdin so that it never shows in a process list.
+//       typ TYP (default "passport+jwt") and the comma-separated REQUIRED claims. Prints the
+//       payload as JSON and exits 0, or prints jose's error code and exits 1. The token is read
+//       from stdin so that it never shows in a process list.
 //
 //   node interop.mjs sign SPEC_JSON
 //       SPEC_JSON: {"alg": "EdDSA" | "Ed25519" | "ES256", "kid": str, "typ": str,
@@ -31,11 +32,12 @@ async function readStdin() {
   return Buffer.concat(chunks).toString("ascii").trim();
 }
 
-async function verify(jwksUrl, issuer, audience) {
+async function verify(jwksUrl, issuer, audience, typ = PASSPORT_TYP, required = "") {
   const token = await readStdin();
   const jwks = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 10000 });
+  const requiredClaims = required ? required.split(",") : [];
   try {
-    const { payload } = await jwtVerify(token, jwks, { issuer, audience, typ: PASSPORT_TYP });
+    const { payload } = await jwtVerify(token, jwks, { issuer, audience, typ, requiredClaims });
     process.stdout.write(JSON.stringify(payload) + "\n");
     return 0;
   } catch (error) {
@@ -62,13 +64,13 @@ async function sign(specJson) {
 
 async function main(argv) {
   const [command, ...args] = argv;
-  if (command === "verify" && args.length === 3) {
+  if (command === "verify" && args.length >= 3 && args.length <= 5) {
     return verify(...args);
   }
   if (command === "sign" && args.length === 1) {
     return sign(args[0]);
   }
-  process.stderr.write("usage: interop.mjs verify JWKS_URL ISSUER AUDIENCE | sign SPEC_JSON\n");
+  process.stderr.write("usage: interop.mjs verify JWKS_URL ISSUER AUDIENCE [TYP [REQUIRED]] | sign SPEC_JSON\n");
   return 2;
 }
 
