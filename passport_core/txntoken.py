@@ -66,6 +66,10 @@ DEFAULT_TXN_TTL = 60.0
 MAX_TXN_TTL = 300.0
 
 
+#: claims mint() sets from its own checked arguments
+_OWN = frozenset({c.TRANSACTION, c.REQUESTING_WORKLOAD, c.TRANSACTION_CONTEXT, c.REQUEST_CONTEXT})
+
+
 def _text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise MintingError(f"{name} must be a non-empty string")
@@ -109,6 +113,9 @@ class TransactionTokenMinter:
         if not scopes:
             raise MintingError("a Txn-Token needs a scope (draft -10: REQUIRED)")
         extra: dict[str, Any] = dict(claims or {})
+        overridden = _OWN & extra.keys()
+        if overridden:
+            raise MintingError(f"custom claims cannot override {sorted(overridden)}")
         extra[c.TRANSACTION] = _text("txn", txn) if txn is not None else str(uuid.uuid4())
         extra[c.REQUESTING_WORKLOAD] = _text("requesting_workload", requesting_workload)
         for name, value in (

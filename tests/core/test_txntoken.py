@@ -208,6 +208,8 @@ def test_the_txn_token_is_read_from_the_txn_token_header_only(
         lambda m: m.mint("u", scope="s", requesting_workload="w", txn=""),
         lambda m: m.mint("u", scope="s", requesting_workload="w", transaction_context=["x"]),
         lambda m: m.mint("u", scope="s", requesting_workload="w", claims={"aud": "x"}),
+        lambda m: m.mint("u", scope="s", requesting_workload="w", claims={"req_wl": "x"}),
+        lambda m: m.mint("u", scope="s", requesting_workload="w", claims={"txn": "x"}),
     ],
 )
 def test_bad_txn_token_arguments_are_minting_errors(
