@@ -60,6 +60,8 @@ from passport_core.errors import (
     DuplicateKeyId,
     DuplicateToken,
     EnrichmentFailed,
+    ExchangeRefused,
+    ExchangeUnavailable,
     ForbiddenHeader,
     IdentityProviderUnavailable,
     InsufficientAuthentication,
@@ -94,6 +96,7 @@ from passport_core.errors import (
     UnsupportedCritical,
     WeakKey,
 )
+from passport_core.exchange import ExchangeClient, Exchanged
 from passport_core.inbound import (
     DEFAULT_HEADER,
     PROBLEM_CONTENT_TYPE,
@@ -140,6 +143,7 @@ from passport_core.keys import (
 from passport_core.mint import DEFAULT_TTL, Minter
 from passport_core.outbound import (
     HostAllowList,
+    HostAudiences,
     PassportAuth,
     passport_async_client,
     passport_client,
@@ -213,12 +217,17 @@ __all__ = [
     "EdgeRequest",
     "Enricher",
     "EnrichmentFailed",
+    "ExchangeClient",
+    "ExchangeRefused",
+    "ExchangeUnavailable",
+    "Exchanged",
     "ForbiddenHeader",
     "FunctionEnricher",
     "Gate",
     "HTTPEnricher",
     "HeaderGetter",
     "HostAllowList",
+    "HostAudiences",
     "Identity",
     "IdentityProviderUnavailable",
     "InsufficientAuthentication",

@@ -30,10 +30,12 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   ├── MissingCompanion                   missing_companion
     │   └── CompanionMismatch                  companion_mismatch
     ├── PermissionDenied (403)                 permission_denied
+    │   └── ExchangeRefused                    exchange_refused
     ├── Unavailable (503)                      unavailable
     │   ├── KeysUnavailable                    keys_unavailable
     │   ├── IdentityProviderUnavailable        identity_provider_unavailable
-    │   └── EnrichmentFailed                   enrichment_failed
+    │   ├── EnrichmentFailed                   enrichment_failed
+    │   └── ExchangeUnavailable                exchange_unavailable
     ├── ConfigurationError (500)               configuration_error
     │   ├── InvalidKey                         invalid_key
     │   │   ├── WeakKey                        weak_key
@@ -77,6 +79,8 @@ __all__ = [
     "DuplicateKeyId",
     "DuplicateToken",
     "EnrichmentFailed",
+    "ExchangeRefused",
+    "ExchangeUnavailable",
     "ForbiddenHeader",
     "IdentityProviderUnavailable",
     "InsufficientAuthentication",
@@ -285,6 +289,21 @@ class PermissionDenied(PassportError):
     default_message = "the passport does not grant this"
 
 
+class ExchangeRefused(PermissionDenied):
+    """The token service refused to exchange the passport (RFC 8693 §2.2.2).
+
+    ``error`` is the RFC 6749 §5.2 error code it answered (``invalid_target``,
+    ``invalid_client``...); the message never holds a token.
+    """
+
+    code = "exchange_refused"
+    default_message = "the token service refused the exchange"
+
+    def __init__(self, message: str | None = None, *, error: str = "invalid_request") -> None:
+        super().__init__(message)
+        self.error = error
+
+
 class Unavailable(PassportError):
     """Something a request depends on is down or too slow: answer 503, retry later.
 
@@ -320,6 +339,13 @@ class EnrichmentFailed(Unavailable):
 
     code = "enrichment_failed"
     default_message = "the common data for the passport is unavailable"
+
+
+class ExchangeUnavailable(Unavailable):
+    """The token service is down, too slow, or answered something that is no exchange."""
+
+    code = "exchange_unavailable"
+    default_message = "the token service is unavailable"
 
 
 def quoted_setting(name: str) -> str:

@@ -175,6 +175,12 @@ EXPECTED_ALL = {
     # start-up: keys loaded before the first request
     "warm_up_gate",
     "awarm_up_gate",
+    # token exchange on outbound calls (RFC 8693)
+    "ExchangeClient",
+    "Exchanged",
+    "ExchangeRefused",
+    "ExchangeUnavailable",
+    "HostAudiences",
 }
 
 ERROR_CLASSES = sorted(
