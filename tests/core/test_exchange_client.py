@@ -70,6 +70,7 @@ def test_exchanges_for_a_passport_of_the_audience_only(
     assert exchanged.expires_at == pytest.approx(time.time() + harness.ttl, abs=5)
     with pytest.raises(InvalidAudience):
         harness.verifier("a").verify(exchanged.token)
+    assert exchanged.token not in repr(exchanged)
 
 
 def test_a_second_call_is_served_from_the_cache(
