@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from passport_core import AuthenticationError, Key, KeyRing, Minter, Verifier, generate_key
+from passport_core import (
+    AuthenticationError,
+    Key,
+    KeyRing,
+    Minter,
+    Verifier,
+    generate_key,
+    public_jwks,
+)
 from tests.servers import asgi_server
 
 EDGE = "https://edge.test"
@@ -75,6 +83,22 @@ async def _answer(send: Any, status: int, document: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def _client_authenticated(
+    harness: TokenServiceHarness, scope: dict[str, Any], client_id: str, assertion: str
+) -> bool:
+    """RFC 7523 §3: the assertion is signed by the client's key, iss = sub = client, aud = us."""
+    key = harness.clients.get(client_id)
+    if key is None:
+        return False
+    host, port = scope["server"]
+    endpoint = f"http://{host}:{port}{scope['path']}"
+    verifier = Verifier(keys=public_jwks([key]), issuer=client_id, audience=endpoint, typ="JWT")
+    try:
+        return verifier.verify(assertion).subject == client_id
+    except AuthenticationError:
+        return False
+
+
 async def _stand_in_app(
     harness: TokenServiceHarness, scope: dict[str, Any], receive: Any, send: Any
 ) -> None:
@@ -86,7 +110,7 @@ async def _stand_in_app(
             break
     form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
     client_id = form.get("client_id", "")
-    if client_id not in harness.clients or not form.get("client_assertion"):
+    if not _client_authenticated(harness, scope, client_id, form.get("client_assertion", "")):
         await _answer(send, 401, {"error": "invalid_client"})
         return
     if form.get("grant_type") != GRANT or form.get("subject_token_type") != JWT:

@@ -167,7 +167,10 @@ def test_the_cache_is_bounded(harness: TokenServiceHarness, endpoint: str) -> No
 def test_a_refusal_carries_the_rfc_error_and_is_not_cached(
     harness: TokenServiceHarness, endpoint: str, client_id: str, audience: str, error: str
 ) -> None:
-    key = harness.clients.get(client_id) or generate_key("EdDSA", kid="stranger")
+    if client_id == "a-with-b-key":
+        client_id, key = "a", harness.client("b")  # a known id, signed with another's key
+    else:
+        key = harness.clients.get(client_id) or generate_key("EdDSA", kid="stranger")
     client = ExchangeClient(endpoint, client_id=client_id, client_key=key)
     subject = harness.edge_passport("user-1", "a")
     for _ in range(2):

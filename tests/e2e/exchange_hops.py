@@ -24,7 +24,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from passport_core import KeyRing, Passport, generate_key, load_key_file
+from passport_core import KeyRing, Passport, load_key_file
 from passport_core.demo.hop import announce
 from passport_fastapi import AsyncOutboundClient, PassportDep, setup_passport
 
@@ -171,7 +171,9 @@ def sts(args: argparse.Namespace) -> None:
         sts_ring=KeyRing(load_key_file(args.sts_key)),
     )
     for client in args.client:
-        harness.clients[client] = generate_key("EdDSA", kid=client)
+        # the stand-in reads the client's key file; it verifies with the public half only
+        client_id, _, key_file = client.partition("=")
+        harness.clients[client_id] = load_key_file(key_file)
     for target in args.target:
         audience, _, clients = target.partition("=")
         harness.targets[audience] = set(clients.split(","))

@@ -32,25 +32,26 @@ class Chain:
         (tmp / "edge.jwks").write_text(json.dumps(public_jwks([edge_key])))
         (tmp / "sts.jwks").write_text(json.dumps(public_jwks([sts_key])))
         self.processes: list[ServiceProcess] = []
+        keys = {name: generate_key("EdDSA", kid=name) for name in ("a", "b")}
+        key_files = {name: write_private(tmp / f"{name}.key", key) for name, key in keys.items()}
         sts = self._start(
             "sts",
             "--edge-key", write_private(tmp / "edge.key", edge_key),
             "--sts-key", write_private(tmp / "sts.key", sts_key),
-            "--client", "a", "--client", "b",
+            "--client", f"a={key_files['a']}", "--client", f"b={key_files['b']}",
             "--target", "b=a", "--target", "c=b",
         )  # fmt: skip
         token_endpoint = f"{sts}/token"
-        keys = {name: generate_key("EdDSA", kid=name) for name in ("a", "b")}
         self.c = self._start("django", *self._hop("c", STS, tmp / "sts.jwks"))
         self.b = self._start(
             "flask",
             *self._hop("b", STS, tmp / "sts.jwks"),
-            *self._exchange(token_endpoint, write_private(tmp / "b.key", keys["b"]), self.c, "c"),
+            *self._exchange(token_endpoint, key_files["b"], self.c, "c"),
         )
         self.a = self._start(
             "fastapi",
             *self._hop("a", EDGE, tmp / "edge.jwks"),
-            *self._exchange(token_endpoint, write_private(tmp / "a.key", keys["a"]), self.b, "b"),
+            *self._exchange(token_endpoint, key_files["a"], self.b, "b"),
         )
 
     @staticmethod
