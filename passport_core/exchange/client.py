@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -44,6 +43,7 @@ from passport_core.http.fetcher import (
 from passport_core.http.urls import checked_url
 from passport_core.keys.key import Key
 from passport_core.passport import Passport
+from passport_core.token.encoding import json_loads_object
 
 __all__ = [
     "GRANT_TYPE",
@@ -221,13 +221,13 @@ class ExchangeClient:
 
     def _parse(self, fetched: Fetched) -> Exchanged:
         try:
-            document: Any = json.loads(fetched.body)
-        except (ValueError, UnicodeDecodeError):
-            document = None
-        if not isinstance(document, dict):
+            # Strict I-JSON with a bounded depth: a hostile answer nesting brackets
+            # 100,000 deep is an error of ours, not a RecursionError.
+            document = json_loads_object(fetched.body, "token service's answer")
+        except PassportError as exc:
             raise ExchangeUnavailable(
                 f"the token service answered HTTP {fetched.status} without a JSON object"
-            )
+            ) from exc
         if fetched.status != 200:
             error = document.get("error")
             if not isinstance(error, str) or not _ERROR_CODE.fullmatch(error):

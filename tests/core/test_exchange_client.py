@@ -258,6 +258,8 @@ def test_waiters_on_a_hanging_exchange_give_up_within_the_timeout(
         Answer.json({"access_token": "a.b.c", "issued_token_type": "x", "token_type": "N_A"}),
         Answer(status=302, headers={"Location": "http://127.0.0.1:1/"}),
         Answer(body=b"{" + b" " * 300_000 + b"}"),
+        Answer(body=b"[" * 100_000 + b"]" * 100_000, status=400),
+        Answer(body=b'{"error": "invalid_grant", "error": "x"}', status=400),  # I-JSON
     ],
 )
 def test_garbage_from_the_token_service_is_unavailable(
