@@ -1,28 +1,29 @@
 """A token service on 127.0.0.1 for exchange tests, with a server-side request counter.
 
-``TokenServiceHarness`` wraps the token service's ASGI app: it counts the
+``TokenServiceHarness`` wraps the real ``TokenExchangeEndpoint``: it counts the
 exchange requests that reach it and can hold each one (``delay``) so that
-concurrent callers overlap. STAND-IN: until the ``sts`` branch's
-``TokenExchangeEndpoint`` is merged, ``_stand_in_app`` answers RFC 8693
-§2.2 itself (verify the subject, mint for the audience with ``act``).
+concurrent callers overlap. Its clients and targets are plain dicts a test may
+change; the ``TokenService`` is built from them for each request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 from passport_core import (
-    AuthenticationError,
+    ClientRegistry,
+    ExchangeRules,
     Key,
     KeyRing,
     Minter,
+    ServiceClient,
+    TokenExchangeEndpoint,
+    TokenService,
     Verifier,
     generate_key,
     public_jwks,
@@ -31,8 +32,6 @@ from tests.servers import asgi_server
 
 EDGE = "https://edge.test"
 STS = "https://sts.test"
-GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
-JWT = "urn:ietf:params:oauth:token-type:jwt"
 
 
 @dataclass
@@ -56,8 +55,8 @@ class TokenServiceHarness:
             key = self.clients[client_id] = generate_key("EdDSA", kid=f"{client_id}-1")
         return key
 
-    def edge_passport(self, subject: str, audience: str) -> str:
-        return Minter(self.edge_ring, issuer=EDGE).mint(subject, audience=audience)
+    def edge_passport(self, subject: str, audience: str, scopes: tuple[str, ...] = ()) -> str:
+        return Minter(self.edge_ring, issuer=EDGE).mint(subject, audience=audience, scopes=scopes)
 
     def verifier(self, audience: str) -> Verifier:
         """What a service of ``audience`` trusts: the edge and the token service."""
@@ -73,75 +72,26 @@ class TokenServiceHarness:
             self.exchanges += 1
         if self.delay:
             await asyncio.sleep(self.delay)
-        await _stand_in_app(self, scope, receive, send)
+        await TokenExchangeEndpoint(_service(self, scope))(scope, receive, send)
 
 
-async def _answer(send: Any, status: int, document: dict[str, Any]) -> None:
-    body = json.dumps(document).encode()
-    headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _client_authenticated(
-    harness: TokenServiceHarness, scope: dict[str, Any], client_id: str, assertion: str
-) -> bool:
-    """RFC 7523 §3: the assertion is signed by the client's key, iss = sub = client, aud = us."""
-    key = harness.clients.get(client_id)
-    if key is None:
-        return False
+def _service(harness: TokenServiceHarness, scope: dict[str, Any]) -> TokenService:
+    """The sts branch's TokenService as the harness is set up now (tests change it)."""
     host, port = scope["server"]
     endpoint = f"http://{host}:{port}{scope['path']}"
-    verifier = Verifier(keys=public_jwks([key]), issuer=client_id, audience=endpoint, typ="JWT")
-    try:
-        return verifier.verify(assertion).subject == client_id
-    except AuthenticationError:
-        return False
-
-
-async def _stand_in_app(
-    harness: TokenServiceHarness, scope: dict[str, Any], receive: Any, send: Any
-) -> None:
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-    client_id = form.get("client_id", "")
-    if not _client_authenticated(harness, scope, client_id, form.get("client_assertion", "")):
-        await _answer(send, 401, {"error": "invalid_client"})
-        return
-    if form.get("grant_type") != GRANT or form.get("subject_token_type") != JWT:
-        await _answer(send, 400, {"error": "invalid_request"})
-        return
-    audience = form.get("audience", "")
-    if client_id not in harness.targets.get(audience, set()):
-        await _answer(send, 400, {"error": "invalid_target"})
-        return
-    try:
-        # The subject passport must be addressed to the client that exchanges it.
-        subject = harness.verifier(client_id).verify(form.get("subject_token", ""))
-    except AuthenticationError:
-        await _answer(send, 400, {"error": "invalid_grant"})
-        return
-    act: dict[str, Any] = {"sub": client_id}
-    previous = subject.claims.get("act")
-    if previous:
-        act["act"] = dict(previous)
-    token = Minter(harness.sts_ring, issuer=STS).mint(
-        subject.subject, audience=audience, ttl=harness.ttl, actor=act
-    )
-    await _answer(
-        send,
-        200,
-        {
-            "access_token": token,
-            "issued_token_type": JWT,
-            "token_type": "N_A",
-            "expires_in": int(harness.ttl),
-        },
+    clients = [
+        ServiceClient(
+            client_id,
+            public_jwks([key]),
+            targets={aud for aud, allowed in harness.targets.items() if client_id in allowed},
+        )
+        for client_id, key in harness.clients.items()
+    ]
+    return TokenService(
+        Minter(harness.sts_ring, issuer=STS, default_ttl=harness.ttl),
+        ClientRegistry(clients, token_service=[STS, endpoint]),
+        ExchangeRules(sorted(harness.targets) or ["-"]),
+        trusted={EDGE: harness.edge_ring.public_jwks()},
     )
 
 

@@ -77,7 +77,7 @@ def test_a_second_call_is_served_from_the_cache(
     harness: TokenServiceHarness, endpoint: str
 ) -> None:
     client = client_for(harness, endpoint)
-    subject = harness.edge_passport("user-1", "a")
+    subject = harness.edge_passport("user-1", "a", scopes=("read", "write"))
     first = client.exchange(subject, "b", scope="read write")
     again = client.exchange(subject, "b", scope="write read")  # RFC 6749 §3.3: no order
     assert again.token == first.token
