@@ -171,7 +171,7 @@ def sts(args: argparse.Namespace) -> None:
         sts_ring=KeyRing(load_key_file(args.sts_key)),
     )
     for client in args.client:
-        # the stand-in reads the client's key file; it verifies with the public half only
+        # the token service is given the public half of each client key only
         client_id, _, key_file = client.partition("=")
         harness.clients[client_id] = load_key_file(key_file)
     for target in args.target:
