@@ -1,4 +1,5 @@
-"""A → B → C with token exchange, every party its own process on 127.0.0.1.
+"""A → B → C with token exchange, every party its own process on 127.0.0.1: the token
+service is ``passport sts --config sts.toml``.
 
 The edge's passport is for A only. A (FastAPI, async outbound client) calls B
 (Flask) exchanging it for audience ``b``; B calls C (Django) exchanging for
@@ -9,6 +10,10 @@ chain (RFC 8693 §4.1: the current actor outermost).
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from passport_core import KeyRing, Minter, generate_key, public_jwks
+from passport_core import JWKS_PATH, Key, KeyRing, Minter, generate_key, public_jwks
 from passport_core.demo.processes import ServiceProcess
 from tests.e2e.exchange_hops import write_private
 from tests.token_service import EDGE, STS
@@ -27,21 +32,13 @@ MODULE = "tests.e2e.exchange_hops"
 class Chain:
     def __init__(self, tmp: Path) -> None:
         edge_key = generate_key("EdDSA", kid="edge-1")
-        sts_key = generate_key("EdDSA", kid="sts-1")
         self.edge = Minter(KeyRing(edge_key), issuer=EDGE)
         (tmp / "edge.jwks").write_text(json.dumps(public_jwks([edge_key])))
-        (tmp / "sts.jwks").write_text(json.dumps(public_jwks([sts_key])))
         self.processes: list[ServiceProcess] = []
+        self.sts: subprocess.Popen[str] | None = None
         keys = {name: generate_key("EdDSA", kid=name) for name in ("a", "b")}
         key_files = {name: write_private(tmp / f"{name}.key", key) for name, key in keys.items()}
-        sts = self._start(
-            "sts",
-            "--edge-key", write_private(tmp / "edge.key", edge_key),
-            "--sts-key", write_private(tmp / "sts.key", sts_key),
-            "--client", f"a={key_files['a']}", "--client", f"b={key_files['b']}",
-            "--target", "b=a", "--target", "c=b",
-        )  # fmt: skip
-        token_endpoint = f"{sts}/token"
+        token_endpoint = self._start_sts(tmp, keys)
         self.c = self._start("django", *self._hop("c", STS, tmp / "sts.jwks"))
         self.b = self._start(
             "flask",
@@ -53,6 +50,64 @@ class Chain:
             *self._hop("a", EDGE, tmp / "edge.jwks"),
             *self._exchange(token_endpoint, key_files["a"], self.b, "b"),
         )
+
+    def _start_sts(self, tmp: Path, keys: dict[str, Key]) -> str:
+        """``passport sts --config sts.toml``: the token service as deployed, its own process."""
+        made = subprocess.run(
+            [sys.executable, "-m", "passport_core", "ring", "init", "--out", "sts-ring.json"],
+            cwd=tmp, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        sts_jwks = KeyRing.load(tmp / "sts-ring.json").public_jwks()
+        (tmp / "sts.jwks").write_text(json.dumps(sts_jwks))
+        for name, key in keys.items():
+            (tmp / f"{name}-jwks.json").write_text(json.dumps(public_jwks([key])))
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        endpoint = f"http://127.0.0.1:{port}/token"
+        (tmp / "sts.toml").write_text(
+            f"""
+issuer = "{STS}"
+token_endpoint = "{endpoint}"
+ring = "sts-ring.json"
+ttl = 120
+
+[trusted]
+"{EDGE}" = {{ jwks = "edge.jwks" }}
+
+[[clients]]
+client_id = "a"
+jwks = "a-jwks.json"
+targets = ["b"]
+
+[[clients]]
+client_id = "b"
+jwks = "b-jwks.json"
+targets = ["c"]
+
+[[audiences]]
+name = "b"
+
+[[audiences]]
+name = "c"
+""",
+            encoding="utf-8",
+        )
+        command = [sys.executable, "-m", "passport_core", "sts", "--config", "sts.toml"]
+        self.sts = subprocess.Popen(
+            [*command, "--port", str(port)],
+            cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.sts.poll() is None:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}{JWKS_PATH}", timeout=2).raise_for_status()
+            except httpx.HTTPError:
+                time.sleep(0.1)
+            else:
+                return endpoint
+        raise RuntimeError("passport sts did not start")
 
     @staticmethod
     def _hop(name: str, issuer: str, jwks: Path) -> list[str]:
@@ -73,6 +128,9 @@ class Chain:
     def stop(self) -> None:
         for process in self.processes:
             process.stop()
+        if self.sts is not None:
+            self.sts.terminate()  # by its PID: the one process this chain started
+            self.sts.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
