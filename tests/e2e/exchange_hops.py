@@ -1,9 +1,9 @@
 """The processes of the exchange e2e: ``python -m tests.e2e.exchange_hops <role> ...``.
 
-``sts`` serves the token service; ``fastapi`` / ``flask`` / ``django`` serve one
-hop that verifies its passport, reports it, and calls the next hop through the
-adapter's outbound client, which exchanges the passport for the next hop's
-audience (``exchange_*`` settings). A hop's report includes the raw token it
+``fastapi`` / ``flask`` / ``django`` each serve one hop that verifies its
+passport, reports it, and calls the next hop through the adapter's outbound
+client, which exchanges the passport for the next hop's audience
+(``exchange_*`` settings). A hop's report includes the raw token it
 received: a test service, so the test can replay a captured passport.
 """
 
@@ -24,7 +24,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from passport_core import KeyRing, Passport, load_key_file
+from passport_core import Passport
 from passport_core.demo.hop import announce
 from passport_fastapi import AsyncOutboundClient, PassportDep, setup_passport
 
@@ -163,27 +163,6 @@ def django_hop(args: argparse.Namespace) -> None:
     serve_wsgi(get_wsgi_application())
 
 
-def sts(args: argparse.Namespace) -> None:
-    from tests.token_service import TokenServiceHarness  # noqa: PLC0415
-
-    harness = TokenServiceHarness(
-        edge_ring=KeyRing(load_key_file(args.edge_key)),
-        sts_ring=KeyRing(load_key_file(args.sts_key)),
-    )
-    for client in args.client:
-        # the token service is given the public half of each client key only
-        client_id, _, key_file = client.partition("=")
-        harness.clients[client_id] = load_key_file(key_file)
-    for target in args.target:
-        audience, _, clients = target.partition("=")
-        harness.targets[audience] = set(clients.split(","))
-
-    async def main() -> None:
-        await serve_asgi(harness)
-
-    asyncio.run(main())
-
-
 def write_private(path: Path, key: Any) -> str:
     path.write_text(json.dumps(key.to_jwk(private=True)))
     return str(path)
@@ -191,20 +170,16 @@ def write_private(path: Path, key: Any) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("role", choices=["sts", "fastapi", "flask", "django"])
-    parser.add_argument("--name", default="sts")
+    parser.add_argument("role", choices=["fastapi", "flask", "django"])
+    parser.add_argument("--name", required=True)
     parser.add_argument("--issuer")
     parser.add_argument("--jwks-file")
     parser.add_argument("--exchange-url")
     parser.add_argument("--exchange-key-file")
     parser.add_argument("--next")
     parser.add_argument("--next-audience")
-    parser.add_argument("--edge-key")
-    parser.add_argument("--sts-key")
-    parser.add_argument("--client", action="append", default=[])
-    parser.add_argument("--target", action="append", default=[])
     args = parser.parse_args(argv)
-    roles = {"sts": sts, "fastapi": fastapi_hop, "flask": flask_hop, "django": django_hop}
+    roles = {"fastapi": fastapi_hop, "flask": flask_hop, "django": django_hop}
     roles[args.role](args)
 
 
