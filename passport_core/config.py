@@ -26,13 +26,18 @@ from passport_core import claims as c
 from passport_core.edge.edge import Edge
 from passport_core.edge.gate import EdgeGate
 from passport_core.errors import ConfigurationError, quoted_setting, render_settings
+from passport_core.exchange.client import ExchangeClient
 from passport_core.inbound.extraction import DEFAULT_HEADER, TokenLocation
 from passport_core.inbound.gate import Gate, PassportGate
 from passport_core.keys.jwks import load_jwks, public_jwks
-from passport_core.keys.key import Key
+from passport_core.keys.key import Key, load_key, load_key_file
 from passport_core.keys.ring import KeyRing
 from passport_core.keys.sources import KeysLike
-from passport_core.outbound.propagation import passport_async_client, passport_client
+from passport_core.outbound.propagation import (
+    HostAudiences,
+    passport_async_client,
+    passport_client,
+)
 from passport_core.token.values import is_number
 from passport_core.verify.bundle import Companion, Companions
 from passport_core.verify.cache import DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_SIZE
@@ -127,7 +132,31 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
         lambda v: isinstance(v, Mapping) and all(isinstance(s, Mapping) for s in v.values()),
         "a mapping of header name to that companion's settings",
     ),
+    "exchange_url": (lambda v: v is None or isinstance(v, str), "a URL string"),
+    "exchange_client_id": (lambda v: v is None or isinstance(v, str), "a string"),
+    "exchange_key": (
+        lambda v: v is None or isinstance(v, (Key, Mapping, str)),
+        "a Key, a private JWK (dict) or PEM text",
+    ),
+    "exchange_key_file": (lambda v: v is None or isinstance(v, (str, os.PathLike)), "a file path"),
+    "exchange_audiences": (
+        lambda v: (
+            isinstance(v, Mapping)
+            and all(isinstance(h, str) and isinstance(a, str) for h, a in v.items())
+        ),
+        "a mapping of host to audience",
+    ),
+    "exchange_options": (lambda v: isinstance(v, Mapping), "a mapping of ExchangeClient options"),
 }
+#: every exchange setting; exchange_url switches the exchange on
+_EXCHANGE_SETTINGS = (
+    "exchange_url",
+    "exchange_client_id",
+    "exchange_key",
+    "exchange_key_file",
+    "exchange_audiences",
+    "exchange_options",
+)
 #: what a companion's settings may say; the rest (audience, typ, leeway...) is the service's
 _COMPANION_SETTINGS = frozenset(
     {"issuer", "jwks", "jwks_file", "jwks_url", "jwks_options", "keys", "verifier", "required"}
@@ -205,6 +234,14 @@ class PassportConfig:
         with its own issuer and one key setting (and ``"required": False`` to make
         it optional); the audience and limits are the service's. The request's
         passport is then their merged :class:`~passport_core.PassportBundle`.
+    :param exchange_url: the token service's RFC 8693 endpoint: outbound
+        clients then exchange the passport per host (``exchange_audiences``:
+        ``{"orders.internal": "orders"}``) for one narrowed to that host's
+        audience. This service authenticates there as ``exchange_client_id``
+        (default: its first audience) with ``private_key_jwt``, signing with
+        ``exchange_key`` (a private JWK or PEM) or ``exchange_key_file``;
+        ``exchange_options`` go to :class:`~passport_core.ExchangeClient`
+        (``timeout``, ``assertion_audience``, ``cache_size``...).
     """
 
     issuer: str | None = None
@@ -229,6 +266,12 @@ class PassportConfig:
     edge: Edge | str | None = None
     edge_audience: str | None = None
     companions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    exchange_url: str | None = None
+    exchange_client_id: str | None = None
+    exchange_key: Key | Mapping[str, Any] | str | None = field(default=None, repr=False)
+    exchange_key_file: str | None = None
+    exchange_audiences: Mapping[str, str] = field(default_factory=dict)
+    exchange_options: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -278,7 +321,7 @@ class PassportConfig:
 
     def problems(self) -> list[ConfigProblem]:
         """Every misconfiguration, each with a stable code (used by start-up checks)."""
-        found: list[ConfigProblem] = []
+        found = self._exchange_problems()
         if self.verifier is not None or self.edge is not None:
             return found
         if not self.issuer:
@@ -325,6 +368,73 @@ class PassportConfig:
                 )
             )
         return found
+
+    def _exchange_problems(self) -> list[ConfigProblem]:
+        found: list[ConfigProblem] = []
+        if self.exchange_url is None:
+            others = [name for name in _EXCHANGE_SETTINGS[1:] if getattr(self, name)]
+            if others:
+                listed = ", ".join("{" + name + "}" for name in others)
+                found.append(
+                    ConfigProblem(
+                        "exchange_without_url",
+                        f"{listed} without {{exchange_url}}: set the token service's endpoint",
+                        setting="exchange_url",
+                        settings=tuple(others),
+                    )
+                )
+            return found
+        keys = [n for n in ("exchange_key", "exchange_key_file") if getattr(self, n) is not None]
+        if len(keys) != 1:
+            found.append(
+                ConfigProblem(
+                    "exchange_key",
+                    "{exchange_url} needs exactly one of {exchange_key} or {exchange_key_file}",
+                    settings=("exchange_url", "exchange_key", "exchange_key_file"),
+                )
+            )
+        if not self.exchange_audiences:
+            found.append(
+                ConfigProblem(
+                    "exchange_audiences",
+                    "{exchange_url} without {exchange_audiences}: no host would get an "
+                    "exchanged passport",
+                    setting="exchange_audiences",
+                )
+            )
+        return found
+
+    @functools.cached_property
+    def exchange_client(self) -> ExchangeClient | None:
+        """The one :class:`~passport_core.ExchangeClient` (and its cache) of this config."""
+        if self.exchange_url is None:
+            return None
+        for problem in self._exchange_problems():
+            raise ConfigurationError(
+                problem.template, setting=problem.setting, settings=problem.settings
+            )
+        try:
+            if self.exchange_key_file is not None:
+                key = load_key_file(self.exchange_key_file)
+            elif isinstance(self.exchange_key, Key):
+                key = self.exchange_key
+            else:
+                assert self.exchange_key is not None  # noqa: S101 - checked by the problems
+                key = load_key(self.exchange_key)
+        except ConfigurationError as error:
+            name = "exchange_key_file" if self.exchange_key_file is not None else "exchange_key"
+            raise _naming(error, name) from error
+        client_id = self.exchange_client_id or (self.audience[0] if self.audience else "")
+        try:
+            return ExchangeClient(
+                self.exchange_url, client_id=client_id, client_key=key, **self.exchange_options
+            )
+        except TypeError as error:
+            raise ConfigurationError(
+                f"{{exchange_options}}: {error}", setting="exchange_options"
+            ) from error
+        except ConfigurationError as error:
+            raise _naming(error, "exchange_url") from error
 
     def _key_source(self) -> KeysLike:
         if self.jwks_options and self.jwks_url is None:
@@ -401,6 +511,12 @@ class PassportConfig:
 
     def build_gate(self) -> Gate:
         """Extraction plus verification for one service; minting, when it has an ``edge``."""
+        # The exchange settings fail at start-up, not on the first outbound call.
+        if self.exchange_client is not None:
+            try:
+                HostAudiences(self.exchange_audiences)
+            except ConfigurationError as error:
+                raise _naming(error, "exchange_audiences") from error
         edge = self.build_edge()
         if edge is not None:
             if self.verifier is not None:
@@ -473,6 +589,8 @@ class PassportConfig:
             self.allowed_hosts,
             header=self.header or DEFAULT_HEADER,
             bearer=self.header is None,
+            exchange=self.exchange_client,
+            audiences=self.exchange_audiences,
             **client_options,
         )
 
@@ -482,6 +600,8 @@ class PassportConfig:
             self.allowed_hosts,
             header=self.header or DEFAULT_HEADER,
             bearer=self.header is None,
+            exchange=self.exchange_client,
+            audiences=self.exchange_audiences,
             **client_options,
         )
 

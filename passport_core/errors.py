@@ -30,10 +30,20 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   ├── MissingCompanion                   missing_companion
     │   └── CompanionMismatch                  companion_mismatch
     ├── PermissionDenied (403)                 permission_denied
+    │   └── ExchangeRefused                    exchange_refused
+    ├── ExchangeError (400)                    exchange_error
+    │   ├── InvalidRequest                     invalid_request
+    │   ├── InvalidClient (401)                invalid_client
+    │   ├── InvalidGrant                       invalid_grant
+    │   ├── UnauthorizedClient                 unauthorized_client
+    │   ├── UnsupportedGrantType               unsupported_grant_type
+    │   ├── InvalidTarget                      invalid_target
+    │   └── InvalidScope                       invalid_scope
     ├── Unavailable (503)                      unavailable
     │   ├── KeysUnavailable                    keys_unavailable
     │   ├── IdentityProviderUnavailable        identity_provider_unavailable
-    │   └── EnrichmentFailed                   enrichment_failed
+    │   ├── EnrichmentFailed                   enrichment_failed
+    │   └── ExchangeUnavailable                exchange_unavailable
     ├── ConfigurationError (500)               configuration_error
     │   ├── InvalidKey                         invalid_key
     │   │   ├── WeakKey                        weak_key
@@ -57,6 +67,9 @@ A *credential* is what a caller presents at the edge (an OpenID Connect
 access token, an opaque token, an API key, a gateway's assertion); the
 ``*Credential`` errors are the edge's, the token errors a service's.
 
+The :class:`ExchangeError` branch is the token service's (RFC 8693 §2.2.2): each
+subclass's ``code`` is the RFC 6749 §5.2 ``error`` string, sent as is.
+
 The two other 500s are raised while serving: :class:`MintingError` when an
 edge cannot mint the passport of one request (bad claims from an enricher,
 a lifetime over the cap, a passport over the size budget), :class:`NoPassport`
@@ -77,14 +90,22 @@ __all__ = [
     "DuplicateKeyId",
     "DuplicateToken",
     "EnrichmentFailed",
+    "ExchangeError",
+    "ExchangeRefused",
+    "ExchangeUnavailable",
     "ForbiddenHeader",
     "IdentityProviderUnavailable",
     "InsufficientAuthentication",
     "InvalidAudience",
     "InvalidClaim",
+    "InvalidClient",
     "InvalidCredential",
+    "InvalidGrant",
     "InvalidIssuer",
     "InvalidKey",
+    "InvalidRequest",
+    "InvalidScope",
+    "InvalidTarget",
     "InvalidType",
     "IssuedInFuture",
     "KeyUsageForbidden",
@@ -106,9 +127,11 @@ __all__ = [
     "TokenExpired",
     "TokenNotYetValid",
     "TokenTooLarge",
+    "UnauthorizedClient",
     "Unavailable",
     "UnknownKey",
     "UnsupportedCritical",
+    "UnsupportedGrantType",
     "WeakKey",
 ]
 
@@ -285,6 +308,70 @@ class PermissionDenied(PassportError):
     default_message = "the passport does not grant this"
 
 
+class ExchangeRefused(PermissionDenied):
+    """The token service refused to exchange the passport (RFC 8693 §2.2.2).
+
+    ``error`` is the RFC 6749 §5.2 error code it answered (``invalid_target``,
+    ``invalid_client``...); the message never holds a token.
+    """
+
+    code = "exchange_refused"
+    default_message = "the token service refused the exchange"
+
+    def __init__(self, message: str | None = None, *, error: str = "invalid_request") -> None:
+        super().__init__(message)
+        self.error = error
+
+
+class ExchangeError(PassportError):
+    """A token exchange request the token service refuses (RFC 8693 §2.2.2): answer 400.
+
+    Each subclass's ``code`` is the RFC 6749 §5.2 ``error`` string itself.
+    """
+
+    code = "exchange_error"
+    status = 400
+    default_message = "the token exchange request is refused"
+
+
+class InvalidRequest(ExchangeError):
+    code = "invalid_request"
+    default_message = "the request is missing, repeats or misuses a parameter"
+
+
+class InvalidClient(ExchangeError):
+    """The calling service could not be authenticated (RFC 6749 §5.2: may be 401)."""
+
+    code = "invalid_client"
+    status = 401
+    default_message = "client authentication failed"
+
+
+class InvalidGrant(ExchangeError):
+    code = "invalid_grant"
+    default_message = "the subject token is invalid, expired or not the caller's"
+
+
+class UnauthorizedClient(ExchangeError):
+    code = "unauthorized_client"
+    default_message = "the client may not exchange this token"
+
+
+class UnsupportedGrantType(ExchangeError):
+    code = "unsupported_grant_type"
+    default_message = "only the token-exchange grant is supported"
+
+
+class InvalidTarget(ExchangeError):
+    code = "invalid_target"
+    default_message = "the requested audience or resource is not allowed"
+
+
+class InvalidScope(ExchangeError):
+    code = "invalid_scope"
+    default_message = "the requested scope exceeds what the subject token grants"
+
+
 class Unavailable(PassportError):
     """Something a request depends on is down or too slow: answer 503, retry later.
 
@@ -320,6 +407,13 @@ class EnrichmentFailed(Unavailable):
 
     code = "enrichment_failed"
     default_message = "the common data for the passport is unavailable"
+
+
+class ExchangeUnavailable(Unavailable):
+    """The token service is down, too slow, or answered something that is no exchange."""
+
+    code = "exchange_unavailable"
+    default_message = "the token service is unavailable"
 
 
 def quoted_setting(name: str) -> str:

@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from passport_core.cli import demo, edge, keys, tokens
+from passport_core.cli import demo, edge, keys, sts, tokens
 from passport_core.cli._io import PROG, CLIError, Handler
 from passport_core.errors import PassportError
 
@@ -36,6 +36,7 @@ examples:
   passport walkthrough
   passport edge --config edge.toml --port 8080   # the edge: gateway and/or mint endpoint
   passport edge --config edge.toml --check       # validate, print the effective settings
+  passport sts --config sts.toml --port 8090     # the RFC 8693 token service
 
 rotating keys (docs/rotation.md), each step refused until it is safe:
   passport ring init --out ring.json          # one active key
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_commands(commands)
     demo.add_commands(commands)
     edge.add_commands(commands)
+    sts.add_commands(commands)
     return parser
 
 

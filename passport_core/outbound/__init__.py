@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from passport_core.outbound.propagation import (
     HostAllowList,
+    HostAudiences,
     PassportAuth,
     passport_async_client,
     passport_client,
 )
 
-__all__ = ["HostAllowList", "PassportAuth", "passport_async_client", "passport_client"]
+__all__ = [
+    "HostAllowList",
+    "HostAudiences",
+    "PassportAuth",
+    "passport_async_client",
+    "passport_client",
+]

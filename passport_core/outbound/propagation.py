@@ -5,21 +5,35 @@ empty, so nothing leaks to a third-party host by accident. httpx strips only
 ``Authorization`` on a cross-origin redirect, not custom headers, so the
 clients built here also drop the passport on any redirect that leaves the
 origin it was attached for.
+
+With an :class:`~passport_core.exchange.ExchangeClient` and per-host
+``audiences``, a request to such a host carries a passport exchanged for that
+host's audience (RFC 8693) instead of the caller's full one. A host with an
+audience is allowed by that entry: it only ever receives a passport narrowed
+to itself. If the exchange fails the request is not sent (the error is
+raised): the full passport is never sent instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import AsyncGenerator, Generator, Iterable, Mapping
 from typing import Any
 
 import httpx
 
 from passport_core.context import get_passport
 from passport_core.errors import ConfigurationError
+from passport_core.exchange.client import ExchangeClient
 from passport_core.inbound.extraction import DEFAULT_HEADER
 from passport_core.passport import Passport
 
-__all__ = ["HostAllowList", "PassportAuth", "passport_async_client", "passport_client"]
+__all__ = [
+    "HostAllowList",
+    "HostAudiences",
+    "PassportAuth",
+    "passport_async_client",
+    "passport_client",
+]
 
 _ORIGIN_KEY = "passport_core.origin"
 _ATTACHED_KEY = "passport_core.attached"
@@ -89,12 +103,47 @@ class HostAllowList:
         return bool(self._exact or self._suffixes)
 
 
+class HostAudiences:
+    """The exchange audience of each host: ``{"orders.internal": "orders", "billing:8443": ...}``.
+
+    Keys are written like :class:`HostAllowList` entries. A ``host:port`` entry
+    wins over a bare host, and an exact host over a ``*.suffix``.
+    """
+
+    def __init__(self, audiences: Mapping[str, str]) -> None:
+        if not isinstance(audiences, Mapping):
+            raise ConfigurationError("audiences must map host names to audiences")
+        entries: list[tuple[int, HostAllowList, str]] = []
+        for host, audience in audiences.items():
+            if not isinstance(host, str) or not isinstance(audience, str) or not audience:
+                raise ConfigurationError(f"invalid exchange audience for host {host!r}")
+            matcher = HostAllowList([host])
+            wildcard = host.strip().startswith("*.")
+            has_port = _host_and_port(host.strip().lower())[1] is not None
+            entries.append(((2 if wildcard else 0) + (0 if has_port else 1), matcher, audience))
+        entries.sort(key=lambda entry: entry[0])
+        self._entries = [(matcher, audience) for _, matcher, audience in entries]
+
+    def audience(self, url: httpx.URL) -> str | None:
+        for matcher, audience in self._entries:
+            if matcher.allows(url):
+                return audience
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self._entries)
+
+
 class PassportAuth(httpx.Auth):
     """Attaches a passport to requests bound for allowed hosts.
 
     By default the passport is the one of the request being served
     (:func:`~passport_core.get_passport`); pass ``passport=`` to send a
     specific one, e.g. from a background job that was handed it.
+
+    With ``exchange`` and ``audiences``, a host that has an audience gets a
+    passport exchanged for it (see the module docstring); other hosts get the
+    caller's passport only if they are in ``allowed_hosts``.
 
     Use it through :func:`passport_client` / :func:`passport_async_client`,
     or add :meth:`request_hook` to your client's ``event_hooks["request"]``
@@ -108,36 +157,73 @@ class PassportAuth(httpx.Auth):
         header: str = DEFAULT_HEADER,
         bearer: bool = False,
         passport: Passport | None = None,
+        exchange: ExchangeClient | None = None,
+        audiences: Mapping[str, str] | None = None,
     ) -> None:
         self.allowed = HostAllowList(allowed_hosts)
+        self.audiences = HostAudiences(audiences or {})
+        if self.audiences and exchange is None:
+            raise ConfigurationError("exchange audiences need an exchange client")
+        if exchange is not None and not isinstance(exchange, ExchangeClient):
+            raise ConfigurationError("exchange must be an ExchangeClient")
+        self.exchange = exchange
         self.header = "Authorization" if bearer else header
         self._bearer = bearer
         self._passport = passport
 
-    def _value(self, passport: Passport) -> str:
-        return f"Bearer {passport.token}" if self._bearer else passport.token
+    def _value(self, token: str) -> str:
+        return f"Bearer {token}" if self._bearer else token
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def _plan(self, request: httpx.Request) -> tuple[Passport, str | None] | None:
+        """The passport to send and the audience to exchange it for, or None to send nothing."""
         passport = self._passport or get_passport()
         # A header the caller set itself (its own credentials) is theirs: never replaced.
-        if (
-            passport is not None
-            and self.header not in request.headers
-            and self.allowed.allows(request.url)
-        ):
-            value = self._value(passport)
-            request.headers[self.header] = value
-            # Redirect requests share this dict (httpx copies extensions by reference).
-            request.extensions[_ORIGIN_KEY] = _origin(request.url)
-            request.extensions[_ATTACHED_KEY] = value
+        if passport is None or self.header in request.headers:
+            return None
+        audience = self.audiences.audience(request.url)
+        if audience is None and not self.allowed.allows(request.url):
+            return None
+        return passport, audience
+
+    def _attach(self, request: httpx.Request, token: str) -> None:
+        value = self._value(token)
+        request.headers[self.header] = value
+        # Redirect requests share this dict (httpx copies extensions by reference).
+        request.extensions[_ORIGIN_KEY] = _origin(request.url)
+        request.extensions[_ATTACHED_KEY] = value
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        plan = self._plan(request)
+        if plan is not None:
+            passport, audience = plan
+            token = passport.token
+            if audience is not None and self.exchange is not None:
+                token = self.exchange.exchange(passport, audience).token
+            self._attach(request, token)
         yield request
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        plan = self._plan(request)
+        if plan is not None:
+            passport, audience = plan
+            token = passport.token
+            if audience is not None and self.exchange is not None:
+                # The async twin: the event loop is never blocked on the token service.
+                token = (await self.exchange.aexchange(passport, audience)).token
+            self._attach(request, token)
+        yield request
+
+    def _may_receive(self, url: httpx.URL) -> bool:
+        return self.allowed.allows(url) or self.audiences.audience(url) is not None
 
     def request_hook(self, request: httpx.Request) -> None:
         """Drop the passport we attached from a request that left its origin or the allow-list."""
         attached = request.extensions.get(_ATTACHED_KEY)
         if attached is None or request.headers.get(self.header) != attached:
             return  # nothing of ours on this request
-        if request.extensions.get(_ORIGIN_KEY) != _origin(request.url) or not self.allowed.allows(
+        if request.extensions.get(_ORIGIN_KEY) != _origin(request.url) or not self._may_receive(
             request.url
         ):
             del request.headers[self.header]
@@ -152,10 +238,22 @@ def passport_client(
     header: str = DEFAULT_HEADER,
     bearer: bool = False,
     passport: Passport | None = None,
+    exchange: ExchangeClient | None = None,
+    audiences: Mapping[str, str] | None = None,
     **client_options: Any,
 ) -> httpx.Client:
-    """An ``httpx.Client`` that forwards the current passport to ``allowed_hosts`` only."""
-    auth = PassportAuth(allowed_hosts, header=header, bearer=bearer, passport=passport)
+    """An ``httpx.Client`` that forwards the current passport to ``allowed_hosts`` only.
+
+    With ``exchange`` and ``audiences``, hosts with an audience get an exchanged passport.
+    """
+    auth = PassportAuth(
+        allowed_hosts,
+        header=header,
+        bearer=bearer,
+        passport=passport,
+        exchange=exchange,
+        audiences=audiences,
+    )
     hooks = dict(client_options.pop("event_hooks", None) or {})
     hooks["request"] = [auth.request_hook, *hooks.get("request", [])]
     return httpx.Client(auth=auth, event_hooks=hooks, **client_options)
@@ -167,10 +265,22 @@ def passport_async_client(
     header: str = DEFAULT_HEADER,
     bearer: bool = False,
     passport: Passport | None = None,
+    exchange: ExchangeClient | None = None,
+    audiences: Mapping[str, str] | None = None,
     **client_options: Any,
 ) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` that forwards the current passport to ``allowed_hosts`` only."""
-    auth = PassportAuth(allowed_hosts, header=header, bearer=bearer, passport=passport)
+    """An ``httpx.AsyncClient`` that forwards the current passport to ``allowed_hosts`` only.
+
+    With ``exchange`` and ``audiences``, hosts with an audience get an exchanged passport.
+    """
+    auth = PassportAuth(
+        allowed_hosts,
+        header=header,
+        bearer=bearer,
+        passport=passport,
+        exchange=exchange,
+        audiences=audiences,
+    )
     hooks = dict(client_options.pop("event_hooks", None) or {})
     hooks["request"] = [auth.async_request_hook, *hooks.get("request", [])]
     return httpx.AsyncClient(auth=auth, event_hooks=hooks, **client_options)

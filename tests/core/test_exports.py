@@ -117,6 +117,14 @@ EXPECTED_ALL = {
     "RotationNotDue",
     "NoPassport",
     "EnrichmentFailed",
+    "ExchangeError",
+    "InvalidClient",
+    "InvalidGrant",
+    "InvalidRequest",
+    "InvalidScope",
+    "InvalidTarget",
+    "UnauthorizedClient",
+    "UnsupportedGrantType",
     "IdentityProviderUnavailable",
     "InsufficientAuthentication",
     "InvalidCredential",
@@ -140,6 +148,13 @@ EXPECTED_ALL = {
     "MintCache",
     "Minted",
     "MintEndpoint",
+    # token exchange (RFC 8693), the token service side
+    "ClientRegistry",
+    "ExchangeResult",
+    "ExchangeRules",
+    "ServiceClient",
+    "TokenExchangeEndpoint",
+    "TokenService",
     "PassportAction",
     "PASSPORT_ACTION_HEADER",
     "OMITTED_CLAIM",
@@ -186,6 +201,12 @@ EXPECTED_ALL = {
     # start-up: keys loaded before the first request
     "warm_up_gate",
     "awarm_up_gate",
+    # token exchange on outbound calls (RFC 8693)
+    "ExchangeClient",
+    "Exchanged",
+    "ExchangeRefused",
+    "ExchangeUnavailable",
+    "HostAudiences",
 }
 
 ERROR_CLASSES = sorted(
@@ -245,6 +266,9 @@ def test_status_follows_the_branch_of_the_tree(cls: type[errors.PassportError]) 
         assert cls.status == 403
     elif issubclass(cls, errors.Unavailable):
         assert cls.status == 503
+    elif issubclass(cls, errors.ExchangeError):
+        # RFC 6749 §5.2: 400, except invalid_client (401)
+        assert cls.status == (401 if cls is errors.InvalidClient else 400)
     else:
         assert cls.status == 500
 

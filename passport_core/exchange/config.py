@@ -1,0 +1,210 @@
+"""``sts.toml``: one file that describes a token service, read strictly.
+
+::
+
+    issuer = "https://sts.example"          # the iss of what it issues; assertions' aud
+    token_endpoint = "https://sts.example/token"   # also accepted as an assertion's aud
+    ring = "sts-ring.json"                  # a `passport ring` file (read at start)
+    ttl = 300                               # issued passports' default lifetime, seconds
+    max_depth = 4                           # most actors in an issued passport's act chain
+
+    [trusted]                               # issuers whose passports may be exchanged
+    "https://edge.example" = { jwks = "edge-jwks.json" }     # or { jwks_url = "https://..." }
+
+    [[clients]]                             # the services that may call it
+    client_id = "orders"
+    jwks = "orders-jwks.json"               # or jwks_url: its public keys
+    audience = "orders"                     # its name in aud (default: client_id)
+    targets = ["billing"]                   # audiences it may ask for
+    scopes = ["billing:charge"]             # scopes it may ask for (default: any)
+
+    [[audiences]]                           # what it issues for: edge.toml's shaping, and
+    name = "billing"
+    fields = ["scopes", "tenant"]
+    scopes = ["billing:charge"]             # the scopes this audience may get (default: any)
+    resources = ["https://billing.example/api"]   # RFC 8707 resource URIs naming it
+
+Every unknown key is an error that names it; relative paths are relative to the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from passport_core.edge.audience import Audience
+from passport_core.edge.authenticators.kinds import Options
+from passport_core.errors import ConfigurationError, PassportError
+from passport_core.exchange.clients import ClientRegistry, ServiceClient
+from passport_core.exchange.endpoint import TokenExchangeEndpoint
+from passport_core.exchange.rules import DEFAULT_MAX_DEPTH, ExchangeRules
+from passport_core.exchange.service import TokenService
+from passport_core.keys import KeyRing, KeysLike, RemoteJWKS, load_jwks
+from passport_core.mint import DEFAULT_TTL, Minter
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 only
+    import tomli as tomllib
+
+__all__ = ["StsConfig"]
+
+
+def _strings(options: Options, name: str) -> tuple[str, ...] | None:
+    value = options.get(name, list, None)
+    if value is None:
+        return None
+    if not all(isinstance(item, str) and item for item in value):
+        raise ConfigurationError(f"{options.where}.{name} must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _keys(options: Options, base: Path | None) -> KeysLike:
+    url = options.get("jwks_url", str, None)
+    path = options.get("jwks", str, None)
+    if (url is None) == (path is None):
+        raise ConfigurationError(f"{options.where} needs exactly one of jwks, jwks_url")
+    if url is not None:
+        return RemoteJWKS(url)
+    file = Path(path)
+    if not file.is_absolute() and base is not None:
+        file = base / file
+    try:
+        return load_jwks(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"{options.where}.jwks: cannot read {file}") from exc
+    except PassportError as exc:
+        raise ConfigurationError(f"{options.where}.jwks: {exc.message}") from exc
+
+
+def _tables(data: Options, name: str) -> list[Options]:
+    items = data.get(name, list, [])
+    return [Options(f"{name}[{index}]", item) for index, item in enumerate(items)]
+
+
+@dataclass(frozen=True)
+class StsConfig:
+    """A token service described by ``sts.toml``: build it with :meth:`endpoint`."""
+
+    issuer: str
+    token_endpoint: str | None
+    ring_path: Path
+    ttl: float
+    trusted: Mapping[str, KeysLike]
+    clients: tuple[ServiceClient, ...]
+    rules: ExchangeRules
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, base: Path | None = None) -> StsConfig:
+        """Read a parsed ``sts.toml``; relative paths are relative to ``base``."""
+        top = Options("sts", data)
+        issuer = top.get("issuer", str)
+        token_endpoint = top.get("token_endpoint", str, None)
+        ring = Path(top.get("ring", str))
+        if not ring.is_absolute() and base is not None:
+            ring = base / ring
+        ttl = float(top.get("ttl", (int, float), DEFAULT_TTL))
+        max_depth = top.get("max_depth", int, DEFAULT_MAX_DEPTH)
+        trusted_table = top.get("trusted", dict, {})
+        trusted = {
+            name: _keys(Options(f"trusted.{name!r}", table), base)
+            for name, table in trusted_table.items()
+        }
+        clients = []
+        for table in _tables(top, "clients"):
+            client_id = table.get("client_id", str)
+            clients.append(
+                ServiceClient(
+                    client_id,
+                    _keys(table, base),
+                    audience=table.get("audience", str, None),
+                    targets=_strings(table, "targets") or (),
+                    scopes=_strings(table, "scopes"),
+                )
+            )
+            table.finish()
+        audiences: list[Audience] = []
+        scopes: dict[str, tuple[str, ...]] = {}
+        resources: dict[str, str] = {}
+        for table in _tables(top, "audiences"):
+            name = table.get("name", str)
+            audience_ttl = table.get("ttl", (int, float), None)
+            audiences.append(
+                Audience(
+                    name,
+                    fields=_strings(table, "fields"),
+                    profile=_strings(table, "profile"),
+                    claims=_strings(table, "claims"),
+                    ttl=None if audience_ttl is None else float(audience_ttl),
+                    recipients=_strings(table, "recipients"),
+                )
+            )
+            allowed = _strings(table, "scopes")
+            if allowed is not None:
+                scopes[name] = allowed
+            for uri in _strings(table, "resources") or ():
+                resources[uri] = name
+            table.finish()
+        top.finish()
+        if not clients:
+            raise ConfigurationError("a token service needs at least one [[clients]] table")
+        if not audiences:
+            raise ConfigurationError("a token service needs at least one [[audiences]] table")
+        rules = ExchangeRules(audiences, scopes=scopes, resources=resources, max_depth=max_depth)
+        return cls(issuer, token_endpoint, ring, ttl, trusted, tuple(clients), rules)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> StsConfig:
+        """Read and check ``sts.toml`` at ``path``."""
+        file = Path(path)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigurationError(f"{file} is not valid TOML: {exc}") from exc
+        return cls.from_mapping(data, base=file.resolve().parent)
+
+    def service(self) -> TokenService:
+        """The :class:`TokenService` this file describes."""
+        try:
+            ring = KeyRing.load(self.ring_path)
+        except PassportError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise ConfigurationError(f"cannot read the ring file {self.ring_path}") from exc
+        max_ttl = min(3600.0, ring.max_token_lifetime)
+        minter = Minter(ring, issuer=self.issuer, default_ttl=self.ttl, max_ttl=max_ttl)
+        names = [self.issuer] + ([self.token_endpoint] if self.token_endpoint else [])
+        registry = ClientRegistry(self.clients, token_service=names)
+        return TokenService(minter, registry, self.rules, trusted=self.trusted)
+
+    def endpoint(self) -> TokenExchangeEndpoint:
+        """The ASGI app serving :meth:`service`."""
+        return TokenExchangeEndpoint(self.service())
+
+    def describe(self) -> dict[str, Any]:
+        """The effective configuration (public keys and names only: nothing secret)."""
+        return {
+            "issuer": self.issuer,
+            "token_endpoint": self.token_endpoint,
+            "ring": str(self.ring_path),
+            "ttl": self.ttl,
+            "max_depth": self.rules.max_depth,
+            "trusted": sorted(self.trusted),
+            "clients": {
+                client.client_id: {
+                    "audience": client.audience,
+                    "targets": sorted(client.targets),
+                    "scopes": None if client.scopes is None else sorted(client.scopes),
+                }
+                for client in self.clients
+            },
+            "audiences": sorted(self.rules.audiences),
+        }
