@@ -28,7 +28,11 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   ├── InvalidCredential                  invalid_credential
     │   ├── InsufficientAuthentication         insufficient_user_authentication
     │   ├── MissingCompanion                   missing_companion
-    │   └── CompanionMismatch                  companion_mismatch
+    │   ├── CompanionMismatch                  companion_mismatch
+    │   ├── InvalidProof                       invalid_dpop_proof
+    │   │   ├── MissingProof                   missing_dpop_proof
+    │   │   └── ProofReplayed                  dpop_proof_replayed
+    │   └── PassportNotBound                   passport_not_bound
     ├── PermissionDenied (403)                 permission_denied
     ├── Unavailable (503)                      unavailable
     │   ├── KeysUnavailable                    keys_unavailable
@@ -85,6 +89,7 @@ __all__ = [
     "InvalidCredential",
     "InvalidIssuer",
     "InvalidKey",
+    "InvalidProof",
     "InvalidType",
     "IssuedInFuture",
     "KeyUsageForbidden",
@@ -95,12 +100,15 @@ __all__ = [
     "MissingClaim",
     "MissingCompanion",
     "MissingCredential",
+    "MissingProof",
     "MissingToken",
     "NoPassport",
     "PassportError",
+    "PassportNotBound",
     "PassportTooLarge",
     "PermissionDenied",
     "PrivateKeyInPublicSet",
+    "ProofReplayed",
     "RotationError",
     "RotationNotDue",
     "TokenExpired",
@@ -275,6 +283,35 @@ class CompanionMismatch(AuthenticationError):
 
     code = "companion_mismatch"
     default_message = "the companion passport does not match the passport"
+
+
+class InvalidProof(AuthenticationError):
+    """The DPoP proof of a sender-constrained passport is absent, malformed or does not
+    match the request, the passport or its key (RFC 9449 §4.3, §7.1)."""
+
+    code = "invalid_dpop_proof"
+    default_message = "the DPoP proof is invalid"
+
+
+class MissingProof(InvalidProof):
+    """A passport bound to a key (``cnf.jkt``) arrived without a ``DPoP`` proof."""
+
+    code = "missing_dpop_proof"
+    default_message = "the passport is bound to a key and needs a DPoP proof"
+
+
+class ProofReplayed(InvalidProof):
+    """A DPoP proof whose ``jti`` was already seen within its window (RFC 9449 §11.1)."""
+
+    code = "dpop_proof_replayed"
+    default_message = "the DPoP proof was already used"
+
+
+class PassportNotBound(AuthenticationError):
+    """The service requires sender-constrained passports and this one has no ``cnf``."""
+
+    code = "passport_not_bound"
+    default_message = "the passport is not bound to a key (cnf)"
 
 
 class PermissionDenied(PassportError):

@@ -172,6 +172,23 @@ EXPECTED_ALL = {
     "HTTPEnricher",
     # metadata
     "__version__",
+    # sender-constrained passports: cnf.jkt and DPoP proofs (RFC 9449)
+    "BINDING_MODES",
+    "DPOP_HEADER",
+    "InvalidProof",
+    "MemoryReplayCache",
+    "MissingProof",
+    "PassportNotBound",
+    "ProofBinding",
+    "ProofReplayed",
+    "ProofVerifier",
+    "ReplayCache",
+    "RequestTarget",
+    "VerifiedProof",
+    "confirmation",
+    "jwk_thumbprint",
+    "make_proof",
+    "passport_jkt",
     # start-up: keys loaded before the first request
     "warm_up_gate",
     "awarm_up_gate",
