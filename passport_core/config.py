@@ -23,6 +23,9 @@ from typing import Any
 import httpx
 
 from passport_core import claims as c
+from passport_core.dpop.binding import BINDING_MODES, ProofBinding
+from passport_core.dpop.proof import ProofVerifier
+from passport_core.dpop.replay import ReplayCache
 from passport_core.edge.edge import Edge
 from passport_core.edge.gate import EdgeGate
 from passport_core.errors import ConfigurationError, quoted_setting, render_settings
@@ -127,6 +130,12 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
         lambda v: isinstance(v, Mapping) and all(isinstance(s, Mapping) for s in v.values()),
         "a mapping of header name to that companion's settings",
     ),
+    "binding": (lambda v: v in BINDING_MODES, "one of " + ", ".join(map(repr, BINDING_MODES))),
+    "proof_max_age": (lambda v: is_number(v) and v > 0, "a positive number of seconds"),
+    "proof_replay_cache": (
+        lambda v: v is None or isinstance(v, ReplayCache),
+        "a ReplayCache (first_use / afirst_use) or None",
+    ),
 }
 #: what a companion's settings may say; the rest (audience, typ, leeway...) is the service's
 _COMPANION_SETTINGS = frozenset(
@@ -205,6 +214,15 @@ class PassportConfig:
         with its own issuer and one key setting (and ``"required": False`` to make
         it optional); the audience and limits are the service's. The request's
         passport is then their merged :class:`~passport_core.PassportBundle`.
+    :param binding: sender-constrained passports (RFC 9449): ``"optional"`` (default)
+        checks the ``DPoP`` proof of every passport with ``cnf.jkt``, ``"required"``
+        also refuses unbound passports, ``"off"`` refuses bound ones (no proofs are
+        checked). In no mode does a bound passport pass without a valid proof.
+        Behind a proxy, the framework must know the public scheme and host (its
+        proxy settings): a proof names the URI the client called.
+    :param proof_max_age: how old a DPoP proof may be, in seconds (default 60).
+    :param proof_replay_cache: where used proofs are remembered (default: in
+        memory, per process; share one across instances behind a load balancer).
     """
 
     issuer: str | None = None
@@ -229,6 +247,9 @@ class PassportConfig:
     edge: Edge | str | None = None
     edge_audience: str | None = None
     companions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    binding: str = "optional"
+    proof_max_age: float = 60.0
+    proof_replay_cache: ReplayCache | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -415,8 +436,16 @@ class PassportConfig:
                 "{edge_audience} applies to {edge} only", setting="edge_audience", settings=["edge"]
             )
         return PassportGate(
-            self.build_verifier(), self.location, companions=self.build_companions()
+            self.build_verifier(),
+            self.location,
+            companions=self.build_companions(),
+            binding=self.build_binding(),
         )
+
+    def build_binding(self) -> ProofBinding:
+        """What this service demands of sender-constrained passports (``binding``)."""
+        verifier = ProofVerifier(max_age=self.proof_max_age, replay=self.proof_replay_cache)
+        return ProofBinding(self.binding, verifier)
 
     def build_companions(self) -> Companions | None:
         """The companion passports' verifiers (``None`` when none are configured)."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, get_args
 
 from passport_core import claims as c
-from passport_core.dpop.proof import ProofVerifier
-from passport_core.dpop.target import RequestTarget
+from passport_core.dpop.proof import DPOP_HEADER, ProofVerifier
+from passport_core.dpop.target import RequestTarget, TargetLike, resolve_target
 from passport_core.errors import (
     ConfigurationError,
     InvalidClaim,
@@ -56,7 +56,9 @@ class ProofBinding:
         self.mode = mode
         self.verifier = verifier or ProofVerifier()
 
-    def _jkt(self, passport: Passport, target: RequestTarget | None) -> str | None:
+    def _bound(
+        self, passport: Passport, target: TargetLike | None
+    ) -> tuple[str, RequestTarget] | None:
         jkt = passport_jkt(passport)
         if jkt is None:
             if self.mode == "required":
@@ -64,27 +66,35 @@ class ProofBinding:
             return None
         if self.mode == "off":
             raise InvalidProof("this service does not accept passports bound to a key")
-        if target is None:
+        resolved = resolve_target(target)
+        if resolved is None:
             # An adapter that does not say which request this is cannot have a proof checked.
             raise InvalidProof("the request's method and URI are unknown; no proof can match")
-        return jkt
+        return jkt, resolved
 
     def check(
-        self, passport: Passport, proofs: Sequence[str], target: RequestTarget | None
+        self,
+        passport: Passport,
+        get_header: Callable[[str], Sequence[str]],
+        target: TargetLike | None,
     ) -> None:
-        """Refuse ``passport`` unless this request satisfies the binding rules."""
-        jkt = self._jkt(passport, target)
-        if jkt is None:
-            return
-        assert target is not None  # noqa: S101 - _jkt refused a missing target
-        self.verifier.verify(proofs, target, token=passport.token, jkt=jkt)
+        """Refuse ``passport`` unless this request (its ``DPoP`` headers, from
+        ``get_header``, and its ``target``) satisfies the binding rules."""
+        bound = self._bound(passport, target)
+        if bound is not None:
+            self.verifier.verify(
+                get_header(DPOP_HEADER), bound[1], token=passport.token, jkt=bound[0]
+            )
 
     async def acheck(
-        self, passport: Passport, proofs: Sequence[str], target: RequestTarget | None
+        self,
+        passport: Passport,
+        get_header: Callable[[str], Sequence[str]],
+        target: TargetLike | None,
     ) -> None:
         """:meth:`check` without blocking the event loop on a shared replay cache."""
-        jkt = self._jkt(passport, target)
-        if jkt is None:
-            return
-        assert target is not None  # noqa: S101 - _jkt refused a missing target
-        await self.verifier.averify(proofs, target, token=passport.token, jkt=jkt)
+        bound = self._bound(passport, target)
+        if bound is not None:
+            await self.verifier.averify(
+                get_header(DPOP_HEADER), bound[1], token=passport.token, jkt=bound[0]
+            )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from passport_core.errors import InvalidProof
 
-__all__ = ["RequestTarget", "normalize_htu"]
+__all__ = ["RequestTarget", "TargetLike", "normalize_htu", "resolve_target"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -78,3 +79,14 @@ class RequestTarget:
     def htu(self) -> str:
         """The URI a proof's ``htu`` must match, normalised."""
         return normalize_htu(self.url)
+
+
+#: a target, or what builds it: adapters pass a function, called only when a proof is checked
+TargetLike = RequestTarget | Callable[[], RequestTarget]
+
+
+def resolve_target(target: TargetLike | None) -> RequestTarget | None:
+    """The :class:`RequestTarget` that ``target`` is or builds."""
+    if target is None or isinstance(target, RequestTarget):
+        return target
+    return target()

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from passport_core.dpop.target import RequestTarget
+from passport_core.dpop.target import TargetLike
 from passport_core.edge.edge import Edge, Minted
 from passport_core.edge.forwarding import header_key
 from passport_core.edge.request import EdgeRequest
@@ -108,7 +108,7 @@ class EdgeGate:
         get_header: HeaderGetter,
         *,
         required: bool = True,
-        target: RequestTarget | None = None,
+        target: TargetLike | None = None,
     ) -> Passport | None:
         """The request's passport, minted now (or from the mint cache).
 
@@ -123,7 +123,7 @@ class EdgeGate:
         get_header: HeaderGetter,
         *,
         required: bool = True,
-        target: RequestTarget | None = None,
+        target: TargetLike | None = None,
     ) -> Passport | None:
         """:meth:`authenticate` without blocking the event loop (``Edge.amint``)."""
         minted = await self.amint(get_header, required=required)

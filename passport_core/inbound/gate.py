@@ -6,8 +6,7 @@ import logging
 from typing import ClassVar, Protocol, runtime_checkable
 
 from passport_core.dpop.binding import ProofBinding
-from passport_core.dpop.proof import DPOP_HEADER
-from passport_core.dpop.target import RequestTarget
+from passport_core.dpop.target import TargetLike
 from passport_core.errors import MissingToken, PassportError
 from passport_core.inbound.extraction import HeaderGetter, TokenLocation, extract_token
 from passport_core.passport import Passport
@@ -33,7 +32,7 @@ class Gate(Protocol):
         get_header: HeaderGetter,
         *,
         required: bool = True,
-        target: RequestTarget | None = None,
+        target: TargetLike | None = None,
     ) -> Passport | None:
         """The request's passport, ``None`` when absent and not ``required``.
 
@@ -47,7 +46,7 @@ class Gate(Protocol):
         get_header: HeaderGetter,
         *,
         required: bool = True,
-        target: RequestTarget | None = None,
+        target: TargetLike | None = None,
     ) -> Passport | None:
         """:meth:`authenticate` without blocking the event loop."""
         ...
@@ -123,7 +122,7 @@ class PassportGate:
         get_header: HeaderGetter,
         *,
         required: bool = True,
-        target: RequestTarget | None = None,
+        target: TargetLike | None = None,
     ) -> Passport | None:
         """Verify the request's passport (blocking key fetches, for sync servers)."""
         token = self._token(get_header, required)
@@ -131,7 +130,7 @@ class PassportGate:
             return None
         try:
             primary = self.verifier.verify(token)
-            self.binding.check(primary, get_header(DPOP_HEADER), target)
+            self.binding.check(primary, get_header, target)
         except PassportError as error:
             self._refused(token, error)
             raise
@@ -148,7 +147,7 @@ class PassportGate:
         get_header: HeaderGetter,
         *,
         required: bool = True,
-        target: RequestTarget | None = None,
+        target: TargetLike | None = None,
     ) -> Passport | None:
         """Verify the request's passport without blocking the event loop on key fetches."""
         token = self._token(get_header, required)
@@ -156,7 +155,7 @@ class PassportGate:
             return None
         try:
             primary = await self.verifier.averify(token)
-            await self.binding.acheck(primary, get_header(DPOP_HEADER), target)
+            await self.binding.acheck(primary, get_header, target)
         except PassportError as error:
             self._refused(token, error)
             raise
