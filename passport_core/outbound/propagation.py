@@ -17,6 +17,8 @@ import httpx
 from passport_core.context import get_passport
 from passport_core.errors import ConfigurationError
 from passport_core.inbound.extraction import DEFAULT_HEADER
+from passport_core.keys.key import Key
+from passport_core.outbound.proof import attach_proof, refresh_proof
 from passport_core.passport import Passport
 
 __all__ = ["HostAllowList", "PassportAuth", "passport_async_client", "passport_client"]
@@ -99,6 +101,10 @@ class PassportAuth(httpx.Auth):
     Use it through :func:`passport_client` / :func:`passport_async_client`,
     or add :meth:`request_hook` to your client's ``event_hooks["request"]``
     if that client follows redirects.
+
+    With ``proof_key`` (the private key a sender-constrained passport's ``cnf``
+    names), every request the passport goes on also carries a fresh DPoP proof
+    (RFC 9449 §4), redirected requests included (through :meth:`request_hook`).
     """
 
     def __init__(
@@ -108,8 +114,12 @@ class PassportAuth(httpx.Auth):
         header: str = DEFAULT_HEADER,
         bearer: bool = False,
         passport: Passport | None = None,
+        proof_key: Key | None = None,
     ) -> None:
         self.allowed = HostAllowList(allowed_hosts)
+        if proof_key is not None and (not proof_key.is_private or proof_key.is_symmetric):
+            raise ConfigurationError("proof_key must be an asymmetric private key")
+        self.proof_key = proof_key
         self.header = "Authorization" if bearer else header
         self._bearer = bearer
         self._passport = passport
@@ -130,6 +140,8 @@ class PassportAuth(httpx.Auth):
             # Redirect requests share this dict (httpx copies extensions by reference).
             request.extensions[_ORIGIN_KEY] = _origin(request.url)
             request.extensions[_ATTACHED_KEY] = value
+            if self.proof_key is not None and "DPoP" not in request.headers:
+                attach_proof(request, self.proof_key, passport.token)
         yield request
 
     def request_hook(self, request: httpx.Request) -> None:
@@ -137,10 +149,12 @@ class PassportAuth(httpx.Auth):
         attached = request.extensions.get(_ATTACHED_KEY)
         if attached is None or request.headers.get(self.header) != attached:
             return  # nothing of ours on this request
-        if request.extensions.get(_ORIGIN_KEY) != _origin(request.url) or not self.allowed.allows(
+        keep = request.extensions.get(_ORIGIN_KEY) == _origin(request.url) and self.allowed.allows(
             request.url
-        ):
+        )
+        if not keep:
             del request.headers[self.header]
+        refresh_proof(request, keep=keep)
 
     async def async_request_hook(self, request: httpx.Request) -> None:
         self.request_hook(request)
@@ -152,10 +166,13 @@ def passport_client(
     header: str = DEFAULT_HEADER,
     bearer: bool = False,
     passport: Passport | None = None,
+    proof_key: Key | None = None,
     **client_options: Any,
 ) -> httpx.Client:
     """An ``httpx.Client`` that forwards the current passport to ``allowed_hosts`` only."""
-    auth = PassportAuth(allowed_hosts, header=header, bearer=bearer, passport=passport)
+    auth = PassportAuth(
+        allowed_hosts, header=header, bearer=bearer, passport=passport, proof_key=proof_key
+    )
     hooks = dict(client_options.pop("event_hooks", None) or {})
     hooks["request"] = [auth.request_hook, *hooks.get("request", [])]
     return httpx.Client(auth=auth, event_hooks=hooks, **client_options)
@@ -167,10 +184,13 @@ def passport_async_client(
     header: str = DEFAULT_HEADER,
     bearer: bool = False,
     passport: Passport | None = None,
+    proof_key: Key | None = None,
     **client_options: Any,
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` that forwards the current passport to ``allowed_hosts`` only."""
-    auth = PassportAuth(allowed_hosts, header=header, bearer=bearer, passport=passport)
+    auth = PassportAuth(
+        allowed_hosts, header=header, bearer=bearer, passport=passport, proof_key=proof_key
+    )
     hooks = dict(client_options.pop("event_hooks", None) or {})
     hooks["request"] = [auth.async_request_hook, *hooks.get("request", [])]
     return httpx.AsyncClient(auth=auth, event_hooks=hooks, **client_options)
