@@ -56,6 +56,8 @@ PROOF_ALGORITHMS = frozenset(
 #: a proof carries one public key and a few short claims: an RSA-4096 proof is ~2.3 KB
 MAX_PROOF_BYTES = 4096
 _MAX_JTI = 256
+#: embedded keys already loaded, by their exact JWK: a holder signs every proof with one key
+_MAX_KEYS = 1024
 
 
 def access_token_hash(token: str) -> str:
@@ -173,6 +175,22 @@ class ProofVerifier:
         self.replay: ReplayCache = replay if replay is not None else MemoryReplayCache(clock=clock)
         self.max_proof_bytes = max_proof_bytes
         self._clock = clock
+        self._keys: dict[tuple[str, bytes], tuple[Key, str]] = {}
+
+    def _key(self, jwk: dict[str, Any], alg: str) -> tuple[Key, str]:
+        # Loading a JWK costs more than checking the signature: a holder's next proofs
+        # reuse the key loaded for its first (the same JWK, member for member).
+        cache_key = (alg, json_dumps(jwk))
+        found = self._keys.get(cache_key)
+        if found is None:
+            try:
+                found = load_key(jwk, alg=alg), jwk_thumbprint(jwk)
+            except PassportError:
+                raise InvalidProof("the proof's jwk is not a usable public key") from None
+            if len(self._keys) >= _MAX_KEYS:
+                self._keys.clear()
+            self._keys[cache_key] = found
+        return found
 
     def _check(
         self,
@@ -199,11 +217,7 @@ class ProofVerifier:
         except PassportError:
             raise InvalidProof("the DPoP proof is not a well-formed compact JWS") from None
         header, claims = parsed.header, parsed.payload
-        try:
-            key = load_key(header["jwk"], alg=header["alg"])
-            thumbprint = jwk_thumbprint(header["jwk"])
-        except PassportError:
-            raise InvalidProof("the proof's jwk is not a usable public key") from None
+        key, thumbprint = self._key(header["jwk"], header["alg"])
         # The embedded jwk is trusted for nothing but this: it must be the key the
         # passport's issuer bound the passport to (RFC 9449 §6.1, cnf.jkt). Without
         # that match, anyone could sign a proof with a key of their own.
@@ -222,7 +236,8 @@ class ProofVerifier:
         if htm != target.method:
             raise InvalidProof("the proof was made for another HTTP method")
         # Step 9: the URI, without query and fragment, both sides normalised.
-        if normalize_htu(htu) != target.htu:
+        # (The exact URI the server sees needs no normalising.)
+        if htu != target.url and normalize_htu(htu) != target.htu:
             raise InvalidProof("the proof was made for another URI")
         # Step 11: made within the acceptable window (§11.1).
         now = self._clock()
