@@ -132,6 +132,10 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     ),
     "binding": (lambda v: v in BINDING_MODES, "one of " + ", ".join(map(repr, BINDING_MODES))),
     "proof_max_age": (lambda v: is_number(v) and v > 0, "a positive number of seconds"),
+    "proof_key": (
+        lambda v: v is None or (isinstance(v, Key) and v.is_private and not v.is_symmetric),
+        "an asymmetric private Key or None",
+    ),
     "proof_replay_cache": (
         lambda v: v is None or isinstance(v, ReplayCache),
         "a ReplayCache (first_use / afirst_use) or None",
@@ -223,6 +227,8 @@ class PassportConfig:
     :param proof_max_age: how old a DPoP proof may be, in seconds (default 60).
     :param proof_replay_cache: where used proofs are remembered (default: in
         memory, per process; share one across instances behind a load balancer).
+    :param proof_key: this service's own DPoP key: outbound clients sign a proof
+        with it for every passport bound to it (a passport exchanged for this service).
     """
 
     issuer: str | None = None
@@ -250,6 +256,7 @@ class PassportConfig:
     binding: str = "optional"
     proof_max_age: float = 60.0
     proof_replay_cache: ReplayCache | None = None
+    proof_key: Key | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -430,6 +437,13 @@ class PassportConfig:
                     setting="edge",
                     settings=["verifier"],
                 )
+            if self.binding == "required":
+                # The passport minted in-process is this service's own, never bound to a key.
+                raise ConfigurationError(
+                    "{binding} 'required' and {edge}: a passport minted here is not bound",
+                    setting="binding",
+                    settings=["edge"],
+                )
             return EdgeGate(edge, audience=self.edge_audience)
         if self.edge_audience is not None:
             raise ConfigurationError(
@@ -502,6 +516,7 @@ class PassportConfig:
             self.allowed_hosts,
             header=self.header or DEFAULT_HEADER,
             bearer=self.header is None,
+            proof_key=self.proof_key,
             **client_options,
         )
 
@@ -511,6 +526,7 @@ class PassportConfig:
             self.allowed_hosts,
             header=self.header or DEFAULT_HEADER,
             bearer=self.header is None,
+            proof_key=self.proof_key,
             **client_options,
         )
 

@@ -15,9 +15,11 @@ from typing import Any
 import httpx
 
 from passport_core.context import get_passport
-from passport_core.errors import ConfigurationError
+from passport_core.dpop.binding import passport_jkt
+from passport_core.errors import ConfigurationError, PassportError
 from passport_core.inbound.extraction import DEFAULT_HEADER
 from passport_core.keys.key import Key
+from passport_core.keys.thumbprint import jwk_thumbprint
 from passport_core.outbound.proof import attach_proof, refresh_proof
 from passport_core.passport import Passport
 
@@ -103,8 +105,10 @@ class PassportAuth(httpx.Auth):
     if that client follows redirects.
 
     With ``proof_key`` (the private key a sender-constrained passport's ``cnf``
-    names), every request the passport goes on also carries a fresh DPoP proof
-    (RFC 9449 §4), redirected requests included (through :meth:`request_hook`).
+    names), every request a passport bound to that key goes on also carries a
+    fresh DPoP proof (RFC 9449 §4), redirected requests included (through
+    :meth:`request_hook`). A caller's ``DPoP`` header is replaced: a proof is
+    for one request only.
     """
 
     def __init__(
@@ -120,6 +124,7 @@ class PassportAuth(httpx.Auth):
         if proof_key is not None and (not proof_key.is_private or proof_key.is_symmetric):
             raise ConfigurationError("proof_key must be an asymmetric private key")
         self.proof_key = proof_key
+        self._proof_jkt = None if proof_key is None else jwk_thumbprint(proof_key)
         self.header = "Authorization" if bearer else header
         self._bearer = bearer
         self._passport = passport
@@ -140,9 +145,17 @@ class PassportAuth(httpx.Auth):
             # Redirect requests share this dict (httpx copies extensions by reference).
             request.extensions[_ORIGIN_KEY] = _origin(request.url)
             request.extensions[_ATTACHED_KEY] = value
-            if self.proof_key is not None and "DPoP" not in request.headers:
+            if self.proof_key is not None and self._bound_to_us(passport):
                 attach_proof(request, self.proof_key, passport.token)
         yield request
+
+    def _bound_to_us(self, passport: Passport) -> bool:
+        # Only the holder of the key a passport names can prove it: a passport bound to
+        # another key (the caller's) gets no proof of ours, which could only be refused.
+        try:
+            return passport_jkt(passport) == self._proof_jkt
+        except PassportError:
+            return False
 
     def request_hook(self, request: httpx.Request) -> None:
         """Drop the passport we attached from a request that left its origin or the allow-list."""

@@ -11,12 +11,15 @@ from typing import Any
 import pytest
 
 from passport_core import (
+    BINDING_MODES,
+    ConfigurationError,
     InvalidProof,
     Key,
     MemoryReplayCache,
     Minter,
     MintingError,
     MissingProof,
+    PassportConfig,
     ProofReplayed,
     ProofVerifier,
     RequestTarget,
@@ -325,3 +328,12 @@ def test_the_minter_binds_a_passport_with_cnf(holder: Key) -> None:
         minter.mint("u", audience="orders", cnf={"jwk": {}})
     with pytest.raises(MintingError):
         minter.mint("u", audience="orders", claims={"cnf": {"jkt": "x"}})
+
+
+@pytest.mark.parametrize("value", ["sometimes", "", None, True])
+def test_the_binding_setting_is_one_of_three_modes(value: object) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        PassportConfig.from_mapping({"binding": value})
+    assert caught.value.setting == "binding"
+    for mode in BINDING_MODES:
+        assert PassportConfig.from_mapping({"binding": mode}).binding == mode

@@ -13,6 +13,7 @@ from passport_core import (
     ConfigurationError,
     KeyRing,
     Minter,
+    PassportConfig,
     PassportError,
     PassportGate,
     ProofBinding,
@@ -122,3 +123,26 @@ def test_no_proof_for_a_host_off_the_allow_list() -> None:
     with serve() as other, passport_client([], passport=passport, proof_key=HOLDER) as client:
         client.get(other.url + "/")
     assert "dpop" not in other.requests[0][1]
+
+
+def test_no_proof_for_a_passport_bound_to_another_key() -> None:
+    # Only the holder can prove: the caller's passport, bound to the caller's key, gets none.
+    passport = VERIFIER.verify(bound())
+    with (
+        serve() as other,
+        passport_client(["127.0.0.1"], passport=passport, proof_key=generate_key("ES256")) as c,
+    ):
+        c.get(other.url + "/")
+    assert "x-passport" in other.requests[0][1]
+    assert "dpop" not in other.requests[0][1]
+
+
+def test_the_service_settings_give_outbound_clients_the_proof_key(service: RunningServer) -> None:
+    config = PassportConfig.from_mapping(
+        {"issuer": ISSUER, "audience": "orders", "keys": RING, "allowed_hosts": ["127.0.0.1"]}
+        | {"proof_key": HOLDER}
+    )
+    with use_passport(VERIFIER.verify(bound())), config.outbound_client() as client:
+        assert client.get(service.url + "/end").status_code == 200
+    with pytest.raises(ConfigurationError):
+        PassportConfig.from_mapping({"proof_key": HOLDER.public()})
