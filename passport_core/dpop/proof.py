@@ -169,6 +169,10 @@ class ProofVerifier:
             )
         if not (is_number(max_age) and max_age > 0 and is_number(leeway) and leeway >= 0):
             raise ConfigurationError("max_age must be positive and leeway not negative")
+        if isinstance(max_proof_bytes, bool) or not isinstance(max_proof_bytes, int):
+            raise ConfigurationError("max_proof_bytes must be a whole number of bytes")
+        if max_proof_bytes < 512:
+            raise ConfigurationError("max_proof_bytes below 512 would refuse every proof")
         self.algorithms = frozenset(algorithms)
         self.max_age = float(max_age)
         self.leeway = float(leeway)

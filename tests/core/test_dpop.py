@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,21 +14,27 @@ import pytest
 from passport_core import (
     BINDING_MODES,
     ConfigurationError,
+    InvalidClaim,
     InvalidProof,
     Key,
+    KeyRing,
     MemoryReplayCache,
     Minter,
     MintingError,
     MissingProof,
     PassportConfig,
+    PassportGate,
+    ProofBinding,
     ProofReplayed,
     ProofVerifier,
     RequestTarget,
     VerifiedProof,
+    Verifier,
     confirmation,
     generate_key,
     jwk_thumbprint,
     make_proof,
+    passport_jkt,
 )
 from passport_core.dpop.target import normalize_htu
 from passport_core.token.encoding import b64url_decode, b64url_encode, json_dumps
@@ -337,3 +344,72 @@ def test_the_binding_setting_is_one_of_three_modes(value: object) -> None:
     assert caught.value.setting == "binding"
     for mode in BINDING_MODES:
         assert PassportConfig.from_mapping({"binding": mode}).binding == mode
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_age": 0},
+        {"max_age": float("nan")},
+        {"leeway": -1},
+        {"max_proof_bytes": 100},
+        {"max_proof_bytes": True},
+        {"algorithms": "ES256"},
+        {"algorithms": []},
+    ],
+)
+def test_bad_checker_settings_are_refused_at_start_up(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        ProofVerifier(**options)
+
+
+@pytest.mark.parametrize("mode", BINDING_MODES)
+def test_a_bound_passport_never_passes_without_its_proof_in_any_mode(
+    holder: Key, mode: str
+) -> None:
+    ring = KeyRing.generate()
+    token = Minter(ring, issuer="https://edge.test").mint(
+        "u", audience="orders", cnf=confirmation(holder)
+    )
+    verifier = Verifier(keys=ring, issuer="https://edge.test", audience="orders")
+    gate = PassportGate(verifier, binding=ProofBinding(mode))
+    headers = {"X-Passport": [token]}
+
+    def get(name: str) -> list[str]:
+        return headers.get(name, [])
+
+    with pytest.raises(InvalidProof):
+        gate.authenticate(get, target=TARGET)
+    # nor with a good proof but no target to check it against
+    headers["DPoP"] = [make_proof(holder, "POST", URL, token=token)]
+    with pytest.raises(InvalidProof):
+        gate.authenticate(get)
+    with pytest.raises(InvalidProof):
+        asyncio.run(gate.aauthenticate(get))
+
+
+def test_a_cnf_without_jkt_is_refused_not_read_as_unbound() -> None:
+    ring = KeyRing.generate()
+    token = Minter(ring, issuer="https://edge.test").mint(
+        "u", audience="orders", claims={"other": 1}
+    )
+    verifier = Verifier(keys=ring, issuer="https://edge.test", audience="orders")
+    assert passport_jkt(verifier.verify(token)) is None
+    forged_cnf = _mint_with_raw_cnf(ring, {"x5t#S256": "abc"})
+    with pytest.raises(InvalidClaim):
+        passport_jkt(verifier.verify(forged_cnf))
+
+
+def _mint_with_raw_cnf(ring: KeyRing, cnf: dict[str, Any]) -> str:
+    # Minter.mint refuses a cnf without jkt: sign one by hand, as another issuer might.
+    key = ring.active
+    header = {"alg": key.alg, "typ": "passport+jwt", "kid": key.kid}
+    claims = {
+        "iss": "https://edge.test",
+        "sub": "u",
+        "aud": "orders",
+        "iat": int(time.time()),
+        "exp": int(time.time()) + 60,
+        "cnf": cnf,
+    }
+    return hand_signed(key, header, claims)
