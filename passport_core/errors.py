@@ -37,7 +37,8 @@ safe to show a client (it never contains a token or key material) and the HTTP
     ├── Unavailable (503)                      unavailable
     │   ├── KeysUnavailable                    keys_unavailable
     │   ├── IdentityProviderUnavailable        identity_provider_unavailable
-    │   └── EnrichmentFailed                   enrichment_failed
+    │   ├── EnrichmentFailed                   enrichment_failed
+    │   └── ReplayCacheUnavailable             replay_cache_unavailable
     ├── ConfigurationError (500)               configuration_error
     │   ├── InvalidKey                         invalid_key
     │   │   ├── WeakKey                        weak_key
@@ -109,6 +110,7 @@ __all__ = [
     "PermissionDenied",
     "PrivateKeyInPublicSet",
     "ProofReplayed",
+    "ReplayCacheUnavailable",
     "RotationError",
     "RotationNotDue",
     "TokenExpired",
@@ -357,6 +359,13 @@ class EnrichmentFailed(Unavailable):
 
     code = "enrichment_failed"
     default_message = "the common data for the passport is unavailable"
+
+
+class ReplayCacheUnavailable(Unavailable):
+    """The shared store of used DPoP proofs cannot be asked: no proof is accepted unchecked."""
+
+    code = "replay_cache_unavailable"
+    default_message = "the DPoP replay cache is unavailable"
 
 
 def quoted_setting(name: str) -> str:

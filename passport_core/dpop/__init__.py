@@ -11,6 +11,7 @@ from passport_core.dpop.proof import (
     confirmation,
     make_proof,
 )
+from passport_core.dpop.redis_replay import RedisReplayCache
 from passport_core.dpop.replay import MemoryReplayCache, ReplayCache
 from passport_core.dpop.target import RequestTarget, normalize_htu
 
@@ -22,6 +23,7 @@ __all__ = [
     "MemoryReplayCache",
     "ProofBinding",
     "ProofVerifier",
+    "RedisReplayCache",
     "ReplayCache",
     "RequestTarget",
     "VerifiedProof",

@@ -183,6 +183,8 @@ EXPECTED_ALL = {
     "ProofReplayed",
     "ProofVerifier",
     "ReplayCache",
+    "RedisReplayCache",
+    "ReplayCacheUnavailable",
     "RequestTarget",
     "VerifiedProof",
     "confirmation",
