@@ -413,3 +413,13 @@ def _mint_with_raw_cnf(ring: KeyRing, cnf: dict[str, Any]) -> str:
         "cnf": cnf,
     }
     return hand_signed(key, header, claims)
+
+
+def test_a_token_request_proof_needs_no_ath_and_names_the_key_to_bind(holder: Key) -> None:
+    # RFC 9449 §5: at a token service the proof comes without a passport (no ath); the
+    # key it proves becomes the new passport's cnf.
+    checker = ProofVerifier(clock=lambda: NOW)
+    proof = make_proof(holder, "POST", "https://sts.test/token", iat=NOW)
+    verified = checker.verify([proof], RequestTarget("POST", "https://sts.test/token"))
+    assert confirmation(verified) == {"jkt": jwk_thumbprint(holder)}
+    assert not verified.key.is_private  # the proven public key, for whoever needs it
