@@ -133,3 +133,13 @@ def test_a_bound_passport_is_refused_where_binding_is_off(adapter: str) -> None:
     with serving(adapter, {**SETTINGS, "binding": "off"}) as send:
         answer = send("/required", [("X-Passport", token), ("DPoP", proof)])
     assert_refused_like_core(answer, InvalidProof)
+
+
+def test_the_rfc_9449_authorization_scheme_carries_a_bound_passport(adapter: str) -> None:
+    token = bound_passport()
+    proof = make_proof(HOLDER, "GET", url(adapter, "/required"), token=token)
+    with serving(adapter, {**SETTINGS, "header": None, "bearer": True}) as send:
+        answer = send("/required", [("Authorization", f"DPoP {token}"), ("DPoP", proof)])
+        assert answer.status == 200, answer.content
+        answer = send("/required", [("Authorization", f"DPoP {bound_passport()}")])
+    assert_refused_like_core(answer, MissingProof)
