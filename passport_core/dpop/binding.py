@@ -23,6 +23,8 @@ __all__ = ["BINDING_MODES", "BindingMode", "ProofBinding", "passport_jkt"]
 #: ``required``: every passport must be bound and proven
 BindingMode = Literal["off", "optional", "required"]
 BINDING_MODES: tuple[str, ...] = get_args(BindingMode)
+#: the claim that binds a passport to a key (RFC 7800 §3)
+CONFIRMATION = c.CONFIRMATION
 
 
 def passport_jkt(passport: Passport) -> str | None:

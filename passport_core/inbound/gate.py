@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import ClassVar, Protocol, runtime_checkable
 
-from passport_core.dpop.binding import ProofBinding
+from passport_core.dpop.binding import CONFIRMATION, ProofBinding
 from passport_core.dpop.target import TargetLike
 from passport_core.errors import MissingToken, PassportError
 from passport_core.inbound.extraction import HeaderGetter, TokenLocation, extract_token
@@ -79,6 +79,8 @@ class PassportGate:
         binding: ProofBinding | None = None,
     ) -> None:
         self.binding = binding or ProofBinding()
+        # The usual request, an unbound passport where binding is not required: no call at all.
+        self._check_unbound = self.binding.mode == "required"
         self.verifier = verifier
         self.location = location or TokenLocation()
         self.companions = companions
@@ -130,7 +132,8 @@ class PassportGate:
             return None
         try:
             primary = self.verifier.verify(token)
-            self.binding.check(primary, get_header, target)
+            if self._check_unbound or CONFIRMATION in primary.claims:
+                self.binding.check(primary, get_header, target)
         except PassportError as error:
             self._refused(token, error)
             raise
@@ -155,7 +158,8 @@ class PassportGate:
             return None
         try:
             primary = await self.verifier.averify(token)
-            await self.binding.acheck(primary, get_header, target)
+            if self._check_unbound or CONFIRMATION in primary.claims:
+                await self.binding.acheck(primary, get_header, target)
         except PassportError as error:
             self._refused(token, error)
             raise
