@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from benchmarks import adapters, edge, first, memory, mint, servers, storm, verify
+from benchmarks import adapters, dpop, edge, first, memory, mint, servers, storm, verify
 from benchmarks.report import Results, plot, splice
 
 Benchmark = Callable[..., None]
@@ -36,6 +36,7 @@ def benchmarks() -> dict[str, Benchmark]:
     found: dict[str, Benchmark] = {
         "verify": verify.main,
         "mint": mint.main,
+        "dpop": dpop.main,
         "storm": storm.main,
         "memory": memory.main,
         "first": first.main,

@@ -14,6 +14,7 @@ __all__ = [
     "AUTH_CONTEXT",
     "AUTH_METHODS",
     "AUTH_TIME",
+    "CONFIRMATION",
     "EXPIRES_AT",
     "ISSUED_AT",
     "ISSUER",
@@ -54,6 +55,9 @@ AUTH_TIME = "auth_time"
 #: the request a passport belongs to: companion passports carry the primary's ``txn``
 #: (or, when it has none, its ``jti``), so parts of two requests never combine
 TRANSACTION = "txn"
+
+#: the key a sender-constrained passport is bound to (RFC 7800 §3; RFC 9449 §6.1 ``jkt``)
+CONFIRMATION = "cnf"
 
 #: claims the minter sets itself; callers cannot override them through extras
 REGISTERED = frozenset({ISSUER, SUBJECT, AUDIENCE, EXPIRES_AT, NOT_BEFORE, ISSUED_AT, JWT_ID})

@@ -23,6 +23,9 @@ from typing import Any
 import httpx
 
 from passport_core import claims as c
+from passport_core.dpop.binding import BINDING_MODES, ProofBinding
+from passport_core.dpop.proof import ProofVerifier
+from passport_core.dpop.replay import ReplayCache
 from passport_core.edge.edge import Edge
 from passport_core.edge.gate import EdgeGate
 from passport_core.errors import ConfigurationError, quoted_setting, render_settings
@@ -147,6 +150,16 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
         "a mapping of host to audience",
     ),
     "exchange_options": (lambda v: isinstance(v, Mapping), "a mapping of ExchangeClient options"),
+    "binding": (lambda v: v in BINDING_MODES, "one of " + ", ".join(map(repr, BINDING_MODES))),
+    "proof_max_age": (lambda v: is_number(v) and v > 0, "a positive number of seconds"),
+    "proof_key": (
+        lambda v: v is None or (isinstance(v, Key) and v.is_private and not v.is_symmetric),
+        "an asymmetric private Key or None",
+    ),
+    "proof_replay_cache": (
+        lambda v: v is None or isinstance(v, ReplayCache),
+        "a ReplayCache (first_use / afirst_use) or None",
+    ),
 }
 #: every exchange setting; exchange_url switches the exchange on
 _EXCHANGE_SETTINGS = (
@@ -242,6 +255,17 @@ class PassportConfig:
         ``exchange_key`` (a private JWK or PEM) or ``exchange_key_file``;
         ``exchange_options`` go to :class:`~passport_core.ExchangeClient`
         (``timeout``, ``assertion_audience``, ``cache_size``...).
+    :param binding: sender-constrained passports (RFC 9449): ``"optional"`` (default)
+        checks the ``DPoP`` proof of every passport with ``cnf.jkt``, ``"required"``
+        also refuses unbound passports, ``"off"`` refuses bound ones (no proofs are
+        checked). In no mode does a bound passport pass without a valid proof.
+        Behind a proxy, the framework must know the public scheme and host (its
+        proxy settings): a proof names the URI the client called.
+    :param proof_max_age: how old a DPoP proof may be, in seconds (default 60).
+    :param proof_replay_cache: where used proofs are remembered (default: in
+        memory, per process; share one across instances behind a load balancer).
+    :param proof_key: this service's own DPoP key: outbound clients sign a proof
+        with it for every passport bound to it (a passport exchanged for this service).
     """
 
     issuer: str | None = None
@@ -272,6 +296,10 @@ class PassportConfig:
     exchange_key_file: str | None = None
     exchange_audiences: Mapping[str, str] = field(default_factory=dict)
     exchange_options: Mapping[str, Any] = field(default_factory=dict)
+    binding: str = "optional"
+    proof_max_age: float = 60.0
+    proof_replay_cache: ReplayCache | None = None
+    proof_key: Key | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -525,14 +553,29 @@ class PassportConfig:
                     setting="edge",
                     settings=["verifier"],
                 )
+            if self.binding == "required":
+                # The passport minted in-process is this service's own, never bound to a key.
+                raise ConfigurationError(
+                    "{binding} 'required' and {edge}: a passport minted here is not bound",
+                    setting="binding",
+                    settings=["edge"],
+                )
             return EdgeGate(edge, audience=self.edge_audience)
         if self.edge_audience is not None:
             raise ConfigurationError(
                 "{edge_audience} applies to {edge} only", setting="edge_audience", settings=["edge"]
             )
         return PassportGate(
-            self.build_verifier(), self.location, companions=self.build_companions()
+            self.build_verifier(),
+            self.location,
+            companions=self.build_companions(),
+            binding=self.build_binding(),
         )
+
+    def build_binding(self) -> ProofBinding:
+        """What this service demands of sender-constrained passports (``binding``)."""
+        verifier = ProofVerifier(max_age=self.proof_max_age, replay=self.proof_replay_cache)
+        return ProofBinding(self.binding, verifier)
 
     def build_companions(self) -> Companions | None:
         """The companion passports' verifiers (``None`` when none are configured)."""
@@ -591,6 +634,7 @@ class PassportConfig:
             bearer=self.header is None,
             exchange=self.exchange_client,
             audiences=self.exchange_audiences,
+            proof_key=self.proof_key,
             **client_options,
         )
 
@@ -602,6 +646,7 @@ class PassportConfig:
             bearer=self.header is None,
             exchange=self.exchange_client,
             audiences=self.exchange_audiences,
+            proof_key=self.proof_key,
             **client_options,
         )
 

@@ -28,7 +28,11 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   ├── InvalidCredential                  invalid_credential
     │   ├── InsufficientAuthentication         insufficient_user_authentication
     │   ├── MissingCompanion                   missing_companion
-    │   └── CompanionMismatch                  companion_mismatch
+    │   ├── CompanionMismatch                  companion_mismatch
+    │   ├── InvalidProof                       invalid_dpop_proof
+    │   │   ├── MissingProof                   missing_dpop_proof
+    │   │   └── ProofReplayed                  dpop_proof_replayed
+    │   └── PassportNotBound                   passport_not_bound
     ├── PermissionDenied (403)                 permission_denied
     │   └── ExchangeRefused                    exchange_refused
     ├── ExchangeError (400)                    exchange_error
@@ -43,7 +47,8 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   ├── KeysUnavailable                    keys_unavailable
     │   ├── IdentityProviderUnavailable        identity_provider_unavailable
     │   ├── EnrichmentFailed                   enrichment_failed
-    │   └── ExchangeUnavailable                exchange_unavailable
+    │   ├── ExchangeUnavailable                exchange_unavailable
+    │   └── ReplayCacheUnavailable             replay_cache_unavailable
     ├── ConfigurationError (500)               configuration_error
     │   ├── InvalidKey                         invalid_key
     │   │   ├── WeakKey                        weak_key
@@ -103,6 +108,7 @@ __all__ = [
     "InvalidGrant",
     "InvalidIssuer",
     "InvalidKey",
+    "InvalidProof",
     "InvalidRequest",
     "InvalidScope",
     "InvalidTarget",
@@ -116,12 +122,16 @@ __all__ = [
     "MissingClaim",
     "MissingCompanion",
     "MissingCredential",
+    "MissingProof",
     "MissingToken",
     "NoPassport",
     "PassportError",
+    "PassportNotBound",
     "PassportTooLarge",
     "PermissionDenied",
     "PrivateKeyInPublicSet",
+    "ProofReplayed",
+    "ReplayCacheUnavailable",
     "RotationError",
     "RotationNotDue",
     "TokenExpired",
@@ -300,6 +310,35 @@ class CompanionMismatch(AuthenticationError):
     default_message = "the companion passport does not match the passport"
 
 
+class InvalidProof(AuthenticationError):
+    """The DPoP proof of a sender-constrained passport is absent, malformed or does not
+    match the request, the passport or its key (RFC 9449 §4.3, §7.1)."""
+
+    code = "invalid_dpop_proof"
+    default_message = "the DPoP proof is invalid"
+
+
+class MissingProof(InvalidProof):
+    """A passport bound to a key (``cnf.jkt``) arrived without a ``DPoP`` proof."""
+
+    code = "missing_dpop_proof"
+    default_message = "the passport is bound to a key and needs a DPoP proof"
+
+
+class ProofReplayed(InvalidProof):
+    """A DPoP proof whose ``jti`` was already seen within its window (RFC 9449 §11.1)."""
+
+    code = "dpop_proof_replayed"
+    default_message = "the DPoP proof was already used"
+
+
+class PassportNotBound(AuthenticationError):
+    """The service requires sender-constrained passports and this one has no ``cnf``."""
+
+    code = "passport_not_bound"
+    default_message = "the passport is not bound to a key (cnf)"
+
+
 class PermissionDenied(PassportError):
     """A valid passport that a policy refuses: answer 403."""
 
@@ -414,6 +453,13 @@ class ExchangeUnavailable(Unavailable):
 
     code = "exchange_unavailable"
     default_message = "the token service is unavailable"
+
+
+class ReplayCacheUnavailable(Unavailable):
+    """The shared store of used DPoP proofs cannot be asked: no proof is accepted unchecked."""
+
+    code = "replay_cache_unavailable"
+    default_message = "the DPoP replay cache is unavailable"
 
 
 def quoted_setting(name: str) -> str:

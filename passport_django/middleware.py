@@ -59,6 +59,7 @@ from passport_core import (
     HeaderGetter,
     Passport,
     PassportError,
+    RequestTarget,
     environ_header_getter,
     extract_token,
     get_passport,
@@ -87,6 +88,19 @@ def header_getter(request: HttpRequest) -> HeaderGetter:
     return environ_header_getter(meta)
 
 
+def _target_of(request: HttpRequest) -> Callable[[], RequestTarget]:
+    """The request's method and absolute URI, built only when a DPoP proof is checked.
+
+    ``build_absolute_uri`` is Django's view of the URI: behind a proxy, set
+    ``SECURE_PROXY_SSL_HEADER`` / ``USE_X_FORWARDED_HOST`` so it names the public one.
+    """
+
+    def target() -> RequestTarget:
+        return RequestTarget(request.method or "GET", request.build_absolute_uri())
+
+    return target
+
+
 class RequestPassport:
     """One request's passport, verified at most once, sync or async, on first use.
 
@@ -96,6 +110,7 @@ class RequestPassport:
 
     def __init__(self, request: HttpRequest) -> None:
         self.headers = header_getter(request)
+        self.target = _target_of(request)
         self._settled = False
         #: True while the middleware serves the request: only then is its context reset
         self.serving = False
@@ -121,7 +136,7 @@ class RequestPassport:
         """The verified passport or ``None``; raises the refusal of a bad one."""
         if not self._settled:
             try:
-                found = conf.gate.authenticate(self.headers, required=False)
+                found = conf.gate.authenticate(self.headers, required=False, target=self.target)
             except PassportError as error:
                 self._settle(None, error)
             else:
@@ -132,7 +147,9 @@ class RequestPassport:
         """:meth:`get` without blocking the event loop on key fetches."""
         if not self._settled:
             try:
-                found = await conf.gate.aauthenticate(self.headers, required=False)
+                found = await conf.gate.aauthenticate(
+                    self.headers, required=False, target=self.target
+                )
             except PassportError as error:
                 self._settle(None, error)
             else:

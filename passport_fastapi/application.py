@@ -13,6 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security.base import SecurityBase
+from starlette.datastructures import URL
 
 from passport_core import (
     JWKS_CONTENT_TYPE,
@@ -22,6 +23,7 @@ from passport_core import (
     Passport,
     PassportConfig,
     PassportError,
+    RequestTarget,
     awarm_up_gate,
     jwks_cache_control,
     problem_response,
@@ -52,6 +54,20 @@ class Installed:
 #: ``state["passport"]`` holds is for users to read, never proof: Starlette copies the lifespan
 #: state into every request's state, and a mounted app shares its parent's, with other rules
 _VERIFIED = "service_passport.verified"
+
+
+def asgi_target(scope: Any) -> Callable[[], RequestTarget]:
+    """The request's method and URI (root_path included), built only when a proof is checked.
+
+    Starlette's view of the URL, from the scope: behind a proxy, run the server with
+    its proxy-header settings (uvicorn ``--proxy-headers``, ``--forwarded-allow-ips``)
+    and a correct ``Host``, or no DPoP proof's ``htu`` matches.
+    """
+
+    def target() -> RequestTarget:
+        return RequestTarget(scope.get("method", "GET"), str(URL(scope=scope)))
+
+    return target
 
 
 def verified_before(scope: Any, gate: Gate) -> Passport | None:

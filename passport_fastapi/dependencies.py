@@ -70,7 +70,13 @@ from passport_core import (
 from passport_core import require_permission as permission_policy
 from passport_core import require_role as role_policy
 from passport_core import require_scope as scope_policy
-from passport_fastapi.application import SCHEME_NAME, installed, remember, verified_before
+from passport_fastapi.application import (
+    SCHEME_NAME,
+    asgi_target,
+    installed,
+    remember,
+    verified_before,
+)
 
 __all__ = [
     "AsyncOutboundClient",
@@ -136,7 +142,7 @@ class PassportScheme(SecurityBase):
             # FastAPI (and PassportRoute may have run first): one verify (or mint) per request.
             return already
         found = await gate.aauthenticate(
-            asgi_header_getter(scope["headers"]), required=self.required
+            asgi_header_getter(scope["headers"]), required=self.required, target=asgi_target(scope)
         )
         remember(scope, gate, found)
         if found is not None:

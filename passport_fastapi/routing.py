@@ -50,7 +50,7 @@ from passport_core import (
     reset_passport,
     set_passport,
 )
-from passport_fastapi.application import installed, remember, verified_before
+from passport_fastapi.application import asgi_target, installed, remember, verified_before
 from passport_fastapi.dependencies import PolicyDependency
 
 __all__ = ["PassportRoute"]
@@ -95,7 +95,9 @@ class PassportRoute(APIRoute):
             gate = installed(scope["app"]).gate
             found = verified_before(scope, gate)
             if found is None:
-                found = await gate.aauthenticate(asgi_header_getter(scope["headers"]))
+                found = await gate.aauthenticate(
+                    asgi_header_getter(scope["headers"]), target=asgi_target(scope)
+                )
                 remember(scope, gate, found)
             assert found is not None  # noqa: S101 - required: the gate raises instead
             if policy is not None:

@@ -28,6 +28,7 @@ from passport_core import (
     Passport,
     PassportConfig,
     PassportError,
+    RequestTarget,
     environ_header_getter,
     get_passport,
     jwks_cache_control,
@@ -297,6 +298,12 @@ def _end_request(_exc: BaseException | None) -> None:
         del namespace[_G_CONTEXT]
 
 
+def _request_target() -> RequestTarget:
+    # request.url is Flask's view of the URL: behind a proxy, ProxyFix (or the server)
+    # must set the public scheme and host, or no DPoP proof's htu matches.
+    return RequestTarget(request.method, request.url)
+
+
 def verify_request(*, required: bool = True) -> Passport | None:
     """Verify the current request's passport, once per request, and make it current.
 
@@ -313,7 +320,9 @@ def verify_request(*, required: bool = True) -> Passport | None:
     already = namespace.get("passport")
     if already is not None and _G_CONTEXT in namespace:
         return cast(Passport, already)
-    passport = state.gate.authenticate(environ_header_getter(request.environ), required=required)
+    passport = state.gate.authenticate(
+        environ_header_getter(request.environ), required=required, target=_request_target
+    )
     _enter(globals_, passport)
     return passport
 

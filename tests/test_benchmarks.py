@@ -193,3 +193,14 @@ def test_the_hand_written_verify_is_a_real_verify(alg: str) -> None:
 def test_an_unknown_benchmark_is_refused() -> None:
     with pytest.raises(SystemExit, match="unknown benchmark"):
         main(["nope"])
+
+
+def test_the_dpop_benchmark_prints_a_table_per_algorithm(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["dpop", *TINY])
+    out = capsys.readouterr().out
+    for alg in ("EdDSA", "ES256", "RS256"):
+        assert f"DPoP proof check ({alg} holder key)" in out
+    for row in ("gate + DPoP proof check", "proof check alone", "make_proof (sender)"):
+        assert row in out

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from passport_core.dpop.target import TargetLike
 from passport_core.edge.edge import Edge, Minted
 from passport_core.edge.forwarding import header_key
 from passport_core.edge.request import EdgeRequest
@@ -102,13 +103,27 @@ class EdgeGate:
                 raise
             return None
 
-    def authenticate(self, get_header: HeaderGetter, *, required: bool = True) -> Passport | None:
-        """The request's passport, minted now (or from the mint cache)."""
+    def authenticate(
+        self,
+        get_header: HeaderGetter,
+        *,
+        required: bool = True,
+        target: TargetLike | None = None,
+    ) -> Passport | None:
+        """The request's passport, minted now (or from the mint cache).
+
+        ``target`` is ignored: the passport minted here is this process's own and
+        is not sender-constrained (no DPoP proof is asked for).
+        """
         minted = self.mint(get_header, required=required)
         return None if minted is None else minted_passport(minted)
 
     async def aauthenticate(
-        self, get_header: HeaderGetter, *, required: bool = True
+        self,
+        get_header: HeaderGetter,
+        *,
+        required: bool = True,
+        target: TargetLike | None = None,
     ) -> Passport | None:
         """:meth:`authenticate` without blocking the event loop (``Edge.amint``)."""
         minted = await self.amint(get_header, required=required)

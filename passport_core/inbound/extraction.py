@@ -30,7 +30,8 @@ class TokenLocation:
 
     :param header: the dedicated header (default ``X-Passport``); ``None`` to
         read only ``Authorization``.
-    :param bearer: also accept ``Authorization: Bearer <passport>`` (RFC 6750).
+    :param bearer: also accept ``Authorization: Bearer <passport>`` (RFC 6750), or
+        ``Authorization: DPoP <passport>`` (RFC 9449 §7.1).
     """
 
     header: str | None = DEFAULT_HEADER
@@ -75,11 +76,19 @@ def _single(values: Sequence[str], what: str) -> str | None:
 
 
 def _bearer_credentials(value: str) -> str | None:
-    """The token of a ``Bearer`` value; ``None`` when the value is another scheme's."""
+    """The token of a ``Bearer`` (or RFC 9449 §7.1 ``DPoP``) value; ``None`` when the value
+    is another scheme's."""
     value = value.strip(_OWS)
-    if value[:6].lower() != "bearer":
+    scheme = value[:6].lower()
+    if scheme == "bearer":
+        rest = value[6:]
+    elif scheme[:4] == "dpop":
+        # A sender-constrained passport travels as "DPoP <passport>", its proof beside it;
+        # the gate asks for that proof whatever the scheme (a bound passport sent as
+        # Bearer is checked just the same).
+        rest = value[4:]
+    else:
         return None
-    rest = value[6:]
     if rest and rest[0] not in _OWS:
         if rest[0] in _TOKEN_CHARS:
             return None  # a scheme that merely starts with "Bearer"

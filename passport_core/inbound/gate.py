@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import ClassVar, Protocol, runtime_checkable
 
+from passport_core.dpop.binding import CONFIRMATION, ProofBinding
+from passport_core.dpop.target import TargetLike
 from passport_core.errors import MissingToken, PassportError
 from passport_core.inbound.extraction import HeaderGetter, TokenLocation, extract_token
 from passport_core.passport import Passport
@@ -25,12 +27,26 @@ class Gate(Protocol):
     #: what a required route answers when the request brings nothing to check
     missing: ClassVar[type[PassportError]]
 
-    def authenticate(self, get_header: HeaderGetter, *, required: bool = True) -> Passport | None:
-        """The request's passport, ``None`` when absent and not ``required``."""
+    def authenticate(
+        self,
+        get_header: HeaderGetter,
+        *,
+        required: bool = True,
+        target: TargetLike | None = None,
+    ) -> Passport | None:
+        """The request's passport, ``None`` when absent and not ``required``.
+
+        ``target`` (the request's method and URI) is what a DPoP proof of a
+        sender-constrained passport must match; without it a bound passport is refused.
+        """
         ...
 
     async def aauthenticate(
-        self, get_header: HeaderGetter, *, required: bool = True
+        self,
+        get_header: HeaderGetter,
+        *,
+        required: bool = True,
+        target: TargetLike | None = None,
     ) -> Passport | None:
         """:meth:`authenticate` without blocking the event loop."""
         ...
@@ -47,6 +63,9 @@ class PassportGate:
 
     With ``companions``, the passport is a :class:`~passport_core.PassportBundle`:
     the companion passports in their own headers are verified and merged with it.
+
+    ``binding`` decides what sender-constrained passports need (default: a passport
+    with ``cnf.jkt`` passes only with a valid ``DPoP`` proof, RFC 9449 §4.3).
     """
 
     missing: ClassVar[type[PassportError]] = MissingToken
@@ -57,7 +76,11 @@ class PassportGate:
         location: TokenLocation | None = None,
         *,
         companions: Companions | None = None,
+        binding: ProofBinding | None = None,
     ) -> None:
+        self.binding = binding or ProofBinding()
+        # The usual request, an unbound passport where binding is not required: no call at all.
+        self._check_unbound = self.binding.mode == "required"
         self.verifier = verifier
         self.location = location or TokenLocation()
         self.companions = companions
@@ -96,13 +119,21 @@ class PassportGate:
     def _companion_refused(primary: Passport, error: PassportError) -> None:
         logger.info("companion passport refused: code=%s fp=%s", error.code, primary.fingerprint)
 
-    def authenticate(self, get_header: HeaderGetter, *, required: bool = True) -> Passport | None:
+    def authenticate(
+        self,
+        get_header: HeaderGetter,
+        *,
+        required: bool = True,
+        target: TargetLike | None = None,
+    ) -> Passport | None:
         """Verify the request's passport (blocking key fetches, for sync servers)."""
         token = self._token(get_header, required)
         if token is None:
             return None
         try:
             primary = self.verifier.verify(token)
+            if self._check_unbound or CONFIRMATION in primary.claims:
+                self.binding.check(primary, get_header, target)
         except PassportError as error:
             self._refused(token, error)
             raise
@@ -115,7 +146,11 @@ class PassportGate:
             raise
 
     async def aauthenticate(
-        self, get_header: HeaderGetter, *, required: bool = True
+        self,
+        get_header: HeaderGetter,
+        *,
+        required: bool = True,
+        target: TargetLike | None = None,
     ) -> Passport | None:
         """Verify the request's passport without blocking the event loop on key fetches."""
         token = self._token(get_header, required)
@@ -123,6 +158,8 @@ class PassportGate:
             return None
         try:
             primary = await self.verifier.averify(token)
+            if self._check_unbound or CONFIRMATION in primary.claims:
+                await self.binding.acheck(primary, get_header, target)
         except PassportError as error:
             self._refused(token, error)
             raise

@@ -1,7 +1,8 @@
 """Turning a :class:`PassportError` into an HTTP answer, once for every adapter.
 
 The body is RFC 9457 problem details; 401 and 403 carry the RFC 6750
-``WWW-Authenticate: Bearer`` challenge. Neither ever includes a token.
+``WWW-Authenticate: Bearer`` challenge, or RFC 9449's ``DPoP`` challenge when a
+sender-constrained passport's proof is at fault. Neither ever includes a token.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from http import HTTPStatus
 
 from passport_core.errors import (
     InsufficientAuthentication,
+    InvalidProof,
     MissingCredential,
     MissingToken,
     PassportError,
+    PassportNotBound,
     PermissionDenied,
     Unavailable,
 )
@@ -50,6 +53,13 @@ def _quoted(value: str) -> str:
 
 def _challenge(error: PassportError, realm: str | None) -> str:
     params = [f'realm="{_quoted(realm)}"'] if realm else []
+    if isinstance(error, (InvalidProof, PassportNotBound)):
+        # RFC 9449 §7.1: a sender-constrained passport is challenged with the DPoP scheme;
+        # a missing, bad or replayed proof is invalid_dpop_proof, an unbound passport
+        # where binding is required is an invalid token for this scheme.
+        code = "invalid_dpop_proof" if isinstance(error, InvalidProof) else "invalid_token"
+        params += [f'error="{code}"', f'error_description="{_quoted(error.message)}"']
+        return "DPoP " + ", ".join(params)
     if isinstance(error, PermissionDenied):
         params += ['error="insufficient_scope"', f'error_description="{_quoted(error.message)}"']
     elif isinstance(error, InsufficientAuthentication):

@@ -35,6 +35,7 @@ from passport_core.keys.ring import (
     jwks_cache_control,
 )
 from passport_core.keys.sources import KeysLike, KeySource, StaticKeys, as_key_source
+from passport_core.keys.thumbprint import jwk_thumbprint
 
 __all__ = [
     "ALGORITHMS",
@@ -58,6 +59,7 @@ __all__ = [
     "as_key_source",
     "fetch_jwks",
     "generate_key",
+    "jwk_thumbprint",
     "jwks_cache_control",
     "load_jwks",
     "load_key",

@@ -31,6 +31,7 @@ _OWN_CLAIMS = c.REGISTERED | {
     c.AUTH_METHODS,
     c.AUTH_CONTEXT,
     c.AUTH_TIME,
+    c.CONFIRMATION,
 }
 
 
@@ -129,6 +130,7 @@ class Minter:
         auth_methods: Iterable[str] = (),
         auth_context: str | None = None,
         auth_time: int | None = None,
+        cnf: Mapping[str, Any] | None = None,
     ) -> str:
         """Sign a new passport and return it in compact form.
 
@@ -137,6 +139,8 @@ class Minter:
         ones nor those the other arguments set (``roles``, ``scope``, ``act``...).
         ``auth_methods``, ``auth_context`` and ``auth_time`` record how the caller
         authenticated (``amr``, ``acr``, ``auth_time``: OpenID Connect Core §2).
+        ``cnf`` binds the passport to its holder's key (RFC 7800 §3.1), e.g.
+        :func:`~passport_core.confirmation` of it: ``{"jkt": thumbprint}`` (RFC 9449 §6.1).
         """
         payload = self._payload(
             subject, audience, ttl, roles, scopes, permissions, tenant, profile, actor, claims, jti
@@ -151,6 +155,12 @@ class Minter:
             if not is_numeric_date(auth_time):
                 raise MintingError("auth_time must be a date in seconds since the epoch")
             payload[c.AUTH_TIME] = int(auth_time)
+        if cnf is not None:
+            jkt = cnf.get("jkt") if isinstance(cnf, Mapping) else None
+            # RFC 9449 §6.1: the one confirmation method this library checks is jkt.
+            if not isinstance(jkt, str) or not jkt:
+                raise MintingError("cnf must be a mapping with a non-empty string 'jkt'")
+            payload[c.CONFIRMATION] = dict(cnf)
         key = self._ring.active
         header_segment = self._header_segments.get(key)
         if header_segment is None:

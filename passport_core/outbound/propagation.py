@@ -22,9 +22,13 @@ from typing import Any
 import httpx
 
 from passport_core.context import get_passport
-from passport_core.errors import ConfigurationError
+from passport_core.dpop.binding import passport_jkt
+from passport_core.errors import ConfigurationError, PassportError
 from passport_core.exchange.client import ExchangeClient
 from passport_core.inbound.extraction import DEFAULT_HEADER
+from passport_core.keys.key import Key
+from passport_core.keys.thumbprint import jwk_thumbprint
+from passport_core.outbound.proof import attach_proof, refresh_proof
 from passport_core.passport import Passport
 
 __all__ = [
@@ -148,6 +152,11 @@ class PassportAuth(httpx.Auth):
     Use it through :func:`passport_client` / :func:`passport_async_client`,
     or add :meth:`request_hook` to your client's ``event_hooks["request"]``
     if that client follows redirects.
+
+    With ``proof_key`` (the private key a sender-constrained passport's ``cnf``
+    names), every request the caller's bound passport goes on also carries a
+    fresh DPoP proof (RFC 9449 §4), redirected requests included (through
+    :meth:`request_hook`).
     """
 
     def __init__(
@@ -159,8 +168,13 @@ class PassportAuth(httpx.Auth):
         passport: Passport | None = None,
         exchange: ExchangeClient | None = None,
         audiences: Mapping[str, str] | None = None,
+        proof_key: Key | None = None,
     ) -> None:
         self.allowed = HostAllowList(allowed_hosts)
+        if proof_key is not None and (not proof_key.is_private or proof_key.is_symmetric):
+            raise ConfigurationError("proof_key must be an asymmetric private key")
+        self.proof_key = proof_key
+        self._proof_jkt = None if proof_key is None else jwk_thumbprint(proof_key)
         self.audiences = HostAudiences(audiences or {})
         if self.audiences and exchange is None:
             raise ConfigurationError("exchange audiences need an exchange client")
@@ -200,6 +214,7 @@ class PassportAuth(httpx.Auth):
             if audience is not None and self.exchange is not None:
                 token = self.exchange.exchange(passport, audience).token
             self._attach(request, token)
+            self._prove(request, passport, token)
         yield request
 
     async def async_auth_flow(
@@ -213,7 +228,22 @@ class PassportAuth(httpx.Auth):
                 # The async twin: the event loop is never blocked on the token service.
                 token = (await self.exchange.aexchange(passport, audience)).token
             self._attach(request, token)
+            self._prove(request, passport, token)
         yield request
+
+    def _prove(self, request: httpx.Request, passport: Passport, token: str) -> None:
+        # Only the holder of the key a passport names can prove it: a passport bound to
+        # another key (the caller's) gets no proof of ours, which could only be refused.
+        # An exchanged passport is sent as the token service issued it: proofs are for
+        # the caller's own passport (the token service does not bind exchanged ones yet).
+        if self.proof_key is None or token != passport.token:
+            return
+        try:
+            bound = passport_jkt(passport) == self._proof_jkt
+        except PassportError:
+            bound = False
+        if bound:
+            attach_proof(request, self.proof_key, passport.token)
 
     def _may_receive(self, url: httpx.URL) -> bool:
         return self.allowed.allows(url) or self.audiences.audience(url) is not None
@@ -223,10 +253,12 @@ class PassportAuth(httpx.Auth):
         attached = request.extensions.get(_ATTACHED_KEY)
         if attached is None or request.headers.get(self.header) != attached:
             return  # nothing of ours on this request
-        if request.extensions.get(_ORIGIN_KEY) != _origin(request.url) or not self._may_receive(
+        keep = request.extensions.get(_ORIGIN_KEY) == _origin(request.url) and self._may_receive(
             request.url
-        ):
+        )
+        if not keep:
             del request.headers[self.header]
+        refresh_proof(request, keep=keep)
 
     async def async_request_hook(self, request: httpx.Request) -> None:
         self.request_hook(request)
@@ -240,6 +272,7 @@ def passport_client(
     passport: Passport | None = None,
     exchange: ExchangeClient | None = None,
     audiences: Mapping[str, str] | None = None,
+    proof_key: Key | None = None,
     **client_options: Any,
 ) -> httpx.Client:
     """An ``httpx.Client`` that forwards the current passport to ``allowed_hosts`` only.
@@ -253,6 +286,7 @@ def passport_client(
         passport=passport,
         exchange=exchange,
         audiences=audiences,
+        proof_key=proof_key,
     )
     hooks = dict(client_options.pop("event_hooks", None) or {})
     hooks["request"] = [auth.request_hook, *hooks.get("request", [])]
@@ -267,6 +301,7 @@ def passport_async_client(
     passport: Passport | None = None,
     exchange: ExchangeClient | None = None,
     audiences: Mapping[str, str] | None = None,
+    proof_key: Key | None = None,
     **client_options: Any,
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` that forwards the current passport to ``allowed_hosts`` only.
@@ -280,6 +315,7 @@ def passport_async_client(
         passport=passport,
         exchange=exchange,
         audiences=audiences,
+        proof_key=proof_key,
     )
     hooks = dict(client_options.pop("event_hooks", None) or {})
     hooks["request"] = [auth.async_request_hook, *hooks.get("request", [])]

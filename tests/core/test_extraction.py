@@ -57,7 +57,7 @@ def test_custom_header_name() -> None:
     assert extract_token(headers(X_Passport=["t.t.t"]), location) is None
 
 
-@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "DPoP", "dpop"])
 def test_bearer_when_enabled(scheme: str) -> None:
     location = TokenLocation(bearer=True)
     assert extract_token(headers(Authorization=[f"{scheme} a.b.c"]), location) == "a.b.c"
@@ -70,9 +70,12 @@ def test_bearer_ignored_unless_enabled() -> None:
 def test_other_authorization_schemes_are_not_ours() -> None:
     location = TokenLocation(bearer=True)
     assert extract_token(headers(Authorization=["Basic dXNlcjpwYXNz"]), location) is None
+    assert extract_token(headers(Authorization=["DPoPish a.b.c"]), location) is None
 
 
-@pytest.mark.parametrize("value", ["Bearer", "Bearer ", "Bearer a.b.c extra"])
+@pytest.mark.parametrize(
+    "value", ["Bearer", "Bearer ", "Bearer a.b.c extra", "DPoP", "DPoP a.b.c extra", "DPoP\x00a"]
+)
 def test_broken_bearer_is_malformed(value: str) -> None:
     with pytest.raises(MalformedToken):
         extract_token(headers(Authorization=[value]), TokenLocation(bearer=True))
