@@ -265,7 +265,8 @@ class PassportConfig:
     :param proof_replay_cache: where used proofs are remembered (default: in
         memory, per process; share one across instances behind a load balancer).
     :param proof_key: this service's own DPoP key: outbound clients sign a proof
-        with it for every passport bound to it (a passport exchanged for this service).
+        with it for every passport bound to it (the token service does not bind
+        exchanged passports yet).
     """
 
     issuer: str | None = None

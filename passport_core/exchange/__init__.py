@@ -12,7 +12,7 @@ from __future__ import annotations
 from passport_core.exchange.client import ExchangeClient, Exchanged
 from passport_core.exchange.clients import ClientRegistry, ServiceClient
 from passport_core.exchange.endpoint import TokenExchangeEndpoint
-from passport_core.exchange.replay import ReplayCache
+from passport_core.exchange.replay import AssertionReplayCache
 from passport_core.exchange.request import (
     ACCESS_TOKEN_TYPE,
     JWT_BEARER_ASSERTION,
@@ -27,12 +27,12 @@ __all__ = [
     "JWT_BEARER_ASSERTION",
     "JWT_TOKEN_TYPE",
     "TOKEN_EXCHANGE_GRANT",
+    "AssertionReplayCache",
     "ClientRegistry",
     "ExchangeClient",
     "ExchangeResult",
     "ExchangeRules",
     "Exchanged",
-    "ReplayCache",
     "ServiceClient",
     "TokenExchangeEndpoint",
     "TokenService",

@@ -18,7 +18,7 @@ from passport_core.errors import (
     InvalidClient,
     PassportError,
 )
-from passport_core.exchange.replay import ReplayCache
+from passport_core.exchange.replay import AssertionReplayCache
 from passport_core.keys import KeysLike
 from passport_core.passport import Passport
 from passport_core.token import split_compact
@@ -85,7 +85,7 @@ class ClientRegistry:
         *,
         token_service: str | Iterable[str],
         leeway: float = 30.0,
-        replay_cache: ReplayCache | None = None,
+        replay_cache: AssertionReplayCache | None = None,
     ) -> None:
         audiences = (token_service,) if isinstance(token_service, str) else tuple(token_service)
         if not audiences or not all(isinstance(a, str) and a for a in audiences):
@@ -106,7 +106,11 @@ class ClientRegistry:
                 required_claims=_ASSERTION_CLAIMS,
                 cache_size=0,  # each assertion is used once: caching it buys nothing
             )
-        self.replay_cache = replay_cache or ReplayCache()
+        if replay_cache is not None and not isinstance(replay_cache, AssertionReplayCache):
+            raise ConfigurationError("replay_cache must be an AssertionReplayCache")
+        # `is not None`, not `or`: an empty cache has len() 0 and would be replaced
+        self.replay_cache = replay_cache if replay_cache is not None else AssertionReplayCache()
+        self._leeway = leeway
 
     def __getitem__(self, client_id: str) -> ServiceClient:
         return self._clients[client_id]
@@ -140,7 +144,8 @@ class ClientRegistry:
             raise InvalidClient("the client assertion's sub must equal its iss (RFC 7523 §3)")
         if not verified.jti:
             raise InvalidClient("the client assertion needs a jti")
-        expires = verified.expires_at.timestamp()
+        # Remembered as long as the verifier would still accept it: exp plus the leeway
+        expires = verified.expires_at.timestamp() + self._leeway
         self.replay_cache.check_and_remember(f"{verified.issuer}\x00{verified.jti}", expires)
         return self._clients[verified.issuer]
 

@@ -9,10 +9,10 @@ from collections.abc import Callable
 
 from passport_core.errors import InvalidClient, Unavailable
 
-__all__ = ["ReplayCache"]
+__all__ = ["AssertionReplayCache"]
 
 
-class ReplayCache:
+class AssertionReplayCache:
     """Remembers each ``jti`` until its assertion expires.
 
     Full of live entries, it refuses new assertions (503) rather than forget one

@@ -117,16 +117,20 @@ class HostAudiences:
     def __init__(self, audiences: Mapping[str, str]) -> None:
         if not isinstance(audiences, Mapping):
             raise ConfigurationError("audiences must map host names to audiences")
-        entries: list[tuple[int, HostAllowList, str]] = []
+        entries: list[tuple[int, int, HostAllowList, str]] = []
         for host, audience in audiences.items():
             if not isinstance(host, str) or not isinstance(audience, str) or not audience:
                 raise ConfigurationError(f"invalid exchange audience for host {host!r}")
             matcher = HostAllowList([host])
             wildcard = host.strip().startswith("*.")
             has_port = _host_and_port(host.strip().lower())[1] is not None
-            entries.append(((2 if wildcard else 0) + (0 if has_port else 1), matcher, audience))
-        entries.sort(key=lambda entry: entry[0])
-        self._entries = [(matcher, audience) for _, matcher, audience in entries]
+            rank = (2 if wildcard else 0) + (0 if has_port else 1)
+            # The most specific entry wins: exact before wildcard, and the longer suffix of
+            # two wildcards (*.billing.internal before *.internal), else a host would get a
+            # passport for the broader audience, replayable at every service of that one.
+            entries.append((rank, -len(host.strip()), matcher, audience))
+        entries.sort(key=lambda entry: (entry[0], entry[1]))
+        self._entries = [(matcher, audience) for _, _, matcher, audience in entries]
 
     def audience(self, url: httpx.URL) -> str | None:
         for matcher, audience in self._entries:
@@ -251,8 +255,13 @@ class PassportAuth(httpx.Auth):
     def request_hook(self, request: httpx.Request) -> None:
         """Drop the passport we attached from a request that left its origin or the allow-list."""
         attached = request.extensions.get(_ATTACHED_KEY)
-        if attached is None or request.headers.get(self.header) != attached:
+        if attached is None:
             return  # nothing of ours on this request
+        if request.headers.get(self.header) != attached:
+            # Our passport is gone (httpx strips Authorization on a cross-origin redirect):
+            # the proof made for it must go too, or it would reach the other origin.
+            refresh_proof(request, keep=False)
+            return
         keep = request.extensions.get(_ORIGIN_KEY) == _origin(request.url) and self._may_receive(
             request.url
         )

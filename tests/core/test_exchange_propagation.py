@@ -180,6 +180,13 @@ def test_host_audiences_prefer_the_most_specific_entry() -> None:
     assert audiences.audience(httpx.URL("https://orders.example/")) is None
 
 
+def test_the_longer_wildcard_wins_whatever_the_order_given() -> None:
+    # *.internal first in the mapping: pay.billing.internal must still get billing's passport
+    audiences = HostAudiences({"*.internal": "generic", "*.billing.internal": "billing"})
+    assert audiences.audience(httpx.URL("https://pay.billing.internal/")) == "billing"
+    assert audiences.audience(httpx.URL("https://orders.internal/")) == "generic"
+
+
 @pytest.mark.parametrize(
     "audiences", [{"orders.internal": ""}, {"bad host/": "orders"}, {"*": "orders"}]
 )
