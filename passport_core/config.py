@@ -265,8 +265,9 @@ class PassportConfig:
     :param proof_replay_cache: where used proofs are remembered (default: in
         memory, per process; share one across instances behind a load balancer).
     :param proof_key: this service's own DPoP key: outbound clients sign a proof
-        with it for every passport bound to it (the token service does not bind
-        exchanged passports yet).
+        with it for every passport bound to it, and with ``exchange_url`` the
+        passports exchanged for other hosts are bound to it (RFC 9449 §5), so a
+        passport captured on its way to the next hop is refused there.
     """
 
     issuer: str | None = None
@@ -454,10 +455,10 @@ class PassportConfig:
             name = "exchange_key_file" if self.exchange_key_file is not None else "exchange_key"
             raise _naming(error, name) from error
         client_id = self.exchange_client_id or (self.audience[0] if self.audience else "")
+        # With a DPoP key of its own, the passports this service is handed are bound to it.
+        options = {"proof_key": self.proof_key, **self.exchange_options}
         try:
-            return ExchangeClient(
-                self.exchange_url, client_id=client_id, client_key=key, **self.exchange_options
-            )
+            return ExchangeClient(self.exchange_url, client_id=client_id, client_key=key, **options)
         except TypeError as error:
             raise ConfigurationError(
                 f"{{exchange_options}}: {error}", setting="exchange_options"

@@ -42,7 +42,8 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   ├── UnauthorizedClient                 unauthorized_client
     │   ├── UnsupportedGrantType               unsupported_grant_type
     │   ├── InvalidTarget                      invalid_target
-    │   └── InvalidScope                       invalid_scope
+    │   ├── InvalidScope                       invalid_scope
+    │   └── InvalidExchangeProof               invalid_exchange_proof
     ├── Unavailable (503)                      unavailable
     │   ├── KeysUnavailable                    keys_unavailable
     │   ├── IdentityProviderUnavailable        identity_provider_unavailable
@@ -73,7 +74,8 @@ access token, an opaque token, an API key, a gateway's assertion); the
 ``*Credential`` errors are the edge's, the token errors a service's.
 
 The :class:`ExchangeError` branch is the token service's (RFC 8693 §2.2.2): each
-subclass's ``code`` is the RFC 6749 §5.2 ``error`` string, sent as is.
+subclass's :attr:`~ExchangeError.error` is the RFC 6749 §5.2 ``error`` string sent, its
+``code`` too except for :class:`InvalidExchangeProof` (``invalid_dpop_proof``, RFC 9449 §5).
 
 The two other 500s are raised while serving: :class:`MintingError` when an
 edge cannot mint the passport of one request (bad claims from an enricher,
@@ -105,6 +107,7 @@ __all__ = [
     "InvalidClaim",
     "InvalidClient",
     "InvalidCredential",
+    "InvalidExchangeProof",
     "InvalidGrant",
     "InvalidIssuer",
     "InvalidKey",
@@ -365,12 +368,17 @@ class ExchangeRefused(PermissionDenied):
 class ExchangeError(PassportError):
     """A token exchange request the token service refuses (RFC 8693 §2.2.2): answer 400.
 
-    Each subclass's ``code`` is the RFC 6749 §5.2 ``error`` string itself.
+    Each subclass's :attr:`error` is the RFC 6749 §5.2 ``error`` string it answers.
     """
 
     code = "exchange_error"
     status = 400
     default_message = "the token exchange request is refused"
+
+    @property
+    def error(self) -> str:
+        """The RFC 6749 §5.2 ``error`` answered: the ``code``, unless a later RFC names it."""
+        return self.code
 
 
 class InvalidRequest(ExchangeError):
@@ -409,6 +417,22 @@ class InvalidTarget(ExchangeError):
 class InvalidScope(ExchangeError):
     code = "invalid_scope"
     default_message = "the requested scope exceeds what the subject token grants"
+
+
+class InvalidExchangeProof(ExchangeError):
+    """The DPoP proof of a token exchange request is missing where the client must bind,
+    malformed, replayed or made for another request.
+
+    Its :attr:`error` is RFC 9449 §5's ``invalid_dpop_proof`` (the ``code`` differs from
+    :class:`InvalidProof`'s, a resource server's 401: every code names one error).
+    """
+
+    code = "invalid_exchange_proof"
+    default_message = "the DPoP proof of the exchange request is invalid"
+
+    @property
+    def error(self) -> str:
+        return "invalid_dpop_proof"
 
 
 class Unavailable(PassportError):

@@ -21,6 +21,7 @@ from passport_core import (
     Key,
     KeyRing,
     Minter,
+    ProofVerifier,
     ServiceClient,
     TokenExchangeEndpoint,
     TokenService,
@@ -47,6 +48,8 @@ class TokenServiceHarness:
     ttl: float = 300.0
     delay: float = 0.0
     exchanges: int = 0
+    #: one for every request, so a replayed DPoP proof is seen as such
+    proofs: ProofVerifier = field(default_factory=ProofVerifier)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, client_id: str) -> Key:
@@ -92,6 +95,7 @@ def _service(harness: TokenServiceHarness, scope: dict[str, Any]) -> TokenServic
         ClientRegistry(clients, token_service=[STS, endpoint]),
         ExchangeRules(sorted(harness.targets) or ["-"]),
         trusted={EDGE: harness.edge_ring.public_jwks()},
+        proofs=harness.proofs,
     )
 
 

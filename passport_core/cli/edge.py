@@ -20,24 +20,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from passport_core.cli._io import CLIError, command, print_json
+from passport_core.cli._server import SERVER_INSTALL_HINT, add_server_arguments
 from passport_core.edge.config import EdgeConfig, Listener
 from passport_core.edge.gateway import EdgeGateway
 
-__all__ = ["EDGE_INSTALL_HINT", "add_commands"]
-
-EDGE_INSTALL_HINT = (
-    'python -m pip install "service-passport[edge]"  (from a checkout: -e ".[edge]")'
-)
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError("a port is between 0 and 65535")
-    return port
+__all__ = ["add_commands"]
 
 
 def _cmd_edge(args: argparse.Namespace) -> int:
@@ -49,7 +36,7 @@ def _cmd_edge(args: argparse.Namespace) -> int:
         print_json(config.describe(apps.main.edge.minter.key_ring))
         return 0
     if importlib.util.find_spec("uvicorn") is None:
-        raise CLIError(f"passport edge needs uvicorn; install it with: {EDGE_INSTALL_HINT}")
+        raise CLIError(f"passport edge needs uvicorn; install it with: {SERVER_INSTALL_HINT}")
     main = Listener(args.host, args.port)
     served: list[tuple[str, EdgeGateway, Listener]] = [
         ("gateway" if "gateway" in config.modes else "mint", apps.main, main)
@@ -124,21 +111,10 @@ def add_commands(commands: Any) -> None:
         "uvicorn (the [edge] extra). The ring file is followed: `passport ring` steps on it\n"
         "show at once. --check prints the effective configuration, without secrets, and exits.\n",
     )
-    parser.add_argument("--config", required=True, metavar="FILE", help="the edge.toml to run")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=_port, default=8080, help="port to listen on")
-    parser.add_argument(
-        "--check", action="store_true", help="validate and print the configuration, do not serve"
-    )
+    add_server_arguments(parser, "edge.toml", 8080)
     parser.add_argument(
         "--app-dir",
         default=".",
         metavar="DIR",
         help="where the file's 'module:function' references are imported from (default .)",
-    )
-    parser.add_argument(
-        "--log-level",
-        default="info",
-        choices=["critical", "error", "warning", "info", "debug"],
-        help="uvicorn's log level",
     )

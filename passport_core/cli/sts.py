@@ -11,7 +11,7 @@ import importlib.util
 from typing import Any
 
 from passport_core.cli._io import CLIError, command, print_json
-from passport_core.cli.edge import EDGE_INSTALL_HINT, _port
+from passport_core.cli._server import SERVER_INSTALL_HINT, add_server_arguments
 from passport_core.exchange.config import StsConfig
 
 __all__ = ["add_commands"]
@@ -24,7 +24,7 @@ def _cmd_sts(args: argparse.Namespace) -> int:
         print_json(config.describe())
         return 0
     if importlib.util.find_spec("uvicorn") is None:
-        raise CLIError(f"passport sts needs uvicorn; install it with: {EDGE_INSTALL_HINT}")
+        raise CLIError(f"passport sts needs uvicorn; install it with: {SERVER_INSTALL_HINT}")
     import uvicorn  # noqa: PLC0415 - optional: the [edge] extra
 
     host = f"[{args.host}]" if ":" in args.host else args.host
@@ -54,15 +54,4 @@ def add_commands(commands: Any) -> None:
         "endpoint (any path, POST) and its JWKS with uvicorn (the [edge] extra).\n"
         "--check prints the effective configuration and exits.\n",
     )
-    parser.add_argument("--config", required=True, metavar="FILE", help="the sts.toml to run")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=_port, default=8090, help="port to listen on")
-    parser.add_argument(
-        "--check", action="store_true", help="validate and print the configuration, do not serve"
-    )
-    parser.add_argument(
-        "--log-level",
-        default="info",
-        choices=["critical", "error", "warning", "info", "debug"],
-        help="uvicorn's log level",
-    )
+    add_server_arguments(parser, "sts.toml", 8090)

@@ -48,7 +48,6 @@ the effective configuration with nothing secret in it.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,14 +62,10 @@ from passport_core.edge.enrichers.base import DEFAULT_ENRICHER_TIMEOUT, Enricher
 from passport_core.edge.enrichers.http import HTTPEnricher
 from passport_core.edge.gateway import DEFAULT_UPSTREAM_TIMEOUT, EdgeGateway, Upstream
 from passport_core.edge.ring_file import RingFile
+from passport_core.edge.tomlfile import read_toml
 from passport_core.errors import ConfigurationError, PassportError
 from passport_core.keys.ring import KeyRing
 from passport_core.mint.minter import DEFAULT_TTL, Minter
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 only
-    import tomli as tomllib
 
 __all__ = ["MODES", "EdgeApps", "EdgeConfig", "Listener"]
 
@@ -328,15 +323,7 @@ class EdgeConfig:
     def load(cls, path: str | os.PathLike[str]) -> EdgeConfig:
         """Read and check ``edge.toml`` at ``path``."""
         file = Path(path)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigurationError(f"cannot read {file}: {exc.strerror or exc}") from exc
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigurationError(f"{file} is not valid TOML: {exc}") from exc
-        return cls.from_mapping(data, base=file.resolve().parent)
+        return cls.from_mapping(read_toml(file), base=file.resolve().parent)
 
     def ring(self) -> KeyRing:
         """The key ring saved at :attr:`ring_path`."""

@@ -22,12 +22,22 @@ CacheKey = tuple[bytes, str, str]
 
 @dataclass(frozen=True)
 class Exchanged:
-    """A passport the token service issued: its token, when it expires, its scope."""
+    """A passport the token service issued: its token, when it expires, its scope.
+
+    ``token_type`` is ``DPoP`` when the passport is bound to the exchange client's
+    ``proof_key`` (RFC 9449 §5): every request it goes on then needs a proof.
+    """
 
     token: str = field(repr=False)
     #: seconds since the epoch (the token service's ``expires_in`` counted from receipt)
     expires_at: float
     scope: str | None = None
+    token_type: str = "Bearer"  # noqa: S105 - a token type name, not a secret
+
+    @property
+    def bound(self) -> bool:
+        """Whether the passport is bound to a key (and needs a DPoP proof to be used)."""
+        return self.token_type == "DPoP"  # noqa: S105 - RFC 9449 §5's token type
 
 
 def cache_key(subject_token: str, audience: str, scope: str | None) -> CacheKey:

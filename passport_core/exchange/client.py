@@ -12,6 +12,10 @@ that is not an exchange is :class:`~passport_core.errors.ExchangeUnavailable`
 (503) within ``timeout``; a refusal (RFC 6749 §5.2 error JSON) is
 :class:`~passport_core.errors.ExchangeRefused` (403) carrying the RFC
 ``error``. Neither message holds a token.
+
+With ``proof_key`` every exchange request carries a DPoP proof (RFC 9449 §5) and the
+token service must answer with a passport bound to that key (``token_type``
+``DPoP``); a bearer answer is refused, so binding never silently lapses.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from passport_core.dpop.proof import DPOP_HEADER, make_proof
 from passport_core.edge.authenticators.client_auth import ClientAuth
 from passport_core.errors import (
     ConfigurationError,
@@ -33,6 +38,7 @@ from passport_core.errors import (
     PassportError,
 )
 from passport_core.exchange.cache import ExchangeCache, Exchanged, cache_key
+from passport_core.exchange.request import JWT_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT
 from passport_core.http.fetcher import (
     DEFAULT_MAX_BYTES,
     BoundedFetcher,
@@ -45,17 +51,8 @@ from passport_core.keys.key import Key
 from passport_core.passport import Passport
 from passport_core.token.encoding import json_loads_object
 
-__all__ = [
-    "GRANT_TYPE",
-    "JWT_TOKEN_TYPE",
-    "ExchangeClient",
-    "Exchanged",
-]
+__all__ = ["ExchangeClient", "Exchanged"]
 
-#: RFC 8693 §2.1
-GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange"
-#: RFC 8693 §3: a passport is a JWT
-JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt"  # noqa: S105 - a type name, no secret
 DEFAULT_EXCHANGE_TIMEOUT = 3.0
 DEFAULT_CACHE_SIZE = 1024
 #: RFC 6749 §5.2: error is NQSCHAR, no quote and no backslash
@@ -75,6 +72,9 @@ class ExchangeClient:
     ``aud`` is ``assertion_audience`` (the token service's issuer) or, by
     default, the endpoint URL (RFC 7523 §3). Each exchange, and each wait for one another
     caller started, ends within ``timeout`` seconds.
+
+    With ``proof_key`` (asymmetric, private) exchanged passports are bound to it: the
+    caller then proves each request it sends one on (``PassportAuth`` does).
     """
 
     def __init__(
@@ -90,6 +90,7 @@ class ExchangeClient:
         margin_ratio: float = 0.1,
         max_margin: float = 30.0,
         allow_insecure: bool = False,
+        proof_key: Key | None = None,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
@@ -103,7 +104,10 @@ class ExchangeClient:
             raise ConfigurationError("margin_ratio must be in [0, 1) and max_margin >= 0")
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
             raise ConfigurationError("cache_size must be a non-negative integer")
+        if proof_key is not None and (not proof_key.is_private or proof_key.is_symmetric):
+            raise ConfigurationError("proof_key must be an asymmetric private key")
         self.client_auth = client_auth
+        self.proof_key = proof_key
         self.assertion_audience = assertion_audience or self.token_endpoint
         self.timeout = timeout
         self._clock = clock
@@ -201,7 +205,7 @@ class ExchangeClient:
     ) -> tuple[RequestBody, Mapping[str, str]]:
         # RFC 8693 §2.1: the request is a form; the subject token's type says it is a JWT.
         fields = {
-            "grant_type": GRANT_TYPE,
+            "grant_type": TOKEN_EXCHANGE_GRANT,
             "subject_token": token,
             "subject_token_type": JWT_TOKEN_TYPE,
             "audience": audience,
@@ -211,7 +215,12 @@ class ExchangeClient:
             fields["scope"] = scope
         credentials = self.client_auth.credentials(self.assertion_audience, self._clock)
         fields.update(credentials.form)
-        return RequestBody.form(fields), credentials.headers
+        headers = dict(credentials.headers)
+        if self.proof_key is not None:
+            # RFC 9449 §5: a proof of this very request, no ath (there is no token yet).
+            proof = make_proof(self.proof_key, "POST", self.token_endpoint, iat=self._clock())
+            headers[DPOP_HEADER] = proof
+        return RequestBody.form(fields), headers
 
     def _interrupted(self) -> ExchangeUnavailable:
         return ExchangeUnavailable("the exchange this call waited for was interrupted")
@@ -263,10 +272,19 @@ class ExchangeClient:
             raise ExchangeUnavailable("the token service's expires_in is not a number of seconds")
         if scope is not None and not isinstance(scope, str):
             raise ExchangeUnavailable("the token service's scope is not a string")
+        # RFC 6749 §7.1: the token type is case-insensitive.
+        bound = document["token_type"].lower() == "dpop"
+        if bound != (self.proof_key is not None):
+            raise ExchangeUnavailable(
+                "the token service bound a passport this client cannot prove"
+                if self.proof_key is None
+                else "the token service did not bind the exchanged passport to the proof key"
+            )
         return Exchanged(
             token=token,
             expires_at=self._clock() + float(expires_in),
             scope=scope,
+            token_type="DPoP" if bound else "Bearer",
         )
 
     def __repr__(self) -> str:

@@ -44,6 +44,9 @@ class ServiceClient:
     :param audience: the name it is known by in passports' ``aud`` (default: ``client_id``).
     :param targets: the audiences it may ask passports for; empty: none.
     :param scopes: the scopes it may ask for; ``None``: any the subject token has.
+    :param dpop_bound_access_tokens: every passport issued to it must be bound to its key:
+        a request without a DPoP proof is refused (RFC 9449 §5.2, the client metadata of
+        that name). Without it, a request with a proof still gets a bound passport.
     """
 
     client_id: str
@@ -51,6 +54,7 @@ class ServiceClient:
     audience: str = ""
     targets: frozenset[str] = frozenset()
     scopes: frozenset[str] | None = None
+    dpop_bound_access_tokens: bool = False
 
     def __init__(
         self,
@@ -60,16 +64,20 @@ class ServiceClient:
         audience: str | None = None,
         targets: Iterable[str] = (),
         scopes: Iterable[str] | None = None,
+        dpop_bound_access_tokens: bool = False,
     ) -> None:
         if not isinstance(client_id, str) or not client_id:
             raise ConfigurationError("a service client needs a non-empty client_id")
         if isinstance(targets, str) or isinstance(scopes, str):
             raise ConfigurationError(f"client {client_id!r}: targets and scopes are collections")
+        if not isinstance(dpop_bound_access_tokens, bool):
+            raise ConfigurationError(f"client {client_id!r}: dpop_bound_access_tokens is a bool")
         object.__setattr__(self, "client_id", client_id)
         object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "audience", audience or client_id)
         object.__setattr__(self, "targets", frozenset(targets))
         object.__setattr__(self, "scopes", None if scopes is None else frozenset(scopes))
+        object.__setattr__(self, "dpop_bound_access_tokens", dpop_bound_access_tokens)
 
 
 class ClientRegistry:

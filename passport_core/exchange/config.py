@@ -17,6 +17,7 @@
     audience = "orders"                     # its name in aud (default: client_id)
     targets = ["billing"]                   # audiences it may ask for
     scopes = ["billing:charge"]             # scopes it may ask for (default: any)
+    dpop_bound_access_tokens = true         # refuse its requests without a DPoP proof
 
     [[audiences]]                           # what it issues for: edge.toml's shaping, and
     name = "billing"
@@ -24,20 +25,29 @@
     scopes = ["billing:charge"]             # the scopes this audience may get (default: any)
     resources = ["https://billing.example/api"]   # RFC 8707 resource URIs naming it
 
+    [dpop]                                  # proofs on exchange requests (RFC 9449 §5)
+    max_age = 60                            # seconds a proof may be old
+    redis_url = "redis://127.0.0.1:6379/0"  # share used proofs across instances
+
+A request with a DPoP proof gets a passport bound to the proof's key; the proof's
+``htu`` is ``token_endpoint`` when set, else the URL the request arrived at.
 Every unknown key is an error that names it; relative paths are relative to the file.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from passport_core.dpop.proof import ProofVerifier
+from passport_core.dpop.redis_replay import RedisReplayCache
+from passport_core.dpop.replay import ReplayCache
 from passport_core.edge.audience import Audience
 from passport_core.edge.authenticators.kinds import Options
+from passport_core.edge.tomlfile import read_toml
 from passport_core.errors import ConfigurationError, PassportError
 from passport_core.exchange.clients import ClientRegistry, ServiceClient
 from passport_core.exchange.endpoint import TokenExchangeEndpoint
@@ -45,11 +55,6 @@ from passport_core.exchange.rules import DEFAULT_MAX_DEPTH, ExchangeRules
 from passport_core.exchange.service import TokenService
 from passport_core.keys import KeyRing, KeysLike, RemoteJWKS, load_jwks
 from passport_core.mint import DEFAULT_TTL, Minter
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 only
-    import tomli as tomllib
 
 __all__ = ["StsConfig"]
 
@@ -97,6 +102,8 @@ class StsConfig:
     trusted: Mapping[str, KeysLike]
     clients: tuple[ServiceClient, ...]
     rules: ExchangeRules
+    proof_max_age: float = 60.0
+    proof_redis_url: str | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base: Path | None = None) -> StsConfig:
@@ -124,6 +131,7 @@ class StsConfig:
                     audience=table.get("audience", str, None),
                     targets=_strings(table, "targets") or (),
                     scopes=_strings(table, "scopes"),
+                    dpop_bound_access_tokens=table.get("dpop_bound_access_tokens", bool, False),
                 )
             )
             table.finish()
@@ -149,27 +157,35 @@ class StsConfig:
             for uri in _strings(table, "resources") or ():
                 resources[uri] = name
             table.finish()
+        dpop = Options("dpop", top.get("dpop", dict, {}))
+        proof_max_age = float(dpop.get("max_age", (int, float), 60.0))
+        if not 0 < proof_max_age <= 600:
+            raise ConfigurationError("dpop.max_age must be in (0, 600] seconds")
+        proof_redis_url = dpop.get("redis_url", str, None)
+        dpop.finish()
         top.finish()
         if not clients:
             raise ConfigurationError("a token service needs at least one [[clients]] table")
         if not audiences:
             raise ConfigurationError("a token service needs at least one [[audiences]] table")
         rules = ExchangeRules(audiences, scopes=scopes, resources=resources, max_depth=max_depth)
-        return cls(issuer, token_endpoint, ring, ttl, trusted, tuple(clients), rules)
+        return cls(
+            issuer,
+            token_endpoint,
+            ring,
+            ttl,
+            trusted,
+            tuple(clients),
+            rules,
+            proof_max_age=proof_max_age,
+            proof_redis_url=proof_redis_url,
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> StsConfig:
         """Read and check ``sts.toml`` at ``path``."""
         file = Path(path)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigurationError(f"cannot read {file}: {exc.strerror or exc}") from exc
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigurationError(f"{file} is not valid TOML: {exc}") from exc
-        return cls.from_mapping(data, base=file.resolve().parent)
+        return cls.from_mapping(read_toml(file), base=file.resolve().parent)
 
     def service(self) -> TokenService:
         """The :class:`TokenService` this file describes."""
@@ -183,11 +199,15 @@ class StsConfig:
         minter = Minter(ring, issuer=self.issuer, default_ttl=self.ttl, max_ttl=max_ttl)
         names = [self.issuer] + ([self.token_endpoint] if self.token_endpoint else [])
         registry = ClientRegistry(self.clients, token_service=names)
-        return TokenService(minter, registry, self.rules, trusted=self.trusted)
+        replay: ReplayCache | None = None
+        if self.proof_redis_url is not None:
+            replay = RedisReplayCache.from_url(self.proof_redis_url)
+        proofs = ProofVerifier(max_age=self.proof_max_age, replay=replay)
+        return TokenService(minter, registry, self.rules, trusted=self.trusted, proofs=proofs)
 
     def endpoint(self) -> TokenExchangeEndpoint:
         """The ASGI app serving :meth:`service`."""
-        return TokenExchangeEndpoint(self.service())
+        return TokenExchangeEndpoint(self.service(), url=self.token_endpoint)
 
     def describe(self) -> dict[str, Any]:
         """The effective configuration (public keys and names only: nothing secret)."""
@@ -203,8 +223,14 @@ class StsConfig:
                     "audience": client.audience,
                     "targets": sorted(client.targets),
                     "scopes": None if client.scopes is None else sorted(client.scopes),
+                    "dpop_bound_access_tokens": client.dpop_bound_access_tokens,
                 }
                 for client in self.clients
             },
             "audiences": sorted(self.rules.audiences),
+            # the Redis URL may carry a password: only whether one is used
+            "dpop": {
+                "max_age": self.proof_max_age,
+                "shared_replay": self.proof_redis_url is not None,
+            },
         }

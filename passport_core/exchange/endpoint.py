@@ -7,6 +7,9 @@ body answers JSON: the RFC 8693 §2.2.1 response, or an RFC 6749 §5.2 error
 405 for another method, 415 for another content type, 413 for a body over the
 cap, 503 when keys cannot be had. Never a 500 for anything a client sends.
 
+A ``DPoP`` header makes the issued passport bound to the proof's key (RFC 9449 §5);
+a bad proof is ``invalid_dpop_proof`` (400).
+
 ``GET`` :data:`~passport_core.JWKS_PATH` serves the token service's public keys,
 so services can trust the passports it issues.
 """
@@ -18,6 +21,8 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from passport_core.dpop.proof import DPOP_HEADER
+from passport_core.dpop.target import RequestTarget
 from passport_core.errors import ExchangeError, InvalidClient, InvalidRequest, PassportError
 from passport_core.exchange.request import MAX_FORM_BYTES, parse_form
 from passport_core.exchange.service import TokenService
@@ -78,11 +83,17 @@ class TokenExchangeEndpoint:
         fastapi_app.mount("/sts", app)          # or inside an existing app
 
     :param realm: the ``realm`` of the ``WWW-Authenticate`` challenge (RFC 6749 §5.2).
+    :param url: the token endpoint's public URL, the one clients call and name in their
+        DPoP proofs' ``htu``; default: rebuilt from each request (scheme, ``Host``, path),
+        which behind a proxy is the proxy's view, not the client's.
     """
 
-    def __init__(self, service: TokenService, *, realm: str = "token-service") -> None:
+    def __init__(
+        self, service: TokenService, *, realm: str = "token-service", url: str | None = None
+    ) -> None:
         self.service = service
         self.realm = realm
+        self.url = url
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -124,7 +135,11 @@ class TokenExchangeEndpoint:
             if uses_header:
                 # Only private_key_jwt is supported: a Basic secret is refused, not ignored.
                 raise InvalidClient("authenticate with a client assertion, not Authorization")
-            result = await self.service.aexchange(parse_form(body))
+            result = await self.service.aexchange(
+                parse_form(body),
+                proofs=self._values(scope, DPOP_HEADER),
+                target=RequestTarget("POST", self.url or self._request_url(scope, headers)),
+            )
         except ExchangeError as error:
             extra: dict[str, str] = {}
             if isinstance(error, InvalidClient) and uses_header:
@@ -144,8 +159,29 @@ class TokenExchangeEndpoint:
         await _json(send, 200, result.body())
 
     @staticmethod
-    def _error(error: PassportError) -> dict[str, str]:
-        return {"error": error.code, "error_description": error.message}
+    def _error(error: ExchangeError) -> dict[str, str]:
+        return {"error": error.error, "error_description": error.message}
+
+    @staticmethod
+    def _values(scope: Scope, name: str) -> list[str]:
+        wanted = name.lower().encode("latin-1")
+        return [
+            value.decode("latin-1")
+            for raw_name, value in scope.get("headers", ())
+            if raw_name.lower() == wanted
+        ]
+
+    @staticmethod
+    def _request_url(scope: Scope, headers: dict[str, str]) -> str:
+        # The path as sent (raw_path keeps its percent-encoding), below the mount point.
+        raw = scope.get("raw_path")
+        path = raw.decode("latin-1").split("?", 1)[0] if raw else scope.get("path", "/")
+        scheme = scope.get("scheme", "http")
+        host = headers.get("host")
+        if not host:
+            server = scope.get("server") or ("localhost", None)
+            host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+        return f"{scheme}://{host}{path}"
 
     @staticmethod
     def _headers(scope: Scope) -> dict[str, str]:

@@ -8,7 +8,8 @@ Decisions, each documented for callers:
 * ``actor_token`` is refused: the actor is the authenticated client itself, so a second
   actor credential could only disagree with it.
 * Every parameter appears at most once (RFC 6749 §3.2), except ``audience`` and
-  ``resource``, which RFC 8693 §2.1 lets repeat; this service issues for exactly one target.
+  ``resource``, which RFC 8693 §2.1 lets repeat; this service issues for exactly one target,
+  which they may all name (the rules resolve resource URIs to audiences).
 """
 
 from __future__ import annotations
@@ -111,8 +112,6 @@ def read_request(form: Mapping[str, Sequence[str]]) -> ExchangeRequest:
         raise InvalidTarget("name the next hop in audience or resource")
     if len(targets) > _MAX_TARGETS:
         raise InvalidRequest("too many audience and resource parameters")
-    if len(set(targets)) > 1:
-        raise InvalidTarget("one exchange issues for exactly one audience")
     scope = _one(form, "scope")
     scopes = None if scope is None else frozenset(scope.split(" ")) - {""}
     assertion_type = _one(form, "client_assertion_type")

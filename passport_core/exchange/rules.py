@@ -64,9 +64,17 @@ class ExchangeRules:
             raise ConfigurationError("max_depth must be a whole number of at least 1")
         self.max_depth = max_depth
 
-    def target(self, client: ServiceClient, requested: str) -> Audience:
-        """The audience ``requested`` names (its name or a resource URI), if ``client`` may."""
-        name = self.resources.get(requested, requested)
+    def target(self, client: ServiceClient, *requested: str) -> Audience:
+        """The one audience ``requested`` names (audience names or resource URIs), if
+        ``client`` may ask for it.
+
+        RFC 8693 §2.1 lets ``audience`` and ``resource`` both name the target: they
+        may, as long as they name the same one (this service issues for one audience).
+        """
+        names = {self.resources.get(item, item) for item in requested}
+        if len(names) != 1:
+            raise InvalidTarget("one exchange issues for exactly one audience")
+        (name,) = names
         audience = self.audiences.get(name)
         if audience is None:
             raise InvalidTarget("the token service does not issue for that audience")

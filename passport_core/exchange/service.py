@@ -7,6 +7,10 @@ the subject and how they authenticated, carries only what the target may see
 ``act`` (§4.1) over the subject token's own: the token service signs the chain, and
 copies it only from a verified passport addressed to the caller, so no hop can forge
 or truncate it.
+
+A request carrying a DPoP proof (RFC 9449 §5) gets a passport bound to the proof's key
+(``cnf.jkt``, token type ``DPoP``): the next hop then accepts it only with a fresh
+proof from that key, so a passport captured on the way is useless on its own.
 """
 
 from __future__ import annotations
@@ -19,8 +23,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from passport_core import claims as c
+from passport_core.dpop.proof import ProofVerifier, VerifiedProof, confirmation
+from passport_core.dpop.target import RequestTarget
 from passport_core.edge.common import CommonData
-from passport_core.errors import AuthenticationError, InvalidGrant
+from passport_core.errors import (
+    AuthenticationError,
+    InvalidExchangeProof,
+    InvalidGrant,
+    InvalidProof,
+)
 from passport_core.exchange.clients import ClientRegistry, ServiceClient
 from passport_core.exchange.request import JWT_TOKEN_TYPE, ExchangeRequest, read_request
 from passport_core.exchange.rules import MAY_ACT, ExchangeRules
@@ -55,7 +66,8 @@ _NOT_CUSTOM = c.REGISTERED | {
 class ExchangeResult:
     """A successful exchange (RFC 8693 §2.2.1).
 
-    ``token_type`` is ``Bearer``: services present passports as RFC 6750 bearer tokens.
+    ``token_type`` is ``Bearer`` (RFC 6750), or ``DPoP`` for a passport bound to the
+    key of the request's proof (RFC 9449 §5).
     """
 
     access_token: str
@@ -108,6 +120,9 @@ class TokenService:
         its keys; the token service's own issuer is always trusted, so an exchanged
         passport can be exchanged again at the next hop.
     :param subject_leeway: clock skew tolerated on subject tokens.
+    :param proofs: checks the DPoP proofs of exchange requests (RFC 9449 §5); the
+        default remembers used proofs in this process. Share a
+        :class:`~passport_core.RedisReplayCache` when several instances serve.
     """
 
     def __init__(
@@ -119,9 +134,11 @@ class TokenService:
         trusted: Mapping[str, KeysLike],
         subject_leeway: float = 30.0,
         subject_max_lifetime: float = 3600.0,
+        proofs: ProofVerifier | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.minter = minter
+        self.proofs = proofs if proofs is not None else ProofVerifier(clock=clock)
         self.clients = clients
         self.rules = rules
         issuers: dict[str, KeysLike] = dict(trusted)
@@ -135,30 +152,79 @@ class TokenService:
             clock=clock,
         )
 
-    def exchange(self, form: Mapping[str, Sequence[str]]) -> ExchangeResult:
-        """Answer one request's form fields, or raise its :class:`~passport_core.ExchangeError`."""
+    def exchange(
+        self,
+        form: Mapping[str, Sequence[str]],
+        *,
+        proofs: Sequence[str] = (),
+        target: RequestTarget | None = None,
+    ) -> ExchangeResult:
+        """Answer one request's form fields, or raise its :class:`~passport_core.ExchangeError`.
+
+        ``proofs`` are the request's ``DPoP`` header values and ``target`` its method and
+        the token endpoint's URL, which a proof must name (RFC 9449 §4.3).
+        """
         request = read_request(form)
         client = self.clients.authenticate(request.client_assertion, request.client_id)
+        # After the client is known: an anonymous caller cannot fill the replay cache.
+        wanted = self._wants_proof(client, proofs, target)
+        proof = None
+        if wanted is not None:
+            try:
+                proof = self.proofs.verify(proofs, wanted)
+            except InvalidProof as exc:
+                raise InvalidExchangeProof(exc.message) from exc
         try:
             subject = self.subjects.verify(request.subject_token)
         except AuthenticationError as exc:
             raise InvalidGrant(f"the subject token is invalid: {exc.message}") from exc
-        return self._issue(request, client, subject)
+        return self._issue(request, client, subject, proof)
 
-    async def aexchange(self, form: Mapping[str, Sequence[str]]) -> ExchangeResult:
+    async def aexchange(
+        self,
+        form: Mapping[str, Sequence[str]],
+        *,
+        proofs: Sequence[str] = (),
+        target: RequestTarget | None = None,
+    ) -> ExchangeResult:
         """:meth:`exchange` without blocking the event loop (remote keys fetched async)."""
         request = read_request(form)
         client = await self.clients.aauthenticate(request.client_assertion, request.client_id)
+        wanted = self._wants_proof(client, proofs, target)
+        proof = None
+        if wanted is not None:
+            try:
+                proof = await self.proofs.averify(proofs, wanted)
+            except InvalidProof as exc:
+                raise InvalidExchangeProof(exc.message) from exc
         try:
             subject = await self.subjects.averify(request.subject_token)
         except AuthenticationError as exc:
             raise InvalidGrant(f"the subject token is invalid: {exc.message}") from exc
-        return self._issue(request, client, subject)
+        return self._issue(request, client, subject, proof)
+
+    @staticmethod
+    def _wants_proof(
+        client: ServiceClient, proofs: Sequence[str], target: RequestTarget | None
+    ) -> RequestTarget | None:
+        """The request a proof must be checked against, or ``None`` when none is sent."""
+        if not proofs:
+            if client.dpop_bound_access_tokens:
+                # RFC 9449 §5.2: such a client's requests without a proof are refused.
+                raise InvalidExchangeProof("this client's passports are bound: send a DPoP proof")
+            return None
+        if target is None:
+            raise InvalidExchangeProof("this token service cannot check DPoP proofs here")
+        return target
 
     def _issue(
-        self, request: ExchangeRequest, client: ServiceClient, subject: Passport
+        self,
+        request: ExchangeRequest,
+        client: ServiceClient,
+        subject: Passport,
+        proof: VerifiedProof | None = None,
     ) -> ExchangeResult:
-        audience = self.rules.target(client, request.targets[0])
+        audience = self.rules.target(client, *request.targets)
         self.rules.check_subject(client, subject)
         scopes = self.rules.scopes_for(client, audience, subject, request.scopes)
         shaped = audience.shape(self._common(subject, scopes))
@@ -192,15 +258,20 @@ class TokenService:
             auth_methods=sorted(subject.auth_methods),
             auth_context=subject.auth_context,
             auth_time=None if subject.auth_time is None else int(subject.auth_time.timestamp()),
+            # RFC 9449 §6.1: bound to the key that signed the request's proof.
+            cnf=None if proof is None else confirmation(proof),
         )
         logger.info(
-            "exchanged %s for %s: client=%s audience=%s",
+            "exchanged %s for %s: client=%s audience=%s bound=%s",
             subject.fingerprint,
             fingerprint(token),
             client.client_id,
             audience.name,
+            proof is not None,
         )
-        return ExchangeResult(token, lifetime, shaped.scopes)
+        # RFC 9449 §5: a bound passport is of token type DPoP
+        token_type = "Bearer" if proof is None else "DPoP"
+        return ExchangeResult(token, lifetime, shaped.scopes, token_type=token_type)
 
     @staticmethod
     def _common(subject: Passport, scopes: frozenset[str]) -> CommonData:

@@ -22,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import email.utils
 import functools
+import math
 import socket
 import ssl
 import threading
@@ -137,6 +139,28 @@ def _entity_tag(value: str | None) -> str | None:
 # closed under another thread's feet (which does not reliably wake a blocked recv on
 # every platform). Only the name lookup, which no socket timeout covers, runs in a
 # helper thread that the caller stops waiting for at the deadline.
+
+
+#: a server asking for longer than this is told no: the caller's retry is its own decision
+_MAX_RETRY_AFTER = 3600
+
+
+def _retry_after(value: str | None) -> int | None:
+    """The seconds of a ``Retry-After`` value (delay-seconds or an HTTP-date), capped."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit() and len(value) <= 10:
+        seconds = int(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None  # RFC 9110 §5.6.7: an HTTP-date is GMT; anything else is not one
+        seconds = math.ceil(when.timestamp() - time.time())
+    return min(max(seconds, 1), _MAX_RETRY_AFTER)
 
 
 def _left(deadline: float, timeout: float | None, error: type[Exception]) -> float:
@@ -374,7 +398,10 @@ class BoundedFetcher:
             # A redirect could point anywhere; the configured URL is the only one trusted.
             raise self.error(f"{self.what} answered a redirect (HTTP {status}), not followed")
         if status not in ok:
-            raise self.error(f"{self.what} answered HTTP {status}")
+            # RFC 9110 §10.2.3: a 503 or 429 may say when to come back; passed on to the caller.
+            asked = response.headers.get("retry-after") if status in (429, 503) else None
+            wait = _retry_after(asked)
+            raise self.error(f"{self.what} answered HTTP {status}", retry_after=wait)
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding not in ("", "identity"):
             raise self.error(f"{self.what} sent a compressed response although none was asked")

@@ -24,6 +24,7 @@ import httpx
 from passport_core.context import get_passport
 from passport_core.dpop.binding import passport_jkt
 from passport_core.errors import ConfigurationError, PassportError
+from passport_core.exchange.cache import Exchanged
 from passport_core.exchange.client import ExchangeClient
 from passport_core.inbound.extraction import DEFAULT_HEADER
 from passport_core.keys.key import Key
@@ -160,7 +161,9 @@ class PassportAuth(httpx.Auth):
     With ``proof_key`` (the private key a sender-constrained passport's ``cnf``
     names), every request the caller's bound passport goes on also carries a
     fresh DPoP proof (RFC 9449 §4), redirected requests included (through
-    :meth:`request_hook`).
+    :meth:`request_hook`). An exchanged passport bound to the exchange client's
+    ``proof_key`` gets its proof the same way. With ``bearer=True`` a bound
+    passport is sent as ``Authorization: DPoP <passport>`` (RFC 9449 §7.1).
     """
 
     def __init__(
@@ -189,8 +192,10 @@ class PassportAuth(httpx.Auth):
         self._bearer = bearer
         self._passport = passport
 
-    def _value(self, token: str) -> str:
-        return f"Bearer {token}" if self._bearer else token
+    def _value(self, token: str, proven: bool) -> str:
+        if not self._bearer:
+            return token
+        return f"DPoP {token}" if proven else f"Bearer {token}"
 
     def _plan(self, request: httpx.Request) -> tuple[Passport, str | None] | None:
         """The passport to send and the audience to exchange it for, or None to send nothing."""
@@ -203,22 +208,24 @@ class PassportAuth(httpx.Auth):
             return None
         return passport, audience
 
-    def _attach(self, request: httpx.Request, token: str) -> None:
-        value = self._value(token)
+    def _attach(self, request: httpx.Request, token: str, proof_key: Key | None) -> None:
+        value = self._value(token, proof_key is not None)
         request.headers[self.header] = value
         # Redirect requests share this dict (httpx copies extensions by reference).
         request.extensions[_ORIGIN_KEY] = _origin(request.url)
         request.extensions[_ATTACHED_KEY] = value
+        if proof_key is not None:
+            attach_proof(request, proof_key, token)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         plan = self._plan(request)
         if plan is not None:
             passport, audience = plan
-            token = passport.token
             if audience is not None and self.exchange is not None:
-                token = self.exchange.exchange(passport, audience).token
-            self._attach(request, token)
-            self._prove(request, passport, token)
+                exchanged = self.exchange.exchange(passport, audience)
+                self._attach(request, exchanged.token, self._exchanged_key(exchanged))
+            else:
+                self._attach(request, passport.token, self._own_key(passport))
         yield request
 
     async def async_auth_flow(
@@ -227,27 +234,28 @@ class PassportAuth(httpx.Auth):
         plan = self._plan(request)
         if plan is not None:
             passport, audience = plan
-            token = passport.token
             if audience is not None and self.exchange is not None:
                 # The async twin: the event loop is never blocked on the token service.
-                token = (await self.exchange.aexchange(passport, audience)).token
-            self._attach(request, token)
-            self._prove(request, passport, token)
+                exchanged = await self.exchange.aexchange(passport, audience)
+                self._attach(request, exchanged.token, self._exchanged_key(exchanged))
+            else:
+                self._attach(request, passport.token, self._own_key(passport))
         yield request
 
-    def _prove(self, request: httpx.Request, passport: Passport, token: str) -> None:
+    def _exchanged_key(self, exchanged: Exchanged) -> Key | None:
+        # The exchange client made the token service bind it to its proof key.
+        return self.exchange.proof_key if exchanged.bound and self.exchange else None
+
+    def _own_key(self, passport: Passport) -> Key | None:
         # Only the holder of the key a passport names can prove it: a passport bound to
         # another key (the caller's) gets no proof of ours, which could only be refused.
-        # An exchanged passport is sent as the token service issued it: proofs are for
-        # the caller's own passport (the token service does not bind exchanged ones yet).
-        if self.proof_key is None or token != passport.token:
-            return
+        if self.proof_key is None:
+            return None
         try:
             bound = passport_jkt(passport) == self._proof_jkt
         except PassportError:
             bound = False
-        if bound:
-            attach_proof(request, self.proof_key, passport.token)
+        return self.proof_key if bound else None
 
     def _may_receive(self, url: httpx.URL) -> bool:
         return self.allowed.allows(url) or self.audiences.audience(url) is not None

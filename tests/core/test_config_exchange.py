@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from passport_core import ConfigurationError, PassportConfig, use_passport
+from passport_core import ConfigurationError, PassportConfig, generate_key, use_passport
 from tests.servers import RunningServer, serve
 from tests.token_service import EDGE, TokenServiceHarness, token_service
 
@@ -119,3 +119,19 @@ def test_exchange_settings_of_the_wrong_type_are_refused(
     with pytest.raises(ConfigurationError) as refused:
         PassportConfig.from_mapping(settings(harness, **overrides))
     assert refused.value.setting == next(iter(overrides))
+
+
+def test_a_proof_key_binds_the_exchanged_passports_too(harness: TokenServiceHarness) -> None:
+    proof_key = generate_key("EdDSA")
+    config = PassportConfig.from_mapping(settings(harness, proof_key=proof_key))
+    assert config.exchange_client is not None
+    assert config.exchange_client.proof_key is proof_key
+    own = generate_key("ES256")
+    chosen = PassportConfig.from_mapping(
+        settings(harness, proof_key=proof_key, exchange_options={"proof_key": own})
+    )
+    assert chosen.exchange_client is not None
+    assert chosen.exchange_client.proof_key is own  # exchange_options says it explicitly
+    unbound = PassportConfig.from_mapping(settings(harness))
+    assert unbound.exchange_client is not None
+    assert unbound.exchange_client.proof_key is None

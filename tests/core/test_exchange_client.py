@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import functools
+import json
 import socket
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,8 +22,12 @@ from passport_core import (
     ExchangeRefused,
     ExchangeUnavailable,
     InvalidAudience,
+    ProofVerifier,
+    RequestTarget,
     generate_key,
+    jwk_thumbprint,
 )
+from passport_core.token.encoding import b64url_decode
 from tests.servers import Answer, RouteServer, refused_url
 from tests.token_service import TokenServiceHarness, token_service
 
@@ -330,3 +337,103 @@ def test_the_repr_holds_no_key(harness: TokenServiceHarness) -> None:
         "http://127.0.0.1:1/token", client_id="a", client_key=harness.client("a")
     )
     assert repr(client) == "ExchangeClient('http://127.0.0.1:1/token', client_id='a')"
+
+
+def test_with_a_proof_key_the_exchanged_passport_is_bound_to_it(
+    harness: TokenServiceHarness, endpoint: str
+) -> None:
+    proof_key = generate_key("ES256")
+    client = client_for(harness, endpoint, proof_key=proof_key)
+    exchanged = client.exchange(harness.edge_passport("user-1", "a"), "b")
+    assert (exchanged.token_type, exchanged.bound) == ("DPoP", True)
+    passport = harness.verifier("b").verify(exchanged.token)
+    assert passport.claims["cnf"] == {"jkt": jwk_thumbprint(proof_key)}
+    # A second exchange makes a new proof: the token service's replay cache takes it.
+    assert client.exchange(harness.edge_passport("user-2", "a"), "b").bound
+
+
+def test_the_exchange_request_carries_a_proof_of_itself(harness: TokenServiceHarness) -> None:
+    server = RouteServer(lambda _: Answer.json({"error": "invalid_grant"}, status=400))
+    try:
+        proof_key = generate_key("EdDSA")
+        url = f"{server.url}/token"
+        client = ExchangeClient(
+            url, client_id="a", client_key=harness.client("a"), proof_key=proof_key
+        )
+        with pytest.raises(ExchangeRefused):
+            client.exchange(harness.edge_passport("user-1", "a"), "b")
+        (request,) = server.received
+    finally:
+        server.stop()
+    proof = ProofVerifier().verify([request.headers["dpop"]], RequestTarget("POST", url))
+    assert proof.jkt == jwk_thumbprint(proof_key)
+    payload = json.loads(b64url_decode(request.headers["dpop"].split(".")[1]))
+    assert "ath" not in payload  # RFC 9449 §5: there is no access token yet
+
+
+@pytest.mark.parametrize(("proof_key", "token_type"), [(True, "Bearer"), (False, "DPoP")])
+def test_a_binding_the_client_did_not_ask_for_or_did_not_get_is_unavailable(
+    harness: TokenServiceHarness, proof_key: bool, token_type: str
+) -> None:
+    answer = {
+        "access_token": harness.edge_passport("user-1", "b"),
+        "issued_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_type": token_type,
+        "expires_in": 60,
+    }
+    server = RouteServer(lambda _: Answer.json(answer))
+    try:
+        options: dict[str, Any] = {"proof_key": generate_key("ES256")} if proof_key else {}
+        client = ExchangeClient(
+            f"{server.url}/token", client_id="a", client_key=harness.client("a"), **options
+        )
+        with pytest.raises(ExchangeUnavailable, match=r"bound|bind"):
+            client.exchange(harness.edge_passport("user-1", "a"), "b")
+    finally:
+        server.stop()
+
+
+def test_a_proof_key_must_be_private_and_asymmetric(harness: TokenServiceHarness) -> None:
+    for key in (generate_key("ES256").public(), generate_key("HS256")):
+        with pytest.raises(ConfigurationError):
+            ExchangeClient(
+                "http://127.0.0.1:1/token", client_id="a", client_key=harness.client("a"),
+                proof_key=key,
+            )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [
+        ("7", 7),
+        ("0", 1),
+        ("99999999", 3600),  # capped: the caller's retry is its own decision
+        ("in 120 s", 120),  # an HTTP-date, made when the test runs
+        ("soon", None),
+        (None, None),
+    ],
+)
+def test_a_busy_token_service_says_when_to_retry(
+    harness: TokenServiceHarness, retry_after: str | None, expected: int | None
+) -> None:
+    if retry_after == "in 120 s":
+        retry_after = email.utils.format_datetime(
+            datetime.now(timezone.utc) + timedelta(seconds=120)
+        )
+    headers = {} if retry_after is None else {"Retry-After": retry_after}
+    server = RouteServer(
+        lambda _: Answer.json({"error": "temporarily_unavailable"}, status=503, headers=headers)
+    )
+    try:
+        client = ExchangeClient(
+            f"{server.url}/token", client_id="a", client_key=harness.client("a"), timeout=2
+        )
+        with pytest.raises(ExchangeUnavailable) as unavailable:
+            client.exchange(harness.edge_passport("user-1", "a"), "b")
+    finally:
+        server.stop()
+    if expected is None or expected < 100:
+        assert unavailable.value.retry_after == expected
+    else:  # an HTTP-date: a second or two may have passed
+        assert unavailable.value.retry_after is not None
+        assert expected - 5 <= unavailable.value.retry_after <= expected

@@ -16,7 +16,10 @@ from passport_core import (
     HostAudiences,
     InvalidAudience,
     PassportAuth,
+    ProofVerifier,
+    RequestTarget,
     Verifier,
+    generate_key,
     passport_async_client,
     passport_client,
     use_passport,
@@ -205,3 +208,68 @@ def test_verifier_of_b_refuses_the_full_passport(harness: TokenServiceHarness) -
     verifier: Verifier = harness.verifier("b")
     with pytest.raises(InvalidAudience):
         verifier.verify(harness.edge_passport("user-1", "a"))
+
+
+@pytest.mark.parametrize("bearer", [False, True])
+def test_a_bound_exchanged_passport_travels_with_a_proof_of_its_key(
+    harness: TokenServiceHarness, b: RunningServer, bearer: bool
+) -> None:
+    proof_key = generate_key("EdDSA")
+    passport = harness.verifier("a").verify(harness.edge_passport("user-1", "a"))
+    with token_service(harness) as url:
+        exchange = ExchangeClient(
+            url, client_id="a", client_key=harness.client("a"), proof_key=proof_key
+        )
+        audiences = {f"127.0.0.1:{b.port}": "b"}
+        with (
+            passport_client([], exchange=exchange, audiences=audiences, bearer=bearer) as client,
+            use_passport(passport),
+        ):
+            client.get(f"{b.url}/orders?page=2")
+            client.get(f"{b.url}/orders?page=2")
+    proofs = ProofVerifier()
+    for _, headers in b.requests:
+        if bearer:
+            scheme, token = headers["authorization"].split(" ")
+            assert scheme == "DPoP"  # RFC 9449 §7.1
+        else:
+            token = headers["x-passport"]
+        forwarded = harness.verifier("b").verify(token)
+        # Each request its own proof: B's replay cache accepts both.
+        proofs.verify(
+            [headers["dpop"]],
+            RequestTarget("GET", f"{b.url}/orders"),
+            token=token,
+            jkt=forwarded.claims["cnf"]["jkt"],
+        )
+    assert harness.exchanges == 1
+
+
+def test_a_redirect_to_another_origin_drops_the_bound_passport_and_its_proof(
+    harness: TokenServiceHarness, elsewhere: RunningServer
+) -> None:
+    def redirect(handler: object) -> tuple[int, dict[str, str], bytes]:
+        return 302, {"Location": elsewhere.url}, b""
+
+    passport = harness.verifier("a").verify(harness.edge_passport("user-1", "a"))
+    with token_service(harness) as url, serve(redirect) as first:
+        exchange = ExchangeClient(
+            url, client_id="a", client_key=harness.client("a"), proof_key=generate_key("ES256")
+        )
+        with (
+            passport_client(
+                [],
+                exchange=exchange,
+                audiences={f"127.0.0.1:{first.port}": "b"},
+                bearer=True,
+                follow_redirects=True,
+            ) as client,
+            use_passport(passport),
+        ):
+            client.get(first.url)
+        ((_, headers),) = first.requests
+        assert headers["authorization"].startswith("DPoP ")
+        assert "dpop" in headers
+    ((_, headers),) = elsewhere.requests
+    assert "authorization" not in headers
+    assert "dpop" not in headers

@@ -122,6 +122,7 @@ EXPECTED_ALL = {
     "InvalidGrant",
     "InvalidRequest",
     "InvalidScope",
+    "InvalidExchangeProof",
     "InvalidTarget",
     "UnauthorizedClient",
     "UnsupportedGrantType",

@@ -152,3 +152,16 @@ def test_the_service_settings_give_outbound_clients_the_proof_key(service: Runni
         assert client.get(service.url + "/end").status_code == 200
     with pytest.raises(ConfigurationError):
         PassportConfig.from_mapping({"proof_key": HOLDER.public()})
+
+
+def test_as_authorization_a_bound_passport_uses_the_dpop_scheme() -> None:
+    # RFC 9449 §7.1: "Authorization: DPoP <token>"; an unbound one stays Bearer.
+    with serve() as running:
+        for token in (bound(), Minter(RING, issuer=ISSUER).mint("bob", audience="orders")):
+            with passport_client(
+                ["127.0.0.1"], passport=VERIFIER.verify(token), proof_key=HOLDER, bearer=True
+            ) as client:
+                client.get(running.url)
+    (_, proven), (_, plain) = running.requests
+    assert (proven["authorization"].split(" ")[0], "dpop" in proven) == ("DPoP", True)
+    assert (plain["authorization"].split(" ")[0], "dpop" in plain) == ("Bearer", False)

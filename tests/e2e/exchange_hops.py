@@ -3,8 +3,10 @@
 ``fastapi`` / ``flask`` / ``django`` each serve one hop that verifies its
 passport, reports it, and calls the next hop through the adapter's outbound
 client, which exchanges the passport for the next hop's audience
-(``exchange_*`` settings). A hop's report includes the raw token it
-received: a test service, so the test can replay a captured passport.
+(``exchange_*`` settings), bound to the hop's own key (``proof_key``: the token
+service binds what it issues to the key of the request's DPoP proof, and the
+outbound client proves each call with it). A hop's report includes the raw token
+and proof it received: a test service, so the test can replay a captured passport.
 """
 
 from __future__ import annotations
@@ -22,16 +24,20 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
-from passport_core import Passport
+from passport_core import Passport, load_key_file
 from passport_core.demo.hop import announce
 from passport_fastapi import AsyncOutboundClient, PassportDep, setup_passport
 
 
-def report(name: str, passport: Passport, next_hop: dict[str, Any] | None) -> dict[str, Any]:
+def report(
+    name: str, passport: Passport, proof: str | None, next_hop: dict[str, Any] | None
+) -> dict[str, Any]:
     return {
         "service": name,
+        "bound": "cnf" in passport.claims,
+        "proof": proof,
         "sub": passport.subject,
         "iss": passport.issuer,
         "aud": list(passport.audience),
@@ -59,6 +65,7 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
             exchange_url=args.exchange_url,
             exchange_key_file=args.exchange_key_file,
             exchange_audiences={httpx.URL(args.next).netloc.decode(): args.next_audience},
+            proof_key=load_key_file(args.exchange_key_file),
         )
     return values
 
@@ -81,9 +88,9 @@ def fastapi_hop(args: argparse.Namespace) -> None:
     setup_passport(app, **settings(args))
 
     @app.get("/chain")
-    async def chain(passport: PassportDep, client: AsyncOutboundClient) -> Any:
+    async def chain(request: Request, passport: PassportDep, client: AsyncOutboundClient) -> Any:
         nxt = answer(await client.get(f"{args.next}/chain")) if args.next else None
-        return report(args.name, passport, nxt)
+        return report(args.name, passport, request.headers.get("dpop"), nxt)
 
     asyncio.run(serve_asgi(app))
 
@@ -104,7 +111,7 @@ def serve_wsgi(app: Any) -> None:
 
 
 def flask_hop(args: argparse.Namespace) -> None:
-    from flask import Flask, g  # noqa: PLC0415
+    from flask import Flask, g, request  # noqa: PLC0415
 
     from passport_flask import PassportExtension, outbound_client, passport_required  # noqa: PLC0415
 
@@ -119,7 +126,7 @@ def flask_hop(args: argparse.Namespace) -> None:
         if args.next:
             with outbound_client() as client:
                 nxt = answer(client.get(f"{args.next}/chain"))
-        return report(args.name, g.passport, nxt)
+        return report(args.name, g.passport, request.headers.get("dpop"), nxt)
 
     serve_wsgi(app)
 
@@ -157,7 +164,7 @@ def django_hop(args: argparse.Namespace) -> None:
         if args.next:
             with outbound_client() as client:
                 nxt = answer(client.get(f"{args.next}/chain"))
-        return JsonResponse(report(args.name, passport, nxt))
+        return JsonResponse(report(args.name, passport, request.headers.get("dpop"), nxt))
 
     urlpatterns.append(path("chain", chain))
     serve_wsgi(get_wsgi_application())

@@ -3,8 +3,9 @@ service is ``passport sts --config sts.toml``.
 
 The edge's passport is for A only. A (FastAPI, async outbound client) calls B
 (Flask) exchanging it for audience ``b``; B calls C (Django) exchanging for
-``c``. Each hop holds a passport for itself alone; C sees the whole actor
-chain (RFC 8693 §4.1: the current actor outermost).
+``c``. Each hop holds a passport for itself alone, bound to the key of the hop
+that carries it (RFC 9449 §5: the exchange request's DPoP proof); C sees the
+whole actor chain (RFC 8693 §4.1: the current actor outermost).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from passport_core import JWKS_PATH, Key, KeyRing, Minter, generate_key, public_jwks
+from passport_core import JWKS_PATH, Key, KeyRing, Minter, generate_key, make_proof, public_jwks
 from passport_core.demo.processes import ServiceProcess
 from tests.e2e.exchange_hops import write_private
 from tests.token_service import EDGE, STS
@@ -167,6 +168,12 @@ def test_each_hop_holds_a_passport_for_itself_only(chain: Chain) -> None:
     assert a["actors"] == []
     assert b["actors"] == ["a"]
     assert c["actors"] == ["b", "a"]  # the current actor first, then who acted before
+    # The edge's passport is a bearer one; every exchanged one is bound and was proven.
+    assert [(hop["bound"], hop["proof"] is not None) for hop in (a, b, c)] == [
+        (False, False),
+        (True, True),
+        (True, True),
+    ]
 
 
 def test_a_passport_captured_between_a_and_b_is_refused_by_c(chain: Chain) -> None:
@@ -176,17 +183,21 @@ def test_a_passport_captured_between_a_and_b_is_refused_by_c(chain: Chain) -> No
     assert response.json()["code"] == "invalid_audience"
 
 
-def test_a_captured_passport_replayed_to_b_is_accepted_without_a_binding(chain: Chain) -> None:
-    # A bearer passport proves nothing about who presents it: B cannot tell that this
-    # caller is not A. Sender-constraining it (DPoP, RFC 9449) is what makes such a replay
-    # useless; until then its short lifetime and narrow audience are the only limits.
-    captured = call_a(chain, "bob")["next"]["body"]["token"]
-    response = httpx.get(f"{chain.b}/chain", headers={"X-Passport": captured}, timeout=30)
-    assert response.status_code == 200
-    replayed = response.json()
-    assert (replayed["sub"], replayed["aud"], replayed["actors"]) == ("bob", ["b"], ["a"])
-    # ...but it reaches no further than B's own right to exchange: C still sees B acting.
-    assert replayed["next"]["body"]["actors"] == ["b", "a"]
+def test_a_passport_captured_between_a_and_b_is_useless_to_replay_to_b(chain: Chain) -> None:
+    # Bound to A's key: without a proof from that key, B refuses it, whether the thief
+    # sends no proof, the proof captured with it (already used), or one of its own.
+    hop = call_a(chain, "bob")["next"]["body"]
+    captured, proof = hop["token"], hop["proof"]
+    thief = generate_key("EdDSA")
+    url = f"{chain.b}/chain"
+    attempts = {
+        "missing_dpop_proof": {},
+        "dpop_proof_replayed": {"DPoP": proof},
+        "invalid_dpop_proof": {"DPoP": make_proof(thief, "GET", url, token=captured)},
+    }
+    for code, headers in attempts.items():
+        response = httpx.get(url, headers={"X-Passport": captured, **headers}, timeout=30)
+        assert (response.status_code, response.json()["code"]) == (401, code)
 
 
 def test_users_never_share_an_exchanged_passport(chain: Chain) -> None:

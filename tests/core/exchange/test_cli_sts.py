@@ -78,6 +78,8 @@ def test_check_prints_the_effective_configuration(workdir: Path) -> None:
     assert described["issuer"] == STS
     assert described["trusted"] == [EDGE]
     assert described["clients"]["orders"]["targets"] == ["billing"]
+    assert described["clients"]["orders"]["dpop_bound_access_tokens"] is False
+    assert described["dpop"] == {"max_age": 60.0, "shared_replay": False}
     assert '"d"' not in shown.stdout  # no private key member
 
 
@@ -92,6 +94,12 @@ def test_check_prints_the_effective_configuration(workdir: Path) -> None:
         (lambda t: t.replace('jwks = "orders-jwks.json"', 'jwks = "missing.json"'), "missing.json"),
         (lambda t: t.replace('fields = ["scopes"]', 'fields = ["nope"]'), "fields"),
         (lambda t: t.replace('issuer = "https://sts.test"', ""), "issuer"),
+        (lambda t: t + "[dpop]\ncolour = 1\n", "colour"),
+        (lambda t: t + "[dpop]\nmax_age = 0\n", "dpop.max_age"),
+        (
+            lambda t: t.replace('targets = ["billing"]', 'dpop_bound_access_tokens = "yes"'),
+            "dpop_bound_access_tokens",
+        ),
     ],
 )
 def test_a_bad_setting_is_one_error_line_naming_it(

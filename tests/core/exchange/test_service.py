@@ -101,6 +101,15 @@ def test_resource_names_the_target(world: World) -> None:
     assert _claims(response.json()["access_token"])["aud"] == "c"
 
 
+def test_audience_and_resource_may_both_name_the_one_target(world: World) -> None:
+    # RFC 8693 §2.1: both may be given; naming two different targets is invalid_target.
+    at_b = world.exchange("a", world.passport("a"), "b")
+    same = world.form("b", at_b, "c", resource="https://c.test/api")
+    assert world.post(same).status_code == 200
+    other = world.form("b", at_b, "d", resource="https://c.test/api")
+    _refused(world.post(other), 400, "invalid_target")
+
+
 def test_access_token_type_is_accepted_for_the_subject(world: World) -> None:
     form = world.form("a", world.passport("a"), "b", subject_token_type=ACCESS_TOKEN_TYPE)
     assert world.post(form).status_code == 200
