@@ -96,7 +96,15 @@ def _target_of(request: HttpRequest) -> Callable[[], RequestTarget]:
     """
 
     def target() -> RequestTarget:
-        return RequestTarget(request.method or "GET", request.build_absolute_uri())
+        # The path as sent: gunicorn's RAW_URI, other WSGI servers' REQUEST_URI, ASGI's raw_path.
+        raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
+        scope = getattr(request, "scope", None)
+        if raw is None and isinstance(scope, dict) and isinstance(scope.get("raw_path"), bytes):
+            raw = scope["raw_path"].decode("latin-1")
+        return RequestTarget.of(
+            request.method or "GET", request.scheme or "http", request.get_host(), request.path,
+            raw_path=raw,
+        )  # fmt: skip
 
     return target
 

@@ -65,7 +65,15 @@ def asgi_target(scope: Any) -> Callable[[], RequestTarget]:
     """
 
     def target() -> RequestTarget:
-        return RequestTarget(scope.get("method", "GET"), str(URL(scope=scope)))
+        url = URL(scope=scope)
+        raw = scope.get("raw_path")
+        return RequestTarget.of(
+            scope.get("method", "GET"),
+            url.scheme,
+            url.netloc,
+            url.path,
+            raw_path=raw.decode("latin-1") if isinstance(raw, bytes) else None,
+        )
 
     return target
 

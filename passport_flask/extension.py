@@ -301,7 +301,14 @@ def _end_request(_exc: BaseException | None) -> None:
 def _request_target() -> RequestTarget:
     # request.url is Flask's view of the URL: behind a proxy, ProxyFix (or the server)
     # must set the public scheme and host, or no DPoP proof's htu matches.
-    return RequestTarget(request.method, request.url)
+    environ = request.environ
+    return RequestTarget.of(
+        request.method,
+        request.scheme,
+        request.host,
+        request.root_path + request.path,
+        raw_path=environ.get("RAW_URI") or environ.get("REQUEST_URI"),
+    )
 
 
 def verify_request(*, required: bool = True) -> Passport | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from passport_core.errors import InvalidProof
 
@@ -15,6 +15,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 #: RFC 3986 §2.3: unreserved characters, which percent-encoding never changes the meaning of
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+#: RFC 3986 §3.3: what a path segment holds unencoded (pchar), besides the unreserved
+_PATH_SAFE = "/!$&'()*+,;=:@"
 
 
 def _percent(match: re.Match[str]) -> str:
@@ -74,6 +76,24 @@ class RequestTarget:
 
     method: str
     url: str
+
+    @classmethod
+    def of(
+        cls, method: str, scheme: str, host: str, path: str, *, raw_path: str | None = None
+    ) -> RequestTarget:
+        """The target as a framework sees the request: its scheme and host (after its proxy
+        settings), its decoded ``path``, and the path as sent when the server passes it
+        (ASGI ``raw_path``, WSGI ``RAW_URI`` / ``REQUEST_URI``; a query is ignored).
+
+        A client's ``htu`` spells the path percent-encoded, as it sent it; frameworks hand
+        out the decoded path (``café x``, ``%2F`` as ``/``). The path as sent is used when it
+        decodes to the framework's path (a proxy that stripped a prefix makes them differ);
+        otherwise the decoded path is encoded again (RFC 3986 §2.1, UTF-8).
+        """
+        sent = None if raw_path is None else raw_path.split("?", 1)[0]
+        if sent is None or not sent.startswith("/") or unquote(sent, errors="replace") != path:
+            sent = quote(path, safe=_PATH_SAFE)
+        return cls(method, f"{scheme}://{host}{sent}")
 
     @property
     def htu(self) -> str:

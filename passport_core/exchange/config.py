@@ -4,7 +4,7 @@
 
     issuer = "https://sts.example"          # the iss of what it issues; assertions' aud
     token_endpoint = "https://sts.example/token"   # also accepted as an assertion's aud
-    ring = "sts-ring.json"                  # a `passport ring` file (read at start)
+    ring = "sts-ring.json"                  # a `passport ring` file (followed while serving)
     ttl = 300                               # issued passports' default lifetime, seconds
     max_depth = 4                           # most actors in an issued passport's act chain
 
@@ -47,6 +47,7 @@ from passport_core.dpop.redis_replay import RedisReplayCache
 from passport_core.dpop.replay import ReplayCache
 from passport_core.edge.audience import Audience
 from passport_core.edge.authenticators.kinds import Options
+from passport_core.edge.ring_file import RingFile
 from passport_core.edge.tomlfile import read_toml
 from passport_core.errors import ConfigurationError, PassportError
 from passport_core.exchange.clients import ClientRegistry, ServiceClient
@@ -187,14 +188,11 @@ class StsConfig:
         file = Path(path)
         return cls.from_mapping(read_toml(file), base=file.resolve().parent)
 
-    def service(self) -> TokenService:
-        """The :class:`TokenService` this file describes."""
-        try:
-            ring = KeyRing.load(self.ring_path)
-        except PassportError:
-            raise
-        except (OSError, ValueError) as exc:
-            raise ConfigurationError(f"cannot read the ring file {self.ring_path}") from exc
+    def service(self, ring: KeyRing | None = None) -> TokenService:
+        """The :class:`TokenService` this file describes (signing with ``ring``, by default
+        the ring file read now)."""
+        if ring is None:
+            ring = self._ring()
         max_ttl = min(3600.0, ring.max_token_lifetime)
         minter = Minter(ring, issuer=self.issuer, default_ttl=self.ttl, max_ttl=max_ttl)
         names = [self.issuer] + ([self.token_endpoint] if self.token_endpoint else [])
@@ -205,9 +203,21 @@ class StsConfig:
         proofs = ProofVerifier(max_age=self.proof_max_age, replay=replay)
         return TokenService(minter, registry, self.rules, trusted=self.trusted, proofs=proofs)
 
+    def _ring(self) -> KeyRing:
+        try:
+            return KeyRing.load(self.ring_path)
+        except PassportError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise ConfigurationError(f"cannot read the ring file {self.ring_path}") from exc
+
     def endpoint(self) -> TokenExchangeEndpoint:
-        """The ASGI app serving :meth:`service`."""
-        return TokenExchangeEndpoint(self.service(), url=self.token_endpoint)
+        """The ASGI app serving :meth:`service`, following the ring file (``passport ring``
+        steps show without a restart)."""
+        ring = self._ring()
+        return TokenExchangeEndpoint(
+            self.service(ring), url=self.token_endpoint, ring_file=RingFile(ring, self.ring_path)
+        )
 
     def describe(self) -> dict[str, Any]:
         """The effective configuration (public keys and names only: nothing secret)."""

@@ -23,6 +23,7 @@ from typing import Any
 
 from passport_core.dpop.proof import DPOP_HEADER
 from passport_core.dpop.target import RequestTarget
+from passport_core.edge.ring_file import RingFile
 from passport_core.errors import ExchangeError, InvalidClient, InvalidRequest, PassportError
 from passport_core.exchange.request import MAX_FORM_BYTES, parse_form
 from passport_core.exchange.service import TokenService
@@ -86,14 +87,22 @@ class TokenExchangeEndpoint:
     :param url: the token endpoint's public URL, the one clients call and name in their
         DPoP proofs' ``htu``; default: rebuilt from each request (scheme, ``Host``, path),
         which behind a proxy is the proxy's view, not the client's.
+    :param ring_file: the token service's ring file, followed: a ``passport ring`` step on
+        it (a key prepared, promoted, retired) shows in what is signed and published at once.
     """
 
     def __init__(
-        self, service: TokenService, *, realm: str = "token-service", url: str | None = None
+        self,
+        service: TokenService,
+        *,
+        realm: str = "token-service",
+        url: str | None = None,
+        ring_file: RingFile | None = None,
     ) -> None:
         self.service = service
         self.realm = realm
         self.url = url
+        self.ring_file = ring_file
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -101,6 +110,8 @@ class TokenExchangeEndpoint:
             return
         if scope["type"] != "http":
             return
+        if self.ring_file is not None:
+            self.ring_file.sync()  # one stat(); the file is re-read only when it changed
         path = scope.get("path", "/")
         root = scope.get("root_path", "")
         if root and path.startswith(root):
@@ -173,15 +184,18 @@ class TokenExchangeEndpoint:
 
     @staticmethod
     def _request_url(scope: Scope, headers: dict[str, str]) -> str:
-        # The path as sent (raw_path keeps its percent-encoding), below the mount point.
-        raw = scope.get("raw_path")
-        path = raw.decode("latin-1").split("?", 1)[0] if raw else scope.get("path", "/")
-        scheme = scope.get("scheme", "http")
         host = headers.get("host")
         if not host:
             server = scope.get("server") or ("localhost", None)
             host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
-        return f"{scheme}://{host}{path}"
+        raw = scope.get("raw_path")
+        return RequestTarget.of(
+            "POST",
+            scope.get("scheme", "http"),
+            host,
+            scope.get("path", "/"),
+            raw_path=raw.decode("latin-1") if isinstance(raw, bytes) else None,
+        ).url
 
     @staticmethod
     def _headers(scope: Scope) -> dict[str, str]:

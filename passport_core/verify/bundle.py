@@ -168,6 +168,11 @@ class Companions:
                 raise CompanionMismatch(f"{header} concerns another subject")
             if binding is None or part.claims.get(c.TRANSACTION) != binding:
                 raise CompanionMismatch(f"{header} belongs to another request ('txn')")
+            # The gate checked the primary's DPoP proof only: a companion bound to a key is
+            # proven by it only when both are bound to that one key (RFC 9449 §6.1).
+            bound = part.claims.get(c.CONFIRMATION)
+            if bound is not None and bound != primary.claims.get(c.CONFIRMATION):
+                raise CompanionMismatch(f"{header} is bound to a key the passport is not ('cnf')")
             roles |= part.roles
             scopes |= part.scopes
             permissions = permissions | part.permissions

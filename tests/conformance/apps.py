@@ -116,6 +116,10 @@ def fastapi_app(settings: Mapping[str, Any] = SETTINGS) -> FastAPI:
     def admin(passport: Annotated[Passport, Depends(require_role("admin"))]) -> dict[str, Any]:
         return subject_of(passport)
 
+    @app.get("/items/{name:path}")
+    def item(name: str, passport: PassportDep) -> dict[str, Any]:
+        return subject_of(passport)
+
     @app.get("/optional")
     def optional(passport: OptionalPassportDep) -> dict[str, Any]:
         return subject_of(passport)
@@ -170,6 +174,11 @@ def flask_app(settings: Mapping[str, Any] = SETTINGS) -> Flask:
     @app.get("/admin")
     @flask_require_role("admin")
     def admin() -> dict[str, Any]:
+        return subject_of(g.passport)
+
+    @app.get("/items/<path:name>")
+    @passport_required
+    def item(name: str) -> dict[str, Any]:
         return subject_of(g.passport)
 
     @app.get("/optional")

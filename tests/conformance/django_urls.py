@@ -35,6 +35,14 @@ def _subject(request: HttpRequest) -> JsonResponse:
     return JsonResponse(subject_of(request_passport(request)))
 
 
+def _item(request: HttpRequest, name: str) -> JsonResponse:
+    return _subject(request)
+
+
+async def _aitem(request: HttpRequest, name: str) -> JsonResponse:
+    return await _asubject(request)
+
+
 def _whoami(request: HttpRequest) -> JsonResponse:
     passport = request_passport(request)
     assert passport is not None
@@ -73,7 +81,7 @@ async def async_forward(request: HttpRequest) -> JsonResponse:
 
 
 class _DrfSubject(APIView):
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request, **path: str) -> Response:
         return Response(subject_of(request.auth))
 
 
@@ -140,6 +148,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "",
         {
             "required": passport_required(_subject),
+            "items/<path:name>": passport_required(_item),
             "admin": require_role("admin")(_subject),
             "optional": optional_passport(_subject),
             "open": open_view,
@@ -154,6 +163,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "async/",
         {
             "required": passport_required(_asubject),
+            "items/<path:name>": passport_required(_aitem),
             "admin": require_role("admin")(_asubject),
             "optional": optional_passport(_asubject),
             "open": async_open,
@@ -168,6 +178,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "drf/",
         {
             "required": DrfRequired.as_view(),
+            "items/<path:name>": DrfRequired.as_view(),
             "admin": DrfAdmin.as_view(),
             "optional": DrfOptional.as_view(),
             "open": DrfOpen.as_view(),

@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from passport_core import Minter, Passport, companion_claims, generate_key
+from passport_core import (
+    Minter,
+    Passport,
+    companion_claims,
+    confirmation,
+    generate_key,
+    make_proof,
+)
 from tests.conformance.apps import (
     COMPANION_SETTINGS,
     PROFILE_HEADER,
@@ -23,6 +30,7 @@ from tests.conformance.apps import (
 )
 from tests.conformance.conftest import Headers, Send, serving
 from tests.conformance.test_conformance import GATE, MINTER, _getter, _one
+from tests.conformance.test_dpop import url
 
 PROFILE = Minter(PROFILE_RING, issuer=PROFILE_ISSUER)
 
@@ -96,6 +104,11 @@ REFUSED: dict[str, tuple[Callable[[Passport], str], str]] = {
     "signed by the edge's key": (_signed_by_the_edge, "unknown_kid"),
     "forged": (_forged, "bad_signature"),
     "malformed": (lambda p: "not-a-passport", "malformed_token"),
+    # bound to a key no proof of this request covers: it could have been stolen
+    "bound to a key": (
+        lambda p: _companion(p, cnf=confirmation(generate_key("ES256"))),
+        "companion_mismatch",
+    ),
 }
 
 
@@ -136,3 +149,18 @@ def test_an_optional_companion_may_be_absent_but_never_wrong(adapter: str) -> No
             "/required", [("X-Passport", token), (PROFILE_HEADER, _another_subject(primary))]
         )
         assert (wrong.status, wrong.json()["code"]) == (401, "companion_mismatch")
+
+
+def test_a_companion_bound_to_the_key_the_passport_proves_is_accepted(
+    send_bundle: Send, adapter: str
+) -> None:
+    holder = generate_key("ES256")
+    bound = confirmation(holder)
+    token = MINTER.mint("alice", audience="orders", roles=["viewer"], cnf=bound)
+    primary = GATE.verifier.verify(token)
+    companion = _companion(primary, roles=["editor"], cnf=bound)
+    proof = make_proof(holder, "GET", url(adapter, "/whoami"), token=token)
+    headers: Headers = [("X-Passport", token), (PROFILE_HEADER, companion), ("DPoP", proof)]
+    answer = send_bundle("/whoami", headers)
+    assert answer.status == 200, answer.content
+    assert answer.json()["roles"] == ["editor", "viewer"]

@@ -423,3 +423,22 @@ def test_a_token_request_proof_needs_no_ath_and_names_the_key_to_bind(holder: Ke
     verified = checker.verify([proof], RequestTarget("POST", "https://sts.test/token"))
     assert confirmation(verified) == {"jkt": jwk_thumbprint(holder)}
     assert not verified.key.is_private  # the proven public key, for whoever needs it
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "url"),
+    [
+        # the path as sent wins when it is the framework's path, encoded "/" included
+        ("/items/café x/y", "/items/caf%C3%A9%20x%2Fy", "http://h/items/caf%C3%A9%20x%2Fy"),
+        ("/items/café", "/items/caf%C3%A9?page=2", "http://h/items/caf%C3%A9"),
+        # a proxy stripped a prefix the framework knows (root_path, SCRIPT_NAME): re-encoded
+        ("/api/items/a b", "/items/a%20b", "http://h/api/items/a%20b"),
+        # no path as sent, or an absolute-form one: the decoded path, encoded again
+        ("/items/a b/%", None, "http://h/items/a%20b/%25"),
+        ("/items/a b", "http://h/items/a%20b", "http://h/items/a%20b"),
+    ],
+)
+def test_the_request_target_is_the_path_as_the_client_sent_it(
+    path: str, raw: str | None, url: str
+) -> None:
+    assert RequestTarget.of("GET", "http", "h", path, raw_path=raw).url == url

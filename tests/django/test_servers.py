@@ -15,6 +15,7 @@ import pytest
 from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 
+from passport_core import confirmation, generate_key, make_proof
 from tests.django import views
 from tests.django.conftest import Mint
 from tests.servers import asgi_server, in_thread
@@ -120,3 +121,31 @@ def test_guards_answer_over_real_http(
         admin = http.get(f"/{mode}/role/", headers={"X-Passport": mint("al", roles=["admin"])})
         assert admin.json()["context"] == "al"
         assert http.get("/sync/open/", headers={"X-Passport": "forged"}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("server", "path", "name"),
+    [
+        ("asgi", "/async/items/caf%C3%A9%20x%2Fy", "café x/y"),
+        ("asgi", "/sync/items/caf%C3%A9%20x%2Fy", "café x/y"),
+        # wsgiref passes no REQUEST_URI: the decoded path is encoded again, so an encoded
+        # "/" is not told apart (gunicorn's RAW_URI is; see RequestTarget.of)
+        ("wsgi", "/sync/items/caf%C3%A9%20x", "café x"),
+    ],
+)
+def test_a_bound_passport_proven_for_the_path_as_sent(
+    request: pytest.FixtureRequest, mint: Mint, server: str, path: str, name: str
+) -> None:
+    # RFC 9449 §4.3 step 9 under real servers: the proof names the path percent-encoded as
+    # the client sent it; Django hands out the decoded one.
+    base = request.getfixturevalue(f"{server}_url")
+    holder = generate_key("ES256")
+    token = mint("alice", cnf=confirmation(holder))
+    url = f"{base}{path}"
+    proof = make_proof(holder, "GET", url, token=token)
+    answer = httpx.get(url, headers={"X-Passport": token, "DPoP": proof}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["name"], answer.json()["subject"]) == (name, "alice")
+    elsewhere = make_proof(holder, "GET", f"{base}/sync/items/other", token=token)
+    answer = httpx.get(url, headers={"X-Passport": token, "DPoP": elsewhere}, timeout=10)
+    assert (answer.status_code, answer.json()["code"]) == (401, "invalid_dpop_proof")

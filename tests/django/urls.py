@@ -48,6 +48,8 @@ urlpatterns += [
     path("async/user-only/", views.async_user_only),
     path("outbound/", views.outbound),
     path("async-outbound/", views.async_outbound),
+    path("sync/items/<path:name>", passport_required(views.named)),
+    path("async/items/<path:name>", passport_required(views.async_named)),
     path("overlap/", views.overlapping),
     path("async-overlap/", views.async_overlapping),
     path("cbv/admin/", views.AdminView.as_view()),

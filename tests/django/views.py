@@ -64,6 +64,15 @@ async def async_view(request: HttpRequest) -> HttpResponse:
     return JsonResponse(describe(request))
 
 
+def named(request: HttpRequest, name: str) -> HttpResponse:
+    """A view under a path parameter: the path arrives percent-encoded."""
+    return JsonResponse({**describe(request), "name": name})
+
+
+async def async_named(request: HttpRequest, name: str) -> HttpResponse:
+    return JsonResponse({**describe(request), "name": name})
+
+
 def silent(request: HttpRequest) -> HttpResponse:
     """An open view that never looks at the passport: nothing is verified."""
     current = get_passport()

@@ -156,6 +156,13 @@ def test_the_token_service_exchanges_over_http_and_stops_by_pid(
         with httpx.Client(timeout=10) as client:
             answer = client.post(f"{base}/token", data=form)
             replayed = client.post(f"{base}/token", data=form)
+            # The ring file is followed: a rotation by `passport ring` shows without a restart.
+            for step in (["prepare"], ["promote", "--force"]):
+                done = passport_cli("ring", *step, "sts-ring.json", cwd=workdir)
+                assert done.returncode == 0, done.stderr
+            rotated_jwks = client.get(f"{base}{JWKS_PATH}").json()
+            fresh = {**form, **auth.credentials(STS, time.time).form}
+            rotated = client.post(f"{base}/token", data=fresh)
     finally:
         process.terminate()
         out, err = process.communicate(timeout=20)
@@ -169,5 +176,11 @@ def test_the_token_service_exchanges_over_http_and_stops_by_pid(
     assert [actor.subject for actor in passport.actor] == ["orders"]
     assert replayed.status_code == 401
     assert replayed.json()["error"] == "invalid_client"
+    first_kid = jwks["keys"][0]["kid"]
+    assert len(rotated_jwks["keys"]) == 2  # the promoted key, and the one retiring
+    assert rotated.status_code == 200, rotated.text
+    new = Verifier(keys=rotated_jwks, issuer=STS, audience="billing")
+    assert new.verify(rotated.json()["access_token"]).kid != first_kid
+    assert new.verify(answer.json()["access_token"]).kid == first_kid  # still verifies
     assert subject not in out + err
     assert f"token endpoint on {base}" in out
