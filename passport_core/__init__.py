@@ -132,6 +132,8 @@ from passport_core.exchange import (
     ExchangeRules,
     ServiceClient,
     TokenExchangeEndpoint,
+    TokenExchangeWSGI,
+    TokenRequest,
     TokenService,
 )
 from passport_core.inbound import (
@@ -356,9 +358,11 @@ __all__ = [
     "ServiceClient",
     "StaticKeys",
     "TokenExchangeEndpoint",
+    "TokenExchangeWSGI",
     "TokenExpired",
     "TokenLocation",
     "TokenNotYetValid",
+    "TokenRequest",
     "TokenService",
     "TokenTooLarge",
     "TransactionTokenMinter",

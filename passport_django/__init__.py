@@ -47,7 +47,8 @@ passport answers 401 (when required), a present but invalid one 401 (optional
 included), a policy denial 403; all as ``application/problem+json`` with a
 ``WWW-Authenticate: Bearer`` challenge. Services that mint add
 ``"PUBLISH": key_ring`` and ``path("", include("passport_django.urls"))`` to
-serve their JWKS. Django REST framework classes live in
+serve their JWKS; ``token_exchange_urls(service)`` serves an RFC 8693 token service
+(``path("sts/", include(...))``). Django REST framework classes live in
 :mod:`passport_django.drf` (extra ``[drf]``). Configuration mistakes raise
 :class:`passport_core.ConfigurationError`, everywhere.
 """
@@ -69,6 +70,7 @@ from passport_django.middleware import PassportMiddleware
 from passport_django.mixins import PassportRequiredMixin
 from passport_django.outbound import async_outbound_client, outbound_client
 from passport_django.responses import PassportHttpRequest
+from passport_django.token_exchange import token_exchange_urls
 from passport_django.users import PassportUser
 
 __all__ = [
@@ -87,4 +89,5 @@ __all__ = [
     "require_policy",
     "require_role",
     "require_scope",
+    "token_exchange_urls",
 ]

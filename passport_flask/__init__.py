@@ -80,6 +80,7 @@ from passport_flask.extension import (
     verify_request,
 )
 from passport_flask.outbound import async_outbound_client, outbound_client
+from passport_flask.token_exchange import token_exchange_blueprint
 
 __all__ = [
     "CONFIG_PREFIX",
@@ -96,5 +97,6 @@ __all__ = [
     "require_policy",
     "require_role",
     "require_scope",
+    "token_exchange_blueprint",
     "verify_request",
 ]

@@ -3,12 +3,14 @@
 A calling service authenticates with a client assertion (``clients``), presents the
 passport it was given (``request``), and receives one narrowed to the next hop
 (``rules``, ``service``), with the chain of actors nested in ``act``; ``endpoint``
-serves it over HTTP (ASGI). The client side: ``ExchangeClient`` (``client``)
+serves it over HTTP (ASGI), ``wsgi`` for WSGI servers, both answering what
+``answers`` decides. The client side: ``ExchangeClient`` (``client``)
 trades a passport for one narrowed to the next hop, cached (``cache``).
 """
 
 from __future__ import annotations
 
+from passport_core.exchange.answers import TokenRequest
 from passport_core.exchange.client import ExchangeClient, Exchanged
 from passport_core.exchange.clients import ClientRegistry, ServiceClient
 from passport_core.exchange.endpoint import TokenExchangeEndpoint
@@ -21,6 +23,7 @@ from passport_core.exchange.request import (
 )
 from passport_core.exchange.rules import ExchangeRules
 from passport_core.exchange.service import ExchangeResult, TokenService
+from passport_core.exchange.wsgi import TokenExchangeWSGI
 
 __all__ = [
     "ACCESS_TOKEN_TYPE",
@@ -35,5 +38,7 @@ __all__ = [
     "Exchanged",
     "ServiceClient",
     "TokenExchangeEndpoint",
+    "TokenExchangeWSGI",
+    "TokenRequest",
     "TokenService",
 ]

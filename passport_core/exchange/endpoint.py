@@ -1,58 +1,30 @@
-"""The token endpoint: an ASGI app answering RFC 8693 token exchange requests.
+"""The token endpoint as an ASGI app: RFC 8693 token exchange over HTTP.
 
-``POST`` (any path but the JWKS's) with an ``application/x-www-form-urlencoded``
-body answers JSON: the RFC 8693 §2.2.1 response, or an RFC 6749 §5.2 error
-``{"error", "error_description"}`` with 400 (401 for ``invalid_client``, with a
-``WWW-Authenticate`` challenge when the client tried the Authorization header),
-405 for another method, 415 for another content type, 413 for a body over the
-cap, 503 when keys cannot be had. Never a 500 for anything a client sends.
-
-A ``DPoP`` header makes the issued passport bound to the proof's key (RFC 9449 §5);
-a bad proof is ``invalid_dpop_proof`` (400).
-
-``GET`` :data:`~passport_core.JWKS_PATH` serves the token service's public keys,
-so services can trust the passports it issues.
+What it answers is :mod:`~passport_core.exchange.answers`'s, as the WSGI app's
+(:mod:`~passport_core.exchange.wsgi`) is: this module only moves bytes.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from passport_core.dpop.proof import DPOP_HEADER
 from passport_core.dpop.target import RequestTarget
-from passport_core.edge.ring_file import RingFile
-from passport_core.errors import ExchangeError, InvalidClient, InvalidRequest, PassportError
-from passport_core.exchange.request import MAX_FORM_BYTES, parse_form
-from passport_core.exchange.service import TokenService
-from passport_core.keys.jwks import JWKS_CONTENT_TYPE, JWKS_PATH
+from passport_core.errors import PassportError
+from passport_core.exchange.answers import Answer, TokenEndpoint, TokenRequest
 
 __all__ = ["TokenExchangeEndpoint"]
-
-logger = logging.getLogger("passport_core.exchange")
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-_FORM = "application/x-www-form-urlencoded"
-_JSON = "application/json"
-# RFC 6749 §5.1: token responses are never cached
-_NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 
-
-async def _answer(send: Send, status: int, headers: dict[str, str], body: bytes) -> None:
-    raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
-    raw.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _json(send: Send, status: int, body: dict[str, Any], **extra: str) -> None:
-    headers = {"content-type": _JSON, **_NO_STORE, **extra}
-    await _answer(send, status, headers, json.dumps(body).encode())
+async def _send(send: Send, answer: Answer) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
+    headers.append((b"content-length", str(len(answer.body)).encode()))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 class _TooLarge(Exception):
@@ -75,34 +47,40 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
-class TokenExchangeEndpoint:
-    """ASGI app around a :class:`TokenService`.
+def _request(scope: Scope) -> TokenRequest:
+    headers = tuple(
+        (name.decode("latin-1").lower(), value.decode("latin-1"))
+        for name, value in scope.get("headers", ())
+    )
+    path = scope.get("path", "/")
+    root = scope.get("root_path", "")
+    inner = path[len(root) :] or "/" if root and path.startswith(root) else path
+    host = next((value for name, value in headers if name == "host"), None)
+    if not host:
+        server = scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+    raw = scope.get("raw_path")
+    url = RequestTarget.of(
+        "POST",
+        scope.get("scheme", "http"),
+        host,
+        path,
+        raw_path=raw.decode("latin-1") if isinstance(raw, bytes) else None,
+    ).url
+    return TokenRequest(scope.get("method", "GET"), inner, headers, url)
+
+
+class TokenExchangeEndpoint(TokenEndpoint):
+    """ASGI app around a :class:`~passport_core.TokenService`.
 
     ::
 
         app = TokenExchangeEndpoint(service)    # uvicorn module:app
         fastapi_app.mount("/sts", app)          # or inside an existing app
 
-    :param realm: the ``realm`` of the ``WWW-Authenticate`` challenge (RFC 6749 §5.2).
-    :param url: the token endpoint's public URL, the one clients call and name in their
-        DPoP proofs' ``htu``; default: rebuilt from each request (scheme, ``Host``, path),
-        which behind a proxy is the proxy's view, not the client's.
-    :param ring_file: the token service's ring file, followed: a ``passport ring`` step on
-        it (a key prepared, promoted, retired) shows in what is signed and published at once.
+    The options are :class:`~passport_core.exchange.answers.TokenEndpoint`'s
+    (``realm``, ``url``, ``ring_file``).
     """
-
-    def __init__(
-        self,
-        service: TokenService,
-        *,
-        realm: str = "token-service",
-        url: str | None = None,
-        ring_file: RingFile | None = None,
-    ) -> None:
-        self.service = service
-        self.realm = realm
-        self.url = url
-        self.ring_file = ring_file
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -110,99 +88,23 @@ class TokenExchangeEndpoint:
             return
         if scope["type"] != "http":
             return
-        if self.ring_file is not None:
-            self.ring_file.sync()  # one stat(); the file is re-read only when it changed
-        path = scope.get("path", "/")
-        root = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :] or "/"
-        method = scope.get("method", "GET")
-        if path == JWKS_PATH:
-            if method in ("GET", "HEAD"):
-                ring = self.service.minter.key_ring
-                body = json.dumps(ring.public_jwks()).encode()
-                headers = {"content-type": JWKS_CONTENT_TYPE, "cache-control": ring.cache_control}
-                await _answer(send, 200, headers, b"" if method == "HEAD" else body)
-            else:
-                await _answer(send, 405, {"allow": "GET, HEAD", "content-type": "text/plain"}, b"")
-            return
-        if method != "POST":
-            # RFC 9110 §15.5.6: a 405 names the methods the resource has
-            await _json(send, 405, self._error(InvalidRequest("use POST")), allow="POST")
-            return
-        headers = self._headers(scope)
-        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != _FORM:
-            error = InvalidRequest(f"the body must be {_FORM} (RFC 8693 §2.1)")
-            await _json(send, 415, self._error(error))
+        request = _request(scope)
+        early = self.before_body(request)
+        if early is not None:
+            await _send(send, early)
             return
         try:
-            body = await _read_body(receive, MAX_FORM_BYTES)
+            body = await _read_body(receive, self.max_body)
         except _TooLarge:
-            await _json(send, 413, self._error(InvalidRequest("the request body is too large")))
+            await _send(send, self.too_large())
             return
-        uses_header = "authorization" in headers
         try:
-            if uses_header:
-                # Only private_key_jwt is supported: a Basic secret is refused, not ignored.
-                raise InvalidClient("authenticate with a client assertion, not Authorization")
-            result = await self.service.aexchange(
-                parse_form(body),
-                proofs=self._values(scope, DPOP_HEADER),
-                target=RequestTarget("POST", self.url or self._request_url(scope, headers)),
-            )
-        except ExchangeError as error:
-            extra: dict[str, str] = {}
-            if isinstance(error, InvalidClient) and uses_header:
-                extra["www-authenticate"] = f'Basic realm="{self.realm}"'
-            logger.info("token exchange refused: %s", error.code)
-            await _json(send, error.status, self._error(error), **extra)
-            return
+            form, proofs, target = self.exchange_arguments(request, body)
+            result = await self.service.aexchange(form, proofs=proofs, target=target)
         except PassportError as error:
-            # keys unavailable (503); anything else core raises is still no 500 for the client
-            status = error.status if error.status == 503 else 400
-            extra = {"retry-after": "5"} if status == 503 else {}
-            code = "temporarily_unavailable" if status == 503 else "invalid_request"
-            logger.warning("token exchange failed: %s", error.code)
-            body_json = {"error": code, "error_description": error.message}
-            await _json(send, status, body_json, **extra)
+            await _send(send, self.refused(request, error))
             return
-        await _json(send, 200, result.body())
-
-    @staticmethod
-    def _error(error: ExchangeError) -> dict[str, str]:
-        return {"error": error.error, "error_description": error.message}
-
-    @staticmethod
-    def _values(scope: Scope, name: str) -> list[str]:
-        wanted = name.lower().encode("latin-1")
-        return [
-            value.decode("latin-1")
-            for raw_name, value in scope.get("headers", ())
-            if raw_name.lower() == wanted
-        ]
-
-    @staticmethod
-    def _request_url(scope: Scope, headers: dict[str, str]) -> str:
-        host = headers.get("host")
-        if not host:
-            server = scope.get("server") or ("localhost", None)
-            host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
-        raw = scope.get("raw_path")
-        return RequestTarget.of(
-            "POST",
-            scope.get("scheme", "http"),
-            host,
-            scope.get("path", "/"),
-            raw_path=raw.decode("latin-1") if isinstance(raw, bytes) else None,
-        ).url
-
-    @staticmethod
-    def _headers(scope: Scope) -> dict[str, str]:
-        table: dict[str, str] = {}
-        for raw_name, raw_value in scope.get("headers", ()):
-            table.setdefault(raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
-        return table
+        await _send(send, self.issued(result))
 
     @staticmethod
     async def _lifespan(receive: Receive, send: Send) -> None:

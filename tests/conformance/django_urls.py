@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,10 +25,12 @@ from passport_django import (
     request_passport,
     require_policy,
     require_role,
+    token_exchange_urls,
 )
 from passport_django.drf import HasPassport, HasPolicy, HasRole
 from passport_django.views import jwks
 from tests.conformance.apps import DELEGATED, STEP_UP, subject_of, view_of
+from tests.conformance.token_service import TOKEN_SERVICE
 
 
 def _subject(request: HttpRequest) -> JsonResponse:
@@ -141,6 +143,7 @@ def _group(prefix: str, view: Any) -> list[URLResolver]:
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("sts/", include(token_exchange_urls(TOKEN_SERVICE))),
     *_group("", _subject),
     *_group("async/", _asubject),
     *_group("drf/", DrfOptional.as_view()),

@@ -155,6 +155,8 @@ EXPECTED_ALL = {
     "ExchangeRules",
     "ServiceClient",
     "TokenExchangeEndpoint",
+    "TokenExchangeWSGI",
+    "TokenRequest",
     "TokenService",
     "PassportAction",
     "PASSPORT_ACTION_HEADER",

@@ -21,6 +21,7 @@ def test_the_public_names_are_locked() -> None:
         "require_policy",
         "require_role",
         "require_scope",
+        "token_exchange_blueprint",
         "verify_request",
     ]
     assert all(hasattr(passport_flask, name) for name in passport_flask.__all__)

@@ -1,0 +1,106 @@
+"""The token endpoint as a WSGI app, for Flask and Django deployments (PEP 3333).
+
+It answers exactly what the ASGI app does (:mod:`~passport_core.exchange.answers`),
+with the blocking :meth:`~passport_core.TokenService.exchange`; mount it under a
+prefix (``werkzeug``'s ``DispatcherMiddleware``) or serve it alone (gunicorn).
+Flask and Django have their own views on it: ``passport_flask.token_exchange_blueprint``
+and ``passport_django.token_exchange_urls``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from passport_core.dpop.target import RequestTarget
+from passport_core.errors import PassportError
+from passport_core.exchange.answers import Answer, TokenEndpoint, TokenRequest
+
+__all__ = ["TokenExchangeWSGI", "wsgi_request"]
+
+StartResponse = Callable[..., Any]
+_STATUS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    405: "Method Not Allowed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def _text(value: str) -> str:
+    # PEP 3333: environ strings are the request's bytes decoded as Latin-1.
+    return value.encode("latin-1").decode("utf-8", "replace")
+
+
+def wsgi_request(environ: Mapping[str, Any]) -> TokenRequest:
+    """What the token endpoint needs of a WSGI request (path below ``SCRIPT_NAME``)."""
+    headers = [
+        (name[5:].replace("_", "-").lower(), value)
+        for name, value in environ.items()
+        if name.startswith("HTTP_") and isinstance(value, str)
+    ]
+    for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(name):
+            headers.append((name.replace("_", "-").lower(), environ[name]))
+    script, path = _text(environ.get("SCRIPT_NAME", "")), _text(environ.get("PATH_INFO", ""))
+    host = environ.get("HTTP_HOST") or (
+        f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
+    )
+    url = RequestTarget.of(
+        "POST",
+        environ.get("wsgi.url_scheme", "http"),
+        host,
+        script + path or "/",
+        raw_path=environ.get("RAW_URI") or environ.get("REQUEST_URI"),
+    ).url
+    return TokenRequest(environ.get("REQUEST_METHOD", "GET"), path or "/", tuple(headers), url)
+
+
+def _read_capped(stream: Any, length: str | None, cap: int) -> bytes | None:
+    """At most ``cap`` bytes of a request body; ``None`` when it is longer."""
+    declared = int(length) if length and length.isdigit() else None
+    if declared is not None and declared > cap:
+        return None
+    body: bytes = stream.read(cap + 1 if declared is None else declared)
+    return None if len(body) > cap else body
+
+
+class TokenExchangeWSGI(TokenEndpoint):
+    """WSGI app around a :class:`~passport_core.TokenService`.
+
+    ::
+
+        application = TokenExchangeWSGI(service)     # gunicorn module:application
+
+    The options are :class:`~passport_core.exchange.answers.TokenEndpoint`'s
+    (``realm``, ``url``, ``ring_file``).
+    """
+
+    def answer(self, request: TokenRequest, stream: Any, content_length: str | None) -> Answer:
+        """The answer to ``request``, whose body is read from ``stream`` (a file-like object:
+        ``wsgi.input``, a framework's request stream) within the size cap."""
+        early = self.before_body(request)
+        if early is not None:
+            return early
+        body = _read_capped(stream, content_length, self.max_body)
+        if body is None:
+            return self.too_large()
+        try:
+            form, proofs, target = self.exchange_arguments(request, body)
+            result = self.service.exchange(form, proofs=proofs, target=target)
+        except PassportError as error:
+            return self.refused(request, error)
+        return self.issued(result)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        answer = self.answer(
+            wsgi_request(environ), environ["wsgi.input"], environ.get("CONTENT_LENGTH")
+        )
+        status = f"{answer.status} {_STATUS.get(answer.status, 'Error')}"
+        headers = [*answer.headers.items(), ("content-length", str(len(answer.body)))]
+        start_response(status, headers)
+        return [answer.body]

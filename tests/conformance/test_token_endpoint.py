@@ -1,0 +1,225 @@
+"""The token service answers alike however it is served: ASGI (alone or mounted in FastAPI),
+WSGI, a Flask blueprint, a Django URLconf. Each is mounted at ``/sts``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from django.test import Client, override_settings
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from passport_core import (
+    JWKS_CONTENT_TYPE,
+    TokenExchangeEndpoint,
+    TokenExchangeWSGI,
+    Verifier,
+    jwk_thumbprint,
+    make_proof,
+)
+from passport_core.edge.authenticators.client_auth import ClientAuth
+from passport_core.exchange import JWT_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT
+from passport_flask import token_exchange_blueprint
+from tests.conformance.token_service import (
+    EDGE_MINTER,
+    ORDERS_KEY,
+    PREFIX,
+    STS,
+    STS_MINTER,
+    TOKEN_SERVICE,
+)
+
+FRONTS = ["asgi", "fastapi", "wsgi", "flask", "django"]
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+#: (method, path, headers, body) -> reply
+Call = Callable[[str, str, list[tuple[str, str]], bytes], Reply]
+
+
+@dataclass
+class Front:
+    base: str
+    call: Call
+
+    def post(self, form: dict[str, str] | bytes, headers: list[tuple[str, str]] | None = None,
+             path: str = "/token", content_type: str = "application/x-www-form-urlencoded",
+             method: str = "POST") -> Reply:  # fmt: skip
+        body = form if isinstance(form, bytes) else str(httpx.QueryParams(form)).encode()
+        sent = [("content-type", content_type), *(headers or [])]
+        return self.call(method, PREFIX + path, sent, body)
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.base}{PREFIX}/token"
+
+
+def _httpx(transport: httpx.BaseTransport | httpx.AsyncBaseTransport, base: str) -> Call:
+    def call(method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Reply:
+        if isinstance(transport, httpx.AsyncBaseTransport):
+
+            async def go() -> httpx.Response:
+                async with httpx.AsyncClient(transport=transport, base_url=base) as client:
+                    return await client.request(method, path, headers=headers, content=body)
+
+            response = asyncio.run(go())
+        else:
+            with httpx.Client(transport=transport, base_url=base) as client:
+                response = client.request(method, path, headers=headers, content=body)
+        return Reply(response.status_code, dict(response.headers), response.content)
+
+    return call
+
+
+@pytest.fixture(params=FRONTS)
+def front(request: pytest.FixtureRequest) -> Iterator[Front]:
+    name = request.param
+    if name == "asgi":
+        mounted = FastAPI()  # a plain ASGI parent: the endpoint sees root_path
+        mounted.mount(PREFIX, TokenExchangeEndpoint(TOKEN_SERVICE))
+        yield Front("http://sts.test", _httpx(httpx.ASGITransport(app=mounted), "http://sts.test"))
+    elif name == "fastapi":
+        app = FastAPI()
+        app.mount(PREFIX, TokenExchangeEndpoint(TOKEN_SERVICE))
+        with TestClient(app) as client:
+
+            def call(method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Reply:
+                response = client.request(method, path, headers=headers, content=body)
+                return Reply(response.status_code, dict(response.headers), response.content)
+
+            yield Front("http://testserver", call)
+    elif name == "wsgi":
+        wsgi = DispatcherMiddleware(
+            WerkzeugResponse("not found", status=404), {PREFIX: TokenExchangeWSGI(TOKEN_SERVICE)}
+        )
+        yield Front("http://sts.test", _httpx(httpx.WSGITransport(app=wsgi), "http://sts.test"))
+    elif name == "flask":
+        flask_app = Flask("sts")
+        flask_app.register_blueprint(token_exchange_blueprint(TOKEN_SERVICE), url_prefix=PREFIX)
+        flask_client = flask_app.test_client()
+
+        def to_flask(method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Reply:
+            response = flask_client.open(path, method=method, headers=headers, data=body)
+            return Reply(
+                response.status_code, {k.lower(): v for k, v in response.headers}, response.data
+            )
+
+        yield Front("http://localhost", to_flask)
+    else:
+        with override_settings(ROOT_URLCONF="tests.conformance.django_urls"):
+            django_client = Client()
+
+            def to_django(
+                method: str, path: str, headers: list[tuple[str, str]], body: bytes
+            ) -> Reply:
+                fields = dict(headers)
+                content_type = fields.pop("content-type", "")
+                response = django_client.generic(
+                    method, path, body, content_type=content_type, headers=fields
+                )
+                return Reply(
+                    response.status_code,
+                    {k.lower(): v for k, v in response.items()},
+                    response.content,
+                )
+
+            yield Front("http://testserver", to_django)
+
+
+def _form(**extra: str) -> dict[str, str]:
+    subject = EDGE_MINTER.mint("alice", audience="orders", scopes=["billing:charge"])
+    auth = ClientAuth("orders", method="private_key_jwt", key=ORDERS_KEY)
+    return {
+        "grant_type": TOKEN_EXCHANGE_GRANT,
+        "subject_token": subject,
+        "subject_token_type": JWT_TOKEN_TYPE,
+        "audience": "billing",
+        **auth.credentials(STS, time.time).form,
+        **extra,
+    }
+
+
+def _verify(token: str) -> Any:
+    return Verifier(keys=STS_MINTER.key_ring, issuer=STS, audience="billing").verify(token)
+
+
+def test_an_exchange_is_answered_alike(front: Front) -> None:
+    reply = front.post(_form())
+    assert reply.status == 200, reply.body
+    assert reply.headers["cache-control"] == "no-store"
+    body = reply.json()
+    assert (body["token_type"], body["issued_token_type"]) == ("Bearer", JWT_TOKEN_TYPE)
+    passport = _verify(body["access_token"])
+    assert (passport.subject, [a.subject for a in passport.actor]) == ("alice", ["orders"])
+
+
+def test_a_proof_of_the_url_the_client_called_binds_the_passport(front: Front) -> None:
+    proof = make_proof(ORDERS_KEY, "POST", front.token_url)
+    reply = front.post(_form(), [("DPoP", proof)])
+    assert reply.status == 200, reply.body
+    assert reply.json()["token_type"] == "DPoP"
+    assert _verify(reply.json()["access_token"]).claims["cnf"] == {
+        "jkt": jwk_thumbprint(ORDERS_KEY)
+    }
+    elsewhere = make_proof(ORDERS_KEY, "POST", f"{front.base}/elsewhere/token")
+    refused = front.post(_form(), [("DPoP", elsewhere)])
+    assert (refused.status, refused.json()["error"]) == (400, "invalid_dpop_proof")
+
+
+@pytest.mark.parametrize(
+    ("request_kind", "status", "error"),
+    [
+        ("GET", 405, "invalid_request"),
+        ("json", 415, "invalid_request"),
+        ("too large", 413, "invalid_request"),
+        ("basic", 401, "invalid_client"),
+        ("bad subject", 400, "invalid_grant"),
+        ("bad grant", 400, "unsupported_grant_type"),
+    ],
+)
+def test_refusals_are_answered_alike(
+    front: Front, request_kind: str, status: int, error: str
+) -> None:
+    if request_kind == "GET":
+        reply = front.post(b"", method="GET")
+        assert reply.headers["allow"] == "POST"
+    elif request_kind == "json":
+        reply = front.post(b"{}", content_type="application/json")
+    elif request_kind == "too large":
+        reply = front.post(b"x" * (40 * 1024))
+    elif request_kind == "basic":
+        reply = front.post(_form(), [("Authorization", "Basic b3JkZXJzOnNlY3JldA==")])
+        assert reply.headers["www-authenticate"].startswith("Basic realm=")
+    elif request_kind == "bad subject":
+        reply = front.post(_form(subject_token="not.a.passport"))
+    else:
+        reply = front.post(_form(grant_type="client_credentials"))
+    assert reply.status == status, reply.body
+    assert reply.json()["error"] == error
+    assert reply.headers["cache-control"] == "no-store"
+
+
+def test_the_jwks_is_served_alike(front: Front) -> None:
+    reply = front.post(b"", method="GET", path="/.well-known/jwks.json")
+    assert reply.status == 200
+    assert reply.headers["content-type"] == JWKS_CONTENT_TYPE
+    assert reply.json() == STS_MINTER.key_ring.public_jwks()
