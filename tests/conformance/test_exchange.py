@@ -11,7 +11,7 @@ import pytest
 from passport_core import Minter
 from tests.conformance import apps
 from tests.conformance.conftest import serving
-from tests.servers import RunningServer
+from tests.servers import Answer, RouteServer, RunningServer
 from tests.token_service import TokenServiceHarness, token_service
 
 
@@ -57,3 +57,44 @@ def test_a_host_with_an_exchange_audience_gets_the_exchanged_passport(
     assert [actor.subject for actor in forwarded.actor] == [apps.AUDIENCE]
     assert harness.exchanges == 1
     assert "x-passport" not in stranger.json()
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "code", "retry_after"),
+    [
+        (Answer(status=503, headers={"Retry-After": "7"}), 503, "exchange_unavailable", "7"),
+        (Answer(delay=5), 503, "exchange_unavailable", None),  # hangs past the timeout
+        (Answer.json({"error": "invalid_target"}, status=400), 403, "exchange_refused", None),
+    ],
+    ids=["busy", "hanging", "refusing"],
+)
+def test_a_token_service_that_fails_is_a_clear_error_in_every_adapter(
+    adapter: str,
+    harness: TokenServiceHarness,
+    echo: RunningServer,
+    answer: Answer,
+    status: int,
+    code: str,
+    retry_after: str | None,
+) -> None:
+    # Never a 500, never the full passport instead: the outbound call is not made.
+    sts = RouteServer(lambda _: answer)
+    try:
+        settings = {
+            **apps.SETTINGS,
+            "allowed_hosts": [],
+            "exchange_url": f"{sts.url}/token",
+            "exchange_key": harness.client(apps.AUDIENCE).to_jwk(private=True),
+            "exchange_audiences": {f"127.0.0.1:{echo.port}": "stock"},
+            "exchange_options": {"timeout": 1.0},
+        }
+        token = Minter(apps.RING, issuer=apps.ISSUER).mint("erin", audience=apps.AUDIENCE)
+        with serving(adapter, settings) as send:
+            reply = send(f"/forward?url={quote(echo.url)}/y", [("X-Passport", token)])
+    finally:
+        sts.stop()
+    assert (reply.status, reply.json()["code"]) == (status, code), reply.content
+    if retry_after is not None:
+        assert reply.headers["retry-after"] == retry_after
+    assert token not in reply.content.decode()
+    assert all(path != "/y" for path, _ in echo.requests)
