@@ -9,6 +9,10 @@ cap, 503 when keys cannot be had. Never a 500 for anything a client sends.
 
 ``GET`` :data:`~passport_core.JWKS_PATH` serves the token service's public keys,
 so services can trust the passports it issues.
+
+With ``client_cert`` (a :class:`~passport_core.exchange.mtls.ClientCertHeader`), the
+certificate a TLS-terminating proxy forwards authenticates mutual-TLS clients (RFC 8705
+§2); without it that header is never read, whoever sends it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from passport_core.errors import ExchangeError, InvalidClient, InvalidRequest, PassportError
+from passport_core.exchange.mtls import ClientCertHeader, ClientCertificate
 from passport_core.exchange.request import MAX_FORM_BYTES, parse_form
 from passport_core.exchange.service import TokenService
 from passport_core.keys.jwks import JWKS_CONTENT_TYPE, JWKS_PATH
@@ -78,11 +83,20 @@ class TokenExchangeEndpoint:
         fastapi_app.mount("/sts", app)          # or inside an existing app
 
     :param realm: the ``realm`` of the ``WWW-Authenticate`` challenge (RFC 6749 §5.2).
+    :param client_cert: where the proxy in front forwards the client's TLS certificate;
+        ``None`` (the default): mutual TLS is off and no such header is trusted.
     """
 
-    def __init__(self, service: TokenService, *, realm: str = "token-service") -> None:
+    def __init__(
+        self,
+        service: TokenService,
+        *,
+        realm: str = "token-service",
+        client_cert: ClientCertHeader | None = None,
+    ) -> None:
         self.service = service
         self.realm = realm
+        self.client_cert = client_cert
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -124,7 +138,8 @@ class TokenExchangeEndpoint:
             if uses_header:
                 # Only private_key_jwt is supported: a Basic secret is refused, not ignored.
                 raise InvalidClient("authenticate with a client assertion, not Authorization")
-            result = await self.service.aexchange(parse_form(body))
+            certificate = self._certificate(scope)
+            result = await self.service.aexchange(parse_form(body), certificate=certificate)
         except ExchangeError as error:
             extra: dict[str, str] = {}
             if isinstance(error, InvalidClient) and uses_header:
@@ -142,6 +157,12 @@ class TokenExchangeEndpoint:
             await _json(send, status, body_json, **extra)
             return
         await _json(send, 200, result.body())
+
+    def _certificate(self, scope: Scope) -> ClientCertificate | None:
+        # Only a configured header is read: anyone reaching the app directly could send it.
+        if self.client_cert is None:
+            return None
+        return self.client_cert.read(scope.get("headers", ()))
 
     @staticmethod
     def _error(error: PassportError) -> dict[str, str]:

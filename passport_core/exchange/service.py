@@ -22,6 +22,7 @@ from passport_core import claims as c
 from passport_core.edge.common import CommonData
 from passport_core.errors import AuthenticationError, InvalidGrant
 from passport_core.exchange.clients import ClientRegistry, ServiceClient
+from passport_core.exchange.mtls import ClientCertificate
 from passport_core.exchange.request import JWT_TOKEN_TYPE, ExchangeRequest, read_request
 from passport_core.exchange.rules import MAY_ACT, ExchangeRules
 from passport_core.keys import KeysLike
@@ -135,20 +136,37 @@ class TokenService:
             clock=clock,
         )
 
-    def exchange(self, form: Mapping[str, Sequence[str]]) -> ExchangeResult:
-        """Answer one request's form fields, or raise its :class:`~passport_core.ExchangeError`."""
+    def exchange(
+        self,
+        form: Mapping[str, Sequence[str]],
+        *,
+        certificate: ClientCertificate | None = None,
+    ) -> ExchangeResult:
+        """Answer one request's form fields, or raise its :class:`~passport_core.ExchangeError`.
+
+        ``certificate``: the client's, as the TLS-terminating proxy forwarded it (mutual TLS).
+        """
         request = read_request(form)
-        client = self.clients.authenticate(request.client_assertion, request.client_id)
+        client = self.clients.authenticate(
+            request.client_assertion, request.client_id, certificate=certificate
+        )
         try:
             subject = self.subjects.verify(request.subject_token)
         except AuthenticationError as exc:
             raise InvalidGrant(f"the subject token is invalid: {exc.message}") from exc
         return self._issue(request, client, subject)
 
-    async def aexchange(self, form: Mapping[str, Sequence[str]]) -> ExchangeResult:
+    async def aexchange(
+        self,
+        form: Mapping[str, Sequence[str]],
+        *,
+        certificate: ClientCertificate | None = None,
+    ) -> ExchangeResult:
         """:meth:`exchange` without blocking the event loop (remote keys fetched async)."""
         request = read_request(form)
-        client = await self.clients.aauthenticate(request.client_assertion, request.client_id)
+        client = await self.clients.aauthenticate(
+            request.client_assertion, request.client_id, certificate=certificate
+        )
         try:
             subject = await self.subjects.averify(request.subject_token)
         except AuthenticationError as exc:
