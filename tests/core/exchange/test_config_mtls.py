@@ -74,7 +74,8 @@ def test_the_methods_and_the_header_are_read(workdir: Path) -> None:
         "legacy": "private_key_jwt",
     }
     orders = config.clients[0]
-    assert orders.tls_subject is not None and orders.keys is None
+    assert orders.tls_subject is not None
+    assert orders.keys is None
     assert orders.tls_subject.field == "tls_client_auth_san_dns"
 
 
@@ -95,7 +96,7 @@ def test_check_prints_the_mutual_tls_settings(workdir: Path) -> None:
 
 
 def test_without_tls_the_endpoint_reads_no_certificate(workdir: Path) -> None:
-    plain = CONFIG.split("[[clients]]", 1)[0].split("[tls]")[0] + (
+    plain = CONFIG.split("[[clients]]", 1)[0].split("[tls]", maxsplit=1)[0] + (
         '[[clients]]\nclient_id = "legacy"\njwks = "reports-jwks.json"\n'
         '[[audiences]]\nname = "billing"\n'
     )
@@ -114,7 +115,10 @@ def test_without_tls_the_endpoint_reads_no_certificate(workdir: Path) -> None:
             lambda t: t.replace('"X-Client-Cert-Unverified"', '"x-client-cert"'),
             "must differ",
         ),
-        (lambda t: t.replace('auth_method = "tls_client_auth"', 'auth_method = "mtls"'), "clients[0].auth_method"),
+        (
+            lambda t: t.replace('auth_method = "tls_client_auth"', 'auth_method = "mtls"'),
+            "clients[0].auth_method",
+        ),
         (
             lambda t: t.replace(
                 'tls_client_auth_san_dns = "orders.internal"',
@@ -148,8 +152,9 @@ def test_a_bad_mutual_tls_setting_names_itself(workdir: Path, change: Any, named
 
 
 def test_a_mutual_tls_client_needs_the_header(workdir: Path) -> None:
-    no_tls = CONFIG.replace("[tls]", "[unused]").split("[unused]")[0] + CONFIG.split(
-        'unverified_cert_header = "X-Client-Cert-Unverified"\n', 1
-    )[1]
+    no_tls = (
+        CONFIG.replace("[tls]", "[unused]").split("[unused]")[0]
+        + CONFIG.split('unverified_cert_header = "X-Client-Cert-Unverified"\n', 1)[1]
+    )
     with pytest.raises(ConfigurationError, match=r"needs a \[tls\] client_cert_header"):
         _load(no_tls, workdir)

@@ -74,16 +74,19 @@ def test_both_formats_carry_the_same_certificate(orders: Issued) -> None:
     nginx = ClientCertHeader("X-SSL-Cert", "nginx-escaped-pem").read(
         [(b"x-ssl-cert", _escaped(orders))]
     )
-    assert rfc is not None and nginx is not None
+    assert rfc is not None
+    assert nginx is not None
     assert rfc.certificate == nginx.certificate == orders.certificate
-    assert rfc.chain_verified and nginx.chain_verified
+    assert rfc.chain_verified
+    assert nginx.chain_verified
     assert "CN=orders" in repr(rfc)  # the subject, never the encoded certificate
 
 
 def test_the_unverified_header_is_marked_so(orders: Issued) -> None:
     header = ClientCertHeader("Client-Cert", unverified_name="Client-Cert-Unverified")
     read = header.read([(b"client-cert-unverified", _rfc9440(orders))])
-    assert read is not None and not read.chain_verified
+    assert read is not None
+    assert not read.chain_verified
 
 
 def test_no_header_or_an_empty_one_is_no_certificate() -> None:
@@ -262,9 +265,7 @@ def test_tls_client_auth_refuses_a_chain_nobody_verified(
         registry.authenticate(None, "orders", certificate=_presented(orders, verified=False))
 
 
-def test_self_signed_matches_by_the_key_not_the_name(
-    registry: ClientRegistry, own: Issued
-) -> None:
+def test_self_signed_matches_by_the_key_not_the_name(registry: ClientRegistry, own: Issued) -> None:
     # chain unverified is fine: the key is what is registered (RFC 8705 §2.2)
     client = registry.authenticate(None, "reports", certificate=_presented(own, verified=False))
     assert client.client_id == "reports"
