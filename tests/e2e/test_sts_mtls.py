@@ -1,7 +1,7 @@
 """Mutual TLS at the token service (RFC 8705 §2), for real: nginx terminates TLS and checks
 client certificates against a CA made at test time, then forwards the certificate to
 ``passport sts`` (a subprocess on loopback) in a header; the ``ExchangeClient`` presents its
-certificate through nginx.
+certificate through nginx. nginx runs the very directives docs/token-exchange.md gives.
 
   ExchangeClient ─TLS, client cert─▶ nginx :verified (ssl_verify_client on)   ─X-Client-Cert─────────▶ passport sts
                                      nginx :any (ssl_verify_client optional_no_ca) ─X-Client-Cert-Unverified─┘
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -91,34 +92,30 @@ format = "nginx-escaped-pem"
 unverified_cert_header = "X-Client-Cert-Unverified"
 """
 
-#: the two listeners of docs/token-exchange.md; each sets both headers, so whatever a client
-#: sends under those names never reaches the token service
-SERVERS = """
-    server {{
-        listen 127.0.0.1:{verified} ssl;
-        ssl_certificate {dir}/server.pem;
-        ssl_certificate_key {dir}/server-key.pem;
-        ssl_client_certificate {dir}/ca.pem;
-        ssl_verify_client on;
-        ssl_verify_depth 2;
-        location / {{
-            proxy_pass http://127.0.0.1:{sts};
-            proxy_set_header X-Client-Cert $ssl_client_escaped_cert;
-            proxy_set_header X-Client-Cert-Unverified "";
-        }}
-    }}
-    server {{
-        listen 127.0.0.1:{any} ssl;
-        ssl_certificate {dir}/server.pem;
-        ssl_certificate_key {dir}/server-key.pem;
-        ssl_verify_client optional_no_ca;
-        location / {{
-            proxy_pass http://127.0.0.1:{sts};
-            proxy_set_header X-Client-Cert "";
-            proxy_set_header X-Client-Cert-Unverified $ssl_client_escaped_cert;
-        }}
-    }}
-"""
+DOC = REPO / "docs" / "token-exchange.md"
+
+
+def documented_nginx(*, verified: int, anything: int, sts: int, files: Path) -> str:
+    """The nginx servers of docs/token-exchange.md, on these ports and with these files.
+
+    The test runs the directives the docs give users, so the two cannot drift apart.
+    """
+    text = DOC.read_text(encoding="utf-8")
+    block = re.search(r"```nginx\n(.*?)```", text, re.DOTALL)
+    assert block is not None, "docs/token-exchange.md lost its nginx block"
+    servers = block.group(1)
+    replacements = {
+        "listen 443 ssl;": f"listen 127.0.0.1:{verified} ssl;",
+        "listen 8443 ssl;": f"listen 127.0.0.1:{anything} ssl;",
+        "http://127.0.0.1:8090": f"http://127.0.0.1:{sts}",
+        " sts.pem;": f" {files}/server.pem;",
+        " sts-key.pem;": f" {files}/server-key.pem;",
+        " clients-ca.pem;": f" {files}/ca.pem;",
+    }
+    for old, new in replacements.items():
+        assert old in servers, f"the documented nginx block has no {old!r}"
+        servers = servers.replace(old, new)
+    return servers
 
 
 @dataclass
@@ -222,8 +219,8 @@ def deployment(nginx: StartNginx, tmp_path_factory: pytest.TempPathFactory) -> I
         _passport_sts(plain_dir, HEAD + REST) as plain_sts,  # mutual TLS off
     ):
         verified, anything = free_port(), free_port()
-        servers = SERVERS.format(
-            verified=verified, any=anything, sts=sts.rsplit(":", 1)[1], dir=workdir
+        servers = documented_nginx(
+            verified=verified, anything=anything, sts=int(sts.rsplit(":", 1)[1]), files=workdir
         )
         nginx(main_config(servers), verified)
         sts_keys = httpx.get(f"{sts}{JWKS_PATH}", timeout=5).json()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import ssl
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,7 @@ from passport_core import (
     ClientCertificate,
     ClientRegistry,
     ConfigurationError,
+    ExchangeClient,
     ExchangeRules,
     InvalidClient,
     KeyRing,
@@ -413,3 +415,12 @@ def test_an_unconfigured_header_is_never_read(
     assert forged.status_code == 401
     assert forged.json()["error"] == "invalid_client"
     assert "certificate" in forged.json()["error_description"]
+
+
+def test_the_exchange_client_needs_a_key_or_a_certificate_context() -> None:
+    with pytest.raises(ConfigurationError, match=r"client_key .* or an ssl_context"):
+        ExchangeClient("https://sts.test/token", client_id="orders")
+    context = ssl.create_default_context()
+    client = ExchangeClient("https://sts.test/token", client_id="orders", ssl_context=context)
+    assert client.client_auth is None  # mutual TLS: no assertion is made
+    assert "orders" in repr(client)
