@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     PublicFormat,
@@ -281,7 +282,7 @@ def certificate_matches_keys(certificate: x509.Certificate, keys: Sequence[Key])
     """Whether the certificate's public key is one of ``keys`` (its SubjectPublicKeyInfo)."""
     try:
         presented = _spki(certificate.public_key())
-    except (ValueError, TypeError):  # an algorithm cryptography does not know
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # a key type cryptography lacks
         return False
     for key in keys:
         try:
