@@ -125,6 +125,9 @@ from passport_core.errors import (
     WeakKey,
 )
 from passport_core.exchange import (
+    CertificateSubject,
+    ClientCertHeader,
+    ClientCertificate,
     ClientRegistry,
     ExchangeClient,
     Exchanged,
@@ -256,7 +259,10 @@ __all__ = [
     "AuthenticationError",
     "Authenticator",
     "BadSignature",
+    "CertificateSubject",
     "ClaimMapping",
+    "ClientCertHeader",
+    "ClientCertificate",
     "ClientRegistry",
     "CommonData",
     "Companion",

@@ -28,7 +28,7 @@ def token_exchange_urls(service: TokenService, **options: Any) -> list[URLPatter
     """URL patterns serving ``service``'s token endpoint and JWKS, for ``include()``.
 
     ``options`` are :class:`~passport_core.TokenExchangeWSGI`'s (``url`` — the public
-    token endpoint URL DPoP proofs name —, ``realm``, ``ring_file``).
+    token endpoint URL DPoP proofs name —, ``realm``, ``ring_file``, ``client_cert``).
     """
     endpoint = TokenExchangeWSGI(service, **options)
 

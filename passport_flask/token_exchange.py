@@ -29,7 +29,7 @@ def token_exchange_blueprint(
     """A blueprint serving ``service``'s token endpoint and JWKS.
 
     ``options`` are :class:`~passport_core.TokenExchangeWSGI`'s (``url`` — the public
-    token endpoint URL DPoP proofs name —, ``realm``, ``ring_file``).
+    token endpoint URL DPoP proofs name —, ``realm``, ``ring_file``, ``client_cert``).
     """
     endpoint = TokenExchangeWSGI(service, **options)
     blueprint = Blueprint(name, __name__)

@@ -1,6 +1,7 @@
 """RFC 8693 token exchange: the token service side.
 
-A calling service authenticates with a client assertion (``clients``), presents the
+A calling service authenticates with a client assertion (``clients``) or, behind a
+TLS-terminating proxy, its certificate (``mtls``, RFC 8705 §2), presents the
 passport it was given (``request``), and receives one narrowed to the next hop
 (``rules``, ``service``), with the chain of actors nested in ``act``; ``endpoint``
 serves it over HTTP (ASGI), ``wsgi`` for WSGI servers, both answering what
@@ -14,6 +15,7 @@ from passport_core.exchange.answers import TokenRequest
 from passport_core.exchange.client import ExchangeClient, Exchanged
 from passport_core.exchange.clients import ClientRegistry, ServiceClient
 from passport_core.exchange.endpoint import TokenExchangeEndpoint
+from passport_core.exchange.mtls import CertificateSubject, ClientCertHeader, ClientCertificate
 from passport_core.exchange.replay import AssertionReplayCache
 from passport_core.exchange.request import (
     ACCESS_TOKEN_TYPE,
@@ -31,6 +33,9 @@ __all__ = [
     "JWT_TOKEN_TYPE",
     "TOKEN_EXCHANGE_GRANT",
     "AssertionReplayCache",
+    "CertificateSubject",
+    "ClientCertHeader",
+    "ClientCertificate",
     "ClientRegistry",
     "ExchangeClient",
     "ExchangeResult",

@@ -14,6 +14,9 @@ bytes, so every way of serving the token service answers exactly alike:
   ``server_error`` when the token service cannot issue (its own configuration).
   Never a 500 for anything a client sends.
 * A ``DPoP`` header makes the issued passport bound to the proof's key (RFC 9449 §5).
+* With ``client_cert`` (a :class:`~passport_core.exchange.mtls.ClientCertHeader`), the
+  certificate a TLS-terminating proxy forwards authenticates mutual-TLS clients (RFC 8705
+  §2); without it that header is never read, whoever sends it.
 * ``GET`` :data:`~passport_core.JWKS_PATH`: the token service's public keys.
 """
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +38,7 @@ from passport_core.errors import (
     PassportError,
     Unavailable,
 )
+from passport_core.exchange.mtls import ClientCertHeader, ClientCertificate
 from passport_core.exchange.request import MAX_FORM_BYTES, parse_form
 from passport_core.exchange.service import ExchangeResult, TokenService
 from passport_core.keys.jwks import JWKS_CONTENT_TYPE, JWKS_PATH
@@ -87,8 +91,17 @@ class TokenRequest:
         return [value for key, value in self.headers if key == name]
 
 
-def lower_headers(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    return tuple((name.lower(), value) for name, value in pairs)
+@dataclass(frozen=True)
+class ExchangeArguments:
+    """What :meth:`TokenService.exchange <passport_core.TokenService.exchange>` is called with."""
+
+    form: dict[str, list[str]]
+    proofs: list[str]
+    target: RequestTarget
+    certificate: ClientCertificate | None
+
+    def keywords(self) -> dict[str, Any]:
+        return {"proofs": self.proofs, "target": self.target, "certificate": self.certificate}
 
 
 def _error(error: ExchangeError) -> dict[str, str]:
@@ -105,6 +118,8 @@ class TokenEndpoint:
         proxy is the proxy's view, not the client's.
     :param ring_file: the token service's ring file, followed: a ``passport ring`` step on
         it (a key prepared, promoted, retired) shows in what is signed and published at once.
+    :param client_cert: where the proxy in front forwards the client's TLS certificate;
+        ``None`` (the default): mutual TLS is off and no such header is trusted.
     """
 
     max_body = MAX_FORM_BYTES
@@ -116,11 +131,13 @@ class TokenEndpoint:
         realm: str = "token-service",
         url: str | None = None,
         ring_file: RingFile | None = None,
+        client_cert: ClientCertHeader | None = None,
     ) -> None:
         self.service = service
         self.realm = realm
         self.url = url
         self.ring_file = ring_file
+        self.client_cert = client_cert
 
     def before_body(self, request: TokenRequest) -> Answer | None:
         """The answer that needs no body (JWKS, 405, 415), or ``None`` to read it."""
@@ -146,15 +163,26 @@ class TokenEndpoint:
     def too_large() -> Answer:
         return Answer.json(413, _error(InvalidRequest("the request body is too large")))
 
-    def exchange_arguments(
-        self, request: TokenRequest, body: bytes
-    ) -> tuple[dict[str, list[str]], list[str], RequestTarget]:
-        """The form, the ``DPoP`` proofs and the target to hand :class:`TokenService`."""
+    def exchange_arguments(self, request: TokenRequest, body: bytes) -> ExchangeArguments:
+        """The form, ``DPoP`` proofs, target and client certificate for :class:`TokenService`."""
         if request.header("authorization") is not None:
-            # Only private_key_jwt is supported: a Basic secret is refused, not ignored.
-            raise InvalidClient("authenticate with a client assertion, not Authorization")
-        target = RequestTarget("POST", self.url or request.url)
-        return parse_form(body), request.values(DPOP_HEADER.lower()), target
+            # No client secrets: a Basic secret is refused, not ignored.
+            raise InvalidClient(
+                "authenticate with a client assertion or mutual TLS, not Authorization"
+            )
+        return ExchangeArguments(
+            parse_form(body),
+            request.values(DPOP_HEADER.lower()),
+            RequestTarget("POST", self.url or request.url),
+            self._certificate(request),
+        )
+
+    def _certificate(self, request: TokenRequest) -> ClientCertificate | None:
+        # Only a configured header is read: anyone reaching the app directly could send it.
+        if self.client_cert is None:
+            return None
+        raw = ((k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers)
+        return self.client_cert.read(raw)
 
     @staticmethod
     def issued(result: ExchangeResult) -> Answer:

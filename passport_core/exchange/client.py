@@ -2,10 +2,10 @@
 
 A service calling the next one asks its token service for a passport whose
 audience is that next service only, authenticating itself as an OAuth client
-(``private_key_jwt``, RFC 7523). Exchanged passports are cached until shortly
-before they expire and concurrent asks for the same one share one round
-trip, so the exchange costs one request per (caller's passport, audience,
-scope) and lifetime.
+(``private_key_jwt``, RFC 7523; or mutual TLS, RFC 8705 §2). Exchanged passports
+are cached until shortly before they expire and concurrent asks for the same one
+share one round trip, so the exchange costs one request per (caller's passport,
+audience, scope) and lifetime.
 
 Failures are bounded: the token service down, slow, or answering something
 that is not an exchange is :class:`~passport_core.errors.ExchangeUnavailable`
@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import re
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -75,6 +76,16 @@ class ExchangeClient:
 
     With ``proof_key`` (asymmetric, private) exchanged passports are bound to it: the
     caller then proves each request it sends one on (``PassportAuth`` does).
+
+    Mutual TLS (RFC 8705 §2): pass no ``client_key`` but an ``ssl_context`` holding the
+    client certificate; the form then carries ``client_id`` and no assertion
+    (RFC 6749 §2.3.1)::
+
+        context = ssl.create_default_context(cafile="ca.pem")
+        context.load_cert_chain("orders.pem", "orders-key.pem")
+        ExchangeClient("https://sts.internal/token", client_id="orders", ssl_context=context)
+
+    ``ssl_context`` also serves alone to trust another CA with ``private_key_jwt``.
     """
 
     def __init__(
@@ -82,7 +93,8 @@ class ExchangeClient:
         token_endpoint: str,
         *,
         client_id: str,
-        client_key: Key,
+        client_key: Key | None = None,
+        ssl_context: ssl.SSLContext | None = None,
         assertion_audience: str | None = None,
         timeout: float = DEFAULT_EXCHANGE_TIMEOUT,
         max_bytes: int = DEFAULT_MAX_BYTES,
@@ -98,7 +110,18 @@ class ExchangeClient:
         self.token_endpoint = str(
             checked_url(token_endpoint, allow_insecure=allow_insecure, what="the token endpoint")
         )
-        client_auth = ClientAuth(client_id, method="private_key_jwt", key=client_key)
+        if client_key is None and not isinstance(ssl_context, ssl.SSLContext):
+            raise ConfigurationError(
+                "give client_key (private_key_jwt) or an ssl_context with the client "
+                "certificate (mutual TLS)"
+            )
+        if not isinstance(client_id, str) or not client_id:
+            raise ConfigurationError("client_id must be a non-empty string")
+        client_auth = (
+            None
+            if client_key is None
+            else ClientAuth(client_id, method="private_key_jwt", key=client_key)
+        )
         check_limits(timeout, max_bytes)
         if not 0 <= margin_ratio < 1 or max_margin < 0:
             raise ConfigurationError("margin_ratio must be in [0, 1) and max_margin >= 0")
@@ -106,6 +129,8 @@ class ExchangeClient:
             raise ConfigurationError("cache_size must be a non-negative integer")
         if proof_key is not None and (not proof_key.is_private or proof_key.is_symmetric):
             raise ConfigurationError("proof_key must be an asymmetric private key")
+        self.client_id = client_id
+        #: ``None`` for mutual TLS: the certificate in ``ssl_context`` authenticates
         self.client_auth = client_auth
         self.proof_key = proof_key
         self.assertion_audience = assertion_audience or self.token_endpoint
@@ -118,6 +143,7 @@ class ExchangeClient:
             async_transport=async_transport,
             error=ExchangeUnavailable,
             what="the token service",
+            ssl_context=ssl_context,
         )
         self._cache = ExchangeCache(
             max_entries=cache_size, margin_ratio=margin_ratio, max_margin=max_margin, clock=clock
@@ -213,9 +239,13 @@ class ExchangeClient:
         }
         if scope:
             fields["scope"] = scope
-        credentials = self.client_auth.credentials(self.assertion_audience, self._clock)
-        fields.update(credentials.form)
-        headers = dict(credentials.headers)
+        headers: dict[str, str] = {}
+        if self.client_auth is None:  # mutual TLS: the certificate proves who we are
+            fields["client_id"] = self.client_id
+        else:
+            credentials = self.client_auth.credentials(self.assertion_audience, self._clock)
+            fields.update(credentials.form)
+            headers.update(credentials.headers)
         if self.proof_key is not None:
             # RFC 9449 §5: a proof of this very request, no ath (there is no token yet).
             proof = make_proof(self.proof_key, "POST", self.token_endpoint, iat=self._clock())
@@ -288,4 +318,4 @@ class ExchangeClient:
         )
 
     def __repr__(self) -> str:
-        return f"ExchangeClient({self.token_endpoint!r}, client_id={self.client_auth.client_id!r})"
+        return f"ExchangeClient({self.token_endpoint!r}, client_id={self.client_id!r})"

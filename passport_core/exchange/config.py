@@ -11,6 +11,11 @@
     [trusted]                               # issuers whose passports may be exchanged
     "https://edge.example" = { jwks = "edge-jwks.json" }     # or { jwks_url = "https://..." }
 
+    [tls]                                   # mutual TLS behind a proxy (default: off)
+    client_cert_header = "Client-Cert"      # where the proxy forwards a verified certificate
+    format = "rfc9440"                      # or "nginx-escaped-pem" ($ssl_client_escaped_cert)
+    unverified_cert_header = "Client-Cert-Unverified"  # optional: optional_no_ca listeners
+
     [[clients]]                             # the services that may call it
     client_id = "orders"
     jwks = "orders-jwks.json"               # or jwks_url: its public keys
@@ -18,6 +23,9 @@
     targets = ["billing"]                   # audiences it may ask for
     scopes = ["billing:charge"]             # scopes it may ask for (default: any)
     dpop_bound_access_tokens = true         # refuse its requests without a DPoP proof
+    auth_method = "private_key_jwt"         # or "tls_client_auth", "self_signed_tls_client_auth"
+    # tls_client_auth: exactly one of tls_client_auth_subject_dn, tls_client_auth_san_dns,
+    # tls_client_auth_san_uri, tls_client_auth_san_ip, tls_client_auth_san_email (no jwks needed)
 
     [[audiences]]                           # what it issues for: edge.toml's shaping, and
     name = "billing"
@@ -52,6 +60,15 @@ from passport_core.edge.tomlfile import read_toml
 from passport_core.errors import ConfigurationError, PassportError
 from passport_core.exchange.clients import ClientRegistry, ServiceClient
 from passport_core.exchange.endpoint import TokenExchangeEndpoint
+from passport_core.exchange.mtls import (
+    AUTH_METHODS,
+    CERT_FORMATS,
+    PRIVATE_KEY_JWT,
+    SUBJECT_FIELDS,
+    TLS_CLIENT_AUTH,
+    CertificateSubject,
+    ClientCertHeader,
+)
 from passport_core.exchange.rules import DEFAULT_MAX_DEPTH, ExchangeRules
 from passport_core.exchange.service import TokenService
 from passport_core.keys import KeyRing, KeysLike, RemoteJWKS, load_jwks
@@ -67,6 +84,13 @@ def _strings(options: Options, name: str) -> tuple[str, ...] | None:
     if not all(isinstance(item, str) and item for item in value):
         raise ConfigurationError(f"{options.where}.{name} must be a list of non-empty strings")
     return tuple(value)
+
+
+def _client_keys(options: Options, base: Path | None, auth_method: str) -> KeysLike | None:
+    # tls_client_auth is matched by the certificate's subject: its keys are optional
+    if auth_method == TLS_CLIENT_AUTH and "jwks" not in options and "jwks_url" not in options:
+        return None
+    return _keys(options, base)
 
 
 def _keys(options: Options, base: Path | None) -> KeysLike:
@@ -87,6 +111,39 @@ def _keys(options: Options, base: Path | None) -> KeysLike:
         raise ConfigurationError(f"{options.where}.jwks: {exc.message}") from exc
 
 
+def _subject(options: Options, auth_method: str) -> CertificateSubject | None:
+    given = [(name, options.get(name, str)) for name in SUBJECT_FIELDS if name in options]
+    if auth_method != TLS_CLIENT_AUTH:
+        if given:
+            raise ConfigurationError(f"{options.where}.{given[0][0]} is for tls_client_auth only")
+        return None
+    if len(given) != 1:
+        raise ConfigurationError(
+            f"{options.where}: tls_client_auth needs exactly one of {', '.join(SUBJECT_FIELDS)}"
+        )
+    name, value = given[0]
+    try:
+        return CertificateSubject(name, value)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{options.where}.{name}: {exc.message}") from exc
+
+
+def _tls(top: Options) -> ClientCertHeader | None:
+    if "tls" not in top:
+        return None
+    table = Options("tls", top.get("tls", dict))
+    name = table.get("client_cert_header", str)
+    cert_format = table.get("format", str)
+    if cert_format not in CERT_FORMATS:
+        raise ConfigurationError(f"tls.format must be one of {', '.join(CERT_FORMATS)}")
+    unverified = table.get("unverified_cert_header", str, None)
+    table.finish()
+    try:
+        return ClientCertHeader(name, cert_format, unverified_name=unverified)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"tls: {exc.message}") from exc
+
+
 def _tables(data: Options, name: str) -> list[Options]:
     items = data.get(name, list, [])
     return [Options(f"{name}[{index}]", item) for index, item in enumerate(items)]
@@ -103,6 +160,7 @@ class StsConfig:
     trusted: Mapping[str, KeysLike]
     clients: tuple[ServiceClient, ...]
     rules: ExchangeRules
+    tls: ClientCertHeader | None = None
     proof_max_age: float = 60.0
     proof_redis_url: str | None = None
 
@@ -122,17 +180,29 @@ class StsConfig:
             name: _keys(Options(f"trusted.{name!r}", table), base)
             for name, table in trusted_table.items()
         }
+        tls = _tls(top)
         clients = []
         for table in _tables(top, "clients"):
             client_id = table.get("client_id", str)
+            auth_method = table.get("auth_method", str, PRIVATE_KEY_JWT)
+            if auth_method not in AUTH_METHODS:
+                raise ConfigurationError(
+                    f"{table.where}.auth_method must be one of {', '.join(AUTH_METHODS)}"
+                )
+            if auth_method != PRIVATE_KEY_JWT and tls is None:
+                raise ConfigurationError(
+                    f"{table.where}.auth_method {auth_method} needs a [tls] client_cert_header"
+                )
             clients.append(
                 ServiceClient(
                     client_id,
-                    _keys(table, base),
+                    _client_keys(table, base, auth_method),
                     audience=table.get("audience", str, None),
                     targets=_strings(table, "targets") or (),
                     scopes=_strings(table, "scopes"),
                     dpop_bound_access_tokens=table.get("dpop_bound_access_tokens", bool, False),
+                    auth_method=auth_method,
+                    tls_subject=_subject(table, auth_method),
                 )
             )
             table.finish()
@@ -180,6 +250,7 @@ class StsConfig:
             rules,
             proof_max_age=proof_max_age,
             proof_redis_url=proof_redis_url,
+            tls=tls,
         )
 
     @classmethod
@@ -216,7 +287,10 @@ class StsConfig:
         steps show without a restart)."""
         ring = self._ring()
         return TokenExchangeEndpoint(
-            self.service(ring), url=self.token_endpoint, ring_file=RingFile(ring, self.ring_path)
+            self.service(ring),
+            url=self.token_endpoint,
+            ring_file=RingFile(ring, self.ring_path),
+            client_cert=self.tls,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -228,12 +302,25 @@ class StsConfig:
             "ttl": self.ttl,
             "max_depth": self.rules.max_depth,
             "trusted": sorted(self.trusted),
+            "tls": None
+            if self.tls is None
+            else {
+                "client_cert_header": self.tls.name,
+                "format": self.tls.format,
+                "unverified_cert_header": self.tls.unverified_name,
+            },
             "clients": {
                 client.client_id: {
                     "audience": client.audience,
                     "targets": sorted(client.targets),
                     "scopes": None if client.scopes is None else sorted(client.scopes),
                     "dpop_bound_access_tokens": client.dpop_bound_access_tokens,
+                    "auth_method": client.auth_method,
+                    **(
+                        {}
+                        if client.tls_subject is None
+                        else {client.tls_subject.field: client.tls_subject.value}
+                    ),
                 }
                 for client in self.clients
             },

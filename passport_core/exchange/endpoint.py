@@ -79,7 +79,7 @@ class TokenExchangeEndpoint(TokenEndpoint):
         fastapi_app.mount("/sts", app)          # or inside an existing app
 
     The options are :class:`~passport_core.exchange.answers.TokenEndpoint`'s
-    (``realm``, ``url``, ``ring_file``).
+    (``realm``, ``url``, ``ring_file``, ``client_cert``).
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -99,8 +99,8 @@ class TokenExchangeEndpoint(TokenEndpoint):
             await _send(send, self.too_large())
             return
         try:
-            form, proofs, target = self.exchange_arguments(request, body)
-            result = await self.service.aexchange(form, proofs=proofs, target=target)
+            asked = self.exchange_arguments(request, body)
+            result = await self.service.aexchange(asked.form, **asked.keywords())
         except PassportError as error:
             await _send(send, self.refused(request, error))
             return

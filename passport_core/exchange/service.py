@@ -33,6 +33,7 @@ from passport_core.errors import (
     InvalidProof,
 )
 from passport_core.exchange.clients import ClientRegistry, ServiceClient
+from passport_core.exchange.mtls import ClientCertificate
 from passport_core.exchange.request import JWT_TOKEN_TYPE, ExchangeRequest, read_request
 from passport_core.exchange.rules import MAY_ACT, ExchangeRules
 from passport_core.keys import KeysLike
@@ -158,14 +159,18 @@ class TokenService:
         *,
         proofs: Sequence[str] = (),
         target: RequestTarget | None = None,
+        certificate: ClientCertificate | None = None,
     ) -> ExchangeResult:
         """Answer one request's form fields, or raise its :class:`~passport_core.ExchangeError`.
 
         ``proofs`` are the request's ``DPoP`` header values and ``target`` its method and
-        the token endpoint's URL, which a proof must name (RFC 9449 §4.3).
+        the token endpoint's URL, which a proof must name (RFC 9449 §4.3);
+        ``certificate`` the client's, as the TLS-terminating proxy forwarded it (mutual TLS).
         """
         request = read_request(form)
-        client = self.clients.authenticate(request.client_assertion, request.client_id)
+        client = self.clients.authenticate(
+            request.client_assertion, request.client_id, certificate=certificate
+        )
         # After the client is known: an anonymous caller cannot fill the replay cache.
         wanted = self._wants_proof(client, proofs, target)
         proof = None
@@ -186,10 +191,13 @@ class TokenService:
         *,
         proofs: Sequence[str] = (),
         target: RequestTarget | None = None,
+        certificate: ClientCertificate | None = None,
     ) -> ExchangeResult:
         """:meth:`exchange` without blocking the event loop (remote keys fetched async)."""
         request = read_request(form)
-        client = await self.clients.aauthenticate(request.client_assertion, request.client_id)
+        client = await self.clients.aauthenticate(
+            request.client_assertion, request.client_id, certificate=certificate
+        )
         wanted = self._wants_proof(client, proofs, target)
         proof = None
         if wanted is not None:

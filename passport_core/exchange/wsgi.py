@@ -77,7 +77,7 @@ class TokenExchangeWSGI(TokenEndpoint):
         application = TokenExchangeWSGI(service)     # gunicorn module:application
 
     The options are :class:`~passport_core.exchange.answers.TokenEndpoint`'s
-    (``realm``, ``url``, ``ring_file``).
+    (``realm``, ``url``, ``ring_file``, ``client_cert``).
     """
 
     def answer(self, request: TokenRequest, stream: Any, content_length: str | None) -> Answer:
@@ -90,8 +90,8 @@ class TokenExchangeWSGI(TokenEndpoint):
         if body is None:
             return self.too_large()
         try:
-            form, proofs, target = self.exchange_arguments(request, body)
-            result = self.service.exchange(form, proofs=proofs, target=target)
+            asked = self.exchange_arguments(request, body)
+            result = self.service.exchange(asked.form, **asked.keywords())
         except PassportError as error:
             return self.refused(request, error)
         return self.issued(result)

@@ -296,10 +296,12 @@ class _CoreStream(httpx.SyncByteStream):
             self._pool.close()
 
 
-def _deadline_exchange(request: httpx.Request, deadline: float) -> httpx.Response:
+def _deadline_exchange(
+    request: httpx.Request, deadline: float, context: ssl.SSLContext | None = None
+) -> httpx.Response:
     """One request on a fresh connection whose every socket step ends by ``deadline``."""
     pool = httpcore.ConnectionPool(
-        ssl_context=_ssl_context(),
+        ssl_context=context or _ssl_context(),
         max_connections=1,
         retries=0,
         network_backend=_DeadlineBackend(deadline),
@@ -342,6 +344,9 @@ class BoundedFetcher:
     its sockets: the exchange then runs in a helper thread that the caller stops
     waiting for at the deadline; that thread ends by itself when the transport's
     own per-step timeouts (the same ``timeout``) fire.
+
+    ``ssl_context`` replaces the default verifying TLS context: other trust roots, or a
+    client certificate for mutual TLS (RFC 8705); a ``transport`` brings its own.
     """
 
     timeout: float
@@ -350,6 +355,7 @@ class BoundedFetcher:
     async_transport: httpx.AsyncBaseTransport | None = None
     error: type[Unavailable] = KeysUnavailable
     what: str = "the key server"
+    ssl_context: ssl.SSLContext | None = None
 
     def _request(
         self,
@@ -471,7 +477,8 @@ class BoundedFetcher:
         try:
             request = self._request(method, url, accept, etag, headers, body)
             if self.transport is None:
-                return self._read(_deadline_exchange(request, deadline), etag, ok, deadline)
+                exchanged = _deadline_exchange(request, deadline, self.ssl_context)
+                return self._read(exchanged, etag, ok, deadline)
             transport = self.transport
             return _in_thread(
                 lambda: self._read(transport.handle_request(request), etag, ok, deadline),
@@ -557,7 +564,7 @@ class BoundedFetcher:
         deadline = time.monotonic() + self.timeout
         own = self.async_transport is None
         transport = self.async_transport or httpx.AsyncHTTPTransport(
-            verify=_ssl_context(), retries=0
+            verify=self.ssl_context or _ssl_context(), retries=0
         )
         try:
             request = self._request(method, url, accept, etag, headers, body)

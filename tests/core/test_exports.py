@@ -158,6 +158,10 @@ EXPECTED_ALL = {
     "TokenExchangeWSGI",
     "TokenRequest",
     "TokenService",
+    # mutual-TLS client authentication behind a proxy (RFC 8705 §2, RFC 9440)
+    "CertificateSubject",
+    "ClientCertHeader",
+    "ClientCertificate",
     "PassportAction",
     "PASSPORT_ACTION_HEADER",
     "OMITTED_CLAIM",
