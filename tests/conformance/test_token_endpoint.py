@@ -31,12 +31,15 @@ from passport_core.edge.authenticators.client_auth import ClientAuth
 from passport_core.exchange import JWT_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT
 from passport_flask import token_exchange_blueprint
 from tests.conformance.token_service import (
+    AUDIT_CERT,
+    CLIENT_CERT,
     EDGE_MINTER,
     ORDERS_KEY,
     PREFIX,
     STS,
     STS_MINTER,
     TOKEN_SERVICE,
+    client_cert_header,
 )
 
 FRONTS = ["asgi", "fastapi", "wsgi", "flask", "django"]
@@ -95,11 +98,11 @@ def front(request: pytest.FixtureRequest) -> Iterator[Front]:
     name = request.param
     if name == "asgi":
         mounted = FastAPI()  # a plain ASGI parent: the endpoint sees root_path
-        mounted.mount(PREFIX, TokenExchangeEndpoint(TOKEN_SERVICE))
+        mounted.mount(PREFIX, TokenExchangeEndpoint(TOKEN_SERVICE, client_cert=CLIENT_CERT))
         yield Front("http://sts.test", _httpx(httpx.ASGITransport(app=mounted), "http://sts.test"))
     elif name == "fastapi":
         app = FastAPI()
-        app.mount(PREFIX, TokenExchangeEndpoint(TOKEN_SERVICE))
+        app.mount(PREFIX, TokenExchangeEndpoint(TOKEN_SERVICE, client_cert=CLIENT_CERT))
         with TestClient(app) as client:
 
             def call(method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Reply:
@@ -109,12 +112,15 @@ def front(request: pytest.FixtureRequest) -> Iterator[Front]:
             yield Front("http://testserver", call)
     elif name == "wsgi":
         wsgi = DispatcherMiddleware(
-            WerkzeugResponse("not found", status=404), {PREFIX: TokenExchangeWSGI(TOKEN_SERVICE)}
+            WerkzeugResponse("not found", status=404),
+            {PREFIX: TokenExchangeWSGI(TOKEN_SERVICE, client_cert=CLIENT_CERT)},
         )
         yield Front("http://sts.test", _httpx(httpx.WSGITransport(app=wsgi), "http://sts.test"))
     elif name == "flask":
         flask_app = Flask("sts")
-        flask_app.register_blueprint(token_exchange_blueprint(TOKEN_SERVICE), url_prefix=PREFIX)
+        flask_app.register_blueprint(
+            token_exchange_blueprint(TOKEN_SERVICE, client_cert=CLIENT_CERT), url_prefix=PREFIX
+        )
         flask_client = flask_app.test_client()
 
         def to_flask(method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Reply:
@@ -223,3 +229,22 @@ def test_the_jwks_is_served_alike(front: Front) -> None:
     assert reply.status == 200
     assert reply.headers["content-type"] == JWKS_CONTENT_TYPE
     assert reply.json() == STS_MINTER.key_ring.public_jwks()
+
+
+def test_mutual_tls_through_the_proxy_header_is_answered_alike(front: Front) -> None:
+    # RFC 8705 §2.1: "audit" sends its client_id and no assertion; the proxy's header
+    # carries its certificate, whose SAN is the one registered.
+    subject = EDGE_MINTER.mint("alice", audience="audit")
+    form = {
+        "grant_type": TOKEN_EXCHANGE_GRANT,
+        "subject_token": subject,
+        "subject_token_type": JWT_TOKEN_TYPE,
+        "audience": "billing",
+        "client_id": "audit",
+    }
+    reply = front.post(form, [("Client-Cert", client_cert_header(AUDIT_CERT.der))])
+    assert reply.status == 200, reply.body
+    passport = _verify(reply.json()["access_token"])
+    assert [actor.subject for actor in passport.actor] == ["audit"]
+    without = front.post(form)
+    assert (without.status, without.json()["error"]) == (401, "invalid_client")

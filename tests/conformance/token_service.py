@@ -5,8 +5,12 @@ Module level, so Django's URLconf (:mod:`tests.conformance.django_urls`) can inc
 
 from __future__ import annotations
 
+import base64
+
 from passport_core import (
     Audience,
+    CertificateSubject,
+    ClientCertHeader,
     ClientRegistry,
     ExchangeRules,
     KeyRing,
@@ -15,6 +19,7 @@ from passport_core import (
     TokenService,
     generate_key,
 )
+from tests.certs import issue, make_ca
 
 EDGE = "https://edge.test"
 STS = "https://sts.test"
@@ -24,6 +29,15 @@ EDGE_MINTER = Minter(KeyRing.generate(), issuer=EDGE)
 STS_MINTER = Minter(KeyRing.generate(), issuer=STS)
 #: where each front end mounts it: the token endpoint is any path below
 PREFIX = "/sts"
+#: the header the (imagined) TLS-terminating proxy forwards client certificates in
+CLIENT_CERT = ClientCertHeader("Client-Cert", "rfc9440")
+#: a mutual-TLS client, "audit": its certificate's SAN names it (RFC 8705 §2.1.2)
+AUDIT_CERT = issue(make_ca("Internal CA"), "audit", dns=["audit.internal"])
+
+
+def client_cert_header(der: bytes) -> str:
+    """The RFC 9440 ``Client-Cert`` value a proxy sends for a certificate."""
+    return ":" + base64.b64encode(der).decode("ascii") + ":"
 
 
 def token_service() -> TokenService:
@@ -31,7 +45,16 @@ def token_service() -> TokenService:
         STS_MINTER,
         # Assertions name the token service's issuer: the one aud every front end shares.
         ClientRegistry(
-            [ServiceClient("orders", ORDERS_KEY.public(), targets={"billing"})],
+            [
+                ServiceClient("orders", ORDERS_KEY.public(), targets={"billing"}),
+                ServiceClient(
+                    "audit",
+                    None,
+                    targets={"billing"},
+                    auth_method="tls_client_auth",
+                    tls_subject=CertificateSubject("tls_client_auth_san_dns", "audit.internal"),
+                ),
+            ],
             token_service=[STS],
         ),
         ExchangeRules([Audience("billing")]),
