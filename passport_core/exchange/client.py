@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import re
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -38,7 +39,7 @@ from passport_core.errors import (
     ExchangeUnavailable,
     PassportError,
 )
-from passport_core.exchange.cache import ExchangeCache, Exchanged, cache_key
+from passport_core.exchange.cache import CacheKey, ExchangeCache, Exchanged, cache_key
 from passport_core.exchange.request import JWT_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT
 from passport_core.http.fetcher import (
     DEFAULT_MAX_BYTES,
@@ -156,38 +157,32 @@ class ExchangeClient:
     ) -> Exchanged:
         """A passport for ``audience`` (and ``scope``) in exchange for ``subject``."""
         token, key = self._key(subject, audience, scope)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        flight, leader = self._cache.join(key)
+        found = self._joined(key)
+        if isinstance(found, Exchanged):
+            return found
+        flight, leader = found
         if not leader:
             try:
                 return flight.result(timeout=self.timeout)
             except concurrent.futures.TimeoutError:
                 raise self._late() from None
-        try:
+        with self._leading(key, flight) as landed:
             body, headers = self._form(token, audience, scope)
-            exchanged = self._parse(
-                self._http.post(self.token_endpoint, _JSON, body, headers=headers, ok=_ANSWERS)
+            fetched = self._http.post(
+                self.token_endpoint, _JSON, body, headers=headers, ok=_ANSWERS
             )
-        except BaseException as exc:
-            # Every waiter gets the leader's error; a cancelled or interrupted leader
-            # still releases them, with an error of ours.
-            shared = exc if isinstance(exc, PassportError) else self._interrupted()
-            self._cache.land(key, flight, shared)
-            raise
-        self._cache.land(key, flight, exchanged)
-        return exchanged
+            landed.append(self._parse(fetched))
+        return landed[0]
 
     async def aexchange(
         self, subject: Passport | str, audience: str, *, scope: str | None = None
     ) -> Exchanged:
         """Like :meth:`exchange`, without blocking the event loop."""
         token, key = self._key(subject, audience, scope)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        flight, leader = self._cache.join(key)
+        found = self._joined(key)
+        if isinstance(found, Exchanged):
+            return found
+        flight, leader = found
         if not leader:
             try:
                 # shield: a waiter that gives up leaves the shared future alone.
@@ -196,21 +191,38 @@ class ExchangeClient:
                 )
             except asyncio.TimeoutError:
                 raise self._late() from None
-        try:
+        with self._leading(key, flight) as landed:
             body, headers = self._form(token, audience, scope)
-            exchanged = self._parse(
-                await self._http.apost(
-                    self.token_endpoint, _JSON, body, headers=headers, ok=_ANSWERS
-                )
+            fetched = await self._http.apost(
+                self.token_endpoint, _JSON, body, headers=headers, ok=_ANSWERS
             )
+            landed.append(self._parse(fetched))
+        return landed[0]
+
+    # -- the flight, shared by the twins ---------------------------------------------------
+
+    def _joined(
+        self, key: CacheKey
+    ) -> Exchanged | tuple[concurrent.futures.Future[Exchanged], bool]:
+        """The cached passport, else the flight for ``key`` and whether this call leads it."""
+        cached = self._cache.get(key)
+        return cached if cached is not None else self._cache.join(key)
+
+    @contextlib.contextmanager
+    def _leading(
+        self, key: CacheKey, flight: concurrent.futures.Future[Exchanged]
+    ) -> Iterator[list[Exchanged]]:
+        """Lands the leader's flight: its result (appended by the caller) or its error."""
+        landed: list[Exchanged] = []
+        try:
+            yield landed
         except BaseException as exc:
             # Every waiter gets the leader's error; a cancelled or interrupted leader
             # still releases them, with an error of ours.
             shared = exc if isinstance(exc, PassportError) else self._interrupted()
             self._cache.land(key, flight, shared)
             raise
-        self._cache.land(key, flight, exchanged)
-        return exchanged
+        self._cache.land(key, flight, landed[0])
 
     # -- the wire --------------------------------------------------------------------------
 
