@@ -39,13 +39,14 @@ def _remove_dot_segments(path: str) -> str:
     return "/" + "/".join(output)
 
 
-def normalize_htu(uri: str) -> str:
+def normalize_htu(uri: str, *, resolve_dots: bool = True) -> str:
     """``uri`` without query and fragment, normalised for comparison (RFC 9449 §4.3 step 9).
 
     Syntax-based (RFC 3986 §6.2.2: case of scheme and host, percent-encoding, dot
-    segments) and scheme-based (§6.2.3: default port, empty path is ``/``)
-    normalisation, so a client's spelling of the same URI still matches. Anything
-    that is not an absolute ``http``/``https`` URI is :class:`~passport_core.InvalidProof`.
+    segments unless ``resolve_dots`` is false) and scheme-based (§6.2.3: default port,
+    empty path is ``/``) normalisation, so a client's spelling of the same URI still
+    matches. Anything that is not an absolute ``http``/``https`` URI is
+    :class:`~passport_core.InvalidProof`.
     """
     if not isinstance(uri, str) or not uri.isascii() or any(ch in uri for ch in " \t\r\n"):
         raise InvalidProof("htu is not an absolute http(s) URI")
@@ -61,7 +62,9 @@ def normalize_htu(uri: str) -> str:
     if ":" in host:
         host = f"[{host}]"  # an IPv6 literal keeps its brackets
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = _remove_dot_segments(_PERCENT.sub(_percent, parts.path or "/"))
+    path = _PERCENT.sub(_percent, parts.path or "/")
+    if resolve_dots:
+        path = _remove_dot_segments(path)
     return f"{scheme}://{netloc}{path}"
 
 
@@ -97,8 +100,12 @@ class RequestTarget:
 
     @property
     def htu(self) -> str:
-        """The URI a proof's ``htu`` must match, normalised."""
-        return normalize_htu(self.url)
+        """The URI a proof's ``htu`` must match, normalised.
+
+        Dot segments stay: a server that routes ``/items/../admin`` as sent (to the
+        ``/items/{path}`` route) must not accept a proof made for ``/admin``.
+        """
+        return normalize_htu(self.url, resolve_dots=False)
 
 
 #: a target, or what builds it: adapters pass a function, called only when a proof is checked

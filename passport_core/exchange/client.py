@@ -50,7 +50,9 @@ from passport_core.http.fetcher import (
 )
 from passport_core.http.urls import checked_url
 from passport_core.keys.key import Key
+from passport_core.keys.thumbprint import jwk_thumbprint
 from passport_core.passport import Passport
+from passport_core.token.compact import split_compact
 from passport_core.token.encoding import json_loads_object
 
 __all__ = ["ExchangeClient", "Exchanged"]
@@ -134,6 +136,7 @@ class ExchangeClient:
         #: ``None`` for mutual TLS: the certificate in ``ssl_context`` authenticates
         self.client_auth = client_auth
         self.proof_key = proof_key
+        self._proof_jkt = None if proof_key is None else jwk_thumbprint(proof_key)
         self.assertion_audience = assertion_audience or self.token_endpoint
         self.timeout = timeout
         self._clock = clock
@@ -316,6 +319,9 @@ class ExchangeClient:
             raise ExchangeUnavailable("the token service's scope is not a string")
         # RFC 6749 §7.1: the token type is case-insensitive.
         bound = document["token_type"].lower() == "dpop"
+        if bound and self.proof_key is not None and not self._bound_to_proof_key(token):
+            # token_type alone is the server's word: the passport itself must name the key.
+            raise ExchangeUnavailable("the exchanged passport is not bound to the proof key")
         if bound != (self.proof_key is not None):
             raise ExchangeUnavailable(
                 "the token service bound a passport this client cannot prove"
@@ -328,6 +334,13 @@ class ExchangeClient:
             scope=scope,
             token_type="DPoP" if bound else "Bearer",
         )
+
+    def _bound_to_proof_key(self, token: str) -> bool:
+        try:
+            cnf = split_compact(token).payload.get("cnf")
+        except PassportError:
+            return False
+        return isinstance(cnf, dict) and cnf.get("jkt") == self._proof_jkt
 
     def __repr__(self) -> str:
         return f"ExchangeClient({self.token_endpoint!r}, client_id={self.client_id!r})"

@@ -57,6 +57,10 @@ class ExchangeRules:
             self.audiences[shaped.name] = shaped
         self.scopes = {name: frozenset(values) for name, values in (scopes or {}).items()}
         self.resources = dict(resources or {})
+        shadowing = set(self.resources) & set(self.audiences)
+        if shadowing:
+            # A resource URI spelled like an audience name would silently redirect it.
+            raise ConfigurationError(f"resources name audiences: {sorted(shadowing)}")
         unknown = (set(self.scopes) | set(self.resources.values())) - set(self.audiences)
         if unknown:
             raise ConfigurationError(f"rules name unknown audiences: {sorted(unknown)}")

@@ -62,7 +62,7 @@ def wsgi_request(environ: Mapping[str, Any]) -> TokenRequest:
 
 def _read_capped(stream: Any, length: str | None, cap: int) -> bytes | None:
     """At most ``cap`` bytes of a request body; ``None`` when it is longer."""
-    declared = int(length) if length and length.isdigit() else None
+    declared = int(length) if length and length.isascii() and length.isdigit() else None
     if declared is not None and declared > cap:
         return None
     body: bytes = stream.read(cap + 1 if declared is None else declared)

@@ -150,8 +150,8 @@ def _retry_after(value: str | None) -> int | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit() and len(value) <= 10:
-        seconds = int(value)
+    if value.isascii() and value.isdigit():  # "²".isdigit() is true, int("²") fails
+        seconds = int(value) if len(value) <= 12 else _MAX_RETRY_AFTER
     else:
         try:
             when = email.utils.parsedate_to_datetime(value)
@@ -412,7 +412,7 @@ class BoundedFetcher:
         if encoding not in ("", "identity"):
             raise self.error(f"{self.what} sent a compressed response although none was asked")
         length = response.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
+        if length.isascii() and length.isdigit() and int(length) > self.max_bytes:
             raise self._too_large()
 
     def _too_large(self) -> Unavailable:

@@ -154,7 +154,6 @@ def test_a_proof_for_another_request_is_refused(
         URL + "?q=1",
         URL + "#frag",
         "HTTPS://ORDERS.test:443/orders/7",
-        "https://orders.test/orders/./7",
         "https://orders.test/orders/%37",
     ],
 )
@@ -163,6 +162,20 @@ def test_query_fragment_and_spelling_are_ignored(
 ) -> None:
     # RFC 9449 §4.3 step 9: compared without query and fragment, after RFC 3986 §6 normalisation.
     check(checker, holder, proof_for(holder), target=RequestTarget("POST", url))
+
+
+def test_dot_segments_are_resolved_in_the_proof_not_in_the_request(
+    checker: ProofVerifier, holder: Key
+) -> None:
+    # A client's "./" spelling of the URI it called still matches...
+    header, claims = good_parts(holder)
+    claims["htu"] = "https://orders.test/orders/./7"
+    check(checker, holder, hand_signed(holder, header, claims))
+    # ...but a server that routes "/items/../orders/7" as sent (to an /items/{path} route)
+    # is not serving the /orders/7 a proof names.
+    routed = RequestTarget("POST", "https://orders.test/items/../orders/7")
+    with pytest.raises(InvalidProof, match="another URI"):
+        check(checker, holder, proof_for(holder), target=routed)
 
 
 def test_normalize_htu() -> None:

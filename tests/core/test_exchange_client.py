@@ -371,6 +371,30 @@ def test_the_exchange_request_carries_a_proof_of_itself(harness: TokenServiceHar
     assert "ath" not in payload  # RFC 9449 §5: there is no access token yet
 
 
+def test_a_dpop_answer_whose_passport_names_another_key_is_unavailable(
+    harness: TokenServiceHarness,
+) -> None:
+    # token_type is only the server's word: the passport itself must be bound to our key.
+    answer = {
+        "access_token": harness.edge_passport("user-1", "b"),  # no cnf at all
+        "issued_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_type": "DPoP",
+        "expires_in": 60,
+    }
+    server = RouteServer(lambda _: Answer.json(answer))
+    try:
+        client = ExchangeClient(
+            f"{server.url}/token",
+            client_id="a",
+            client_key=harness.client("a"),
+            proof_key=generate_key("ES256"),
+        )
+        with pytest.raises(ExchangeUnavailable, match="not bound to the proof key"):
+            client.exchange(harness.edge_passport("user-1", "a"), "b")
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize(("proof_key", "token_type"), [(True, "Bearer"), (False, "DPoP")])
 def test_a_binding_the_client_did_not_ask_for_or_did_not_get_is_unavailable(
     harness: TokenServiceHarness, proof_key: bool, token_type: str
@@ -410,6 +434,8 @@ def test_a_proof_key_must_be_private_and_asymmetric(harness: TokenServiceHarness
         ("99999999", 3600),  # capped: the caller's retry is its own decision
         ("in 120 s", 120),  # an HTTP-date, made when the test runs
         ("soon", None),
+        ("\u00b2", None),  # a superscript two: str.isdigit() says yes, int() says no
+        ("123456789012345", 3600),
         (None, None),
     ],
 )

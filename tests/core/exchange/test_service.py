@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from passport_core import Minter, generate_key
+from passport_core import Audience, ConfigurationError, ExchangeRules, Minter, generate_key
 from passport_core.edge.authenticators.client_auth import ClientAuth
 from passport_core.exchange import ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE
 
@@ -268,3 +268,17 @@ def test_the_jwks_lets_services_trust_the_token_service(world: World) -> None:
     assert response.status_code == 200
     kids = {key["kid"] for key in response.json()["keys"]}
     assert world.sts.key_ring.active.kid in kids
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"resources": {"c": "b"}},  # a resource spelled like audience "c" would redirect it
+        {"resources": {"https://x.test": "nowhere"}},
+        {"scopes": {"nowhere": ["a"]}},
+        {"max_depth": 0},
+    ],
+)
+def test_rules_that_contradict_themselves_are_refused(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        ExchangeRules([Audience("b"), Audience("c")], **options)
