@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,16 @@ _JSON = "application/json"
 # RFC 6749 §5.1: token responses are never cached
 _NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 _DEFAULT_RETRY_AFTER = 5
+#: RFC 9110 §7.2 / RFC 3986 §3.2.2: a reg-name or an IP literal, and an optional port
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(:[0-9]{1,5})?")
+
+
+def request_url(scheme: str, host: str | None, path: str, raw_path: str | None) -> str:
+    """The absolute URL a request arrived at, as DPoP proofs name it; ``""`` when its
+    ``Host`` is not a host (a proof can then match only the configured public URL)."""
+    if not host or not _HOST.fullmatch(host):
+        return ""
+    return RequestTarget.of("POST", scheme, host, path, raw_path=raw_path).url
 
 
 @dataclass(frozen=True)
@@ -97,7 +108,7 @@ class ExchangeArguments:
 
     form: dict[str, list[str]]
     proofs: list[str]
-    target: RequestTarget
+    target: RequestTarget | None
     certificate: ClientCertificate | None
 
     def keywords(self) -> dict[str, Any]:
@@ -170,10 +181,13 @@ class TokenEndpoint:
             raise InvalidClient(
                 "authenticate with a client assertion or mutual TLS, not Authorization"
             )
+        # Without a public URL and a usable Host, no proof can be checked (and none passes).
+        url = self.url or request.url
+        target = RequestTarget("POST", url) if url else None
         return ExchangeArguments(
             parse_form(body),
             request.values(DPOP_HEADER.lower()),
-            RequestTarget("POST", self.url or request.url),
+            target,
             self._certificate(request),
         )
 

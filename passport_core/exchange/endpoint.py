@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from passport_core.dpop.target import RequestTarget
 from passport_core.errors import PassportError
-from passport_core.exchange.answers import Answer, TokenEndpoint, TokenRequest
+from passport_core.exchange.answers import Answer, TokenEndpoint, TokenRequest, request_url
 
 __all__ = ["TokenExchangeEndpoint"]
 
@@ -60,13 +59,12 @@ def _request(scope: Scope) -> TokenRequest:
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
     raw = scope.get("raw_path")
-    url = RequestTarget.of(
-        "POST",
+    url = request_url(
         scope.get("scheme", "http"),
         host,
         path,
-        raw_path=raw.decode("latin-1") if isinstance(raw, bytes) else None,
-    ).url
+        raw.decode("latin-1") if isinstance(raw, bytes) else None,
+    )
     return TokenRequest(scope.get("method", "GET"), inner, headers, url)
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from passport_core.dpop.target import RequestTarget
-from passport_core.errors import PassportError
-from passport_core.exchange.answers import Answer, TokenEndpoint, TokenRequest
+from passport_core.errors import ConfigurationError, PassportError
+from passport_core.exchange.answers import Answer, TokenEndpoint, TokenRequest, request_url
+from passport_core.exchange.service import TokenService
 
 __all__ = ["TokenExchangeWSGI", "wsgi_request"]
 
@@ -50,21 +50,27 @@ def wsgi_request(environ: Mapping[str, Any]) -> TokenRequest:
     host = environ.get("HTTP_HOST") or (
         f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
     )
-    url = RequestTarget.of(
-        "POST",
+    url = request_url(
         environ.get("wsgi.url_scheme", "http"),
         host,
         script + path or "/",
-        raw_path=environ.get("RAW_URI") or environ.get("REQUEST_URI"),
-    ).url
+        environ.get("RAW_URI") or environ.get("REQUEST_URI"),
+    )
     return TokenRequest(environ.get("REQUEST_METHOD", "GET"), path or "/", tuple(headers), url)
 
 
-def _read_capped(stream: Any, length: str | None, cap: int) -> bytes | None:
-    """At most ``cap`` bytes of a request body; ``None`` when it is longer."""
+def _read_capped(stream: Any, length: str | None, cap: int, *, terminated: bool) -> bytes | None:
+    """At most ``cap`` bytes of a request body; ``None`` when it is longer.
+
+    Without a ``Content-Length``, the stream is read only when it ends by itself
+    (``terminated``): PEP 3333 forbids reading past the declared length, and a plain
+    WSGI server's socket would block there until the client gives up.
+    """
     declared = int(length) if length and length.isascii() and length.isdigit() else None
     if declared is not None and declared > cap:
         return None
+    if declared is None and not terminated:
+        return b""
     body: bytes = stream.read(cap + 1 if declared is None else declared)
     return None if len(body) > cap else body
 
@@ -78,15 +84,50 @@ class TokenExchangeWSGI(TokenEndpoint):
 
     The options are :class:`~passport_core.exchange.answers.TokenEndpoint`'s
     (``realm``, ``url``, ``ring_file``, ``client_cert``).
+
+    Under WSGI, ``Client-Cert`` and ``Client_Cert`` are one variable
+    (``HTTP_CLIENT_CERT``): a client certificate header whose name holds ``-`` or ``_``
+    is refused unless ``proxy_drops_underscored_headers=True`` says the proxy in front
+    removes both spellings (nginx does by default, ``underscores_in_headers off``), or
+    a client could send its own certificate under the other spelling.
     """
 
-    def answer(self, request: TokenRequest, stream: Any, content_length: str | None) -> Answer:
+    def __init__(
+        self,
+        service: TokenService,
+        *,
+        proxy_drops_underscored_headers: bool = False,
+        **options: Any,
+    ) -> None:
+        super().__init__(service, **options)
+        header = self.client_cert
+        if header is not None and not proxy_drops_underscored_headers:
+            names = [header.name, header.unverified_name or ""]
+            if any("-" in name or "_" in name for name in names):
+                raise ConfigurationError(
+                    f"under WSGI, {header.name!r} and its '_' spelling are one header: name one "
+                    "without '-' or '_' (e.g. 'ClientCert'), or pass "
+                    "proxy_drops_underscored_headers=True once the proxy removes both"
+                )
+
+    def answer(
+        self,
+        request: TokenRequest,
+        stream: Any,
+        content_length: str | None,
+        *,
+        terminated: bool = True,
+    ) -> Answer:
         """The answer to ``request``, whose body is read from ``stream`` (a file-like object:
-        ``wsgi.input``, a framework's request stream) within the size cap."""
+        ``wsgi.input``, a framework's request stream) within the size cap.
+
+        ``terminated``: the stream ends by itself (a framework's stream, limited to the
+        declared length; ``wsgi.input_terminated``), so it may be read without a length.
+        """
         early = self.before_body(request)
         if early is not None:
             return early
-        body = _read_capped(stream, content_length, self.max_body)
+        body = _read_capped(stream, content_length, self.max_body, terminated=terminated)
         if body is None:
             return self.too_large()
         try:
@@ -98,7 +139,10 @@ class TokenExchangeWSGI(TokenEndpoint):
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         answer = self.answer(
-            wsgi_request(environ), environ["wsgi.input"], environ.get("CONTENT_LENGTH")
+            wsgi_request(environ),
+            environ["wsgi.input"],
+            environ.get("CONTENT_LENGTH"),
+            terminated=bool(environ.get("wsgi.input_terminated")),
         )
         status = f"{answer.status} {_STATUS.get(answer.status, 'Error')}"
         headers = [*answer.headers.items(), ("content-length", str(len(answer.body)))]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import httpx
 import pytest
@@ -21,6 +23,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport_core import (
     JWKS_CONTENT_TYPE,
+    ClientCertHeader,
+    ConfigurationError,
     TokenExchangeEndpoint,
     TokenExchangeWSGI,
     Verifier,
@@ -43,6 +47,11 @@ from tests.conformance.token_service import (
 )
 
 FRONTS = ["asgi", "fastapi", "wsgi", "flask", "django"]
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
 
 
 @dataclass
@@ -242,9 +251,50 @@ def test_mutual_tls_through_the_proxy_header_is_answered_alike(front: Front) -> 
         "audience": "billing",
         "client_id": "audit",
     }
-    reply = front.post(form, [("Client-Cert", client_cert_header(AUDIT_CERT.der))])
+    reply = front.post(form, [("ClientCert", client_cert_header(AUDIT_CERT.der))])
     assert reply.status == 200, reply.body
     passport = _verify(reply.json()["access_token"])
     assert [actor.subject for actor in passport.actor] == ["audit"]
     without = front.post(form)
     assert (without.status, without.json()["error"]) == (401, "invalid_client")
+
+    # Any other spelling is not the proxy's header: never read.
+    for name in ("Client-Cert", "Client_Cert", "Client.Cert"):
+        other = front.post(form, [(name, client_cert_header(AUDIT_CERT.der))])
+        assert (other.status, other.json()["error"]) == (401, "invalid_client"), name
+
+
+def test_under_wsgi_a_certificate_header_with_a_separator_needs_the_proxy_to_strip_it() -> None:
+    # PEP 3333: "Client-Cert" and "Client_Cert" are both HTTP_CLIENT_CERT.
+    with pytest.raises(ConfigurationError, match="one header"):
+        TokenExchangeWSGI(TOKEN_SERVICE, client_cert=ClientCertHeader("Client-Cert"))
+    with pytest.raises(ConfigurationError, match="one header"):
+        token_exchange_blueprint(TOKEN_SERVICE, client_cert=ClientCertHeader("Client_Cert"))
+    TokenExchangeWSGI(
+        TOKEN_SERVICE,
+        client_cert=ClientCertHeader("Client-Cert"),
+        proxy_drops_underscored_headers=True,
+    )
+
+
+def test_a_wsgi_body_without_a_length_is_not_waited_for() -> None:
+    # A chunked body under a server that does not decode it (wsgiref): PEP 3333 forbids
+    # reading past CONTENT_LENGTH, and reading would block until the client gave up.
+    server = make_server("127.0.0.1", 0, TokenExchangeWSGI(TOKEN_SERVICE), handler_class=_Quiet)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    try:
+
+        def chunks() -> Iterator[bytes]:
+            yield str(httpx.QueryParams(_form())).encode()
+
+        reply = httpx.post(
+            f"http://127.0.0.1:{server.server_port}/token",
+            content=chunks(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+            timeout=5,
+        )
+    finally:
+        thread.join(timeout=10)
+        server.server_close()
+    assert (reply.status_code, reply.json()["error"]) == (400, "invalid_request")

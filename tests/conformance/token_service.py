@@ -29,8 +29,9 @@ EDGE_MINTER = Minter(KeyRing.generate(), issuer=EDGE)
 STS_MINTER = Minter(KeyRing.generate(), issuer=STS)
 #: where each front end mounts it: the token endpoint is any path below
 PREFIX = "/sts"
-#: the header the (imagined) TLS-terminating proxy forwards client certificates in
-CLIENT_CERT = ClientCertHeader("Client-Cert", "rfc9440")
+#: the header the (imagined) TLS-terminating proxy forwards client certificates in: no "-"
+#: or "_", which WSGI cannot tell apart (Client-Cert and Client_Cert are one variable)
+CLIENT_CERT = ClientCertHeader("ClientCert", "rfc9440")
 #: a mutual-TLS client, "audit": its certificate's SAN names it (RFC 8705 §2.1.2)
 AUDIT_CERT = issue(make_ca("Internal CA"), "audit", dns=["audit.internal"])
 

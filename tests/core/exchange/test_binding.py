@@ -156,3 +156,14 @@ def test_a_replay_cache_that_is_down_is_503_not_an_accepted_proof(world: World) 
     assert response.status_code == 503
     assert response.json()["error"] == "temporarily_unavailable"
     assert "retry-after" in response.headers
+
+
+@pytest.mark.parametrize("host", ["elsewhere.test/anything#", "a b", "sts.test@evil.test"])
+def test_a_host_that_is_not_a_host_makes_no_url_a_proof_can_name(world: World, host: str) -> None:
+    # Without a configured public URL, the URL a proof must name is rebuilt from Host: a
+    # value that is not a host cannot steer it to one of the client's choosing.
+    proof = make_proof(generate_key("ES256"), "POST", "http://elsewhere.test/anything")
+    response = world.post(
+        world.form("a", world.passport("a"), "b"), headers={"DPoP": proof, "Host": host}
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_dpop_proof")
