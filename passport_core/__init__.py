@@ -138,6 +138,10 @@ from passport_core.exchange import (
     TokenExchangeWSGI,
     TokenRequest,
     TokenService,
+    TxnToken,
+    TxnTokenClient,
+    TxnTokenService,
+    TxnWorkload,
 )
 from passport_core.inbound import (
     DEFAULT_HEADER,
@@ -374,6 +378,10 @@ __all__ = [
     "TransactionTokenMinter",
     "TransactionTokens",
     "TrustedIssuer",
+    "TxnToken",
+    "TxnTokenClient",
+    "TxnTokenService",
+    "TxnWorkload",
     "UnauthorizedClient",
     "Unavailable",
     "UnknownKey",

@@ -7,6 +7,10 @@ passport it was given (``request``), and receives one narrowed to the next hop
 serves it over HTTP (ASGI), ``wsgi`` for WSGI servers, both answering what
 ``answers`` decides. The client side: ``ExchangeClient`` (``client``)
 trades a passport for one narrowed to the next hop, cached (``cache``).
+
+The Txn-Token Service of draft-ietf-oauth-transaction-tokens-10 is the same endpoint's
+other profile: ``txn_request`` reads a Txn-Token Request, ``txn_service`` issues the
+Txn-Token (``TxnTokenService``), ``txn_client`` is how a workload asks for one.
 """
 
 from __future__ import annotations
@@ -25,13 +29,23 @@ from passport_core.exchange.request import (
 )
 from passport_core.exchange.rules import ExchangeRules
 from passport_core.exchange.service import ExchangeResult, TokenService
+from passport_core.exchange.txn_client import TxnToken, TxnTokenClient
+from passport_core.exchange.txn_request import (
+    SELF_SIGNED_TOKEN_TYPE,
+    TXN_TOKEN_URN,
+    UNSIGNED_JSON_TOKEN_TYPE,
+)
+from passport_core.exchange.txn_service import TxnTokenService, TxnWorkload
 from passport_core.exchange.wsgi import TokenExchangeWSGI
 
 __all__ = [
     "ACCESS_TOKEN_TYPE",
     "JWT_BEARER_ASSERTION",
     "JWT_TOKEN_TYPE",
+    "SELF_SIGNED_TOKEN_TYPE",
     "TOKEN_EXCHANGE_GRANT",
+    "TXN_TOKEN_URN",
+    "UNSIGNED_JSON_TOKEN_TYPE",
     "AssertionReplayCache",
     "CertificateSubject",
     "ClientCertHeader",
@@ -46,4 +60,8 @@ __all__ = [
     "TokenExchangeWSGI",
     "TokenRequest",
     "TokenService",
+    "TxnToken",
+    "TxnTokenClient",
+    "TxnTokenService",
+    "TxnWorkload",
 ]

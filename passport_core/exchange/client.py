@@ -67,6 +67,36 @@ _ANSWERS = (200, *_REFUSED)
 _JSON = "application/json"
 
 
+#: the statuses a token endpoint answers with a JSON body (RFC 6749 §5.1, §5.2)
+TOKEN_ANSWERS = _ANSWERS
+
+
+def token_answer(fetched: Fetched, what: str) -> dict[str, Any]:
+    """A token endpoint's 200 JSON object, or the error it answered (RFC 6749 §5.2).
+
+    A refusal is :class:`~passport_core.errors.ExchangeRefused` carrying the RFC
+    ``error``; anything that is no answer of a token endpoint is
+    :class:`~passport_core.errors.ExchangeUnavailable`. ``what`` names the request.
+    """
+    try:
+        # Strict I-JSON with a bounded depth: a hostile answer nesting brackets
+        # 100,000 deep is an error of ours, not a RecursionError.
+        document = json_loads_object(fetched.body, "token service's answer")
+    except PassportError as exc:
+        raise ExchangeUnavailable(
+            f"the token service answered HTTP {fetched.status} without a JSON object"
+        ) from exc
+    if fetched.status != 200:
+        error = document.get("error")
+        if not isinstance(error, str) or not _ERROR_CODE.fullmatch(error):
+            raise ExchangeUnavailable(
+                f"the token service answered HTTP {fetched.status} without an RFC 6749 error"
+            )
+        # The description is the server's text: not repeated (it may echo input).
+        raise ExchangeRefused(f"the token service refused {what}: {error}", error=error)
+    return document
+
+
 class ExchangeClient:
     """Exchanges passports at one token service (RFC 8693), cached and single-flight.
 
@@ -274,23 +304,7 @@ class ExchangeClient:
         return ExchangeUnavailable(f"the token service did not answer within {self.timeout:g} s")
 
     def _parse(self, fetched: Fetched) -> Exchanged:
-        try:
-            # Strict I-JSON with a bounded depth: a hostile answer nesting brackets
-            # 100,000 deep is an error of ours, not a RecursionError.
-            document = json_loads_object(fetched.body, "token service's answer")
-        except PassportError as exc:
-            raise ExchangeUnavailable(
-                f"the token service answered HTTP {fetched.status} without a JSON object"
-            ) from exc
-        if fetched.status != 200:
-            error = document.get("error")
-            if not isinstance(error, str) or not _ERROR_CODE.fullmatch(error):
-                raise ExchangeUnavailable(
-                    f"the token service answered HTTP {fetched.status} without an RFC 6749 error"
-                )
-            # The description is the server's text: not repeated (it may echo input).
-            raise ExchangeRefused(f"the token service refused the exchange: {error}", error=error)
-        return self._issued(document)
+        return self._issued(token_answer(fetched, "the exchange"))
 
     def _issued(self, document: dict[str, Any]) -> Exchanged:
         # RFC 8693 §2.2.1: access_token, issued_token_type and token_type are required;

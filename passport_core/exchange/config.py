@@ -37,8 +37,20 @@
     max_age = 60                            # seconds a proof may be old
     redis_url = "redis://127.0.0.1:6379/0"  # share used proofs across instances
 
+    [txn_tokens]                            # also a Txn-Token Service (transaction tokens -10)
+    trust_domain = "trust-domain.example"   # the aud of every Txn-Token
+    ttl = 60                                # a Txn-Token's lifetime, seconds (at most 300)
+    max_chain = 8                           # most workloads in a replacement's req_wl
+
+    [[txn_tokens.workloads]]                # the [[clients]] that may obtain Txn-Tokens
+    client_id = "gateway"
+    scopes = ["trade.stocks"]               # the purposes it may ask for
+    subject_token_types = ["access_token", "jwt", "txn_token"]   # also self_signed, unsigned_json
+
 A request with a DPoP proof gets a passport bound to the proof's key; the proof's
 ``htu`` is ``token_endpoint`` when set, else the URL the request arrived at.
+With ``[txn_tokens]`` the same endpoint answers Txn-Token Requests, and ``[[audiences]]``
+may be left out (a Txn-Token Service only).
 Every unknown key is an error that names it; relative paths are relative to the file.
 """
 
@@ -71,10 +83,12 @@ from passport_core.exchange.mtls import (
 )
 from passport_core.exchange.rules import DEFAULT_MAX_DEPTH, ExchangeRules
 from passport_core.exchange.service import TokenService
+from passport_core.exchange.txn_service import DEFAULT_MAX_CHAIN, TxnTokenService, TxnWorkload
 from passport_core.keys import KeyRing, KeysLike, RemoteJWKS, load_jwks
 from passport_core.mint import DEFAULT_TTL, Minter
+from passport_core.txntoken import DEFAULT_TXN_TTL
 
-__all__ = ["StsConfig"]
+__all__ = ["StsConfig", "TxnTokensConfig"]
 
 
 def _strings(options: Options, name: str) -> tuple[str, ...] | None:
@@ -150,6 +164,65 @@ def _tables(data: Options, name: str) -> list[Options]:
 
 
 @dataclass(frozen=True)
+class TxnTokensConfig:
+    """The ``[txn_tokens]`` table: the Txn-Token Service's trust domain and policy."""
+
+    trust_domain: str
+    ttl: int
+    max_chain: int
+    workloads: tuple[TxnWorkload, ...]
+
+    @classmethod
+    def from_table(cls, table: Options) -> TxnTokensConfig:
+        """Read ``[txn_tokens]`` strictly (an unknown key is an error naming it)."""
+        trust_domain = table.get("trust_domain", str)
+        ttl = table.get("ttl", int, int(DEFAULT_TXN_TTL))
+        max_chain = table.get("max_chain", int, DEFAULT_MAX_CHAIN)
+        workloads = []
+        for index, item in enumerate(table.get("workloads", list, [])):
+            entry = Options(f"txn_tokens.workloads[{index}]", item)
+            workloads.append(
+                TxnWorkload(
+                    entry.get("client_id", str),
+                    scopes=_strings(entry, "scopes") or (),
+                    subject_token_types=_strings(entry, "subject_token_types")
+                    or ("access_token", "jwt", "txn_token"),
+                )
+            )
+            entry.finish()
+        table.finish()
+        if not workloads:
+            raise ConfigurationError("txn_tokens needs at least one [[txn_tokens.workloads]]")
+        return cls(trust_domain, ttl, max_chain, tuple(workloads))
+
+    def service(self, tokens: TokenService, identifiers: tuple[str, ...]) -> TxnTokenService:
+        """The :class:`TxnTokenService` over ``tokens`` (its ring, issuer and clients)."""
+        return TxnTokenService(
+            tokens,
+            trust_domain=self.trust_domain,
+            workloads=self.workloads,
+            ttl=self.ttl,
+            identifiers=identifiers,
+            max_chain=self.max_chain,
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """The effective settings."""
+        return {
+            "trust_domain": self.trust_domain,
+            "ttl": self.ttl,
+            "max_chain": self.max_chain,
+            "workloads": {
+                workload.client_id: {
+                    "scopes": sorted(workload.scopes),
+                    "subject_token_types": sorted(workload.subject_token_types),
+                }
+                for workload in self.workloads
+            },
+        }
+
+
+@dataclass(frozen=True)
 class StsConfig:
     """A token service described by ``sts.toml``: build it with :meth:`endpoint`."""
 
@@ -163,6 +236,7 @@ class StsConfig:
     tls: ClientCertHeader | None = None
     proof_max_age: float = 60.0
     proof_redis_url: str | None = None
+    txn_tokens: TxnTokensConfig | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base: Path | None = None) -> StsConfig:
@@ -234,11 +308,19 @@ class StsConfig:
             raise ConfigurationError("dpop.max_age must be in (0, 600] seconds")
         proof_redis_url = dpop.get("redis_url", str, None)
         dpop.finish()
+        txn_table = top.get("txn_tokens", dict, None)
+        txn_tokens = (
+            None
+            if txn_table is None
+            else TxnTokensConfig.from_table(Options("txn_tokens", txn_table))
+        )
         top.finish()
         if not clients:
             raise ConfigurationError("a token service needs at least one [[clients]] table")
-        if not audiences:
-            raise ConfigurationError("a token service needs at least one [[audiences]] table")
+        if not audiences and txn_tokens is None:
+            raise ConfigurationError(
+                "a token service needs at least one [[audiences]] table (or [txn_tokens])"
+            )
         rules = ExchangeRules(audiences, scopes=scopes, resources=resources, max_depth=max_depth)
         return cls(
             issuer,
@@ -251,6 +333,7 @@ class StsConfig:
             proof_max_age=proof_max_age,
             proof_redis_url=proof_redis_url,
             tls=tls,
+            txn_tokens=txn_tokens,
         )
 
     @classmethod
@@ -266,8 +349,7 @@ class StsConfig:
             ring = self._ring()
         max_ttl = min(3600.0, ring.max_token_lifetime)
         minter = Minter(ring, issuer=self.issuer, default_ttl=self.ttl, max_ttl=max_ttl)
-        names = [self.issuer] + ([self.token_endpoint] if self.token_endpoint else [])
-        registry = ClientRegistry(self.clients, token_service=names)
+        registry = ClientRegistry(self.clients, token_service=self._names)
         replay: ReplayCache | None = None
         if self.proof_redis_url is not None:
             replay = RedisReplayCache.from_url(self.proof_redis_url)
@@ -282,15 +364,23 @@ class StsConfig:
         except (OSError, ValueError) as exc:
             raise ConfigurationError(f"cannot read the ring file {self.ring_path}") from exc
 
+    @property
+    def _names(self) -> tuple[str, ...]:
+        # what assertions (and self-signed subject tokens) may name as their aud
+        return (self.issuer, *([self.token_endpoint] if self.token_endpoint else []))
+
     def endpoint(self) -> TokenExchangeEndpoint:
-        """The ASGI app serving :meth:`service`, following the ring file (``passport ring``
-        steps show without a restart)."""
+        """The ASGI app serving :meth:`service` (and the Txn-Token Service, if configured),
+        following the ring file (``passport ring`` steps show without a restart)."""
         ring = self._ring()
+        service = self.service(ring)
+        txn = None if self.txn_tokens is None else self.txn_tokens.service(service, self._names)
         return TokenExchangeEndpoint(
-            self.service(ring),
+            service,
             url=self.token_endpoint,
             ring_file=RingFile(ring, self.ring_path),
             client_cert=self.tls,
+            txn_tokens=txn,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -330,4 +420,5 @@ class StsConfig:
                 "max_age": self.proof_max_age,
                 "shared_replay": self.proof_redis_url is not None,
             },
+            "txn_tokens": None if self.txn_tokens is None else self.txn_tokens.describe(),
         }

@@ -27,8 +27,10 @@ __all__ = [
     "MAX_FORM_BYTES",
     "TOKEN_EXCHANGE_GRANT",
     "ExchangeRequest",
+    "client_credentials",
     "parse_form",
     "read_request",
+    "single_value",
 ]
 
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - a URN
@@ -76,7 +78,10 @@ def parse_form(body: bytes | str) -> dict[str, list[str]]:
     return form
 
 
-def _one(form: Mapping[str, Sequence[str]], name: str, *, required: bool = False) -> str | None:
+def single_value(
+    form: Mapping[str, Sequence[str]], name: str, *, required: bool = False
+) -> str | None:
+    """The one value of form field ``name`` (RFC 6749 §3.2: never repeated, never empty)."""
     values = form.get(name)
     if not values:
         if required:
@@ -94,13 +99,13 @@ def read_request(form: Mapping[str, Sequence[str]]) -> ExchangeRequest:
     for name, values in form.items():
         if len(values) > 1 and name not in _REPEATABLE:
             raise InvalidRequest(f"the {name} parameter is repeated")  # RFC 6749 §3.2
-    grant_type = _one(form, "grant_type", required=True)
+    grant_type = single_value(form, "grant_type", required=True)
     if grant_type != TOKEN_EXCHANGE_GRANT:
         raise UnsupportedGrantType(f"grant_type must be {TOKEN_EXCHANGE_GRANT}")
-    subject_token = _one(form, "subject_token", required=True)
-    if _one(form, "subject_token_type", required=True) not in _SUBJECT_TYPES:
+    subject_token = single_value(form, "subject_token", required=True)
+    if single_value(form, "subject_token_type", required=True) not in _SUBJECT_TYPES:
         raise InvalidRequest("subject_token_type must be the jwt or access_token type")
-    requested = _one(form, "requested_token_type")
+    requested = single_value(form, "requested_token_type")
     if requested is not None and requested != JWT_TOKEN_TYPE:
         raise InvalidRequest(f"only {JWT_TOKEN_TYPE} can be requested")
     if "actor_token" in form or "actor_token_type" in form:
@@ -112,18 +117,24 @@ def read_request(form: Mapping[str, Sequence[str]]) -> ExchangeRequest:
         raise InvalidTarget("name the next hop in audience or resource")
     if len(targets) > _MAX_TARGETS:
         raise InvalidRequest("too many audience and resource parameters")
-    scope = _one(form, "scope")
+    scope = single_value(form, "scope")
     scopes = None if scope is None else frozenset(scope.split(" ")) - {""}
-    assertion_type = _one(form, "client_assertion_type")
-    assertion = _one(form, "client_assertion")
-    if (assertion is None) != (assertion_type is None):
-        raise InvalidRequest("client_assertion and client_assertion_type go together")
-    if assertion_type is not None and assertion_type != JWT_BEARER_ASSERTION:
-        raise InvalidRequest(f"client_assertion_type must be {JWT_BEARER_ASSERTION}")
+    client_id, assertion = client_credentials(form)
     return ExchangeRequest(
         subject_token=subject_token or "",
         targets=tuple(dict.fromkeys(targets)),
         scopes=scopes,
-        client_id=_one(form, "client_id"),
+        client_id=client_id,
         client_assertion=assertion,
     )
+
+
+def client_credentials(form: Mapping[str, Sequence[str]]) -> tuple[str | None, str | None]:
+    """``client_id`` and the ``private_key_jwt`` assertion (RFC 7523 §2.2), shape checked."""
+    assertion_type = single_value(form, "client_assertion_type")
+    assertion = single_value(form, "client_assertion")
+    if (assertion is None) != (assertion_type is None):
+        raise InvalidRequest("client_assertion and client_assertion_type go together")
+    if assertion_type is not None and assertion_type != JWT_BEARER_ASSERTION:
+        raise InvalidRequest(f"client_assertion_type must be {JWT_BEARER_ASSERTION}")
+    return single_value(form, "client_id"), assertion

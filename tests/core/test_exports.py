@@ -203,6 +203,10 @@ EXPECTED_ALL = {
     "TXN_TOKEN_TYPE",
     "TransactionTokenMinter",
     "TransactionTokens",
+    "TxnToken",
+    "TxnTokenClient",
+    "TxnTokenService",
+    "TxnWorkload",
     # metadata
     "__version__",
     # sender-constrained passports: cnf.jkt and DPoP proofs (RFC 9449)
