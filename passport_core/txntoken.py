@@ -15,7 +15,7 @@ Where this deviates: the draft makes ``iss`` OPTIONAL; every verifier here binds
 its keys to an issuer, so we always mint ``iss`` and require it. We also mint
 ``nbf`` and ``jti`` (the draft allows more claims; recipients ignore what they do
 not know). Earlier revisions differ: ``azd`` was renamed ``tctx`` after -04,
-``purp`` became ``scope`` in -06, and ``req_wl`` sat inside ``rctx`` before it
+``purp`` became ``scope`` in -07, and ``req_wl`` sat inside ``rctx`` before it
 became a top-level claim; this preset accepts only the -10 shape.
 """
 

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from passport_core.edge.authenticators.client_auth import ClientAuth
-from passport_core.errors import ConfigurationError, ExchangeUnavailable
+from passport_core.errors import ConfigurationError, ExchangeUnavailable, PassportError
 from passport_core.exchange.client import TOKEN_ANSWERS, token_answer
 from passport_core.exchange.request import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT
 from passport_core.exchange.txn_request import TXN_TOKEN_URN
@@ -39,7 +39,7 @@ from passport_core.http.urls import checked_url
 from passport_core.keys.key import Key
 from passport_core.mint import Minter
 from passport_core.passport import Passport
-from passport_core.token import fingerprint
+from passport_core.token import fingerprint, is_number, split_compact
 
 __all__ = ["TxnToken", "TxnTokenClient"]
 
@@ -225,28 +225,35 @@ class TxnTokenClient:
     def _issued(self, fetched: Fetched) -> TxnToken:
         document = token_answer(fetched, "the Txn-Token Request")
         token = document.get("access_token")
-        expires_in = document.get("expires_in", 0)
-        scope = document.get("scope")
         token_type = document.get("token_type")
         # draft -10, "Txn-Token Response": the Txn-Token type, token_type N_A, no refresh token
         if (
             not isinstance(token, str)
-            or token.count(".") != 2
             or document.get("issued_token_type") != TXN_TOKEN_URN
             or not isinstance(token_type, str)
             or token_type.upper() != "N_A"  # RFC 6749 §7.1: case-insensitive
             or "refresh_token" in document
         ):
             raise ExchangeUnavailable("the Txn-Token Service's answer is not a Txn-Token Response")
-        if (
-            isinstance(expires_in, bool)
-            or not isinstance(expires_in, int | float)
-            or expires_in < 0
-        ):
-            raise ExchangeUnavailable("the Txn-Token Service's expires_in is not a number")
+        try:
+            # Read, not verified (the workloads it is sent to verify it): expires_in and
+            # scope may be absent from the answer (-06 and earlier forbade them).
+            claims = split_compact(token).payload
+        except PassportError as exc:
+            raise ExchangeUnavailable("the Txn-Token Service's access_token is no JWT") from exc
+        expires_in = document.get("expires_in")
+        if expires_in is not None:
+            if not is_number(expires_in) or expires_in < 0:
+                raise ExchangeUnavailable("the Txn-Token Service's expires_in is not a number")
+            expires_at = self._clock() + float(expires_in)
+        elif is_number(claims.get("exp")):
+            expires_at = float(claims["exp"])
+        else:
+            raise ExchangeUnavailable("the Txn-Token has no exp")
+        scope = document.get("scope", claims.get("scope"))
         if scope is not None and not isinstance(scope, str):
-            raise ExchangeUnavailable("the Txn-Token Service's scope is not a string")
-        return TxnToken(token=token, expires_at=self._clock() + float(expires_in), scope=scope)
+            raise ExchangeUnavailable("the Txn-Token's scope is not a string")
+        return TxnToken(token=token, expires_at=expires_at, scope=scope)
 
     def __repr__(self) -> str:
         return f"TxnTokenClient({self.token_endpoint!r}, client_id={self.client_auth.client_id!r})"

@@ -59,7 +59,7 @@ from passport_core.token.encoding import json_loads_object
 from passport_core.txntoken import DEFAULT_TXN_TTL, MAX_TXN_TTL, TransactionTokens
 from passport_core.verify import Verifier
 
-__all__ = ["NOT_APPLICABLE", "TxnTokenService", "TxnWorkload"]
+__all__ = ["NOT_APPLICABLE", "TxnTokenResult", "TxnTokenService", "TxnWorkload"]
 
 logger = logging.getLogger("passport_core.exchange")
 
@@ -127,6 +127,27 @@ class TxnWorkload:
 
 
 @dataclass(frozen=True)
+class TxnTokenResult(ExchangeResult):
+    """A Txn-Token Response (draft -10): ``access_token``, ``issued_token_type``, ``token_type``.
+
+    ``expires_in`` and ``scope`` stay out of the body: -10 does not ask for them and -06 and
+    earlier forbade them, so the body is one every revision's client accepts (the Txn-Token's
+    own ``exp`` and ``scope`` say the same).
+    """
+
+    issued_token_type: str = TXN_TOKEN_URN
+    token_type: str = NOT_APPLICABLE
+
+    def body(self) -> dict[str, Any]:
+        """The JSON response body."""
+        return {
+            "access_token": self.access_token,
+            "issued_token_type": self.issued_token_type,
+            "token_type": self.token_type,
+        }
+
+
+@dataclass(frozen=True)
 class _Subject:
     """What the subject token establishes, whatever its type."""
 
@@ -146,7 +167,7 @@ class TxnTokenService:
             trust_domain="trust-domain.example",
             workloads=[TxnWorkload("gateway", scopes={"trade.stocks"})],
         )
-        result = tts.issue(form)                       # ExchangeResult, token_type N_A
+        result = tts.issue(form)                       # TxnTokenResult, token_type N_A
         TokenExchangeEndpoint(service, txn_tokens=tts) # one endpoint for both
 
     Txn-Tokens are signed by the token service's ring with its issuer as ``iss``; ``typ``
@@ -194,16 +215,15 @@ class TxnTokenService:
                 ) from None
             self.workloads[workload.client_id] = workload
         names = tuple(identifiers) or (service.minter.issuer,)
-        # The TTS's own Txn-Tokens, for replacements: a replaced one must not have expired
-        # ("Txn-Token as a subject_token"), so no leeway past exp.
-        self._own = self.preset.verifier(ring, leeway=0, clock=clock)
+        # The TTS's own Txn-Tokens, for replacements. Whatever a verifier's leeway, a subject
+        # token past its exp is refused by _issue (-10: MUST NOT issue for an expired one).
+        self._own = self.preset.verifier(ring, clock=clock)
         self._self_signed = {
             client.client_id: Verifier(
                 keys=client.keys,
                 issuer=client.client_id,  # -10: iss is the requesting workload
                 audience=names,  # -10: aud is the TTS's unique identifier
                 typ=("JWT", None),
-                leeway=0,  # -10: the TTS MUST NOT issue for an expired subject token
                 max_lifetime=_SELF_SIGNED_MAX_LIFETIME,
                 required_claims=_SELF_SIGNED_CLAIMS,
                 clock=clock,
@@ -217,7 +237,7 @@ class TxnTokenService:
 
     def issue(
         self, form: Mapping[str, Sequence[str]], *, proofs: Sequence[str] = ()
-    ) -> ExchangeResult:
+    ) -> TxnTokenResult:
         """Answer one Txn-Token Request's form fields, or raise its
         :class:`~passport_core.ExchangeError` (RFC 6749 §5.2)."""
         request = read_txn_request(form)
@@ -231,7 +251,7 @@ class TxnTokenService:
 
     async def aissue(
         self, form: Mapping[str, Sequence[str]], *, proofs: Sequence[str] = ()
-    ) -> ExchangeResult:
+    ) -> TxnTokenResult:
         """:meth:`issue` without blocking the event loop (remote keys fetched async)."""
         request = read_txn_request(form)
         client = await self.service.clients.aauthenticate(
@@ -342,7 +362,7 @@ class TxnTokenService:
         client: ServiceClient,
         workload: TxnWorkload,
         subject: _Subject,
-    ) -> ExchangeResult:
+    ) -> TxnTokenResult:
         if subject.scopes is not None:
             if not subject.scopes:
                 # -10, "Unknown subject_token scope": never treated as unconstrained
@@ -355,7 +375,8 @@ class TxnTokenService:
             # Never later than the subject token; a second's margin for the minter's clock.
             lifetime = min(lifetime, math.floor(subject.expires_at - self._clock()) - 1)
         if lifetime <= 0:
-            raise InvalidGrant("the subject token expires too soon")
+            # -10, "Txn-Token Lifetime": never for an expired subject token (nor one about to be)
+            raise InvalidGrant("the subject token has expired or expires too soon")
         replaced = subject.replaced
         if replaced is None:
             txn = None
@@ -384,13 +405,7 @@ class TxnTokenService:
             request.subject_token_type.rsplit(":", 1)[-1],
             replaced is not None,
         )
-        return ExchangeResult(
-            token,
-            lifetime,
-            request.scopes,
-            issued_token_type=TXN_TOKEN_URN,
-            token_type=NOT_APPLICABLE,
-        )
+        return TxnTokenResult(token, lifetime, request.scopes)
 
 
 def _thawed(value: Any) -> Any:

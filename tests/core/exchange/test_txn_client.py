@@ -16,6 +16,7 @@ from passport_core import (
     ConfigurationError,
     ExchangeRefused,
     ExchangeUnavailable,
+    KeyRing,
     TokenExchangeEndpoint,
     TransactionTokens,
     TxnTokenClient,
@@ -28,6 +29,7 @@ from passport_core.exchange import (
     TOKEN_EXCHANGE_GRANT,
     TXN_TOKEN_URN,
 )
+from passport_core.token import split_compact
 from tests.servers import Answer, RouteServer, asgi_server, refused_url
 
 from .conftest import STS, World
@@ -70,8 +72,9 @@ def test_a_txn_token_is_obtained_and_never_cached(world: World, endpoint_url: st
     one, two = verifier.verify(first.token), verifier.verify(second.token)
     assert one.claims["tctx"] == {"order": "o-1"}
     assert one.claims["txn"] != two.claims["txn"]  # one transaction each: nothing cached
+    # the service's answer has neither: they are the Txn-Token's own
     assert first.scope == "orders:read"
-    assert time.time() < first.expires_at <= time.time() + 60
+    assert first.expires_at == one.expires_at.timestamp()
     assert first.token not in repr(first)
 
 
@@ -111,11 +114,16 @@ def test_the_request_is_the_drafts(world: World) -> None:
     assert "authorization" not in request.headers
 
 
+#: a Txn-Token as some TTS signs it (the client reads, does not verify, its exp and scope)
+SOME_TXN_TOKEN = (
+    TransactionTokens(TRUST_DOMAIN, issuer="https://some-tts.test")
+    .minter(KeyRing.generate())
+    .mint("user-1", scope="x", requesting_workload="a")
+)
 GOOD = {
-    "access_token": "a.b.c",
+    "access_token": SOME_TXN_TOKEN,
     "issued_token_type": TXN_TOKEN_URN,
     "token_type": "N_A",
-    "expires_in": 60,
 }
 
 
@@ -127,6 +135,7 @@ GOOD = {
         Answer.json({**GOOD, "refresh_token": "r"}),  # -10: MUST NOT be included
         Answer.json({**GOOD, "access_token": "not-a-jwt"}),
         Answer.json({**GOOD, "expires_in": "60"}),
+        Answer.json({**GOOD, "scope": ["x"]}),
         Answer.json({"error": 'no such thing as "this"'}, status=400),
         Answer(status=502, body=b"<html>bad gateway</html>"),
         Answer.json(GOOD, delay=3),  # slower than the timeout
@@ -137,6 +146,7 @@ GOOD = {
         "refresh-token",
         "not-jwt",
         "expires-in",
+        "scope",
         "bad-error",
         "502",
         "slow",
@@ -160,13 +170,27 @@ def test_a_down_service_is_unavailable_at_once(world: World) -> None:
         client.request("s.t.v", scope="x")
 
 
-def test_the_answer_n_a_is_case_insensitive(world: World) -> None:
-    server = RouteServer(lambda _: Answer.json({**GOOD, "token_type": "n_a"}))
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {**GOOD, "token_type": "n_a"},  # RFC 6749 §7.1: case-insensitive
+        {**GOOD, "expires_in": 5, "scope": "y"},  # RFC 8693's optional members, if sent
+    ],
+)
+def test_a_txn_token_response_of_another_service_is_read(
+    world: World, answer: dict[str, Any]
+) -> None:
+    server = RouteServer(lambda _: Answer.json(answer))
     try:
         issued = client_for(world, f"{server.url}/token").request("s.t.v", scope="x")
     finally:
         server.stop()
-    assert issued.token == "a.b.c"
+    assert issued.token == SOME_TXN_TOKEN
+    assert issued.scope == answer.get("scope", "x")
+    if "expires_in" in answer:
+        assert issued.expires_at == pytest.approx(time.time() + 5, abs=2)
+    else:  # the Txn-Token's own exp
+        assert issued.expires_at == split_compact(SOME_TXN_TOKEN).payload["exp"]
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from passport_core.exchange import (
     UNSIGNED_JSON_TOKEN_TYPE,
 )
 
-from .conftest import STS, World
+from .conftest import EDGE, STS, World
 
 TRUST_DOMAIN = "trust-domain.test"
 EVERY_TYPE = ("access_token", "jwt", "txn_token", "self_signed", "unsigned_json")
@@ -145,8 +145,9 @@ def test_a_passport_becomes_a_txn_token_of_the_drafts_shape(
     # draft -10, "Txn-Token Response"
     assert body["token_type"] == "N_A"
     assert body["issued_token_type"] == TXN_TOKEN_URN
-    assert "refresh_token" not in body
-    assert 0 < body["expires_in"] <= 60
+    # ...and nothing else: no refresh_token (-10), no expires_in nor scope (-06 forbade
+    # them; the Txn-Token's exp and scope say it)
+    assert set(body) == {"access_token", "issued_token_type", "token_type"}
     token = body["access_token"]
     assert header(token)["typ"] == "txntoken+jwt"
     txn = verify(world, token)
@@ -276,6 +277,13 @@ def test_an_expired_txn_token_is_not_replaced(
         world.sts.key_ring, clock=lambda: time.time() - 120
     )
     expired = minted_earlier.mint("user-1", scope="orders:read", requesting_workload="a", ttl=60)
+    # ...and one expired 5 s ago, inside the verifier's leeway
+    recently = TransactionTokens(TRUST_DOMAIN, issuer=STS).minter(
+        world.sts.key_ring, clock=lambda: time.time() - 65
+    )
+    just_expired = recently.mint("user-1", scope="orders:read", requesting_workload="a", ttl=60)
+    form = txn_form(world, "b", just_expired, subject_token_type=TXN_TOKEN_URN)
+    refused(post(endpoint, form), 400, "invalid_grant")
     form = txn_form(world, "b", expired, subject_token_type=TXN_TOKEN_URN)
     refused(post(endpoint, form), 400, "invalid_grant")
 
@@ -381,7 +389,7 @@ def test_a_workload_names_a_subject_only_if_allowed(
         ({"subject_token_type": "urn:ietf:params:oauth:token-type:saml2"}, 400, "invalid_request"),
         ({"request_details": "not json"}, 400, "invalid_request"),
         ({"request_details": '["a", "list"]'}, 400, "invalid_request"),
-        # -05 and earlier base64url-encoded the JSON: no longer (-06)
+        # -06 and earlier base64url-encoded the JSON: no longer (-07)
         ({"request_context": "eyJyZXFfaXAiOiIxOTIuMC4yLjcifQ"}, 400, "invalid_request"),
         ({"request_context": json.dumps({"pad": "x" * 5000})}, 400, "invalid_request"),
         ({"actor_token": "x", "actor_token_type": ACCESS_TOKEN_TYPE}, 400, "invalid_request"),
@@ -424,6 +432,12 @@ def test_a_client_that_is_no_workload_is_unauthorized(
     refused(post(endpoint, txn_form(world, "c", world.passport("c"))), 400, "unauthorized_client")
 
 
+def expired_passport(world: World) -> str:
+    """Expired 5 s ago: inside the verifier's clock-skew leeway, still no Txn-Token (-10)."""
+    earlier = Minter(world.edge.key_ring, issuer=EDGE, clock=lambda: time.time() - 65)
+    return earlier.mint("user-1", audience="a", scopes=["orders:read"], ttl=60)
+
+
 @pytest.mark.parametrize(
     ("subject", "code"),
     [
@@ -431,6 +445,7 @@ def test_a_client_that_is_no_workload_is_unauthorized(
         (lambda w: w.passport("a", scopes=[]), "invalid_scope"),  # -10: unknown scope
         (lambda w: w.passport("b"), "invalid_grant"),  # not addressed to a
         (lambda w: w.passport("a", ttl=1), "invalid_grant"),  # expires too soon
+        (expired_passport, "invalid_grant"),  # by less than the leeway
         (
             lambda w: Minter(generate_key("EdDSA"), issuer="https://edge.test").mint(
                 "user-1", audience="a", scopes=["orders:read"]
@@ -439,7 +454,7 @@ def test_a_client_that_is_no_workload_is_unauthorized(
         ),  # forged
         (lambda w: w.passport("a", claims={"may_act": {"sub": "b"}}), "unauthorized_client"),
     ],
-    ids=["wider-scope", "no-scope", "other-audience", "expiring", "forged", "may-act"],
+    ids=["wider-scope", "no-scope", "other-audience", "expiring", "expired", "forged", "may-act"],
 )
 def test_a_passport_subject_the_workload_may_not_use_is_refused(
     world: World, endpoint: TokenExchangeEndpoint, subject: Any, code: str
