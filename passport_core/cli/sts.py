@@ -48,9 +48,10 @@ def add_commands(commands: Any) -> None:
         commands,
         "sts",
         _cmd_sts,
-        "run the RFC 8693 token service from sts.toml",
+        "run the RFC 8693 token service (and Txn-Token Service) from sts.toml",
         "Reads sts.toml (issuer, ring file, trusted issuers, clients and their keys or\n"
-        "certificate subjects, audiences, the [tls] header a TLS-terminating proxy forwards),\n"
+        "certificate subjects, audiences, the [tls] header a TLS-terminating proxy forwards,\n"
+        "[txn_tokens] for the Transaction Tokens draft's Txn-Token Service),\n"
         "checks every setting (an unknown key is an error naming it), and serves the token\n"
         "endpoint (any path, POST) and its JWKS with uvicorn (the [edge] extra).\n"
         "--check prints the effective configuration and exits.\n",

@@ -38,6 +38,7 @@ from passport_core.errors import (
     InvalidRequest,
     InvalidScope,
     InvalidTarget,
+    MintingError,
     PassportError,
     UnauthorizedClient,
 )
@@ -49,7 +50,6 @@ from passport_core.exchange.txn_request import (
     SELF_SIGNED_TOKEN_TYPE,
     SUBJECT_TOKEN_TYPES,
     TXN_TOKEN_URN,
-    UNSIGNED_JSON_TOKEN_TYPE,
     TxnTokenRequest,
     read_txn_request,
 )
@@ -243,11 +243,12 @@ class TxnTokenService:
         request = read_txn_request(form)
         client = self.service.clients.authenticate(request.client_assertion, request.client_id)
         workload = self._authorize(client, request, proofs)
+        verifier = self._verifier(client, request)
         try:
-            subject = self._subject(client, request, self._verify_sync)
+            verified = None if verifier is None else verifier.verify(request.subject_token)
         except AuthenticationError as exc:
             raise InvalidGrant(f"the subject token is invalid: {exc.message}") from exc
-        return self._issue(request, client, workload, subject)
+        return self._issue(request, client, workload, self._subject(client, request, verified))
 
     async def aissue(
         self, form: Mapping[str, Sequence[str]], *, proofs: Sequence[str] = ()
@@ -258,18 +259,12 @@ class TxnTokenService:
             request.client_assertion, request.client_id
         )
         workload = self._authorize(client, request, proofs)
+        verifier = self._verifier(client, request)
         try:
-            if request.subject_token_type in (ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE):
-                passport = await self.service.subjects.averify(request.subject_token)
-                subject = self._from_passport(client, passport)
-            elif request.subject_token_type == SELF_SIGNED_TOKEN_TYPE:
-                verifier = self._self_signed[client.client_id]
-                subject = self._from_self_signed(await verifier.averify(request.subject_token))
-            else:
-                subject = self._subject(client, request, self._verify_sync)
+            verified = None if verifier is None else await verifier.averify(request.subject_token)
         except AuthenticationError as exc:
             raise InvalidGrant(f"the subject token is invalid: {exc.message}") from exc
-        return self._issue(request, client, workload, subject)
+        return self._issue(request, client, workload, self._subject(client, request, verified))
 
     # -- the rules -------------------------------------------------------------------------
 
@@ -293,26 +288,29 @@ class TxnTokenService:
             raise InvalidScope(f"client {client.client_id!r} may not ask for that scope")
         return workload
 
-    def _verify_sync(self, verifier: Verifier, token: str) -> Passport:
-        return verifier.verify(token)
-
-    def _subject(
-        self,
-        client: ServiceClient,
-        request: TxnTokenRequest,
-        verify: Callable[[Verifier, str], Passport],
-    ) -> _Subject:
+    def _verifier(self, client: ServiceClient, request: TxnTokenRequest) -> Verifier | None:
+        """Who vouches for the subject token: its issuer's keys, or none (unsigned JSON)."""
         kind = request.subject_token_type
         if kind in (ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE):
-            return self._from_passport(client, verify(self.service.subjects, request.subject_token))
+            return self.service.subjects  # the token service's trusted issuers
         if kind == SELF_SIGNED_TOKEN_TYPE:
-            verifier = self._self_signed[client.client_id]
-            return self._from_self_signed(verify(verifier, request.subject_token))
+            return self._self_signed[client.client_id]
         if kind == TXN_TOKEN_URN:
-            return self._from_txn_token(request, verify(self._own, request.subject_token))
-        if kind == UNSIGNED_JSON_TOKEN_TYPE:
+            return self._own
+        return None
+
+    def _subject(
+        self, client: ServiceClient, request: TxnTokenRequest, verified: Passport | None
+    ) -> _Subject:
+        kind = request.subject_token_type
+        if verified is None:
             return self._from_unsigned(request.subject_token)
-        raise InvalidRequest("this subject_token_type is not supported")  # pragma: no cover
+        if kind == TXN_TOKEN_URN:
+            return self._from_txn_token(request, verified)
+        if kind == SELF_SIGNED_TOKEN_TYPE:
+            # -10: the TTS uses its sub; its scope is the workload's policy (no other source)
+            return _Subject(verified.subject, None, verified.expires_at.timestamp())
+        return self._from_passport(client, verified)
 
     @staticmethod
     def _from_passport(client: ServiceClient, passport: Passport) -> _Subject:
@@ -325,10 +323,6 @@ class TxnTokenService:
         ):
             raise UnauthorizedClient("the subject token's may_act does not name this workload")
         return _Subject(passport.subject, passport.scopes, passport.expires_at.timestamp())
-
-    @staticmethod
-    def _from_self_signed(passport: Passport) -> _Subject:
-        return _Subject(passport.subject, None, passport.expires_at.timestamp())
 
     @staticmethod
     def _from_unsigned(token: str) -> _Subject:
@@ -389,15 +383,18 @@ class TxnTokenService:
             chain = f"{replaced.claims[c.REQUESTING_WORKLOAD]},{client.client_id}"
             tctx = _thawed(replaced.claims.get(c.TRANSACTION_CONTEXT))
             rctx = _thawed(replaced.claims.get(c.REQUEST_CONTEXT))
-        token = self.minter.mint(
-            subject.subject,
-            scope=sorted(request.scopes),
-            requesting_workload=chain,
-            txn=txn,
-            transaction_context=tctx,
-            request_context=rctx,
-            ttl=lifetime,
-        )
+        try:
+            token = self.minter.mint(
+                subject.subject,
+                scope=sorted(request.scopes),
+                requesting_workload=chain,
+                txn=txn,
+                transaction_context=tctx,
+                request_context=rctx,
+                ttl=lifetime,
+            )
+        except MintingError as exc:  # over the size every verifier accepts
+            raise InvalidRequest(f"the Txn-Token cannot be issued: {exc.message}") from exc
         logger.info(
             "issued Txn-Token %s: workload=%s subject_token_type=%s replacement=%s",
             fingerprint(token),

@@ -410,6 +410,14 @@ def test_a_bad_request_is_refused_with_its_code(
     refused(post(endpoint, form), status, code)
 
 
+def test_a_txn_token_too_large_for_its_verifiers_is_invalid_request(
+    world: World, endpoint: TokenExchangeEndpoint
+) -> None:
+    big = json.dumps({"pad": "x" * 3900})  # each under the 4 KiB cap, together too much
+    form = txn_form(world, "a", world.passport("a"), request_context=big, request_details=big)
+    refused(post(endpoint, form), 400, "invalid_request")
+
+
 def test_a_repeated_audience_is_invalid_request(
     world: World, endpoint: TokenExchangeEndpoint
 ) -> None:
