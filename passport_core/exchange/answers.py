@@ -17,6 +17,10 @@ bytes, so every way of serving the token service answers exactly alike:
 * With ``client_cert`` (a :class:`~passport_core.exchange.mtls.ClientCertHeader`), the
   certificate a TLS-terminating proxy forwards authenticates mutual-TLS clients (RFC 8705
   §2); without it that header is never read, whoever sends it.
+* With ``txn_tokens``, a request whose ``requested_token_type`` is
+  ``urn:ietf:params:oauth:token-type:txn_token`` is a Txn-Token Request, answered by the
+  :class:`~passport_core.TxnTokenService` (draft-ietf-oauth-transaction-tokens-10);
+  without it, ``invalid_request``.
 * ``GET`` :data:`~passport_core.JWKS_PATH`: the token service's public keys.
 """
 
@@ -42,6 +46,8 @@ from passport_core.errors import (
 from passport_core.exchange.mtls import ClientCertHeader, ClientCertificate
 from passport_core.exchange.request import MAX_FORM_BYTES, parse_form
 from passport_core.exchange.service import ExchangeResult, TokenService
+from passport_core.exchange.txn_request import asks_for_txn_token
+from passport_core.exchange.txn_service import TxnTokenService
 from passport_core.keys.jwks import JWKS_CONTENT_TYPE, JWKS_PATH
 
 __all__ = ["Answer", "TokenEndpoint", "TokenRequest"]
@@ -131,6 +137,7 @@ class TokenEndpoint:
         it (a key prepared, promoted, retired) shows in what is signed and published at once.
     :param client_cert: where the proxy in front forwards the client's TLS certificate;
         ``None`` (the default): mutual TLS is off and no such header is trusted.
+    :param txn_tokens: the Txn-Token Service answering Txn-Token Requests on this endpoint.
     """
 
     max_body = MAX_FORM_BYTES
@@ -143,12 +150,14 @@ class TokenEndpoint:
         url: str | None = None,
         ring_file: RingFile | None = None,
         client_cert: ClientCertHeader | None = None,
+        txn_tokens: TxnTokenService | None = None,
     ) -> None:
         self.service = service
         self.realm = realm
         self.url = url
         self.ring_file = ring_file
         self.client_cert = client_cert
+        self.txn_tokens = txn_tokens
 
     def before_body(self, request: TokenRequest) -> Answer | None:
         """The answer that needs no body (JWKS, 405, 415), or ``None`` to read it."""
@@ -197,6 +206,26 @@ class TokenEndpoint:
             return None
         raw = ((k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers)
         return self.client_cert.read(raw)
+
+    def _txn_token_service(self, asked: ExchangeArguments) -> TxnTokenService | None:
+        # One endpoint, two profiles, told apart by requested_token_type (draft -10)
+        if self.txn_tokens is not None and asks_for_txn_token(asked.form):
+            return self.txn_tokens
+        return None
+
+    def exchange(self, asked: ExchangeArguments) -> ExchangeResult:
+        """Issue what the request asks for: a Txn-Token, or an exchanged passport."""
+        txn = self._txn_token_service(asked)
+        if txn is not None:
+            return txn.issue(asked.form, proofs=asked.proofs, certificate=asked.certificate)
+        return self.service.exchange(asked.form, **asked.keywords())
+
+    async def aexchange(self, asked: ExchangeArguments) -> ExchangeResult:
+        """:meth:`exchange` without blocking the event loop."""
+        txn = self._txn_token_service(asked)
+        if txn is not None:
+            return await txn.aissue(asked.form, proofs=asked.proofs, certificate=asked.certificate)
+        return await self.service.aexchange(asked.form, **asked.keywords())
 
     @staticmethod
     def issued(result: ExchangeResult) -> Answer:

@@ -98,7 +98,7 @@ class TokenExchangeEndpoint(TokenEndpoint):
             return
         try:
             asked = self.exchange_arguments(request, body)
-            result = await self.service.aexchange(asked.form, **asked.keywords())
+            result = await self.aexchange(asked)
         except PassportError as error:
             await _send(send, self.refused(request, error))
             return

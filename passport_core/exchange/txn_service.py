@@ -43,6 +43,7 @@ from passport_core.errors import (
     UnauthorizedClient,
 )
 from passport_core.exchange.clients import ServiceClient
+from passport_core.exchange.mtls import ClientCertificate
 from passport_core.exchange.request import ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE
 from passport_core.exchange.rules import MAY_ACT
 from passport_core.exchange.service import ExchangeResult, TokenService
@@ -218,6 +219,14 @@ class TxnTokenService:
         # The TTS's own Txn-Tokens, for replacements. Whatever a verifier's leeway, a subject
         # token past its exp is refused by _issue (-10: MUST NOT issue for an expired one).
         self._own = self.preset.verifier(ring, clock=clock)
+        for workload in self.workloads.values():
+            if "self_signed" in workload.subject_token_types and (
+                service.clients[workload.client_id].keys is None
+            ):
+                raise ConfigurationError(
+                    f"workload {workload.client_id!r} may present self_signed tokens but has no"
+                    " keys to check them with (a mutual-TLS client: register its jwks too)"
+                )
         self._self_signed = {
             client.client_id: Verifier(
                 keys=client.keys,
@@ -231,17 +240,28 @@ class TxnTokenService:
             )
             for client in service.clients
             if client.client_id in self.workloads
+            and "self_signed" in self.workloads[client.client_id].subject_token_types
         }
 
     # -- the two twins ---------------------------------------------------------------------
 
     def issue(
-        self, form: Mapping[str, Sequence[str]], *, proofs: Sequence[str] = ()
+        self,
+        form: Mapping[str, Sequence[str]],
+        *,
+        proofs: Sequence[str] = (),
+        certificate: ClientCertificate | None = None,
     ) -> TxnTokenResult:
         """Answer one Txn-Token Request's form fields, or raise its
-        :class:`~passport_core.ExchangeError` (RFC 6749 §5.2)."""
+        :class:`~passport_core.ExchangeError` (RFC 6749 §5.2).
+
+        ``certificate`` is the workload's TLS client certificate, for workloads registered
+        for mutual TLS (RFC 8705 §2, which the draft's "Mutual Authentication" names).
+        """
         request = read_txn_request(form)
-        client = self.service.clients.authenticate(request.client_assertion, request.client_id)
+        client = self.service.clients.authenticate(
+            request.client_assertion, request.client_id, certificate=certificate
+        )
         workload = self._authorize(client, request, proofs)
         verifier = self._verifier(client, request)
         try:
@@ -251,12 +271,16 @@ class TxnTokenService:
         return self._issue(request, client, workload, self._subject(client, request, verified))
 
     async def aissue(
-        self, form: Mapping[str, Sequence[str]], *, proofs: Sequence[str] = ()
+        self,
+        form: Mapping[str, Sequence[str]],
+        *,
+        proofs: Sequence[str] = (),
+        certificate: ClientCertificate | None = None,
     ) -> TxnTokenResult:
         """:meth:`issue` without blocking the event loop (remote keys fetched async)."""
         request = read_txn_request(form)
         client = await self.service.clients.aauthenticate(
-            request.client_assertion, request.client_id
+            request.client_assertion, request.client_id, certificate=certificate
         )
         workload = self._authorize(client, request, proofs)
         verifier = self._verifier(client, request)

@@ -132,7 +132,7 @@ class TokenExchangeWSGI(TokenEndpoint):
             return self.too_large()
         try:
             asked = self.exchange_arguments(request, body)
-            result = self.service.exchange(asked.form, **asked.keywords())
+            result = self.exchange(asked)
         except PassportError as error:
             return self.refused(request, error)
         return self.issued(result)

@@ -30,7 +30,7 @@ from passport_django import (
 from passport_django.drf import HasPassport, HasPolicy, HasRole
 from passport_django.views import jwks
 from tests.conformance.apps import DELEGATED, STEP_UP, subject_of, view_of
-from tests.conformance.token_service import CLIENT_CERT, TOKEN_SERVICE
+from tests.conformance.token_service import CLIENT_CERT, TOKEN_SERVICE, TXN_TOKENS
 
 
 def _subject(request: HttpRequest) -> JsonResponse:
@@ -143,7 +143,10 @@ def _group(prefix: str, view: Any) -> list[URLResolver]:
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("sts/", include(token_exchange_urls(TOKEN_SERVICE, client_cert=CLIENT_CERT))),
+    path(
+        "sts/",
+        include(token_exchange_urls(TOKEN_SERVICE, client_cert=CLIENT_CERT, txn_tokens=TXN_TOKENS)),
+    ),
     *_group("", _subject),
     *_group("async/", _asubject),
     *_group("drf/", DrfOptional.as_view()),

@@ -27,12 +27,18 @@ from passport_core import (
     ConfigurationError,
     TokenExchangeEndpoint,
     TokenExchangeWSGI,
+    TransactionTokens,
     Verifier,
     jwk_thumbprint,
     make_proof,
 )
 from passport_core.edge.authenticators.client_auth import ClientAuth
-from passport_core.exchange import JWT_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT
+from passport_core.exchange import (
+    JWT_TOKEN_TYPE,
+    TOKEN_EXCHANGE_GRANT,
+    TXN_TOKEN_URN,
+    UNSIGNED_JSON_TOKEN_TYPE,
+)
 from passport_flask import token_exchange_blueprint
 from tests.conformance.token_service import (
     AUDIT_CERT,
@@ -43,6 +49,8 @@ from tests.conformance.token_service import (
     STS,
     STS_MINTER,
     TOKEN_SERVICE,
+    TRUST_DOMAIN,
+    TXN_TOKENS,
     client_cert_header,
 )
 
@@ -107,11 +115,17 @@ def front(request: pytest.FixtureRequest) -> Iterator[Front]:
     name = request.param
     if name == "asgi":
         mounted = FastAPI()  # a plain ASGI parent: the endpoint sees root_path
-        mounted.mount(PREFIX, TokenExchangeEndpoint(TOKEN_SERVICE, client_cert=CLIENT_CERT))
+        mounted.mount(
+            PREFIX,
+            TokenExchangeEndpoint(TOKEN_SERVICE, client_cert=CLIENT_CERT, txn_tokens=TXN_TOKENS),
+        )
         yield Front("http://sts.test", _httpx(httpx.ASGITransport(app=mounted), "http://sts.test"))
     elif name == "fastapi":
         app = FastAPI()
-        app.mount(PREFIX, TokenExchangeEndpoint(TOKEN_SERVICE, client_cert=CLIENT_CERT))
+        app.mount(
+            PREFIX,
+            TokenExchangeEndpoint(TOKEN_SERVICE, client_cert=CLIENT_CERT, txn_tokens=TXN_TOKENS),
+        )
         with TestClient(app) as client:
 
             def call(method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Reply:
@@ -122,13 +136,18 @@ def front(request: pytest.FixtureRequest) -> Iterator[Front]:
     elif name == "wsgi":
         wsgi = DispatcherMiddleware(
             WerkzeugResponse("not found", status=404),
-            {PREFIX: TokenExchangeWSGI(TOKEN_SERVICE, client_cert=CLIENT_CERT)},
+            {
+                PREFIX: TokenExchangeWSGI(
+                    TOKEN_SERVICE, client_cert=CLIENT_CERT, txn_tokens=TXN_TOKENS
+                )
+            },
         )
         yield Front("http://sts.test", _httpx(httpx.WSGITransport(app=wsgi), "http://sts.test"))
     elif name == "flask":
         flask_app = Flask("sts")
         flask_app.register_blueprint(
-            token_exchange_blueprint(TOKEN_SERVICE, client_cert=CLIENT_CERT), url_prefix=PREFIX
+            token_exchange_blueprint(TOKEN_SERVICE, client_cert=CLIENT_CERT, txn_tokens=TXN_TOKENS),
+            url_prefix=PREFIX,
         )
         flask_client = flask_app.test_client()
 
@@ -298,3 +317,51 @@ def test_a_wsgi_body_without_a_length_is_not_waited_for() -> None:
         thread.join(timeout=10)
         server.server_close()
     assert (reply.status_code, reply.json()["error"]) == (400, "invalid_request")
+
+
+# -- the same endpoint as a Txn-Token Service (draft-ietf-oauth-transaction-tokens-10) -------
+
+
+def _txn(token: str) -> Any:
+    preset = TransactionTokens(TRUST_DOMAIN, issuer=STS)
+    return preset.verifier(STS_MINTER.key_ring).verify(token)
+
+
+def test_a_txn_token_request_is_answered_alike(front: Front) -> None:
+    form = _form(
+        requested_token_type=TXN_TOKEN_URN,
+        audience=TRUST_DOMAIN,
+        scope="billing:charge",
+        request_details='{"order": "o-1"}',
+    )
+    reply = front.post(form)
+    assert reply.status == 200, reply.body
+    assert reply.headers["cache-control"] == "no-store"
+    body = reply.json()
+    assert (body["token_type"], body["issued_token_type"]) == ("N_A", TXN_TOKEN_URN)
+    txn = _txn(body["access_token"])
+    assert (txn.subject, txn.claims["req_wl"]) == ("alice", "orders")
+    assert txn.claims["tctx"] == {"order": "o-1"}
+    # a DPoP proof binds nothing here: refused alike
+    proof = make_proof(ORDERS_KEY, "POST", front.token_url)
+    refused = front.post(_form(requested_token_type=TXN_TOKEN_URN, audience=TRUST_DOMAIN,
+                               scope="billing:charge"), [("DPoP", proof)])  # fmt: skip
+    assert (refused.status, refused.json()["error"]) == (400, "invalid_request")
+
+
+def test_a_workload_on_mutual_tls_obtains_a_txn_token_alike(front: Front) -> None:
+    form = {
+        "grant_type": TOKEN_EXCHANGE_GRANT,
+        "requested_token_type": TXN_TOKEN_URN,
+        "audience": TRUST_DOMAIN,
+        "scope": "audit:read",
+        "subject_token": '{"sub": "nightly-audit"}',
+        "subject_token_type": UNSIGNED_JSON_TOKEN_TYPE,
+        "client_id": "audit",
+    }
+    reply = front.post(form, [("Client-Cert", client_cert_header(AUDIT_CERT.der))])
+    assert reply.status == 200, reply.body
+    txn = _txn(reply.json()["access_token"])
+    assert (txn.subject, txn.claims["req_wl"]) == ("nightly-audit", "audit")
+    without = front.post(form)
+    assert (without.status, without.json()["error"]) == (401, "invalid_client")

@@ -17,6 +17,8 @@ from passport_core import (
     Minter,
     ServiceClient,
     TokenService,
+    TxnTokenService,
+    TxnWorkload,
     generate_key,
 )
 from tests.certs import issue, make_ca
@@ -64,3 +66,15 @@ def token_service() -> TokenService:
 
 
 TOKEN_SERVICE = token_service()
+
+#: the same endpoint's Txn-Token Service (draft-ietf-oauth-transaction-tokens-10)
+TRUST_DOMAIN = "trust-domain.test"
+TXN_TOKENS = TxnTokenService(
+    TOKEN_SERVICE,
+    trust_domain=TRUST_DOMAIN,
+    workloads=[
+        TxnWorkload("orders", scopes={"billing:charge"}),
+        # a workload authenticated by mutual TLS, naming its subject itself
+        TxnWorkload("audit", scopes={"audit:read"}, subject_token_types={"unsigned_json"}),
+    ],
+)

@@ -17,10 +17,15 @@ import httpx
 import pytest
 
 from passport_core import (
+    CertificateSubject,
+    ClientRegistry,
     ConfigurationError,
+    ExchangeRules,
     Minter,
     Passport,
+    ServiceClient,
     TokenExchangeEndpoint,
+    TokenService,
     TransactionTokens,
     TxnTokenService,
     TxnWorkload,
@@ -538,3 +543,27 @@ def test_a_bad_service_is_a_configuration_error(
     settings.update(options)
     with pytest.raises(ConfigurationError, match=named):
         TxnTokenService(world.service, **settings)
+
+
+def test_self_signed_needs_keys_to_check_them_with(world: World) -> None:
+    mtls_only = ServiceClient(
+        "m",
+        None,
+        auth_method="tls_client_auth",
+        tls_subject=CertificateSubject("tls_client_auth_san_dns", "m.internal"),
+    )
+    service = TokenService(
+        world.sts,
+        ClientRegistry([mtls_only], token_service=STS),
+        ExchangeRules([]),
+        trusted={},
+    )
+    TxnTokenService(  # a mutual-TLS workload may present passports...
+        service, trust_domain=TRUST_DOMAIN, workloads=[TxnWorkload("m", scopes={"x"})]
+    )
+    with pytest.raises(ConfigurationError, match="no keys"):  # ...not tokens it signs
+        TxnTokenService(
+            service,
+            trust_domain=TRUST_DOMAIN,
+            workloads=[TxnWorkload("m", scopes={"x"}, subject_token_types={"self_signed"})],
+        )
