@@ -1,6 +1,7 @@
 """The Txn-Token Service (TTS) of draft-ietf-oauth-transaction-tokens-10.
 
-A workload authenticates (``clients``: the token service's ``private_key_jwt``) and
+A workload authenticates (``clients``: the token service's ``private_key_jwt`` or mutual
+TLS) and
 presents what identifies the transaction's subject; the TTS answers one Txn-Token for the
 trust domain (draft -10, "Txn-Token Request Processing" and "Txn-Token Response"):
 
@@ -262,13 +263,13 @@ class TxnTokenService:
         client = self.service.clients.authenticate(
             request.client_assertion, request.client_id, certificate=certificate
         )
-        workload = self._authorize(client, request, proofs)
+        self._authorize(client, request, proofs)
         verifier = self._verifier(client, request)
         try:
             verified = None if verifier is None else verifier.verify(request.subject_token)
         except AuthenticationError as exc:
             raise InvalidGrant(f"the subject token is invalid: {exc.message}") from exc
-        return self._issue(request, client, workload, self._subject(client, request, verified))
+        return self._issue(request, client, self._subject(client, request, verified))
 
     async def aissue(
         self,
@@ -282,19 +283,20 @@ class TxnTokenService:
         client = await self.service.clients.aauthenticate(
             request.client_assertion, request.client_id, certificate=certificate
         )
-        workload = self._authorize(client, request, proofs)
+        self._authorize(client, request, proofs)
         verifier = self._verifier(client, request)
         try:
             verified = None if verifier is None else await verifier.averify(request.subject_token)
         except AuthenticationError as exc:
             raise InvalidGrant(f"the subject token is invalid: {exc.message}") from exc
-        return self._issue(request, client, workload, self._subject(client, request, verified))
+        return self._issue(request, client, self._subject(client, request, verified))
 
     # -- the rules -------------------------------------------------------------------------
 
     def _authorize(
         self, client: ServiceClient, request: TxnTokenRequest, proofs: Sequence[str]
-    ) -> TxnWorkload:
+    ) -> None:
+        """The TTS's issuance policy (-10, "TTS Issuance Policies") for this workload."""
         if proofs:
             # A Txn-Token is not sender-constrained: a proof would bind nothing.
             raise InvalidRequest("a Txn-Token Request carries no DPoP proof")
@@ -310,7 +312,6 @@ class TxnTokenService:
             )
         if not request.scopes <= workload.scopes:
             raise InvalidScope(f"client {client.client_id!r} may not ask for that scope")
-        return workload
 
     def _verifier(self, client: ServiceClient, request: TxnTokenRequest) -> Verifier | None:
         """Who vouches for the subject token: its issuer's keys, or none (unsigned JSON)."""
@@ -378,7 +379,6 @@ class TxnTokenService:
         self,
         request: TxnTokenRequest,
         client: ServiceClient,
-        workload: TxnWorkload,
         subject: _Subject,
     ) -> TxnTokenResult:
         if subject.scopes is not None:
