@@ -359,7 +359,7 @@ def test_a_workload_on_mutual_tls_obtains_a_txn_token_alike(front: Front) -> Non
         "subject_token_type": UNSIGNED_JSON_TOKEN_TYPE,
         "client_id": "audit",
     }
-    reply = front.post(form, [("Client-Cert", client_cert_header(AUDIT_CERT.der))])
+    reply = front.post(form, [(CLIENT_CERT.name, client_cert_header(AUDIT_CERT.der))])
     assert reply.status == 200, reply.body
     txn = _txn(reply.json()["access_token"])
     assert (txn.subject, txn.claims["req_wl"]) == ("nightly-audit", "audit")
