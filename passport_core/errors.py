@@ -39,6 +39,7 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   ├── InvalidRequest                     invalid_request
     │   ├── InvalidClient (401)                invalid_client
     │   ├── InvalidGrant                       invalid_grant
+    │   │   └── InvalidSubjectToken            invalid_subject_token
     │   ├── UnauthorizedClient                 unauthorized_client
     │   ├── UnsupportedGrantType               unsupported_grant_type
     │   ├── InvalidTarget                      invalid_target
@@ -75,7 +76,8 @@ access token, an opaque token, an API key, a gateway's assertion); the
 
 The :class:`ExchangeError` branch is the token service's (RFC 8693 §2.2.2): each
 subclass's :attr:`~ExchangeError.error` is the RFC 6749 §5.2 ``error`` string sent, its
-``code`` too except for :class:`InvalidExchangeProof` (``invalid_dpop_proof``, RFC 9449 §5).
+``code`` too except for :class:`InvalidExchangeProof` (``invalid_dpop_proof``, RFC 9449 §5)
+and :class:`InvalidSubjectToken` (``invalid_request``, RFC 8693 §2.2.2).
 
 The two other 500s are raised while serving: :class:`MintingError` when an
 edge cannot mint the passport of one request (bad claims from an enricher,
@@ -114,6 +116,7 @@ __all__ = [
     "InvalidProof",
     "InvalidRequest",
     "InvalidScope",
+    "InvalidSubjectToken",
     "InvalidTarget",
     "InvalidType",
     "IssuedInFuture",
@@ -397,6 +400,22 @@ class InvalidClient(ExchangeError):
 class InvalidGrant(ExchangeError):
     code = "invalid_grant"
     default_message = "the subject token is invalid, expired or not the caller's"
+
+
+class InvalidSubjectToken(InvalidGrant):
+    """The subject token is invalid or unacceptable: expired, untrusted, not addressed to the
+    caller, its chain too long.
+
+    Its :attr:`error` is ``invalid_request``, as RFC 8693 §2.2.2 requires for an invalid or
+    unacceptable ``subject_token`` (RFC 6749's ``invalid_grant`` is for authorization grants).
+    """
+
+    code = "invalid_subject_token"
+    default_message = "the subject token is invalid or not acceptable here"
+
+    @property
+    def error(self) -> str:
+        return "invalid_request"
 
 
 class UnauthorizedClient(ExchangeError):

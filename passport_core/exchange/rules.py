@@ -17,8 +17,8 @@ from passport_core import claims as c
 from passport_core.edge.audience import Audience
 from passport_core.errors import (
     ConfigurationError,
-    InvalidGrant,
     InvalidScope,
+    InvalidSubjectToken,
     InvalidTarget,
     UnauthorizedClient,
 )
@@ -91,12 +91,12 @@ class ExchangeRules:
         # The caller exchanges only a passport addressed to it: no hop trades a passport it
         # was never given, nor an older one of the chain (which would drop later actors).
         if client.audience not in subject.audience:
-            raise InvalidGrant("the subject token is not addressed to the calling service")
+            raise InvalidSubjectToken("the subject token is not addressed to the calling service")
         may_act = subject.claims.get(MAY_ACT)
         if may_act is not None and not _matches(may_act, client):
             raise UnauthorizedClient("the subject token's may_act does not name this client")
         if len(subject.actor) + 1 > self.max_depth:
-            raise InvalidGrant(f"the delegation chain would exceed {self.max_depth} actors")
+            raise InvalidSubjectToken(f"the delegation chain would exceed {self.max_depth} actors")
 
     def scopes_for(
         self,

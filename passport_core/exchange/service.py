@@ -29,8 +29,8 @@ from passport_core.edge.common import CommonData
 from passport_core.errors import (
     AuthenticationError,
     InvalidExchangeProof,
-    InvalidGrant,
     InvalidProof,
+    InvalidSubjectToken,
 )
 from passport_core.exchange.clients import ClientRegistry, ServiceClient
 from passport_core.exchange.mtls import ClientCertificate
@@ -182,7 +182,7 @@ class TokenService:
         try:
             subject = self.subjects.verify(request.subject_token)
         except AuthenticationError as exc:
-            raise InvalidGrant(f"the subject token is invalid: {exc.message}") from exc
+            raise InvalidSubjectToken(f"the subject token is invalid: {exc.message}") from exc
         return self._issue(request, client, subject, proof)
 
     async def aexchange(
@@ -208,7 +208,7 @@ class TokenService:
         try:
             subject = await self.subjects.averify(request.subject_token)
         except AuthenticationError as exc:
-            raise InvalidGrant(f"the subject token is invalid: {exc.message}") from exc
+            raise InvalidSubjectToken(f"the subject token is invalid: {exc.message}") from exc
         return self._issue(request, client, subject, proof)
 
     @staticmethod
@@ -243,7 +243,7 @@ class TokenService:
         remaining = int(subject.expires_at.timestamp()) - now - 1
         lifetime = min(math.ceil(ttl), remaining, int(self.minter.max_ttl))
         if lifetime <= 0:
-            raise InvalidGrant("the subject token expires too soon to be exchanged")
+            raise InvalidSubjectToken("the subject token expires too soon to be exchanged")
         actor: dict[str, Any] = {c.SUBJECT: client.client_id}
         earlier = subject.claims.get(c.ACTOR)
         if earlier is not None:

@@ -35,9 +35,9 @@ from passport_core import claims as c
 from passport_core.errors import (
     AuthenticationError,
     ConfigurationError,
-    InvalidGrant,
     InvalidRequest,
     InvalidScope,
+    InvalidSubjectToken,
     InvalidTarget,
     MintingError,
     PassportError,
@@ -268,7 +268,7 @@ class TxnTokenService:
         try:
             verified = None if verifier is None else verifier.verify(request.subject_token)
         except AuthenticationError as exc:
-            raise InvalidGrant(f"the subject token is invalid: {exc.message}") from exc
+            raise InvalidSubjectToken(f"the subject token is invalid: {exc.message}") from exc
         return self._issue(request, client, self._subject(client, request, verified))
 
     async def aissue(
@@ -288,7 +288,7 @@ class TxnTokenService:
         try:
             verified = None if verifier is None else await verifier.averify(request.subject_token)
         except AuthenticationError as exc:
-            raise InvalidGrant(f"the subject token is invalid: {exc.message}") from exc
+            raise InvalidSubjectToken(f"the subject token is invalid: {exc.message}") from exc
         return self._issue(request, client, self._subject(client, request, verified))
 
     # -- the rules -------------------------------------------------------------------------
@@ -341,7 +341,9 @@ class TxnTokenService:
     def _from_passport(client: ServiceClient, passport: Passport) -> _Subject:
         # The workload presents only a passport it was given (addressed to it), as at exchange.
         if client.audience not in passport.audience:
-            raise InvalidGrant("the subject token is not addressed to the requesting workload")
+            raise InvalidSubjectToken(
+                "the subject token is not addressed to the requesting workload"
+            )
         may_act = passport.claims.get(MAY_ACT)  # RFC 8693 §4.4
         if may_act is not None and not (
             isinstance(may_act, Mapping) and may_act.get(c.SUBJECT) == client.client_id
@@ -353,15 +355,17 @@ class TxnTokenService:
     def _from_unsigned(token: str) -> _Subject:
         raw = token.encode("utf-8")
         if len(raw) > _MAX_UNSIGNED_BYTES:
-            raise InvalidGrant(f"the unsigned subject token is over {_MAX_UNSIGNED_BYTES} bytes")
+            raise InvalidSubjectToken(
+                f"the unsigned subject token is over {_MAX_UNSIGNED_BYTES} bytes"
+            )
         try:
             document = json_loads_object(raw, "subject_token")
         except PassportError as exc:
-            raise InvalidGrant("the unsigned subject token is not a JSON object") from exc
+            raise InvalidSubjectToken("the unsigned subject token is not a JSON object") from exc
         subject = document.get(c.SUBJECT)
         if not isinstance(subject, str) or not subject:
             # -10, "Unsigned JSON Object Subject Token Type": sub is REQUIRED
-            raise InvalidGrant("the unsigned subject token needs a sub")
+            raise InvalidSubjectToken("the unsigned subject token needs a sub")
         return _Subject(subject, None, None)
 
     def _from_txn_token(self, request: TxnTokenRequest, replaced: Passport) -> _Subject:
@@ -370,7 +374,7 @@ class TxnTokenService:
             raise InvalidRequest("a replacement keeps tctx and rctx: send no request_details")
         chain = str(replaced.claims[c.REQUESTING_WORKLOAD]).split(",")
         if len(chain) >= self.max_chain:
-            raise InvalidGrant(f"the Txn-Token was replaced {len(chain) - 1} times already")
+            raise InvalidSubjectToken(f"the Txn-Token was replaced {len(chain) - 1} times already")
         return _Subject(
             replaced.subject, replaced.scopes, replaced.expires_at.timestamp(), replaced
         )
@@ -394,7 +398,7 @@ class TxnTokenService:
             lifetime = min(lifetime, math.floor(subject.expires_at - self._clock()) - 1)
         if lifetime <= 0:
             # -10, "Txn-Token Lifetime": never for an expired subject token (nor one about to be)
-            raise InvalidGrant("the subject token has expired or expires too soon")
+            raise InvalidSubjectToken("the subject token has expired or expires too soon")
         replaced = subject.replaced
         if replaced is None:
             txn = None

@@ -226,7 +226,7 @@ def test_a_proof_of_the_url_the_client_called_binds_the_passport(front: Front) -
         ("json", 415, "invalid_request"),
         ("too large", 413, "invalid_request"),
         ("basic", 401, "invalid_client"),
-        ("bad subject", 400, "invalid_grant"),
+        ("bad subject", 400, "invalid_request"),  # RFC 8693 §2.2.2
         ("bad grant", 400, "unsupported_grant_type"),
     ],
 )

@@ -120,6 +120,7 @@ EXPECTED_ALL = {
     "ExchangeError",
     "InvalidClient",
     "InvalidGrant",
+    "InvalidSubjectToken",
     "InvalidRequest",
     "InvalidScope",
     "InvalidExchangeProof",

@@ -193,23 +193,25 @@ def test_an_expired_client_assertion_is_refused(world: World) -> None:
 
 def test_subject_token_failures(world: World) -> None:
     # not addressed to the caller: b presents a's passport
-    _refused(world.post(world.form("b", world.passport("a"), "c")), 400, "invalid_grant")
+    _refused(world.post(world.form("b", world.passport("a"), "c")), 400, "invalid_request")
     # expired: minted by the edge's keys on a clock 50 minutes behind
     old_edge = Minter(
         world.edge.key_ring, issuer=world.edge.issuer, clock=lambda: time.time() - 3000
     )
     expired = old_edge.mint("user-1", audience="a", ttl=60)
-    _refused(world.post(world.form("a", expired, "b")), 400, "invalid_grant")
+    _refused(world.post(world.form("a", expired, "b")), 400, "invalid_request")
     # forged: an edited payload breaks the signature
     token = world.passport("a", roles=["buyer"])
     head, _, signature = token.split(".")
     claims = _claims(token)
     claims["roles"] = ["admin"]
     edited = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    _refused(world.post(world.form("a", f"{head}.{edited}.{signature}", "b")), 400, "invalid_grant")
+    _refused(
+        world.post(world.form("a", f"{head}.{edited}.{signature}", "b")), 400, "invalid_request"
+    )
     # an untrusted issuer
     stranger = Minter(generate_key(), issuer="https://stranger.test").mint("user-1", audience="a")
-    _refused(world.post(world.form("a", stranger, "b")), 400, "invalid_grant")
+    _refused(world.post(world.form("a", stranger, "b")), 400, "invalid_request")
 
 
 def test_a_forged_act_chain_is_refused(world: World) -> None:
@@ -218,7 +220,9 @@ def test_a_forged_act_chain_is_refused(world: World) -> None:
     claims = _claims(at_b)
     claims["act"] = {"sub": "trusted-service"}  # b rewrites who acted before it
     edited = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    _refused(world.post(world.form("b", f"{head}.{edited}.{signature}", "c")), 400, "invalid_grant")
+    _refused(
+        world.post(world.form("b", f"{head}.{edited}.{signature}", "c")), 400, "invalid_request"
+    )
 
 
 def test_a_truncated_chain_attempt_is_refused(world: World) -> None:
@@ -226,9 +230,9 @@ def test_a_truncated_chain_attempt_is_refused(world: World) -> None:
     # were its own, dropping b from the chain: it is not addressed to c.
     at_b = world.exchange("a", world.passport("a"), "b")
     at_c = world.exchange("b", at_b, "c")
-    _refused(world.post(world.form("c", at_b, "d")), 400, "invalid_grant")
+    _refused(world.post(world.form("c", at_b, "d")), 400, "invalid_request")
     # and the edge passport addressed to a, presented by c, likewise
-    _refused(world.post(world.form("c", world.passport("a"), "d")), 400, "invalid_grant")
+    _refused(world.post(world.form("c", world.passport("a"), "d")), 400, "invalid_request")
     assert world.verifier("d").verify(world.exchange("c", at_c, "d")).actor[-1].subject == "a"
 
 
@@ -236,7 +240,7 @@ def test_chain_depth_is_capped(world: World) -> None:
     at_b = world.exchange("a", world.passport("a"), "b")
     at_c = world.exchange("b", at_b, "c")
     at_d = world.exchange("c", at_c, "d")  # three actors: the cap
-    _refused(world.post(world.form("d", at_d, "a")), 400, "invalid_grant")
+    _refused(world.post(world.form("d", at_d, "a")), 400, "invalid_request")
 
 
 def test_may_act_names_the_only_allowed_actor(world: World) -> None:

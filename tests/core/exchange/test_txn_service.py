@@ -272,7 +272,7 @@ def test_replacements_are_bounded(world: World, endpoint: TokenExchangeEndpoint)
     token = issue(world, endpoint, "b", token, subject_token_type=TXN_TOKEN_URN)
     token = issue(world, endpoint, "a", token, subject_token_type=TXN_TOKEN_URN)  # a,b,a: max 3
     form = txn_form(world, "b", token, subject_token_type=TXN_TOKEN_URN)
-    refused(post(endpoint, form), 400, "invalid_grant")
+    refused(post(endpoint, form), 400, "invalid_request")
 
 
 def test_an_expired_txn_token_is_not_replaced(
@@ -288,9 +288,9 @@ def test_an_expired_txn_token_is_not_replaced(
     )
     just_expired = recently.mint("user-1", scope="orders:read", requesting_workload="a", ttl=60)
     form = txn_form(world, "b", just_expired, subject_token_type=TXN_TOKEN_URN)
-    refused(post(endpoint, form), 400, "invalid_grant")
+    refused(post(endpoint, form), 400, "invalid_request")
     form = txn_form(world, "b", expired, subject_token_type=TXN_TOKEN_URN)
-    refused(post(endpoint, form), 400, "invalid_grant")
+    refused(post(endpoint, form), 400, "invalid_request")
 
 
 def test_a_txn_token_of_another_signer_is_not_replaced(
@@ -299,7 +299,7 @@ def test_a_txn_token_of_another_signer_is_not_replaced(
     other = TransactionTokens(TRUST_DOMAIN, issuer=STS).minter(generate_key("EdDSA"))
     forged = other.mint("admin", scope="orders:read", requesting_workload="a")
     form = txn_form(world, "b", forged, subject_token_type=TXN_TOKEN_URN)
-    refused(post(endpoint, form), 400, "invalid_grant")
+    refused(post(endpoint, form), 400, "invalid_request")
 
 
 # -- the self-made subject token types ------------------------------------------------------
@@ -333,21 +333,21 @@ def test_a_self_signed_subject_names_the_subject(
     ],
     ids=["other-key", "other-aud", "long-lived"],
 )
-def test_a_bad_self_signed_subject_is_invalid_grant(
+def test_a_bad_self_signed_subject_is_refused(
     world: World, endpoint: TokenExchangeEndpoint, options: dict[str, Any]
 ) -> None:
     token = self_signed(world, "a", "batch-user", **options)
     form = txn_form(world, "a", token, subject_token_type=SELF_SIGNED_TOKEN_TYPE)
-    refused(post(endpoint, form), 400, "invalid_grant")
+    refused(post(endpoint, form), 400, "invalid_request")
 
 
-def test_a_self_signed_subject_of_another_workload_is_invalid_grant(
+def test_a_self_signed_subject_of_another_workload_is_refused(
     world: World, endpoint: TokenExchangeEndpoint
 ) -> None:
     # -10: iss is the requesting workload; b's own token presented by a is not a's
     token = self_signed(world, "b", "batch-user")
     form = txn_form(world, "a", token, subject_token_type=SELF_SIGNED_TOKEN_TYPE)
-    refused(post(endpoint, form), 400, "invalid_grant")
+    refused(post(endpoint, form), 400, "invalid_request")
 
 
 def test_an_unsigned_json_subject(world: World, endpoint: TokenExchangeEndpoint) -> None:
@@ -357,11 +357,11 @@ def test_an_unsigned_json_subject(world: World, endpoint: TokenExchangeEndpoint)
 
 
 @pytest.mark.parametrize("subject", ['{"note": "no sub"}', "not json", '["sub"]', '{"sub": ""}'])
-def test_a_bad_unsigned_json_subject_is_invalid_grant(
+def test_a_bad_unsigned_json_subject_is_refused(
     world: World, endpoint: TokenExchangeEndpoint, subject: str
 ) -> None:
     form = txn_form(world, "a", subject, subject_token_type=UNSIGNED_JSON_TOKEN_TYPE)
-    refused(post(endpoint, form), 400, "invalid_grant")
+    refused(post(endpoint, form), 400, "invalid_request")
 
 
 @pytest.mark.parametrize("kind", [SELF_SIGNED_TOKEN_TYPE, UNSIGNED_JSON_TOKEN_TYPE])
@@ -456,14 +456,14 @@ def expired_passport(world: World) -> str:
     [
         (lambda w: w.passport("a", scopes=["billing:read"]), "invalid_scope"),  # wider
         (lambda w: w.passport("a", scopes=[]), "invalid_scope"),  # -10: unknown scope
-        (lambda w: w.passport("b"), "invalid_grant"),  # not addressed to a
-        (lambda w: w.passport("a", ttl=1), "invalid_grant"),  # expires too soon
-        (expired_passport, "invalid_grant"),  # by less than the leeway
+        (lambda w: w.passport("b"), "invalid_request"),  # not addressed to a
+        (lambda w: w.passport("a", ttl=1), "invalid_request"),  # expires too soon
+        (expired_passport, "invalid_request"),  # by less than the leeway
         (
             lambda w: Minter(generate_key("EdDSA"), issuer="https://edge.test").mint(
                 "user-1", audience="a", scopes=["orders:read"]
             ),
-            "invalid_grant",
+            "invalid_request",
         ),  # forged
         (lambda w: w.passport("a", claims={"may_act": {"sub": "b"}}), "unauthorized_client"),
     ],
@@ -480,10 +480,10 @@ def test_a_txn_token_is_no_access_token_subject(
 ) -> None:
     # RFC 8725 §3.11: typ tells them apart; a Txn-Token as access_token is refused...
     token = issue(world, endpoint, "a", world.passport("a"))
-    refused(post(endpoint, txn_form(world, "a", token)), 400, "invalid_grant")
+    refused(post(endpoint, txn_form(world, "a", token)), 400, "invalid_request")
     # ...and a passport presented as a Txn-Token too
     form = txn_form(world, "a", world.passport("a"), subject_token_type=TXN_TOKEN_URN)
-    refused(post(endpoint, form), 400, "invalid_grant")
+    refused(post(endpoint, form), 400, "invalid_request")
 
 
 def test_a_dpop_proof_is_refused(world: World, endpoint: TokenExchangeEndpoint) -> None:
