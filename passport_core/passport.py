@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from passport_core import claims as c
 from passport_core.token.fingerprint import fingerprint
@@ -39,8 +40,18 @@ def _actors(act: Any) -> tuple[Actor, ...]:
     return tuple(chain)
 
 
+class _Verified:
+    """Where a verified passport keeps its claims as parsed, until its fields are read.
+
+    A slot of its own, outside the dataclass fields: it takes no part in ``==``,
+    ``repr``, copies or :func:`dataclasses.fields`.
+    """
+
+    __slots__ = ("_raw",)
+
+
 @dataclass(frozen=True, slots=True)
-class Passport:
+class Passport(_Verified):
     """Verified identity and common data of the caller.
 
     Only :class:`~passport_core.Verifier` (and :class:`~passport_core.Minter`)
@@ -83,7 +94,10 @@ class Passport:
         """
         if type(claims) is dict:
             freeze_members(claims)
-        built = verified_passport(claims, token, header)
+            raw = claims
+        else:
+            raw = dict(claims)  # a mapping of the caller's: its fields read from a copy
+        built = verified_passport(raw, token, header)
         if cls is Passport:
             return built
         return cls(**{name: getattr(built, name) for name in _FIELDS})  # a subclass's own init
@@ -117,12 +131,116 @@ class Passport:
 _FIELDS = Passport.__slots__
 
 
-class _Draft:
+# ---------------------------------------------------------------------------------------
+# Fields computed on first read.
+#
+# A cold verify used to build every field: four datetimes, four frozensets, read-only
+# copies of every JSON array and object in the claims. Most requests read two or three of
+# them, so a verified passport now fills only its cheap fields (plain strings, the token,
+# the header) and leaves the others' slots empty. Reading an empty slot raises
+# AttributeError inside CPython, which then calls ``__getattr__``: it computes the value
+# once, from ``_raw``, and stores it in the slot, where every later read is the plain slot
+# read (no Python-level descriptor on the hot path). Values and types are exactly those
+# an eager build gave; the object stays immutable to its users (the dataclass's
+# ``__setattr__``/``__delattr__`` refuse, and a filled slot never changes).
+# ---------------------------------------------------------------------------------------
+
+
+def _at(claims: Mapping[str, Any], name: str) -> datetime | None:
+    value = claims.get(name)
+    return None if value is None else _fromtimestamp(value, _UTC)
+
+
+def _strings(claims: Mapping[str, Any], name: str) -> frozenset[str]:
+    values = claims.get(name)
+    return frozenset(values) if values else _NOTHING
+
+
+def _scopes(claims: Mapping[str, Any]) -> frozenset[str]:
+    scope = claims.get(c.SCOPE)
+    return frozenset(scope.split()) if scope else _NOTHING
+
+
+def _claims_of(passport: Passport) -> Mapping[str, Any]:
+    raw: dict[str, Any] = passport._raw  # noqa: SLF001
+    # A cached passport is shared by every request presenting its token: its JSON arrays
+    # and objects become read-only before anyone can reach them.
+    freeze_members(raw)
+    return MappingProxyType(raw)
+
+
+def _profile_of(passport: Passport) -> Mapping[str, Any]:
+    profile = passport.claims.get(c.PROFILE)  # the frozen copy, so nested values are too
+    return MappingProxyType(profile) if profile else _NO_PROFILE
+
+
+def _actor_of(passport: Passport) -> tuple[Actor, ...]:
+    act = passport.claims.get(c.ACTOR)
+    return _actors(act) if act is not None else ()
+
+
+#: how each lazily filled field is computed; from the parsed claims (``_raw``), or, for
+#: the ones that hand out JSON containers, from the frozen ``claims``
+_LAZY: dict[str, Callable[[Passport], Any]] = {
+    "issued_at": lambda p: _at(p._raw, c.ISSUED_AT),  # noqa: SLF001
+    "expires_at": lambda p: _fromtimestamp(p._raw[c.EXPIRES_AT], _UTC),  # noqa: SLF001
+    "not_before": lambda p: _at(p._raw, c.NOT_BEFORE),  # noqa: SLF001
+    "auth_time": lambda p: _at(p._raw, c.AUTH_TIME),  # noqa: SLF001
+    "roles": lambda p: _strings(p._raw, c.ROLES),  # noqa: SLF001
+    "scopes": lambda p: _scopes(p._raw),  # noqa: SLF001
+    "permissions": lambda p: _strings(p._raw, c.PERMISSIONS),  # noqa: SLF001
+    "auth_methods": lambda p: _strings(p._raw, c.AUTH_METHODS),  # noqa: SLF001
+    "claims": _claims_of,
+    "profile": _profile_of,
+    "actor": _actor_of,
+}
+#: one lock for every first read: a field is computed once even when threads race to it
+#: (re-entrant: ``profile`` reads ``claims``); a filled slot is read without it
+_FILLING = threading.RLock()
+_set_slot = object.__setattr__
+
+
+def _missing(passport: object, name: str) -> AttributeError:
+    return AttributeError(
+        f"{type(passport).__name__!r} object has no attribute {name!r}", name=name, obj=passport
+    )
+
+
+def _fill(passport: Passport, name: str) -> Any:
+    """``__getattr__`` of :class:`Passport`: an empty lazy slot's value, computed once."""
+    compute = _LAZY.get(name)
+    if compute is None:
+        raise _missing(passport, name)
+    slot = _SLOT_READERS[name]
+    with _FILLING:
+        try:
+            return slot(passport)  # another thread filled it while this one waited
+        except AttributeError:
+            pass
+        try:
+            passport._raw  # noqa: B018, SLF001 - built by __init__: every slot is set, or none
+        except AttributeError:
+            raise _missing(passport, name) from None
+        value = compute(passport)
+        _set_slot(passport, name, value)
+        return value
+
+
+#: the slot itself (CPython's member descriptor), read without falling back to __getattr__
+_SLOT_READERS: dict[str, Callable[[Passport], Any]] = {
+    name: Passport.__dict__[name].__get__ for name in _LAZY
+}
+
+if not TYPE_CHECKING:  # to type checkers, a Passport has its declared fields and no others
+    Passport.__getattr__ = _fill
+
+
+class _Draft(_Verified):
     """A mutable twin of :class:`Passport` with the same slots, filled then re-classed.
 
     Why: a frozen dataclass can only be filled through ``object.__setattr__`` (a generic
-    call per field: 19 of them, about 8 % of what a cold verify spends outside the
-    signature, measured with callgrind on Python 3.11);
+    call per field, about 8 % of what a cold verify spent outside the signature,
+    measured with callgrind on Python 3.11);
     plain slot stores are the cheapest assignment CPython has, and assigning
     ``__class__`` to a class of the identical slot layout is a documented operation
     (it raises ``TypeError`` if the layouts ever differ, which the tests would show).
@@ -132,46 +250,28 @@ class _Draft:
 
 
 def verified_passport(
-    claims: Mapping[str, Any], token: str, header: Mapping[str, Any] | None
+    claims: dict[str, Any], token: str, header: Mapping[str, Any] | None
 ) -> Passport:
-    """A :class:`Passport` of claims already type-checked and frozen (``freeze_members``).
+    """A :class:`Passport` of claims already type-checked; it takes ownership of ``claims``.
 
-    The verifier's path: it checks and freezes the claims in one pass of its own.
+    The verifier's path. Only the plain fields are set here; the others (times,
+    sets, the read-only claims) are computed on first read (see ``_LAZY``).
     """
-    # Runs on every cold verify: one lookup per claim, no helper calls for absent ones.
+    # Runs on every cold verify: a handful of lookups, no allocation beyond the passport.
     get = claims.get
     aud = claims[c.AUDIENCE]
-    scope = get(c.SCOPE)
-    roles = get(c.ROLES)
-    permissions = get(c.PERMISSIONS)
-    amr = get(c.AUTH_METHODS)
-    iat = get(c.ISSUED_AT)
-    nbf = get(c.NOT_BEFORE)
-    auth_time = get(c.AUTH_TIME)
-    profile = get(c.PROFILE)
-    act = get(c.ACTOR)
     draft: Any = _new(_Draft)
+    draft._raw = claims
     draft.subject = claims[c.SUBJECT]
     draft.issuer = claims[c.ISSUER]
     draft.audience = (aud,) if aud.__class__ is str else tuple(aud)
-    draft.issued_at = None if iat is None else _fromtimestamp(iat, _UTC)
-    draft.expires_at = _fromtimestamp(claims[c.EXPIRES_AT], _UTC)
-    draft.not_before = None if nbf is None else _fromtimestamp(nbf, _UTC)
     draft.jti = get(c.JWT_ID)
-    draft.roles = frozenset(roles) if roles else _NOTHING
-    draft.scopes = frozenset(scope.split()) if scope else _NOTHING
-    draft.permissions = frozenset(permissions) if permissions else _NOTHING
     draft.tenant = get(c.TENANT)
-    draft.profile = MappingProxyType(profile) if profile else _NO_PROFILE
-    draft.actor = _actors(act) if act is not None else ()
-    draft.claims = MappingProxyType(claims)
+    draft.auth_context = get(c.AUTH_CONTEXT)
     draft.token = token
     draft.header = (
         header if isinstance(header, MappingProxyType) else MappingProxyType(header or {})
     )
-    draft.auth_methods = frozenset(amr) if amr else _NOTHING
-    draft.auth_context = get(c.AUTH_CONTEXT)
-    draft.auth_time = None if auth_time is None else _fromtimestamp(auth_time, _UTC)
     draft.__class__ = Passport
     passport: Passport = draft
     return passport

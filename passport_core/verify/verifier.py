@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -46,7 +46,7 @@ from passport_core.keys.sources import KeysLike, KeySource, StaticKeys, as_key_s
 from passport_core.passport import Passport, verified_passport
 from passport_core.token.compact import MAX_TOKEN_BYTES, split_segments
 from passport_core.token.encoding import b64url_decode_checked, json_loads_object
-from passport_core.token.frozen import freeze, freeze_members
+from passport_core.token.frozen import freeze_members
 from passport_core.token.values import MAX_NUMERIC_DATE, is_string_list
 from passport_core.verify.cache import (
     DEFAULT_CACHE_MAX_BYTES,
@@ -77,6 +77,15 @@ _TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT, c.AUTH_TIME)
 #: endless: map(isinstance, items, _STRINGS) checks any list; is_string_list's test, written
 #: out in the claims loop below, which already knows the value is a list (no call per claim)
 _STRINGS = repeat(str)
+#: what _check_claims reads for an absent claim: a value of the type it must have
+_EMPTY_STRINGS = repeat("")
+_ZEROS = repeat(0)
+_NO_LISTS = repeat([])  # never changed: only read
+_NO_OBJECT: dict[str, Any] = {}
+#: "are all these types X?", in C: issuperset() of an iterable of types
+_only_str = frozenset({str}).issuperset
+_only_list = frozenset({list}).issuperset
+_only_numbers = frozenset({int, float}).issuperset
 #: stands for "a NumericDate" among the types below: an int or float from 1970 to 9999
 _DATE = object()
 #: the JSON type each registered claim must have
@@ -164,6 +173,22 @@ def _check_actor(act: Any) -> None:
         if act is None:
             return
     raise InvalidClaim("the 'act' chain is too deep")
+
+
+def _claim_problem(claims: dict[str, Any]) -> str:
+    """What is wrong with the first registered claim (in token order) of the wrong type."""
+    for name, value in claims.items():
+        expected = _CLAIM_TYPES.get(name)
+        if expected is None:
+            continue
+        kind = type(value)
+        if expected is _DATE:
+            if (kind is int or kind is float) and 0 <= value <= MAX_NUMERIC_DATE:
+                continue
+        elif kind is expected and (kind is not list or all(map(isinstance, value, _STRINGS))):
+            continue
+        return _CLAIM_PROBLEMS[name]
+    raise AssertionError("no claim of the wrong type")  # pragma: no cover - callers check
 
 
 class Verifier:
@@ -466,36 +491,28 @@ class Verifier:
         return passport
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
-        missing = self.required_claims - claims.keys()
-        if missing:
-            raise MissingClaim(f"the passport has no {min(missing)!r} claim")
-        # One pass over the claims: the type of each registered one (the values come from
-        # a JSON parser, so `type(v) is str` is the test), and every array and object made
-        # read-only for the passport that will share them (Passport.from_claims would
-        # otherwise walk the claims a second time to freeze them).
-        for name, value in claims.items():
-            kind = type(value)
-            expected = _CLAIM_TYPES.get(name)
-            if kind is list:
-                if expected is not None and (
-                    expected is not list or not all(map(isinstance, value, _STRINGS))
-                ):
-                    raise InvalidClaim(_CLAIM_PROBLEMS[name])
-                claims[name] = freeze(value)  # same keys: no resize while iterating
-            elif kind is dict:
-                if expected is not None and expected is not dict:
-                    raise InvalidClaim(_CLAIM_PROBLEMS[name])
-                claims[name] = freeze(value)
-            elif (
-                expected is not None
-                and kind is not expected
-                and (
-                    expected is not _DATE
-                    or (kind is not int and kind is not float)
-                    or not 0 <= value <= MAX_NUMERIC_DATE
-                )
-            ):
-                raise InvalidClaim(_CLAIM_PROBLEMS[name])
+        required = self.required_claims
+        if not claims.keys() >= required:
+            raise MissingClaim(f"the passport has no {min(required - claims.keys())!r} claim")
+        # The JSON type of every registered claim, checked in C: map() over the names, then
+        # over the values' types, so no Python frame runs per claim. An absent claim reads
+        # as a value of the right type; on any failure _claim_problem names the first one.
+        # (The values come from a JSON parser: `type(v) is str` is the test, and a bool is
+        # no number.) Arrays and objects are made read-only later, when the passport's
+        # claims are first read (passport_core.passport).
+        get = claims.get
+        dates = list(map(get, _TIME_CLAIMS, _ZEROS))
+        lists = list(map(get, _STRING_LIST_CLAIMS, _NO_LISTS))
+        if not (
+            _only_str(map(type, map(get, _STRING_CLAIMS, _EMPTY_STRINGS)))
+            and _only_numbers(map(type, dates))
+            and min(dates) >= 0
+            and max(dates) <= MAX_NUMERIC_DATE
+            and _only_list(map(type, lists))
+            and _only_str(map(type, chain.from_iterable(lists)))
+            and get(c.PROFILE, _NO_OBJECT).__class__ is dict
+        ):
+            raise InvalidClaim(_claim_problem(claims))
         if not claims[c.SUBJECT]:
             raise InvalidClaim("the 'sub' claim must not be empty")
         if c.ACTOR in claims:
