@@ -48,6 +48,7 @@ class _Verified:
     """
 
     __slots__ = ("_raw",)
+    _raw: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,7 @@ def _scopes(claims: Mapping[str, Any]) -> frozenset[str]:
 
 
 def _claims_of(passport: Passport) -> Mapping[str, Any]:
-    raw: dict[str, Any] = passport._raw  # noqa: SLF001
+    raw: dict[str, Any] = passport._raw
     # A cached passport is shared by every request presenting its token: its JSON arrays
     # and objects become read-only before anyone can reach them.
     freeze_members(raw)
@@ -182,14 +183,14 @@ def _actor_of(passport: Passport) -> tuple[Actor, ...]:
 #: how each lazily filled field is computed; from the parsed claims (``_raw``), or, for
 #: the ones that hand out JSON containers, from the frozen ``claims``
 _LAZY: dict[str, Callable[[Passport], Any]] = {
-    "issued_at": lambda p: _at(p._raw, c.ISSUED_AT),  # noqa: SLF001
-    "expires_at": lambda p: _fromtimestamp(p._raw[c.EXPIRES_AT], _UTC),  # noqa: SLF001
-    "not_before": lambda p: _at(p._raw, c.NOT_BEFORE),  # noqa: SLF001
-    "auth_time": lambda p: _at(p._raw, c.AUTH_TIME),  # noqa: SLF001
-    "roles": lambda p: _strings(p._raw, c.ROLES),  # noqa: SLF001
-    "scopes": lambda p: _scopes(p._raw),  # noqa: SLF001
-    "permissions": lambda p: _strings(p._raw, c.PERMISSIONS),  # noqa: SLF001
-    "auth_methods": lambda p: _strings(p._raw, c.AUTH_METHODS),  # noqa: SLF001
+    "issued_at": lambda p: _at(p._raw, c.ISSUED_AT),
+    "expires_at": lambda p: _fromtimestamp(p._raw[c.EXPIRES_AT], _UTC),
+    "not_before": lambda p: _at(p._raw, c.NOT_BEFORE),
+    "auth_time": lambda p: _at(p._raw, c.AUTH_TIME),
+    "roles": lambda p: _strings(p._raw, c.ROLES),
+    "scopes": lambda p: _scopes(p._raw),
+    "permissions": lambda p: _strings(p._raw, c.PERMISSIONS),
+    "auth_methods": lambda p: _strings(p._raw, c.AUTH_METHODS),
     "claims": _claims_of,
     "profile": _profile_of,
     "actor": _actor_of,
@@ -218,7 +219,7 @@ def _fill(passport: Passport, name: str) -> Any:
         except AttributeError:
             pass
         try:
-            passport._raw  # noqa: B018, SLF001 - built by __init__: every slot is set, or none
+            passport._raw  # noqa: B018 - built by __init__: every slot is set, or none
         except AttributeError:
             raise _missing(passport, name) from None
         value = compute(passport)

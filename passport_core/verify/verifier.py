@@ -45,7 +45,7 @@ from passport_core.keys.ring import KeyRing
 from passport_core.keys.sources import KeysLike, KeySource, StaticKeys, as_key_source
 from passport_core.passport import Passport, verified_passport
 from passport_core.token.compact import MAX_TOKEN_BYTES, split_segments
-from passport_core.token.encoding import b64url_decode_checked, json_loads_object
+from passport_core.token.encoding import b64url_decode_segment, json_loads_object
 from passport_core.token.frozen import freeze_members
 from passport_core.token.values import MAX_NUMERIC_DATE, is_string_list
 from passport_core.verify.cache import (
@@ -53,7 +53,7 @@ from passport_core.verify.cache import (
     DEFAULT_CACHE_SIZE,
     CachedPassport,
     VerifiedTokens,
-    generation_of,
+    stamp_of,
     validity,
 )
 
@@ -80,7 +80,7 @@ _STRINGS = repeat(str)
 #: what _check_claims reads for an absent claim: a value of the type it must have
 _EMPTY_STRINGS = repeat("")
 _ZEROS = repeat(0)
-_NO_LISTS = repeat([])  # never changed: only read
+_NO_LISTS: repeat[list[str]] = repeat([])  # never changed: only read
 _NO_OBJECT: dict[str, Any] = {}
 #: "are all these types X?", in C: issuperset() of an iterable of types
 _only_str = frozenset({str}).issuperset
@@ -159,6 +159,10 @@ class _Parsed(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass,
     payload: bytes
     kid: str
     trusted: TrustedIssuer
+
+
+#: builds a _Parsed in C (NamedTuple's own __new__ is a Python function)
+_new_parsed = tuple.__new__
 
 
 def _check_actor(act: Any) -> None:
@@ -244,6 +248,8 @@ class Verifier:
         cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
     ) -> None:
         self._issuers = self._configure_issuers(keys, issuer, issuers)
+        # each issuer's key_generation method (see generation_of), looked up once
+        self._stamps = {name: stamp_of(t.keys) for name, t in self._issuers.items()}
         audiences = (audience,) if isinstance(audience, str) else tuple(audience)
         if not audiences or not all(isinstance(a, str) and a for a in audiences):
             raise ConfigurationError(
@@ -365,9 +371,9 @@ class Verifier:
                     entry.generation = generation
                     return entry.passport
         parsed = self._parse(token)
-        source = parsed.trusted.keys
-        generation = generation_of(source)  # before the lookup (see generation_of)
-        return self._finish(parsed, source.get_key(parsed.kid), generation)
+        stamp = self._stamps[parsed.trusted.issuer]
+        generation = -1 if stamp is None else stamp()  # before the lookup (see generation_of)
+        return self._finish(parsed, parsed.trusted.keys.get_key(parsed.kid), generation)
 
     async def averify(self, token: str | bytes | None) -> Passport:
         """Like :meth:`verify`, awaiting key sources that fetch over the network."""
@@ -382,9 +388,9 @@ class Verifier:
                     entry.generation = generation
                     return entry.passport
         parsed = self._parse(token)
-        source = parsed.trusted.keys
-        generation = generation_of(source)
-        return self._finish(parsed, await source.aget_key(parsed.kid), generation)
+        stamp = self._stamps[parsed.trusted.issuer]
+        generation = -1 if stamp is None else stamp()  # before the lookup (see generation_of)
+        return self._finish(parsed, await parsed.trusted.keys.aget_key(parsed.kid), generation)
 
     def _parse(self, token: str | bytes | None) -> _Parsed:
         if token is None:
@@ -395,37 +401,52 @@ class Verifier:
             raise MissingToken
         if len(token) > self.max_token_bytes:
             raise TokenTooLarge(f"the passport exceeds {self.max_token_bytes} bytes")
-        header_b64, payload_b64, signature_b64 = split_segments(token)
-        if isinstance(token, bytes):
-            token = token.decode("ascii")  # split_segments checked every byte
+        if isinstance(token, str):
+            try:
+                data = token.encode("ascii")
+            except UnicodeEncodeError:
+                raise MalformedToken("the passport is not ASCII") from None
+        else:
+            data = token
+        segments = data.split(b".")
+        if len(segments) != 3:
+            split_segments(data)  # raises, naming what is wrong (a JWE, too many dots)
+        header_b64, payload_b64, signature_b64 = segments
+        # Each segment's alphabet is checked by its own strict decode (one pass each), the
+        # header's when it was first read: a remembered header segment is a known-good one.
         known = self._headers.get(header_b64)
         if known is None:
             known = self._read_header(header_b64)
         header, kid = known
-        payload = b64url_decode_checked(payload_b64, "payload")
+        payload = b64url_decode_segment(payload_b64, "payload")
+        signature = b64url_decode_segment(signature_b64, "signature")
         claims = json_loads_object(payload, "payload")
         issuer = claims.get(c.ISSUER)
         if issuer is None:
             raise MissingClaim("the passport has no 'iss' claim")
-        if not isinstance(issuer, str):
+        if issuer.__class__ is not str:
             raise InvalidClaim("the 'iss' claim must be a string")
         trusted = self._issuers.get(issuer)
         if trusted is None:
             raise InvalidIssuer
-        signature = b64url_decode_checked(signature_b64, "signature")
-        return _Parsed(
-            token,
-            header,
-            claims,
-            header_b64 + b"." + payload_b64,
-            signature,
-            payload,
-            kid,
-            trusted,
+        if isinstance(token, bytes):
+            token = data.decode("ascii")  # every segment decoded: only the alphabet and dots
+        return _new_parsed(
+            _Parsed,
+            (
+                token,
+                header,
+                claims,
+                header_b64 + b"." + payload_b64,
+                signature,
+                payload,
+                kid,
+                trusted,
+            ),
         )
 
     def _read_header(self, header_b64: bytes) -> tuple[Mapping[str, Any], str]:
-        header = json_loads_object(b64url_decode_checked(header_b64, "header"), "header")
+        header = json_loads_object(b64url_decode_segment(header_b64, "header"), "header")
         kid = self._check_header(header)
         freeze_members(header)  # shared by every passport with this header segment
         known = MappingProxyType(header), kid
