@@ -13,7 +13,7 @@ from passport_core import claims as c
 from passport_core.token.fingerprint import fingerprint
 from passport_core.token.frozen import freeze_members
 
-__all__ = ["Actor", "Passport", "verified_passport"]
+__all__ = ["Actor", "Passport", "carries", "verified_passport"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +234,20 @@ _SLOT_READERS: dict[str, Callable[[Passport], Any]] = {
 
 if not TYPE_CHECKING:  # to type checkers, a Passport has its declared fields and no others
     Passport.__getattr__ = _fill
+
+
+def carries(passport: Passport, name: str) -> bool:
+    """Whether ``passport``'s claims hold ``name``, without building its read-only ``claims``.
+
+    For core's own per-request questions (the gate's "is it bound?"): answered from the
+    parsed claims a verified passport keeps, so a request that never reads ``claims``
+    never pays for freezing them.
+    """
+    try:
+        raw = passport._raw
+    except AttributeError:  # built by __init__ (a bundle, a subclass): every field is set
+        return name in passport.claims
+    return name in raw
 
 
 class _Draft(_Verified):
