@@ -47,8 +47,10 @@ class _Verified:
     ``repr``, copies or :func:`dataclasses.fields`.
     """
 
-    __slots__ = ("_raw",)
+    __slots__ = ("_pending", "_raw")
     _raw: dict[str, Any]
+    #: the groups of fields not filled yet (see ``_fill``)
+    _pending: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,66 +141,85 @@ _FIELDS = Passport.__slots__
 # copies of every JSON array and object in the claims. Most requests read two or three of
 # them, so a verified passport now fills only its cheap fields (plain strings, the token,
 # the header) and leaves the others' slots empty. Reading an empty slot raises
-# AttributeError inside CPython, which then calls ``__getattr__``: it computes the value
-# once, from ``_raw``, and stores it in the slot, where every later read is the plain slot
-# read (no Python-level descriptor on the hot path). Values and types are exactly those
+# AttributeError inside CPython, which then calls ``__getattr__``: it fills the field's
+# group (the times, the sets or the JSON-backed ones) once, from ``_raw``, where every
+# later read is the plain slot read (no Python-level descriptor on the hot path). Reading
+# every field costs about one miss per group more than the eager build did; reading none
+# costs nothing. Values and types are exactly those
 # an eager build gave; the object stays immutable to its users (the dataclass's
 # ``__setattr__``/``__delattr__`` refuse, and a filled slot never changes).
 # ---------------------------------------------------------------------------------------
 
 
-def _at(claims: Mapping[str, Any], name: str) -> datetime | None:
-    value = claims.get(name)
-    return None if value is None else _fromtimestamp(value, _UTC)
+def _at(seconds: float | None) -> datetime | None:
+    return None if seconds is None else _fromtimestamp(seconds, _UTC)
 
 
-def _strings(claims: Mapping[str, Any], name: str) -> frozenset[str]:
-    values = claims.get(name)
+def _strings(values: list[str] | None) -> frozenset[str]:
     return frozenset(values) if values else _NOTHING
 
 
-def _scopes(claims: Mapping[str, Any]) -> frozenset[str]:
-    scope = claims.get(c.SCOPE)
-    return frozenset(scope.split()) if scope else _NOTHING
+def _set(name: str) -> Callable[[Passport, Any], None]:
+    """The slot's own store (CPython's member descriptor), past the frozen ``__setattr__``."""
+    store: Callable[[Passport, Any], None] = Passport.__dict__[name].__set__
+    return store
 
 
-def _claims_of(passport: Passport) -> Mapping[str, Any]:
-    raw: dict[str, Any] = passport._raw
+_set_issued_at, _set_expires_at, _set_not_before, _set_auth_time = map(
+    _set, ("issued_at", "expires_at", "not_before", "auth_time")
+)
+_set_roles, _set_scopes, _set_permissions, _set_auth_methods = map(
+    _set, ("roles", "scopes", "permissions", "auth_methods")
+)
+_set_claims, _set_profile, _set_actor = map(_set, ("claims", "profile", "actor"))
+
+
+def _fill_times(passport: Passport, raw: dict[str, Any]) -> None:
+    get = raw.get
+    _set_issued_at(passport, _at(get(c.ISSUED_AT)))
+    _set_expires_at(passport, _fromtimestamp(raw[c.EXPIRES_AT], _UTC))
+    _set_not_before(passport, _at(get(c.NOT_BEFORE)))
+    _set_auth_time(passport, _at(get(c.AUTH_TIME)))
+
+
+def _fill_sets(passport: Passport, raw: dict[str, Any]) -> None:
+    get = raw.get
+    _set_roles(passport, _strings(get(c.ROLES)))
+    scope = get(c.SCOPE)
+    _set_scopes(passport, frozenset(scope.split()) if scope else _NOTHING)
+    _set_permissions(passport, _strings(get(c.PERMISSIONS)))
+    _set_auth_methods(passport, _strings(get(c.AUTH_METHODS)))
+
+
+def _fill_json(passport: Passport, raw: dict[str, Any]) -> None:
+    """The read-only claims, and the fields that hand out parts of them."""
     # A cached passport is shared by every request presenting its token: its JSON arrays
     # and objects become read-only before anyone can reach them.
     freeze_members(raw)
-    return MappingProxyType(raw)
+    _set_claims(passport, MappingProxyType(raw))
+    profile = raw.get(c.PROFILE)
+    _set_profile(passport, MappingProxyType(profile) if profile else _NO_PROFILE)
+    act = raw.get(c.ACTOR)
+    _set_actor(passport, _actors(act) if act is not None else ())
 
 
-def _profile_of(passport: Passport) -> Mapping[str, Any]:
-    profile = passport.claims.get(c.PROFILE)  # the frozen copy, so nested values are too
-    return MappingProxyType(profile) if profile else _NO_PROFILE
-
-
-def _actor_of(passport: Passport) -> tuple[Actor, ...]:
-    act = passport.claims.get(c.ACTOR)
-    return _actors(act) if act is not None else ()
-
-
-#: how each lazily filled field is computed; from the parsed claims (``_raw``), or, for
-#: the ones that hand out JSON containers, from the frozen ``claims``
-_LAZY: dict[str, Callable[[Passport], Any]] = {
-    "issued_at": lambda p: _at(p._raw, c.ISSUED_AT),
-    "expires_at": lambda p: _fromtimestamp(p._raw[c.EXPIRES_AT], _UTC),
-    "not_before": lambda p: _at(p._raw, c.NOT_BEFORE),
-    "auth_time": lambda p: _at(p._raw, c.AUTH_TIME),
-    "roles": lambda p: _strings(p._raw, c.ROLES),
-    "scopes": lambda p: _scopes(p._raw),
-    "permissions": lambda p: _strings(p._raw, c.PERMISSIONS),
-    "auth_methods": lambda p: _strings(p._raw, c.AUTH_METHODS),
-    "claims": _claims_of,
-    "profile": _profile_of,
-    "actor": _actor_of,
+#: the fields a verified passport leaves empty, in groups filled at once each (a group's
+#: first read pays one miss, not one per field): the times, the sets (what policies
+#: read), the JSON-backed ones; bits of ``_pending``
+_TIMES, _SETS, _JSON = 1, 2, 4
+_GROUPS: dict[str, tuple[int, Callable[[Passport, dict[str, Any]], None]]] = {
+    **dict.fromkeys(("issued_at", "expires_at", "not_before", "auth_time"), (_TIMES, _fill_times)),
+    **dict.fromkeys(("roles", "scopes", "permissions", "auth_methods"), (_SETS, _fill_sets)),
+    **dict.fromkeys(("claims", "profile", "actor"), (_JSON, _fill_json)),
 }
-#: one lock for every first read: a field is computed once even when threads race to it
-#: (re-entrant: ``profile`` reads ``claims``); a filled slot is read without it
-_FILLING = threading.RLock()
-_set_slot = object.__setattr__
+#: the slot's own read, which raises rather than falling back to ``__getattr__``
+_READ: dict[str, Callable[[Passport], Any]] = {
+    name: Passport.__dict__[name].__get__ for name in _GROUPS
+}
+_set_pending = _Verified.__dict__["_pending"].__set__
+#: one lock for every first read: a group is filled once even when threads race to it;
+#: a filled slot is read without it
+_FILLING = threading.Lock()
 
 
 def _missing(passport: object, name: str) -> AttributeError:
@@ -208,29 +229,21 @@ def _missing(passport: object, name: str) -> AttributeError:
 
 
 def _fill(passport: Passport, name: str) -> Any:
-    """``__getattr__`` of :class:`Passport`: an empty lazy slot's value, computed once."""
-    compute = _LAZY.get(name)
-    if compute is None:
+    """``__getattr__`` of :class:`Passport`: fill the group of an empty field, once."""
+    group = _GROUPS.get(name)
+    if group is None:
         raise _missing(passport, name)
-    slot = _SLOT_READERS[name]
+    bit, fill = group
     with _FILLING:
         try:
-            return slot(passport)  # another thread filled it while this one waited
-        except AttributeError:
-            pass
-        try:
-            passport._raw  # noqa: B018 - built by __init__: every slot is set, or none
-        except AttributeError:
+            pending: int = passport._pending
+        except AttributeError:  # built by __init__: every slot is set, or was deleted
             raise _missing(passport, name) from None
-        value = compute(passport)
-        _set_slot(passport, name, value)
-        return value
+        if pending & bit:  # not filled by another thread while this one waited
+            fill(passport, passport._raw)
+            _set_pending(passport, pending & ~bit)
+    return _READ[name](passport)
 
-
-#: the slot itself (CPython's member descriptor), read without falling back to __getattr__
-_SLOT_READERS: dict[str, Callable[[Passport], Any]] = {
-    name: Passport.__dict__[name].__get__ for name in _LAZY
-}
 
 if not TYPE_CHECKING:  # to type checkers, a Passport has its declared fields and no others
     Passport.__getattr__ = _fill
@@ -277,6 +290,7 @@ def verified_passport(
     aud = claims[c.AUDIENCE]
     draft: Any = _new(_Draft)
     draft._raw = claims
+    draft._pending = _TIMES | _SETS | _JSON
     draft.subject = claims[c.SUBJECT]
     draft.issuer = claims[c.ISSUER]
     draft.audience = (aud,) if aud.__class__ is str else tuple(aud)
