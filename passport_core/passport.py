@@ -138,16 +138,16 @@ _FIELDS = Passport.__slots__
 # Fields computed on first read.
 #
 # A cold verify used to build every field: four datetimes, four frozensets, read-only
-# copies of every JSON array and object in the claims. Most requests read two or three of
-# them, so a verified passport now fills only its cheap fields (plain strings, the token,
-# the header) and leaves the others' slots empty. Reading an empty slot raises
+# copies of every JSON array and object in the claims, whether or not anyone read them.
+# A verified passport now fills only its cheap fields (plain strings, the audience, the
+# token, the header) and leaves the others' slots empty. Reading an empty slot raises
 # AttributeError inside CPython, which then calls ``__getattr__``: it fills the field's
-# group (the times, the sets or the JSON-backed ones) once, from ``_raw``, where every
-# later read is the plain slot read (no Python-level descriptor on the hot path). Reading
-# every field costs about one miss per group more than the eager build did; reading none
-# costs nothing. Values and types are exactly those
-# an eager build gave; the object stays immutable to its users (the dataclass's
-# ``__setattr__``/``__delattr__`` refuse, and a filled slot never changes).
+# group (the times, the sets or the JSON-backed ones) once, from ``_raw``; every later
+# read is the plain slot read (no Python-level descriptor on the hot path). Reading every
+# field costs about one miss per group more than the eager build did; reading none costs
+# nothing. Values and types are exactly those an eager build gave; the object stays
+# immutable to its users (the dataclass's ``__setattr__``/``__delattr__`` refuse, and a
+# filled slot never changes).
 # ---------------------------------------------------------------------------------------
 
 
@@ -283,7 +283,7 @@ def verified_passport(
     """A :class:`Passport` of claims already type-checked; it takes ownership of ``claims``.
 
     The verifier's path. Only the plain fields are set here; the others (times,
-    sets, the read-only claims) are computed on first read (see ``_LAZY``).
+    sets, the read-only claims) are computed on first read (see ``_GROUPS``).
     """
     # Runs on every cold verify: a handful of lookups, no allocation beyond the passport.
     get = claims.get
