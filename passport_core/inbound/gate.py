@@ -9,7 +9,7 @@ from passport_core.dpop.binding import CONFIRMATION, ProofBinding
 from passport_core.dpop.target import TargetLike
 from passport_core.errors import MissingToken, PassportError
 from passport_core.inbound.extraction import HeaderGetter, TokenLocation, extract_token
-from passport_core.passport import Passport
+from passport_core.passport import Passport, carries
 from passport_core.token.fingerprint import fingerprint
 from passport_core.verify.bundle import Companions
 from passport_core.verify.verifier import Verifier
@@ -132,7 +132,7 @@ class PassportGate:
             return None
         try:
             primary = self.verifier.verify(token)
-            if self._check_unbound or CONFIRMATION in primary.claims:
+            if self._check_unbound or carries(primary, CONFIRMATION):
                 self.binding.check(primary, get_header, target)
         except PassportError as error:
             self._refused(token, error)
@@ -158,7 +158,7 @@ class PassportGate:
             return None
         try:
             primary = await self.verifier.averify(token)
-            if self._check_unbound or CONFIRMATION in primary.claims:
+            if self._check_unbound or carries(primary, CONFIRMATION):
                 await self.binding.acheck(primary, get_header, target)
         except PassportError as error:
             self._refused(token, error)

@@ -21,6 +21,7 @@ import binascii
 import json
 import math
 import re
+import sys
 from typing import Any
 
 import orjson
@@ -31,6 +32,7 @@ __all__ = [
     "B64URL_ALPHABET",
     "b64url_decode",
     "b64url_decode_checked",
+    "b64url_decode_segment",
     "b64url_encode",
     "json_dumps",
     "json_loads_object",
@@ -77,6 +79,36 @@ def b64url_decode_checked(segment: bytes, what: str = "segment") -> bytes:
         return binascii.a2b_base64(segment.translate(_TO_STANDARD) + _PADDING[remainder])
     except binascii.Error as exc:  # pragma: no cover - the alphabet is checked first
         raise MalformedToken(f"the {what} is not valid base64url") from exc
+
+
+if sys.version_info >= (3, 11):
+    #: base64url to the standard alphabet, and the standard alphabet's own "+", "/" and "="
+    #: to a byte outside it: binascii's strict mode then refuses every byte base64url does not
+    #: have, in the same pass that decodes (RFC 4648 §5; strict_mode is Python 3.11+)
+    _STRICT_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/!!!")
+
+    def b64url_decode_segment(segment: bytes, what: str = "segment") -> bytes:
+        """:func:`b64url_decode` of bytes not checked yet: one ``translate``, one decode."""
+        remainder = len(segment) % 4
+        if remainder == 1:
+            raise MalformedToken(f"the {what} is not valid base64url")
+        # A byte outside the alphabet reads as 0 here and is refused by the decode below.
+        if remainder and _SEXTET[segment[-1]] & (0x0F if remainder == 2 else 0x03):
+            raise MalformedToken(f"the {what} is not canonical base64url")
+        try:
+            return binascii.a2b_base64(
+                segment.translate(_STRICT_TO_STANDARD) + _PADDING[remainder], strict_mode=True
+            )
+        except binascii.Error:
+            raise MalformedToken(f"the {what} is not valid base64url") from None
+
+else:  # pragma: no cover - Python 3.10: the alphabet checked first, then the decode
+
+    def b64url_decode_segment(segment: bytes, what: str = "segment") -> bytes:
+        """:func:`b64url_decode` of bytes not checked yet."""
+        if segment.translate(None, B64URL_ALPHABET):
+            raise MalformedToken(f"the {what} is not valid base64url")
+        return b64url_decode_checked(segment, what)
 
 
 def _reject_constant(name: str) -> Any:

@@ -112,7 +112,7 @@ def validity(claims: Mapping[str, Any], leeway: float, max_lifetime: float) -> t
     exp = claims[c.EXPIRES_AT]
     starts = [claims[name] - leeway for name in c.TIME_STARTS if name in claims]
     if c.ISSUED_AT not in claims:
-        # Without iat the lifetime cap is checked against now (Verifier._check_times).
+        # Without iat the lifetime cap is checked against now (Verifier._check_claims).
         starts.append(exp - max_lifetime - leeway)
     return max(starts, default=float("-inf")), exp + leeway
 

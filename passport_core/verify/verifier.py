@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -45,15 +45,15 @@ from passport_core.keys.ring import KeyRing
 from passport_core.keys.sources import KeysLike, KeySource, StaticKeys, as_key_source
 from passport_core.passport import Passport, verified_passport
 from passport_core.token.compact import MAX_TOKEN_BYTES, split_segments
-from passport_core.token.encoding import b64url_decode_checked, json_loads_object
-from passport_core.token.frozen import freeze, freeze_members
-from passport_core.token.values import MAX_NUMERIC_DATE, is_string_list
+from passport_core.token.encoding import b64url_decode_segment, json_loads_object
+from passport_core.token.frozen import freeze_members
+from passport_core.token.values import MAX_NUMERIC_DATE
 from passport_core.verify.cache import (
     DEFAULT_CACHE_MAX_BYTES,
     DEFAULT_CACHE_SIZE,
     CachedPassport,
     VerifiedTokens,
-    generation_of,
+    stamp_of,
     validity,
 )
 
@@ -77,6 +77,15 @@ _TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT, c.AUTH_TIME)
 #: endless: map(isinstance, items, _STRINGS) checks any list; is_string_list's test, written
 #: out in the claims loop below, which already knows the value is a list (no call per claim)
 _STRINGS = repeat(str)
+#: what _check_claims reads for an absent claim: a value of the type it must have
+_EMPTY_STRINGS = repeat("")
+_ZEROS = repeat(0)
+_NO_LISTS: repeat[list[str]] = repeat([])  # never changed: only read
+_NO_OBJECT: dict[str, Any] = {}
+#: "are all these types X?", in C: issuperset() of an iterable of types
+_only_str = frozenset({str}).issuperset
+_only_list = frozenset({list}).issuperset
+_only_numbers = frozenset({int, float}).issuperset
 #: stands for "a NumericDate" among the types below: an int or float from 1970 to 9999
 _DATE = object()
 #: the JSON type each registered claim must have
@@ -152,6 +161,10 @@ class _Parsed(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass,
     trusted: TrustedIssuer
 
 
+#: builds a _Parsed in C (NamedTuple's own __new__ is a Python function)
+_new_parsed = tuple.__new__
+
+
 def _check_actor(act: Any) -> None:
     for _ in range(_MAX_ACTOR_DEPTH):
         if not isinstance(act, dict):
@@ -164,6 +177,22 @@ def _check_actor(act: Any) -> None:
         if act is None:
             return
     raise InvalidClaim("the 'act' chain is too deep")
+
+
+def _claim_problem(claims: dict[str, Any]) -> str:
+    """What is wrong with the first registered claim (in token order) of the wrong type."""
+    for name, value in claims.items():
+        expected = _CLAIM_TYPES.get(name)
+        if expected is None:
+            continue
+        kind = type(value)
+        if expected is _DATE:
+            if (kind is int or kind is float) and 0 <= value <= MAX_NUMERIC_DATE:
+                continue
+        elif kind is expected and (kind is not list or all(map(isinstance, value, _STRINGS))):
+            continue
+        return _CLAIM_PROBLEMS[name]
+    raise AssertionError("no claim of the wrong type")  # pragma: no cover - callers check
 
 
 class Verifier:
@@ -219,6 +248,8 @@ class Verifier:
         cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
     ) -> None:
         self._issuers = self._configure_issuers(keys, issuer, issuers)
+        # each issuer's key_generation method (see generation_of), looked up once
+        self._stamps = {name: stamp_of(t.keys) for name, t in self._issuers.items()}
         audiences = (audience,) if isinstance(audience, str) else tuple(audience)
         if not audiences or not all(isinstance(a, str) and a for a in audiences):
             raise ConfigurationError(
@@ -340,9 +371,9 @@ class Verifier:
                     entry.generation = generation
                     return entry.passport
         parsed = self._parse(token)
-        source = parsed.trusted.keys
-        generation = generation_of(source)  # before the lookup (see generation_of)
-        return self._finish(parsed, source.get_key(parsed.kid), generation)
+        stamp = self._stamps[parsed.trusted.issuer]
+        generation = -1 if stamp is None else stamp()  # before the lookup (see generation_of)
+        return self._finish(parsed, parsed.trusted.keys.get_key(parsed.kid), generation)
 
     async def averify(self, token: str | bytes | None) -> Passport:
         """Like :meth:`verify`, awaiting key sources that fetch over the network."""
@@ -357,9 +388,9 @@ class Verifier:
                     entry.generation = generation
                     return entry.passport
         parsed = self._parse(token)
-        source = parsed.trusted.keys
-        generation = generation_of(source)
-        return self._finish(parsed, await source.aget_key(parsed.kid), generation)
+        stamp = self._stamps[parsed.trusted.issuer]
+        generation = -1 if stamp is None else stamp()  # before the lookup (see generation_of)
+        return self._finish(parsed, await parsed.trusted.keys.aget_key(parsed.kid), generation)
 
     def _parse(self, token: str | bytes | None) -> _Parsed:
         if token is None:
@@ -370,37 +401,52 @@ class Verifier:
             raise MissingToken
         if len(token) > self.max_token_bytes:
             raise TokenTooLarge(f"the passport exceeds {self.max_token_bytes} bytes")
-        header_b64, payload_b64, signature_b64 = split_segments(token)
-        if isinstance(token, bytes):
-            token = token.decode("ascii")  # split_segments checked every byte
+        if isinstance(token, str):
+            try:
+                data = token.encode("ascii")
+            except UnicodeEncodeError:
+                raise MalformedToken("the passport is not ASCII") from None
+        else:
+            data = token
+        segments = data.split(b".")
+        if len(segments) != 3:
+            split_segments(data)  # raises, naming what is wrong (a JWE, too many dots)
+        header_b64, payload_b64, signature_b64 = segments
+        # Each segment's alphabet is checked by its own strict decode (one pass each), the
+        # header's when it was first read: a remembered header segment is a known-good one.
         known = self._headers.get(header_b64)
         if known is None:
             known = self._read_header(header_b64)
         header, kid = known
-        payload = b64url_decode_checked(payload_b64, "payload")
+        payload = b64url_decode_segment(payload_b64, "payload")
+        signature = b64url_decode_segment(signature_b64, "signature")
         claims = json_loads_object(payload, "payload")
         issuer = claims.get(c.ISSUER)
         if issuer is None:
             raise MissingClaim("the passport has no 'iss' claim")
-        if not isinstance(issuer, str):
+        if issuer.__class__ is not str:
             raise InvalidClaim("the 'iss' claim must be a string")
         trusted = self._issuers.get(issuer)
         if trusted is None:
             raise InvalidIssuer
-        signature = b64url_decode_checked(signature_b64, "signature")
-        return _Parsed(
-            token,
-            header,
-            claims,
-            header_b64 + b"." + payload_b64,
-            signature,
-            payload,
-            kid,
-            trusted,
+        if isinstance(token, bytes):
+            token = data.decode("ascii")  # every segment decoded: only the alphabet and dots
+        return _new_parsed(
+            _Parsed,
+            (
+                token,
+                header,
+                claims,
+                header_b64 + b"." + payload_b64,
+                signature,
+                payload,
+                kid,
+                trusted,
+            ),
         )
 
     def _read_header(self, header_b64: bytes) -> tuple[Mapping[str, Any], str]:
-        header = json_loads_object(b64url_decode_checked(header_b64, "header"), "header")
+        header = json_loads_object(b64url_decode_segment(header_b64, "header"), "header")
         kid = self._check_header(header)
         freeze_members(header)  # shared by every passport with this header segment
         known = MappingProxyType(header), kid
@@ -466,72 +512,59 @@ class Verifier:
         return passport
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
-        missing = self.required_claims - claims.keys()
-        if missing:
-            raise MissingClaim(f"the passport has no {min(missing)!r} claim")
-        # One pass over the claims: the type of each registered one (the values come from
-        # a JSON parser, so `type(v) is str` is the test), and every array and object made
-        # read-only for the passport that will share them (Passport.from_claims would
-        # otherwise walk the claims a second time to freeze them).
-        for name, value in claims.items():
-            kind = type(value)
-            expected = _CLAIM_TYPES.get(name)
-            if kind is list:
-                if expected is not None and (
-                    expected is not list or not all(map(isinstance, value, _STRINGS))
-                ):
-                    raise InvalidClaim(_CLAIM_PROBLEMS[name])
-                claims[name] = freeze(value)  # same keys: no resize while iterating
-            elif kind is dict:
-                if expected is not None and expected is not dict:
-                    raise InvalidClaim(_CLAIM_PROBLEMS[name])
-                claims[name] = freeze(value)
-            elif (
-                expected is not None
-                and kind is not expected
-                and (
-                    expected is not _DATE
-                    or (kind is not int and kind is not float)
-                    or not 0 <= value <= MAX_NUMERIC_DATE
-                )
-            ):
-                raise InvalidClaim(_CLAIM_PROBLEMS[name])
+        """Every claim check, in one frame: presence, types, ``sub``, ``act``, ``aud``, times."""
+        required = self.required_claims
+        if not claims.keys() >= required:
+            raise MissingClaim(f"the passport has no {min(required - claims.keys())!r} claim")
+        # The JSON type of every registered claim, checked in C: map() over the names, then
+        # over the values' types, so no Python frame runs per claim. An absent claim reads
+        # as a value of the right type; on any failure _claim_problem names the first one.
+        # (The values come from a JSON parser: `type(v) is str` is the test, and a bool is
+        # no number.) Arrays and objects are made read-only later, when the passport's
+        # claims are first read (passport_core.passport).
+        get = claims.get
+        dates = list(map(get, _TIME_CLAIMS, _ZEROS))
+        lists = list(map(get, _STRING_LIST_CLAIMS, _NO_LISTS))
+        if not (
+            _only_str(map(type, map(get, _STRING_CLAIMS, _EMPTY_STRINGS)))
+            and _only_numbers(map(type, dates))
+            and min(dates) >= 0
+            and max(dates) <= MAX_NUMERIC_DATE
+            and _only_list(map(type, lists))
+            and _only_str(map(type, chain.from_iterable(lists)))
+            and get(c.PROFILE, _NO_OBJECT).__class__ is dict
+        ):
+            raise InvalidClaim(_claim_problem(claims))
         if not claims[c.SUBJECT]:
             raise InvalidClaim("the 'sub' claim must not be empty")
         if c.ACTOR in claims:
             _check_actor(claims[c.ACTOR])
-        self._check_audience(claims[c.AUDIENCE])
-        self._check_times(claims)
-
-    def _check_audience(self, aud: Any) -> None:
-        if isinstance(aud, str):
+        # RFC 7519 §4.1.3: one string, or an array of them; one must be ours.
+        aud = claims[c.AUDIENCE]
+        if aud.__class__ is str:
             if aud not in self.audiences:
                 raise InvalidAudience
-            return
-        if not is_string_list(aud) or not aud:
+        elif aud.__class__ is not list or not aud or not _only_str(map(type, aud)):
             raise InvalidClaim("the 'aud' claim must be a string or a non-empty list of strings")
-        if self.audiences.isdisjoint(aud):
+        elif self.audiences.isdisjoint(aud):
             raise InvalidAudience
-
-    def _check_times(self, claims: dict[str, Any]) -> None:
+        # RFC 7519 §4.1.4-§4.1.6, each with the leeway; an absent nbf or auth_time read as 0
+        # above, which no clock is before.
+        exp, nbf, iat, auth_time = dates
         now = self._clock()
         leeway = self.leeway
-        exp = claims[c.EXPIRES_AT]
         if now >= exp + leeway:
             raise TokenExpired
-        nbf = claims.get(c.NOT_BEFORE)
-        if nbf is not None and now + leeway < nbf:
+        if now + leeway < nbf:
             raise TokenNotYetValid
-        iat = claims.get(c.ISSUED_AT)
-        if iat is not None:
+        if c.ISSUED_AT in claims:
             if iat > now + leeway:
                 raise IssuedInFuture
             if exp - iat > self.max_lifetime:
                 raise LifetimeTooLong(f"the passport lives longer than {self.max_lifetime:g} s")
         elif exp - now > self.max_lifetime + leeway:
             raise LifetimeTooLong(f"the passport lives longer than {self.max_lifetime:g} s")
-        auth_time = claims.get(c.AUTH_TIME)
-        if auth_time is not None and auth_time > now + leeway:
+        if auth_time > now + leeway:
             # OpenID Connect Core §2: when the user authenticated; a future one would
             # satisfy any max_age (RFC 9470 §3) without any authentication behind it.
             raise InvalidClaim("the 'auth_time' claim is in the future")

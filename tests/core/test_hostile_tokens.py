@@ -823,3 +823,24 @@ def test_untrusted_issuer_is_refused_before_the_signature_is_checked(
     token = forge_token(good_header(ed_key), good_claims(iss="https://evil.test"), signature="AA")
 
     assert_rejected(verifier, token, InvalidIssuer)
+
+
+@pytest.mark.parametrize("segment", [0, 1, 2], ids=["header", "payload", "signature"])
+def test_every_byte_outside_the_base64url_alphabet_is_refused_in_every_segment(
+    segment: int, ed_key: Key, verifier: Verifier
+) -> None:
+    # Each segment's alphabet is checked by its own strict decode: a byte standard base64
+    # accepts ('+', '/', '='), whitespace, or any other byte must fail there, in the middle
+    # of the segment as at its end, and the header segment of a token seen before is no
+    # exception (its remembered form is only reused for the very same bytes).
+    parts = [
+        part.encode("ascii")
+        for part in signed(ed_key, good_header(ed_key), good_claims()).split(".")
+    ]
+    verifier.verify(b".".join(parts))  # the header segment is now remembered
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for byte in (bytes([b]) for b in range(256) if b not in alphabet and b != ord(".")):
+        text = parts[segment]
+        for changed in (text[:4] + byte + text[5:], text[:-1] + byte):
+            token = b".".join([*parts[:segment], changed, *parts[segment + 1 :]])
+            assert_rejected(verifier, token, MalformedToken)
