@@ -135,12 +135,17 @@ class PassportScheme(SecurityBase):
 
     async def __call__(self, request: HTTPConnection) -> Passport | None:
         scope = request.scope
-        gate = installed(request.app).gate
+        setup = installed(request.app)
+        gate = setup.gate
         already = verified_before(scope, gate)
         if already is not None:
             # `passport` and `optional_passport` are two dependencies, cached apart by
-            # FastAPI (and PassportRoute may have run first): one verify (or mint) per request.
+            # FastAPI (and the route's own handler or PassportRoute may have verified first,
+            # see passport_fastapi.fastpath): one verify (or mint) per request.
             return already
+        # Served without lifespan (or a route added since): find the routes to verify before
+        # the solver from now on; this request goes on through the dependency.
+        setup.fast.ensure(request.app)
         found = await gate.aauthenticate(
             asgi_header_getter(scope["headers"]), required=self.required, target=asgi_target(scope)
         )

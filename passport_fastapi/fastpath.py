@@ -1,0 +1,238 @@
+"""Verifying before the dependency solver, for the routes whose dependencies ask for a passport.
+
+Why
+---
+
+FastAPI solves every ``Depends`` on every request: a dependency that does nothing costs
+more than a warm verify (the ``plain Depends`` row of ``benchmarks/adapters.py``), so a
+route taking :data:`~passport_fastapi.PassportDep` could not serve nearly the requests per
+second of an open one however fast the verify. Here, once the app's routes are known (at
+start-up, or at the first request that asks for a passport), each route whose *own*
+dependencies ask for one (``passport``, ``optional_passport``, ``require_*`` — as parameters
+or in ``dependencies=[...]`` of the route, its routers or the app) gets a second handler,
+built by FastAPI itself from a copy of the route's dependant without those dependencies.
+Per request, that route's handler
+
+1. verifies the passport (required when any of them requires it) and checks the
+   ``require_*`` policies, in the request's task, before FastAPI solves anything else, so a
+   refusal is the same 401 / 403 problem response, raised to the same exception handler;
+2. makes it current for core until the path function is done (set and reset around the
+   handler, as :class:`~passport_fastapi.PassportRoute` does) and keeps it on
+   ``request.state.passport``;
+3. runs FastAPI's handler for the copy, whose path function receives the passport in the
+   parameters that asked for it.
+
+Routes that ask for no passport are not touched and never verify. The route's own
+dependant is left as it is, so the OpenAPI schema does not change, and
+``app.dependency_overrides`` keeps its documented meaning: while any override is set, the
+route runs FastAPI's original handler, dependencies and all. A passport dependency nested in
+one of your own dependencies is still solved by FastAPI; it reads the passport already
+verified (never a second verify). WebSocket routes, routes of included routers where FastAPI
+builds their handlers itself (0.165 and later), path functions that are generators and
+:class:`~passport_fastapi.PassportRoute` routes keep the dependency path, which behaves the
+same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+import fastapi.routing
+from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, request_response
+
+from passport_core import (
+    Gate,
+    Passport,
+    Policy,
+    asgi_header_getter,
+    reset_passport,
+    set_passport,
+)
+from passport_fastapi.application import asgi_target, remember, verified_before
+
+__all__ = ["FastPath", "Plan", "plan_of"]
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+#: the passport the handler verified, for the path function's parameters (``None``: optional,
+#: none sent). A variable of its own: core's is left unset when no passport was sent
+_INJECTED: ContextVar[Passport | None] = ContextVar("passport_fastapi.injected", default=None)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a route's own passport dependencies ask for."""
+
+    required: bool
+    policies: tuple[Policy, ...]
+    names: tuple[str, ...]  #: the path function's parameters that receive the passport
+
+
+def plan_of(dependant: Dependant) -> tuple[Plan, Dependant] | None:
+    """The route's plan and its dependant without the passport dependencies; ``None`` when it
+    has none of its own (or its path function cannot be wrapped)."""
+    from passport_fastapi.dependencies import (  # noqa: PLC0415 - it imports application
+        PassportScheme,
+        PolicyDependency,
+    )
+
+    call = dependant.call
+    if call is None or _is_generator(call):
+        return None
+    kept: list[Dependant] = []
+    names: list[str] = []
+    policies: list[Policy] = []
+    required = False
+    asked = False
+    for sub in dependant.dependencies:
+        what: Any = sub.call
+        # Exact types: a subclass may do more than verify, and stays a dependency.
+        if type(what) is PassportScheme:
+            required = required or what.required
+        elif type(what) is PolicyDependency:
+            required = True
+            policies.append(what.policy)
+        else:
+            kept.append(sub)
+            continue
+        asked = True
+        if sub.name is not None:
+            names.append(sub.name)
+    if not asked:
+        return None
+    plan = Plan(required, tuple(policies), tuple(names))
+    stripped = dataclasses.replace(
+        dependant, dependencies=kept, call=_injecting(call, plan.names) if names else call
+    )
+    return plan, stripped
+
+
+def _is_generator(call: Any) -> bool:
+    return inspect.isgeneratorfunction(call) or inspect.isasyncgenfunction(call)
+
+
+def _is_async(call: Any) -> bool:
+    if inspect.isroutine(call):
+        return inspect.iscoroutinefunction(call)
+    return inspect.iscoroutinefunction(getattr(call, "__call__", None))  # noqa: B004
+
+
+def _injecting(call: Callable[..., Any], names: tuple[str, ...]) -> Callable[..., Any]:
+    """``call`` with the verified passport added under ``names``; async stays async (run in
+    the request's task), sync stays sync (run in the threadpool, in a copy of its context)."""
+    if _is_async(call):
+
+        async def endpoint(**values: Any) -> Any:
+            found = _INJECTED.get()
+            for name in names:
+                values[name] = found
+            return await call(**values)
+
+        chosen: Callable[..., Any] = endpoint
+    else:
+
+        def sync_endpoint(**values: Any) -> Any:
+            found = _INJECTED.get()
+            for name in names:
+                values[name] = found
+            return call(**values)
+
+        chosen = sync_endpoint
+    # FastAPI names the path function in its error messages; no __wrapped__, which FastAPI
+    # would follow to decide how to call it.
+    for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+        if hasattr(call, attribute):
+            setattr(chosen, attribute, getattr(call, attribute))
+    return chosen
+
+
+def verifying_handler(
+    plan: Plan, gate: Gate, fast: Handler, slow: Handler, overrides_of: Any
+) -> Handler:
+    """The route's handler: ``slow`` (FastAPI's own) while dependency overrides are set,
+    else verify per ``plan`` and run ``fast`` with the passport current."""
+    required = plan.required
+    policies = plan.policies
+
+    async def serve(request: Request) -> Response:
+        if overrides_of is not None and overrides_of.dependency_overrides:
+            return await slow(request)
+        scope = request.scope
+        found = verified_before(scope, gate)
+        if found is None:
+            found = await gate.aauthenticate(
+                asgi_header_getter(scope["headers"]), required=required, target=asgi_target(scope)
+            )
+            remember(scope, gate, found)
+        if policies:
+            assert found is not None  # noqa: S101 - a policy makes it required: the gate raised
+            for policy in policies:
+                policy.check(found)
+        # Set and reset in the request's task, around the handler: the dependencies and the
+        # path function (sync ones in a copy of this context) see it, no other request does,
+        # and it is gone before the response (background tasks included) is sent.
+        injected = _INJECTED.set(found)
+        current = set_passport(found) if found is not None else None
+        try:
+            return await fast(request)
+        finally:
+            if current is not None:
+                reset_passport(current)
+            _INJECTED.reset(injected)
+
+    return serve
+
+
+class FastPath:
+    """The routes of one app whose passport dependencies are verified before the solver."""
+
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
+        self._seen: set[int] = set()
+        self._count = -1
+
+    def ensure(self, app: Any) -> None:
+        """Compile the routes of ``app`` added since the last call (cheap when none was)."""
+        routes = app.router.routes
+        if len(routes) == self._count:
+            return
+        self._count = len(routes)
+        from passport_fastapi.routing import PassportRoute  # noqa: PLC0415 - imports this
+
+        for route in list(routes):
+            if id(route) in self._seen:
+                continue
+            self._seen.add(id(route))
+            if type(route) is APIRoute or (
+                isinstance(route, APIRoute) and not isinstance(route, PassportRoute)
+            ):
+                self._compile(route)
+
+    def _compile(self, route: APIRoute) -> None:
+        planned = plan_of(route.dependant)
+        if planned is None:
+            return
+        plan, stripped = planned
+        # Both handlers by FastAPI itself (whatever the route class adds), for the route's
+        # own settings: the original dependant, then the copy.
+        slow = route.get_route_handler()
+        original = route.dependant
+        route.dependant = stripped
+        try:
+            fast = route.get_route_handler()
+        finally:
+            route.dependant = original
+        serve = verifying_handler(plan, self.gate, fast, slow, route.dependency_overrides_provider)
+        app = request_response(serve)
+        # FastAPI 0.165 wraps each route's app in its request-body limit; keep it.
+        limit = getattr(fastapi.routing, "wrap_app_with_body_limit", None)
+        if limit is not None:
+            app = limit(app, getattr(route, "max_body_size", None))
+        route.app = app
