@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -190,49 +190,89 @@ def verifying_handler(
     return serve
 
 
+#: marks a route's ASGI app built here, so a route is compiled once
+_MARK = "_passport_fastpath"
+
+
 class FastPath:
     """The routes of one app whose passport dependencies are verified before the solver."""
 
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
-        self._seen: set[int] = set()
-        self._count = -1
+        self._signature: tuple[int, int] | None = None
 
     def ensure(self, app: Any) -> None:
         """Compile the routes of ``app`` added since the last call (cheap when none was)."""
-        routes = app.router.routes
-        if len(routes) == self._count:
+        router = app.router
+        # FastAPI 0.165 counts changes to a router and the routers it includes; before it,
+        # included routes are copied into the app's own list, whose length then says enough.
+        versions = getattr(router, "_get_routes_version", None)
+        signature = (len(router.routes), versions() if callable(versions) else 0)
+        if signature == self._signature:
             return
-        self._count = len(routes)
-        from passport_fastapi.routing import PassportRoute  # noqa: PLC0415 - imports this
+        self._signature = signature
+        for route, target in _targets(router.routes):
+            if not getattr(target.app, _MARK, False):
+                self._compile(route, target)
 
-        for route in list(routes):
-            if id(route) in self._seen:
-                continue
-            self._seen.add(id(route))
-            if type(route) is APIRoute or (
-                isinstance(route, APIRoute) and not isinstance(route, PassportRoute)
-            ):
-                self._compile(route)
-
-    def _compile(self, route: APIRoute) -> None:
-        planned = plan_of(route.dependant)
+    def _compile(self, route: APIRoute, target: Any) -> None:
+        planned = plan_of(target.dependant)
         if planned is None:
             return
         plan, stripped = planned
-        # Both handlers by FastAPI itself (whatever the route class adds), for the route's
-        # own settings: the original dependant, then the copy.
-        slow = route.get_route_handler()
-        original = route.dependant
-        route.dependant = stripped
-        try:
-            fast = route.get_route_handler()
-        finally:
-            route.dependant = original
-        serve = verifying_handler(plan, self.gate, fast, slow, route.dependency_overrides_provider)
+        slow, fast = _handlers(route, target, stripped)
+        serve = verifying_handler(plan, self.gate, fast, slow, target.dependency_overrides_provider)
         app = request_response(serve)
         # FastAPI 0.165 wraps each route's app in its request-body limit; keep it.
         limit = getattr(fastapi.routing, "wrap_app_with_body_limit", None)
         if limit is not None:
-            app = limit(app, getattr(route, "max_body_size", None))
-        route.app = app
+            app = limit(app, getattr(target, "max_body_size", None))
+        setattr(app, _MARK, True)
+        target.app = app
+
+
+def _targets(routes: Any) -> Iterator[tuple[APIRoute, Any]]:
+    """Every HTTP API route with the object FastAPI serves it through: the route itself, or
+    (FastAPI 0.165, an included router) the route's context in that inclusion, which holds
+    the dependant with the routers' own dependencies and the app the request goes to."""
+    from passport_fastapi.routing import PassportRoute  # noqa: PLC0415 - it imports this
+
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    found: Iterator[tuple[Any, Any]]
+    if contexts is None:
+        found = ((route, route) for route in routes)
+    else:
+        found = (
+            (context.original_route, getattr(context, "_route_context", None) or context.route)
+            for context in contexts(routes)
+        )
+    for route, target in found:
+        # PassportRoute verifies in its own handler. Another route class is fine: both
+        # handlers are built by its own get_route_handler.
+        if (
+            isinstance(route, APIRoute)
+            and not isinstance(route, PassportRoute)
+            and all(hasattr(target, name) for name in ("app", "dependant"))
+        ):
+            yield route, target
+
+
+def _handlers(route: APIRoute, target: Any, stripped: Dependant) -> tuple[Handler, Handler]:
+    """FastAPI's handler for the route as declared, and for its dependant without the
+    passport dependencies: both built by the route's own ``get_route_handler``, so every
+    setting of the route (response model, status, body) is FastAPI's."""
+    # FastAPI 0.165 builds an included route's handler with the inclusion's context current.
+    current = getattr(fastapi.routing, "_effective_route_context_var", None)
+    token = current.set(target) if current is not None and target is not route else None
+    try:
+        slow = route.get_route_handler()
+        original = target.dependant
+        target.dependant = stripped
+        try:
+            fast = route.get_route_handler()
+        finally:
+            target.dependant = original
+    finally:
+        if token is not None:
+            current.reset(token)  # type: ignore[union-attr] # set above
+    return slow, fast
