@@ -226,6 +226,27 @@ def running(setup: Setup, env: dict[str, str], log: Path, startup: float) -> Ite
         _stop(process)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its descendants (gunicorn's worker), from
+    ``/proc``; 0 where there is no ``/proc``."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, pending, seen = 0, [pid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending.extend(int(child) for child in children)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick
+
+
 def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-2000:].strip() or "(no output)"
 
@@ -323,13 +344,35 @@ def _has_verify_cache() -> bool:
     return "cache_size" in {field.name for field in dataclasses.fields(PassportConfig)}
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One setup's figures: the median req/s per route, and per route the ratio to (a) of
+    each round (the two runs of a round are the closest in time, so the machine's load
+    moves them together): the median of those ratios and their spread."""
+
+    rates: dict[str, float]
+    ratios: dict[str, list[float]]
+    #: the server's CPU µs per request (its process and children, from /proc), median
+    cpu_us: dict[str, float]
+    #: per round, (a)'s CPU per request over this route's: the req/s ratio on a core of its
+    #: own, which the load of other processes moves far less than req/s
+    cpu_ratios: dict[str, list[float]]
+
+    def ratio(self, key: str) -> float:
+        return statistics.median(self.ratios[key])
+
+    def cpu_ratio(self, key: str) -> float:
+        return statistics.median(self.cpu_ratios[key])
+
+
 def _measure_setup(
     setup: Setup, work: Workspace, *, duration: float, connections: int, repeats: int
-) -> dict[str, float]:
-    """Median req/s per route key for one setup, its three servers running side by side."""
+) -> Measured:
+    """Req/s per route key for one setup, its three servers running side by side."""
     samples: dict[str, list[float]] = {route.key: [] for route in ROUTES}
+    cpu: dict[str, list[float]] = {route.key: [] for route in ROUTES}
     with ExitStack() as stack:
-        ports = {
+        servers = {
             variant: stack.enter_context(
                 running(
                     setup,
@@ -337,9 +380,10 @@ def _measure_setup(
                     work.directory / f"{setup.name}-{variant}.log",
                     startup=30.0,
                 )
-            ).port
+            )
             for variant in ("bare", "passport", "cold")
         }
+        ports = {variant: server.port for variant, server in servers.items()}
         for route in ROUTES:
             _script, _args, sample = work.wrk_for(route)
             status, body = _get(ports[route.variant], route.path, sample)
@@ -351,42 +395,77 @@ def _measure_setup(
             for route in ROUTES:
                 script, args, _sample = work.wrk_for(route)
                 url = f"http://127.0.0.1:{ports[route.variant]}{route.path}"
+                before = _cpu_seconds(servers[route.variant].pid)
                 result = _wrk(
                     url, duration=duration, connections=connections, script=script, args=args
                 )
+                used = _cpu_seconds(servers[route.variant].pid) - before
                 if result.non200 or result.socket_errors:
                     raise BenchmarkFailed(
                         f"{setup.name} {route.title}: {result.non200} of {result.requests} "
                         f"responses were not 200, {result.socket_errors} socket errors"
                     )
                 samples[route.key].append(result.rate)
-    return {key: statistics.median(values) for key, values in samples.items()}
+                cpu[route.key].append(used / result.requests * 1e6)
+    rates = {key: statistics.median(values) for key, values in samples.items()}
+    ratios = {
+        key: [rate / base for rate, base in zip(values, samples["a"], strict=True)]
+        for key, values in samples.items()
+    }
+    cpu_ratios = {
+        key: [base / used if used else 0.0 for used, base in zip(values, cpu["a"], strict=True)]
+        for key, values in cpu.items()
+    }
+    return Measured(rates, ratios, {k: statistics.median(v) for k, v in cpu.items()}, cpu_ratios)
 
 
-def render(results: dict[str, dict[str, float]]) -> str:
-    """The one table: req/s per route and each ratio to (a)."""
+def render(results: dict[str, Measured]) -> str:
+    """The one table: req/s per route (median of the rounds) and the ratio to (a): the
+    median of each round's ratio, with the lowest and highest when there are several."""
     header = "| setup | " + " | ".join(route.title for route in ROUTES) + " |"
     lines = [header, "| --- |" + " ---: |" * len(ROUTES)]
-    for name, rates in results.items():
-        base = rates["a"]
+    for name, measured in results.items():
+        rates = measured.rates
         cells = [f"{rates['a']:,.0f}"]
-        cells += [
-            f"{rates[route.key]:,.0f} ({rates[route.key] / base:.2f})" for route in ROUTES[1:]
-        ]
+        for route in ROUTES[1:]:
+            ratios = measured.ratios[route.key]
+            spread = f", {min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else ""
+            cells.append(f"{rates[route.key]:,.0f} ({measured.ratio(route.key):.2f}{spread})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _record(results: Results, rates_by_setup: dict[str, dict[str, float]]) -> None:
-    for name, rates in rates_by_setup.items():
+def render_cpu(results: dict[str, Measured]) -> str:
+    """The server's CPU µs per request per route, and (a)'s over it (median, lowest-highest)."""
+    header = "| setup | " + " | ".join(route.title for route in ROUTES) + " |"
+    lines = [header, "| --- |" + " ---: |" * len(ROUTES)]
+    for name, measured in results.items():
+        cells = [f"{measured.cpu_us['a']:.0f} µs"]
+        for route in ROUTES[1:]:
+            ratios = measured.cpu_ratios[route.key]
+            spread = f", {min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else ""
+            cells.append(
+                f"{measured.cpu_us[route.key]:.0f} µs ({measured.cpu_ratio(route.key):.2f}{spread})"
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _record(results: Results, measured_by_setup: dict[str, Measured]) -> None:
+    for name, measured in measured_by_setup.items():
         for route in ROUTES:
+            ratios = measured.ratios[route.key]
             results.add(
                 "servers",
                 setup=name,
                 route=route.key,
                 title=route.title,
-                requests_per_s=round(rates[route.key], 1),
-                ratio_to_a=round(rates[route.key] / rates["a"], 4),
+                requests_per_s=round(measured.rates[route.key], 1),
+                ratio_to_a=round(measured.ratio(route.key), 4),
+                ratio_min=round(min(ratios), 4),
+                ratio_max=round(max(ratios), 4),
+                cpu_us_per_request=round(measured.cpu_us[route.key], 2),
+                cpu_ratio_to_a=round(measured.cpu_ratio(route.key), 4),
             )
 
 
@@ -411,7 +490,7 @@ def main(
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("the servers benchmark needs wrk (Debian: apt-get install wrk)")
-    rates: dict[str, dict[str, float]] = {}
+    rates: dict[str, Measured] = {}
     with tempfile.TemporaryDirectory(prefix="passport-bench-") as directory:
         work = Workspace.create(Path(directory), args.passports)
         for name in args.frameworks:
@@ -424,9 +503,16 @@ def main(
             )
     print(
         f"real servers under wrk: req/s (ratio to (a)), {args.duration:g} s per run, "
-        f"{args.connections} connections, median of {args.repeats}"
+        f"{args.connections} connections, median of {args.repeats} rounds "
+        "(ratio: the median of each round's ratio to (a), then the lowest-highest)"
     )
     print(render(rates))
+    print()
+    print(
+        "server CPU per request (the server process and its children, /proc): "
+        "µs (ratio: (a)'s CPU per request over this route's, the req/s ratio on a core of its own)"
+    )
+    print(render_cpu(rates))
     if results is not None:
         results.configure(
             "servers",

@@ -57,7 +57,15 @@ from passport_core import (
 )
 from passport_fastapi.application import asgi_target, remember, verified_before
 
-__all__ = ["FastPath", "Plan", "plan_of"]
+__all__ = [
+    "FastPath",
+    "Plan",
+    "plan_of",
+    "run_current",
+    "serving_target",
+    "verifying_handler",
+    "without_passport_dependencies",
+]
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -153,6 +161,52 @@ def _injecting(call: Callable[..., Any], names: tuple[str, ...]) -> Callable[...
     return chosen
 
 
+async def run_current(found: Passport | None, handler: Handler, request: Request) -> Response:
+    """Run ``handler`` with ``found`` current for core and given to the path function's
+    passport parameters.
+
+    Set and reset in the request's task, around the handler: the dependencies and the path
+    function (sync ones in a copy of this context) see it, no other request does, and it is
+    gone before the response (its background tasks included) is sent.
+    """
+    injected = _INJECTED.set(found)
+    current = set_passport(found) if found is not None else None
+    try:
+        return await handler(request)
+    finally:
+        if current is not None:
+            reset_passport(current)
+        _INJECTED.reset(injected)
+
+
+def serving_target(route: APIRoute) -> Any:
+    """What FastAPI builds ``route``'s handler from right now: the route, or (FastAPI 0.165,
+    while it builds an included route's handler) that inclusion's context of the route."""
+    building = getattr(fastapi.routing, "_effective_route_context_var", None)
+    context = building.get() if building is not None else None
+    if context is not None and getattr(context, "original_route", None) is route:
+        return context
+    return route
+
+
+def without_passport_dependencies(
+    route: APIRoute, build: Callable[[], Handler]
+) -> tuple[Plan, Handler] | None:
+    """The plan of the route being built and ``build()``'s handler for its dependant without
+    the passport dependencies; ``None`` when it has none of its own."""
+    target = serving_target(route)
+    planned = plan_of(target.dependant)
+    if planned is None:
+        return None
+    plan, stripped = planned
+    original = target.dependant
+    target.dependant = stripped
+    try:
+        return plan, build()
+    finally:
+        target.dependant = original
+
+
 def verifying_handler(
     plan: Plan, gate: Gate, fast: Handler, slow: Handler, overrides_of: Any
 ) -> Handler:
@@ -175,17 +229,7 @@ def verifying_handler(
             assert found is not None  # noqa: S101 - a policy makes it required: the gate raised
             for policy in policies:
                 policy.check(found)
-        # Set and reset in the request's task, around the handler: the dependencies and the
-        # path function (sync ones in a copy of this context) see it, no other request does,
-        # and it is gone before the response (background tasks included) is sent.
-        injected = _INJECTED.set(found)
-        current = set_passport(found) if found is not None else None
-        try:
-            return await fast(request)
-        finally:
-            if current is not None:
-                reset_passport(current)
-            _INJECTED.reset(injected)
+        return await run_current(found, fast, request)
 
     return serve
 
@@ -216,11 +260,12 @@ class FastPath:
                 self._compile(route, target)
 
     def _compile(self, route: APIRoute, target: Any) -> None:
-        planned = plan_of(target.dependant)
+        if plan_of(target.dependant) is None:
+            return
+        slow, planned = _handlers(route, target)
         if planned is None:
             return
-        plan, stripped = planned
-        slow, fast = _handlers(route, target, stripped)
+        plan, fast = planned
         serve = verifying_handler(plan, self.gate, fast, slow, target.dependency_overrides_provider)
         app = request_response(serve)
         # FastAPI 0.165 wraps each route's app in its request-body limit; keep it.
@@ -257,22 +302,18 @@ def _targets(routes: Any) -> Iterator[tuple[APIRoute, Any]]:
             yield route, target
 
 
-def _handlers(route: APIRoute, target: Any, stripped: Dependant) -> tuple[Handler, Handler]:
-    """FastAPI's handler for the route as declared, and for its dependant without the
-    passport dependencies: both built by the route's own ``get_route_handler``, so every
-    setting of the route (response model, status, body) is FastAPI's."""
+def _handlers(route: APIRoute, target: Any) -> tuple[Handler, tuple[Plan, Handler] | None]:
+    """FastAPI's handler for the route as declared, and the plan with the handler for its
+    dependant without the passport dependencies: both built by the route's own
+    ``get_route_handler``, so every setting of the route (response model, status, body) is
+    FastAPI's."""
     # FastAPI 0.165 builds an included route's handler with the inclusion's context current.
-    current = getattr(fastapi.routing, "_effective_route_context_var", None)
-    token = current.set(target) if current is not None and target is not route else None
+    building = getattr(fastapi.routing, "_effective_route_context_var", None)
+    token = building.set(target) if building is not None and target is not route else None
     try:
-        slow = route.get_route_handler()
-        original = target.dependant
-        target.dependant = stripped
-        try:
-            fast = route.get_route_handler()
-        finally:
-            target.dependant = original
+        return route.get_route_handler(), without_passport_dependencies(
+            route, route.get_route_handler
+        )
     finally:
         if token is not None:
-            current.reset(token)  # type: ignore[union-attr] # set above
-    return slow, fast
+            building.reset(token)  # type: ignore[union-attr] # set above

@@ -23,6 +23,11 @@ from tests.fastapi.testapp import AUDIENCE, ISSUER, Mint, PassportOf, TestClient
 Ran = list[str]
 
 
+async def user_of(found: PassportDep) -> str:
+    """One of your dependencies, taking the passport: nested, FastAPI solves it."""
+    return found.subject
+
+
 def _app(ring: KeyRing, ran: Ran) -> FastAPI:
     app = FastAPI()
     setup_passport(app, issuer=ISSUER, audience=AUDIENCE, jwks=ring.public_jwks())
@@ -32,10 +37,6 @@ def _app(ring: KeyRing, ran: Ran) -> FastAPI:
         # whatever asked for the passport was verified before this dependency ran
         found = get_passport()
         return "-" if found is None else found.subject
-
-    async def user_of(found: PassportDep) -> str:  # a passport dependency nested in yours
-        ran.append("user_of")
-        return found.subject
 
     @app.get("/me", dependencies=[Depends(mine)])
     async def me(found: PassportDep, request: Request, seen: str = Depends(mine)) -> Any:
@@ -57,7 +58,9 @@ def _app(ring: KeyRing, ran: Ran) -> FastAPI:
         return {"sub": found.subject}
 
     @app.get("/nested")
-    async def nested(user: str = Depends(user_of), found: Passport = Depends(passport)) -> Any:
+    async def nested(
+        user: Annotated[str, Depends(user_of)], found: Annotated[Passport, Depends(passport)]
+    ) -> Any:
         return {"user": user, "sub": found.subject}
 
     @app.get("/open", dependencies=[Depends(mine)])
