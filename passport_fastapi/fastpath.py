@@ -55,7 +55,7 @@ from passport_core import (
     reset_passport,
     set_passport,
 )
-from passport_fastapi.application import asgi_target, remember, verified_before
+from passport_fastapi.application import asgi_target, remember
 
 __all__ = [
     "FastPath",
@@ -219,17 +219,24 @@ def verifying_handler(
         if overrides_of is not None and overrides_of.dependency_overrides:
             return await slow(request)
         scope = request.scope
-        found = verified_before(scope, gate)
-        if found is None:
-            found = await gate.aauthenticate(
-                asgi_header_getter(scope["headers"]), required=required, target=asgi_target(scope)
-            )
-            remember(scope, gate, found)
+        # The first verify of this request: nothing of it runs before the route's handler.
+        found = await gate.aauthenticate(
+            asgi_header_getter(scope["headers"]), required=required, target=asgi_target(scope)
+        )
+        remember(scope, gate, found)
         if policies:
             assert found is not None  # noqa: S101 - a policy makes it required: the gate raised
             for policy in policies:
                 policy.check(found)
-        return await run_current(found, fast, request)
+        # run_current(found, fast, request), inlined: one coroutine less per request
+        injected = _INJECTED.set(found)
+        current = set_passport(found) if found is not None else None
+        try:
+            return await fast(request)
+        finally:
+            if current is not None:
+                reset_passport(current)
+            _INJECTED.reset(injected)
 
     return serve
 
