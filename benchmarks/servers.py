@@ -252,9 +252,15 @@ def _tail(log: Path) -> str:
 
 
 def _wrk(
-    url: str, *, duration: float, connections: int, script: Path, args: Sequence[str]
+    url: str,
+    *,
+    duration: float,
+    connections: int,
+    script: Path,
+    args: Sequence[str],
+    threads: int | None = None,
 ) -> WrkResult:
-    threads = max(1, os.cpu_count() or 1)
+    threads = threads or max(1, os.cpu_count() or 1)
     command = ["wrk", "-t", str(threads), "-c", str(max(connections, threads))]
     command += ["-d", f"{max(1, round(duration))}s", "--timeout", "5s", "-s", str(script)]
     command += [url, "--", *args]
@@ -469,6 +475,82 @@ def _record(results: Results, measured_by_setup: dict[str, Measured]) -> None:
             )
 
 
+def _callgrind(pid: int, *command: str) -> None:
+    control = ["callgrind_control", *command, str(pid)]
+    subprocess.run(  # noqa: S603 - callgrind_control, found on PATH by the caller
+        control, capture_output=True, timeout=60, check=True
+    )
+
+
+def _measure_instructions(setup: Setup, work: Workspace, *, duration: float) -> dict[str, float]:
+    """Instructions per request of the real server (under callgrind) per route key.
+
+    Each server variant runs under ``valgrind --tool=callgrind`` with instrumentation off
+    while it starts; each route is warmed up, then counted alone (counters zeroed, ``wrk``
+    for ``duration`` seconds on one connection pair, counters dumped), so the figure is the
+    server's own work per request, whatever else the machine runs. Only single-process
+    servers (uvicorn): gunicorn's worker is a forked child.
+    """
+    found: dict[str, float] = {}
+    variants = sorted({route.variant for route in ROUTES})
+    for variant in variants:
+        out = work.directory / f"callgrind.{setup.name}.{variant}"
+        traced = Setup(
+            setup.name,
+            (
+                "valgrind",
+                "--tool=callgrind",
+                "--instr-atstart=no",
+                f"--callgrind-out-file={out}.%p",
+                *setup.command,
+            ),
+        )
+        log = work.directory / f"{setup.name}-{variant}-callgrind.log"
+        with running(traced, work.environment(variant), log, startup=180.0) as server:
+            mine = [route for route in ROUTES if route.variant == variant]
+            for route in mine:  # warm up: caches filled, code paths taken once
+                script, args, _sample = work.wrk_for(route)
+                url = f"http://127.0.0.1:{server.port}{route.path}"
+                _wrk(url, duration=2, connections=2, script=script, args=args, threads=1)
+            _callgrind(server.pid, "--instr=on")
+            for route in mine:
+                script, args, _sample = work.wrk_for(route)
+                url = f"http://127.0.0.1:{server.port}{route.path}"
+                _callgrind(server.pid, "--zero")
+                result = _wrk(
+                    url, duration=duration, connections=2, script=script, args=args, threads=1
+                )
+                if result.non200 or result.socket_errors or not result.requests:
+                    raise BenchmarkFailed(f"{setup.name} {route.title} under callgrind failed")
+                before = set(out.parent.glob(f"{out.name}.{server.pid}.*"))
+                _callgrind(server.pid, "--dump")
+                dumps = set(out.parent.glob(f"{out.name}.{server.pid}.*")) - before
+                totals = [
+                    int(line.split()[1])
+                    for dump in dumps
+                    for line in dump.read_text().splitlines()
+                    if line.startswith("totals:")
+                ]
+                if len(totals) != 1:
+                    raise BenchmarkFailed(f"callgrind gave no dump for {setup.name} {route.key}")
+                found[route.key] = totals[0] / result.requests
+    return found
+
+
+def render_instructions(results: dict[str, dict[str, float]]) -> str:
+    """Instructions per request per route, and (a)'s over each (the req/s ratio they imply)."""
+    header = "| setup | " + " | ".join(route.title for route in ROUTES) + " |"
+    lines = [header, "| --- |" + " ---: |" * len(ROUTES)]
+    for name, counts in results.items():
+        cells = [f"{counts['a'] / 1000:,.0f}k"]
+        cells += [
+            f"{counts[route.key] / 1000:,.0f}k ({counts['a'] / counts[route.key]:.3f})"
+            for route in ROUTES[1:]
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(
     argv: Sequence[str] | None = None, *, results: Results | None = None, quick: bool = False
 ) -> None:
@@ -487,10 +569,21 @@ def main(
     )
     parser.add_argument("--frameworks", nargs="+", choices=list(SETUPS), default=list(SETUPS))
     parser.add_argument("--passports", type=int, default=1000, help="distinct passports, cold")
+    parser.add_argument(
+        "--instructions",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="also count each uvicorn server's instructions per request under callgrind "
+        "(valgrind), SECONDS of wrk per route: a figure the machine's load does not move",
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("the servers benchmark needs wrk (Debian: apt-get install wrk)")
+    if args.instructions and not (shutil.which("valgrind") and shutil.which("callgrind_control")):
+        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
     rates: dict[str, Measured] = {}
+    counted: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="passport-bench-") as directory:
         work = Workspace.create(Path(directory), args.passports)
         for name in args.frameworks:
@@ -501,6 +594,12 @@ def main(
                 connections=args.connections,
                 repeats=args.repeats,
             )
+        if args.instructions:
+            for name in args.frameworks:
+                if SETUPS[name].command[:3] == tuple(_UVICORN[:3]):
+                    counted[name] = _measure_instructions(
+                        SETUPS[name], work, duration=args.instructions
+                    )
     print(
         f"real servers under wrk: req/s (ratio to (a)), {args.duration:g} s per run, "
         f"{args.connections} connections, median of {args.repeats} rounds "
@@ -513,6 +612,13 @@ def main(
         "µs (ratio: (a)'s CPU per request over this route's, the req/s ratio on a core of its own)"
     )
     print(render_cpu(rates))
+    if counted:
+        print()
+        print(
+            f"instructions per request of the real server (callgrind, {args.instructions:g} s "
+            "of wrk per route; ratio: (a)'s over this route's, the req/s ratio they imply)"
+        )
+        print(render_instructions(counted))
     if results is not None:
         results.configure(
             "servers",
@@ -522,3 +628,13 @@ def main(
             wrk_threads=os.cpu_count(),
         )
         _record(results, rates)
+        for name, counts in counted.items():
+            for route in ROUTES:
+                results.add(
+                    "servers-instructions",
+                    setup=name,
+                    route=route.key,
+                    title=route.title,
+                    instructions_per_request=round(counts[route.key]),
+                    ratio_to_a=round(counts["a"] / counts[route.key], 4),
+                )
