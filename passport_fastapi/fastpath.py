@@ -27,10 +27,16 @@ dependant is left as it is, so the OpenAPI schema does not change, and
 ``app.dependency_overrides`` keeps its documented meaning: while any override is set, the
 route runs FastAPI's original handler, dependencies and all. A passport dependency nested in
 one of your own dependencies is still solved by FastAPI; it reads the passport already
-verified (never a second verify). WebSocket routes, routes of included routers where FastAPI
-builds their handlers itself (0.165 and later), path functions that are generators and
-:class:`~passport_fastapi.PassportRoute` routes keep the dependency path, which behaves the
-same.
+verified (never a second verify). Routes of included routers are covered too (FastAPI
+0.165 keeps an included router whole and serves each of its routes through a context of the
+inclusion: that context's handler is the one replaced, and a router changed later is compiled
+again at the next request that asks for a passport). WebSocket routes and path functions that
+are generators keep the dependency path, which behaves the same;
+:class:`~passport_fastapi.PassportRoute` does this in its own handler.
+
+Two differences from the dependencies solved in their declared order: a refusal (401, 403)
+comes before any of the route's other dependencies runs, and the passport is current for
+every one of them.
 """
 
 from __future__ import annotations
