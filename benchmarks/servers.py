@@ -226,14 +226,41 @@ def running(setup: Setup, env: dict[str, str], log: Path, startup: float) -> Ite
         _stop(process)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its descendants (gunicorn's worker), from
+    ``/proc``; 0 where there is no ``/proc``."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, pending, seen = 0, [pid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending.extend(int(child) for child in children)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick
+
+
 def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-2000:].strip() or "(no output)"
 
 
 def _wrk(
-    url: str, *, duration: float, connections: int, script: Path, args: Sequence[str]
+    url: str,
+    *,
+    duration: float,
+    connections: int,
+    script: Path,
+    args: Sequence[str],
+    threads: int | None = None,
 ) -> WrkResult:
-    threads = max(1, os.cpu_count() or 1)
+    threads = threads or max(1, os.cpu_count() or 1)
     command = ["wrk", "-t", str(threads), "-c", str(max(connections, threads))]
     command += ["-d", f"{max(1, round(duration))}s", "--timeout", "5s", "-s", str(script)]
     command += [url, "--", *args]
@@ -323,13 +350,35 @@ def _has_verify_cache() -> bool:
     return "cache_size" in {field.name for field in dataclasses.fields(PassportConfig)}
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One setup's figures: the median req/s per route, and per route the ratio to (a) of
+    each round (the two runs of a round are the closest in time, so the machine's load
+    moves them together): the median of those ratios and their spread."""
+
+    rates: dict[str, float]
+    ratios: dict[str, list[float]]
+    #: the server's CPU µs per request (its process and children, from /proc), median
+    cpu_us: dict[str, float]
+    #: per round, (a)'s CPU per request over this route's: the req/s ratio on a core of its
+    #: own, which the load of other processes moves far less than req/s
+    cpu_ratios: dict[str, list[float]]
+
+    def ratio(self, key: str) -> float:
+        return statistics.median(self.ratios[key])
+
+    def cpu_ratio(self, key: str) -> float:
+        return statistics.median(self.cpu_ratios[key])
+
+
 def _measure_setup(
     setup: Setup, work: Workspace, *, duration: float, connections: int, repeats: int
-) -> dict[str, float]:
-    """Median req/s per route key for one setup, its three servers running side by side."""
+) -> Measured:
+    """Req/s per route key for one setup, its three servers running side by side."""
     samples: dict[str, list[float]] = {route.key: [] for route in ROUTES}
+    cpu: dict[str, list[float]] = {route.key: [] for route in ROUTES}
     with ExitStack() as stack:
-        ports = {
+        servers = {
             variant: stack.enter_context(
                 running(
                     setup,
@@ -337,9 +386,10 @@ def _measure_setup(
                     work.directory / f"{setup.name}-{variant}.log",
                     startup=30.0,
                 )
-            ).port
+            )
             for variant in ("bare", "passport", "cold")
         }
+        ports = {variant: server.port for variant, server in servers.items()}
         for route in ROUTES:
             _script, _args, sample = work.wrk_for(route)
             status, body = _get(ports[route.variant], route.path, sample)
@@ -351,43 +401,154 @@ def _measure_setup(
             for route in ROUTES:
                 script, args, _sample = work.wrk_for(route)
                 url = f"http://127.0.0.1:{ports[route.variant]}{route.path}"
+                before = _cpu_seconds(servers[route.variant].pid)
                 result = _wrk(
                     url, duration=duration, connections=connections, script=script, args=args
                 )
+                used = _cpu_seconds(servers[route.variant].pid) - before
                 if result.non200 or result.socket_errors:
                     raise BenchmarkFailed(
                         f"{setup.name} {route.title}: {result.non200} of {result.requests} "
                         f"responses were not 200, {result.socket_errors} socket errors"
                     )
                 samples[route.key].append(result.rate)
-    return {key: statistics.median(values) for key, values in samples.items()}
+                cpu[route.key].append(used / result.requests * 1e6)
+    rates = {key: statistics.median(values) for key, values in samples.items()}
+    ratios = {
+        key: [rate / base for rate, base in zip(values, samples["a"], strict=True)]
+        for key, values in samples.items()
+    }
+    cpu_ratios = {
+        key: [base / used if used else 0.0 for used, base in zip(values, cpu["a"], strict=True)]
+        for key, values in cpu.items()
+    }
+    return Measured(rates, ratios, {k: statistics.median(v) for k, v in cpu.items()}, cpu_ratios)
 
 
-def render(results: dict[str, dict[str, float]]) -> str:
-    """The one table: req/s per route and each ratio to (a)."""
+def render(results: dict[str, Measured]) -> str:
+    """The one table: req/s per route (median of the rounds) and the ratio to (a): the
+    median of each round's ratio, with the lowest and highest when there are several."""
     header = "| setup | " + " | ".join(route.title for route in ROUTES) + " |"
     lines = [header, "| --- |" + " ---: |" * len(ROUTES)]
-    for name, rates in results.items():
-        base = rates["a"]
+    for name, measured in results.items():
+        rates = measured.rates
         cells = [f"{rates['a']:,.0f}"]
-        cells += [
-            f"{rates[route.key]:,.0f} ({rates[route.key] / base:.2f})" for route in ROUTES[1:]
-        ]
+        for route in ROUTES[1:]:
+            ratios = measured.ratios[route.key]
+            spread = f", {min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else ""
+            cells.append(f"{rates[route.key]:,.0f} ({measured.ratio(route.key):.2f}{spread})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _record(results: Results, rates_by_setup: dict[str, dict[str, float]]) -> None:
-    for name, rates in rates_by_setup.items():
+def render_cpu(results: dict[str, Measured]) -> str:
+    """The server's CPU µs per request per route, and (a)'s over it (median, lowest-highest)."""
+    header = "| setup | " + " | ".join(route.title for route in ROUTES) + " |"
+    lines = [header, "| --- |" + " ---: |" * len(ROUTES)]
+    for name, measured in results.items():
+        cells = [f"{measured.cpu_us['a']:.0f} µs"]
+        for route in ROUTES[1:]:
+            ratios = measured.cpu_ratios[route.key]
+            spread = f", {min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else ""
+            cells.append(
+                f"{measured.cpu_us[route.key]:.0f} µs ({measured.cpu_ratio(route.key):.2f}{spread})"
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _record(results: Results, measured_by_setup: dict[str, Measured]) -> None:
+    for name, measured in measured_by_setup.items():
         for route in ROUTES:
+            ratios = measured.ratios[route.key]
             results.add(
                 "servers",
                 setup=name,
                 route=route.key,
                 title=route.title,
-                requests_per_s=round(rates[route.key], 1),
-                ratio_to_a=round(rates[route.key] / rates["a"], 4),
+                requests_per_s=round(measured.rates[route.key], 1),
+                ratio_to_a=round(measured.ratio(route.key), 4),
+                ratio_min=round(min(ratios), 4),
+                ratio_max=round(max(ratios), 4),
+                cpu_us_per_request=round(measured.cpu_us[route.key], 2),
+                cpu_ratio_to_a=round(measured.cpu_ratio(route.key), 4),
             )
+
+
+def _callgrind(pid: int, *command: str) -> None:
+    control = ["callgrind_control", *command, str(pid)]
+    subprocess.run(  # noqa: S603 - callgrind_control, found on PATH by the caller
+        control, capture_output=True, timeout=60, check=True
+    )
+
+
+def _measure_instructions(setup: Setup, work: Workspace, *, duration: float) -> dict[str, float]:
+    """Instructions per request of the real server (under callgrind) per route key.
+
+    Each server variant runs under ``valgrind --tool=callgrind`` with instrumentation off
+    while it starts; each route is warmed up, then counted alone (counters zeroed, ``wrk``
+    for ``duration`` seconds on one connection pair, counters dumped), so the figure is the
+    server's own work per request, whatever else the machine runs. Only single-process
+    servers (uvicorn): gunicorn's worker is a forked child.
+    """
+    found: dict[str, float] = {}
+    variants = sorted({route.variant for route in ROUTES})
+    for variant in variants:
+        out = work.directory / f"callgrind.{setup.name}.{variant}"
+        traced = Setup(
+            setup.name,
+            (
+                "valgrind",
+                "--tool=callgrind",
+                "--instr-atstart=no",
+                f"--callgrind-out-file={out}.%p",
+                *setup.command,
+            ),
+        )
+        log = work.directory / f"{setup.name}-{variant}-callgrind.log"
+        with running(traced, work.environment(variant), log, startup=180.0) as server:
+            mine = [route for route in ROUTES if route.variant == variant]
+            for route in mine:  # warm up: caches filled, code paths taken once
+                script, args, _sample = work.wrk_for(route)
+                url = f"http://127.0.0.1:{server.port}{route.path}"
+                _wrk(url, duration=2, connections=2, script=script, args=args, threads=1)
+            _callgrind(server.pid, "--instr=on")
+            for route in mine:
+                script, args, _sample = work.wrk_for(route)
+                url = f"http://127.0.0.1:{server.port}{route.path}"
+                _callgrind(server.pid, "--zero")
+                result = _wrk(
+                    url, duration=duration, connections=2, script=script, args=args, threads=1
+                )
+                if result.non200 or result.socket_errors or not result.requests:
+                    raise BenchmarkFailed(f"{setup.name} {route.title} under callgrind failed")
+                before = set(out.parent.glob(f"{out.name}.{server.pid}.*"))
+                _callgrind(server.pid, "--dump")
+                dumps = set(out.parent.glob(f"{out.name}.{server.pid}.*")) - before
+                totals = [
+                    int(line.split()[1])
+                    for dump in dumps
+                    for line in dump.read_text().splitlines()
+                    if line.startswith("totals:")
+                ]
+                if len(totals) != 1:
+                    raise BenchmarkFailed(f"callgrind gave no dump for {setup.name} {route.key}")
+                found[route.key] = totals[0] / result.requests
+    return found
+
+
+def render_instructions(results: dict[str, dict[str, float]]) -> str:
+    """Instructions per request per route, and (a)'s over each (the req/s ratio they imply)."""
+    header = "| setup | " + " | ".join(route.title for route in ROUTES) + " |"
+    lines = [header, "| --- |" + " ---: |" * len(ROUTES)]
+    for name, counts in results.items():
+        cells = [f"{counts['a'] / 1000:,.0f}k"]
+        cells += [
+            f"{counts[route.key] / 1000:,.0f}k ({counts['a'] / counts[route.key]:.3f})"
+            for route in ROUTES[1:]
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main(
@@ -408,10 +569,21 @@ def main(
     )
     parser.add_argument("--frameworks", nargs="+", choices=list(SETUPS), default=list(SETUPS))
     parser.add_argument("--passports", type=int, default=1000, help="distinct passports, cold")
+    parser.add_argument(
+        "--instructions",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="also count each uvicorn server's instructions per request under callgrind "
+        "(valgrind), SECONDS of wrk per route: a figure the machine's load does not move",
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("the servers benchmark needs wrk (Debian: apt-get install wrk)")
-    rates: dict[str, dict[str, float]] = {}
+    if args.instructions and not (shutil.which("valgrind") and shutil.which("callgrind_control")):
+        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
+    rates: dict[str, Measured] = {}
+    counted: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="passport-bench-") as directory:
         work = Workspace.create(Path(directory), args.passports)
         for name in args.frameworks:
@@ -422,11 +594,31 @@ def main(
                 connections=args.connections,
                 repeats=args.repeats,
             )
+        if args.instructions:
+            for name in args.frameworks:
+                if SETUPS[name].command[:3] == tuple(_UVICORN[:3]):
+                    counted[name] = _measure_instructions(
+                        SETUPS[name], work, duration=args.instructions
+                    )
     print(
         f"real servers under wrk: req/s (ratio to (a)), {args.duration:g} s per run, "
-        f"{args.connections} connections, median of {args.repeats}"
+        f"{args.connections} connections, median of {args.repeats} rounds "
+        "(ratio: the median of each round's ratio to (a), then the lowest-highest)"
     )
     print(render(rates))
+    print()
+    print(
+        "server CPU per request (the server process and its children, /proc): "
+        "µs (ratio: (a)'s CPU per request over this route's, the req/s ratio on a core of its own)"
+    )
+    print(render_cpu(rates))
+    if counted:
+        print()
+        print(
+            f"instructions per request of the real server (callgrind, {args.instructions:g} s "
+            "of wrk per route; ratio: (a)'s over this route's, the req/s ratio they imply)"
+        )
+        print(render_instructions(counted))
     if results is not None:
         results.configure(
             "servers",
@@ -436,3 +628,13 @@ def main(
             wrk_threads=os.cpu_count(),
         )
         _record(results, rates)
+        for name, counts in counted.items():
+            for route in ROUTES:
+                results.add(
+                    "servers-instructions",
+                    setup=name,
+                    route=route.key,
+                    title=route.title,
+                    instructions_per_request=round(counts[route.key]),
+                    ratio_to_a=round(counts["a"] / counts[route.key], 4),
+                )

@@ -50,13 +50,20 @@
 * Verified only where a route asks (a passport dependency or ``require_*``):
   a route without one ignores any passport sent, the rule of every adapter
   (see :mod:`passport_core.inbound`).
+* Verified before FastAPI's dependency solver: once the routes are known (at
+  start-up, or at the first request that asks for a passport), a route whose own
+  dependencies ask for one verifies it, and checks its ``require_*`` policies, in
+  its handler; FastAPI then solves only the route's other dependencies, and the
+  path function receives the passport in the parameters that asked. A passport
+  route then costs about a warm verify more than an open one, and a refusal
+  comes before any of your dependencies runs (see :mod:`passport_fastapi.fastpath`).
 * ``require_role``, ``require_scope``, ``require_permission`` and
   ``require_policy`` work in ``dependencies=[...]`` of routes, routers and
   the app, and as parameters (they give the passport).
 * A whole router: ``APIRouter(route_class=PassportRoute)`` (or
   ``PassportRoute.requiring(policy)``) requires a passport on each of its
-  routes, verified before FastAPI solves the route's dependencies; the fastest
-  way to protect many routes (see :mod:`passport_fastapi.routing`).
+  routes, also verified before FastAPI solves the route's dependencies (see
+  :mod:`passport_fastapi.routing`).
 * While the dependencies and the path function run, the passport is current
   for core (``passport_core.get_passport_or_raise()``); :data:`OutboundClient`
   (``httpx.Client``) and :data:`AsyncOutboundClient` (``httpx.AsyncClient``)

@@ -48,6 +48,8 @@ class Installed:
 
     config: PassportConfig
     gate: Gate
+    #: the routes verified before FastAPI's dependency solver (see :mod:`passport_fastapi.fastpath`)
+    fast: Any
 
 
 #: where a request's verified passport is remembered, beside the gate that verified it. What
@@ -144,8 +146,11 @@ def setup_passport(
     elif settings:
         raise ConfigurationError("give setup_passport() a PassportConfig or settings, not both")
     gate = config.build_gate()
-    setattr(app.state, _STATE_KEY, Installed(config, gate))
-    _warm_up_at_start(app, gate)
+    from passport_fastapi.fastpath import FastPath  # noqa: PLC0415 - it imports this module
+
+    fast = FastPath(gate)
+    setattr(app.state, _STATE_KEY, Installed(config, gate, fast))
+    _warm_up_at_start(app, gate, fast)
     app.add_exception_handler(PassportError, _problem_handler(config.realm))
     if config.publish is not None:
         # A plain Starlette route: app-wide ``dependencies=[Depends(passport)]`` must not
@@ -155,13 +160,15 @@ def setup_passport(
     return config
 
 
-def _warm_up_at_start(app: FastAPI, gate: Gate) -> None:
-    """Run the app's lifespan, then warm the gate up before the first request is served."""
+def _warm_up_at_start(app: FastAPI, gate: Gate, fast: Any) -> None:
+    """Run the app's lifespan, then warm the gate up (and find the routes that ask for a
+    passport, every route being declared by then) before the first request is served."""
     serve = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(running: Any) -> AsyncIterator[Any]:
         async with serve(running) as state:
+            fast.ensure(app)
             await awarm_up_gate(gate)  # companions too; never fails the start
             yield state
 

@@ -29,6 +29,13 @@ returned or raised, before the response is sent: the stack its own
   middleware shape) would verify on every route, also on ones that need no
   passport, and could not tell a required passport from an optional one.
   The dependency verifies exactly where a route asks for it.
+* Usually not solved at all: where a route's own dependencies ask for the
+  passport, the route's handler verifies it before FastAPI's solver runs and
+  leaves these dependencies out of it (:mod:`passport_fastapi.fastpath`); what is
+  said here about setting and resetting the passport holds for that path too.
+  The dependency itself runs for the first request of a route served without
+  lifespan, nested in your own dependencies, on WebSocket routes and while
+  ``app.dependency_overrides`` is set.
 * Reset before the response: ``BackgroundTasks`` and the body of a
   ``StreamingResponse`` run after the path function and see no passport
   unless the code hands it over (``with use_passport(p): ...``), as for
@@ -135,12 +142,17 @@ class PassportScheme(SecurityBase):
 
     async def __call__(self, request: HTTPConnection) -> Passport | None:
         scope = request.scope
-        gate = installed(request.app).gate
+        setup = installed(request.app)
+        gate = setup.gate
         already = verified_before(scope, gate)
         if already is not None:
             # `passport` and `optional_passport` are two dependencies, cached apart by
-            # FastAPI (and PassportRoute may have run first): one verify (or mint) per request.
+            # FastAPI (and the route's own handler or PassportRoute may have verified first,
+            # see passport_fastapi.fastpath): one verify (or mint) per request.
             return already
+        # Served without lifespan (or a route added since): find the routes to verify before
+        # the solver from now on; this request goes on through the dependency.
+        setup.fast.ensure(request.app)
         found = await gate.aauthenticate(
             asgi_header_getter(scope["headers"]), required=self.required, target=asgi_target(scope)
         )

@@ -18,15 +18,17 @@ Why a route class, beside ``dependencies=[Depends(passport)]``
 --------------------------------------------------------------
 
 FastAPI documents ``route_class`` as the place for code that runs around every
-route of a router. A dependency goes through FastAPI's dependency solver on every
-request, which costs more than a warm verify (about 12 µs for a dependency that
-does nothing, measured in ``benchmarks/adapters.py``); the route class verifies
-in the request handler itself, before the solver runs, so a protected route
-serves nearly the requests per second of an open one. Inside, ``PassportDep``,
+route of a router: here, requiring a passport on each route of a router without
+naming it on each. It verifies in the request handler itself, before FastAPI's
+dependency solver runs, as the handler :mod:`passport_fastapi.fastpath` gives a
+route whose own dependencies ask for a passport. Inside, ``PassportDep``,
 ``require_*`` and ``request.state.passport`` give the passport already verified
-(never a second verify), and it is current for core
+(never a second verify; the route's own passport dependencies are left out of
+the solver), and it is current for core
 (:func:`passport_core.get_passport_or_raise`, outbound clients) until the path
-function has returned, as with the dependency.
+function has returned, as with the dependency. With ``app.dependency_overrides``
+set, the route still requires a real passport; the overrides replace the
+route's passport dependencies, which FastAPI then solves.
 
 A missing or bad passport is a 401 and a policy denial a 403, answered by the
 exception handler :func:`~passport_fastapi.setup_passport` installs, as for the
@@ -43,15 +45,10 @@ from typing import Any, ClassVar
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from passport_core import (
-    ConfigurationError,
-    Policy,
-    asgi_header_getter,
-    reset_passport,
-    set_passport,
-)
+from passport_core import ConfigurationError, Policy, asgi_header_getter
 from passport_fastapi.application import asgi_target, installed, remember, verified_before
 from passport_fastapi.dependencies import PolicyDependency
+from passport_fastapi.fastpath import run_current, serving_target, without_passport_dependencies
 
 __all__ = ["PassportRoute"]
 
@@ -88,6 +85,10 @@ class PassportRoute(APIRoute):
 
     def get_route_handler(self) -> Handler:
         solve_and_run = super().get_route_handler()
+        # The route's own passport dependencies left out of FastAPI's solver, as for any
+        # route (passport_fastapi.fastpath): they read the passport verified here.
+        planned = without_passport_dependencies(self, super().get_route_handler)
+        overrides_of = serving_target(self).dependency_overrides_provider
         policy = self.policy
 
         async def verified(request: Request) -> Response:
@@ -102,12 +103,12 @@ class PassportRoute(APIRoute):
             assert found is not None  # noqa: S101 - required: the gate raises instead
             if policy is not None:
                 policy.check(found)
-            # Set and reset in the request's task: what the path function (and the sync
-            # ones, run in a copy of this context) sees, and no other request.
-            current = set_passport(found)
-            try:
-                return await solve_and_run(request)
-            finally:
-                reset_passport(current)
+            if planned is None or (overrides_of is not None and overrides_of.dependency_overrides):
+                # Overrides replace the route's passport dependencies, not the route class.
+                return await run_current(found, solve_and_run, request)
+            plan, fast = planned
+            for required in plan.policies:
+                required.check(found)
+            return await run_current(found, fast, request)
 
         return verified

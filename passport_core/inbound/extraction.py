@@ -147,7 +147,13 @@ def asgi_header_getter(headers: Sequence[tuple[bytes, bytes]]) -> HeaderGetter:
         key = _ASGI_NAMES.get(name)
         if key is None:
             key = _ASGI_NAMES.setdefault(name, name.lower().encode("latin-1"))
-        return [value.decode("latin-1") for field, value in headers if field == key]
+        # A loop, not a comprehension: no function object and frame per call (this runs on
+        # every request of every protected route, and finds one value or none).
+        found: list[str] = []
+        for field, value in headers:
+            if field == key:
+                found.append(value.decode("latin-1"))
+        return found
 
     return get
 
