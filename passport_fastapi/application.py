@@ -149,7 +149,8 @@ def setup_passport(
     from passport_fastapi.fastpath import FastPath  # noqa: PLC0415 - it imports this module
 
     fast = FastPath(gate)
-    setattr(app.state, _STATE_KEY, Installed(config, gate, fast))
+    fast.owner = Installed(config, gate, fast)
+    setattr(app.state, _STATE_KEY, fast.owner)
     _warm_up_at_start(app, gate, fast)
     app.add_exception_handler(PassportError, _problem_handler(config.realm))
     if config.publish is not None:

@@ -42,6 +42,7 @@ every one of them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 from collections.abc import Callable, Coroutine, Iterator
 from contextvars import ContextVar
@@ -61,7 +62,7 @@ from passport_core import (
     reset_passport,
     set_passport,
 )
-from passport_fastapi.application import asgi_target, remember
+from passport_fastapi.application import _STATE_KEY, asgi_target, remember
 
 __all__ = [
     "FastPath",
@@ -133,6 +134,13 @@ def _is_generator(call: Any) -> bool:
 
 
 def _is_async(call: Any) -> bool:
+    """Whether calling ``call`` gives a coroutine: through ``functools.partial`` and
+    ``@functools.wraps`` wrappers, as FastAPI decides how to call an endpoint."""
+    while isinstance(call, functools.partial):
+        call = call.func
+    call = inspect.unwrap(call)
+    while isinstance(call, functools.partial):
+        call = call.func
     if inspect.isroutine(call):
         return inspect.iscoroutinefunction(call)
     return inspect.iscoroutinefunction(getattr(call, "__call__", None))  # noqa: B004
@@ -214,7 +222,7 @@ def without_passport_dependencies(
 
 
 def verifying_handler(
-    plan: Plan, gate: Gate, fast: Handler, slow: Handler, overrides_of: Any
+    plan: Plan, gate: Gate, fast: Handler, slow: Handler, overrides_of: Any, owner: Any = None
 ) -> Handler:
     """The route's handler: ``slow`` (FastAPI's own) while dependency overrides are set,
     else verify per ``plan`` and run ``fast`` with the passport current."""
@@ -225,6 +233,10 @@ def verifying_handler(
         if overrides_of is not None and overrides_of.dependency_overrides:
             return await slow(request)
         scope = request.scope
+        # A route object another app serves too (FastAPI(routes=app.routes)) is verified by
+        # that app's own settings: its dependencies, on FastAPI's path.
+        if getattr(getattr(scope.get("app"), "state", None), _STATE_KEY, None) is not owner:
+            return await slow(request)
         # The first verify of this request: nothing of it runs before the route's handler.
         found = await gate.aauthenticate(
             asgi_header_getter(scope["headers"]), required=required, target=asgi_target(scope)
@@ -256,6 +268,8 @@ class FastPath:
 
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
+        #: the app's ``Installed`` setup: a request of another app takes FastAPI's path
+        self.owner: Any = None
         self._signature: tuple[int, int] | None = None
 
     def ensure(self, app: Any) -> None:
@@ -279,7 +293,8 @@ class FastPath:
         if planned is None:
             return
         plan, fast = planned
-        serve = verifying_handler(plan, self.gate, fast, slow, target.dependency_overrides_provider)
+        overrides = target.dependency_overrides_provider
+        serve = verifying_handler(plan, self.gate, fast, slow, overrides, owner=self.owner)
         app = request_response(serve)
         # FastAPI 0.165 wraps each route's app in its request-body limit; keep it.
         limit = getattr(fastapi.routing, "wrap_app_with_body_limit", None)

@@ -35,6 +35,7 @@ from passport_core import claims as c
 from passport_core.errors import (
     AuthenticationError,
     ConfigurationError,
+    InvalidClient,
     InvalidRequest,
     InvalidScope,
     InvalidSubjectToken,
@@ -72,6 +73,8 @@ DEFAULT_SUBJECT_TYPES = frozenset({"access_token", "jwt", "txn_token"})
 #: draft -10, "Self-Signed Subject Token Type": iss, sub, aud, iat and exp are REQUIRED
 _SELF_SIGNED_CLAIMS = frozenset({c.ISSUER, c.SUBJECT, c.AUDIENCE, c.ISSUED_AT, c.EXPIRES_AT})
 _SELF_SIGNED_MAX_LIFETIME = 300.0
+#: past exp, the seconds a spent self-signed jti is kept: beyond any verifier's leeway
+_SPENT_MARGIN = 120.0
 _MAX_UNSIGNED_BYTES = 4096
 #: the most workloads a replaced Txn-Token's req_wl records
 DEFAULT_MAX_CHAIN = 8
@@ -333,9 +336,24 @@ class TxnTokenService:
         if kind == TXN_TOKEN_URN:
             return self._from_txn_token(request, verified)
         if kind == SELF_SIGNED_TOKEN_TYPE:
+            self._spend(verified)
             # -10: the TTS uses its sub; its scope is the workload's policy (no other source)
             return _Subject(verified.subject, None, verified.expires_at.timestamp())
         return self._from_passport(client, verified)
+
+    def _spend(self, verified: Passport) -> None:
+        # A self-signed token shaped like a client assertion (iss = sub = the workload, aud
+        # this service, a jti) could log the workload in elsewhere: its jti is spent in the
+        # assertion replay cache, so each such token serves once, in one role or the other.
+        if not verified.jti:
+            return  # no jti: never a client assertion (RFC 7523 §3 requires one)
+        expires = verified.expires_at.timestamp() + _SPENT_MARGIN
+        try:
+            self.service.clients.replay_cache.check_and_remember(
+                f"{verified.issuer}\x00{verified.jti}", expires
+            )
+        except InvalidClient as exc:
+            raise InvalidSubjectToken("the self-signed token's jti was already used") from exc
 
     @staticmethod
     def _from_passport(client: ServiceClient, passport: Passport) -> _Subject:

@@ -4,12 +4,15 @@ verified before the route's other dependencies run; routes that do not ask never
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Annotated, Any
 
+import fastapi.routing
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request
 
-from passport_core import KeyRing, Passport, get_passport, get_passport_or_raise
+from passport_core import KeyRing, Minter, Passport, get_passport, get_passport_or_raise
 from passport_fastapi import (
     OptionalPassportDep,
     PassportDep,
@@ -211,6 +214,9 @@ def test_routes_of_included_routers_are_verified_before_your_dependencies(
         assert answer.json() == {"sub": "alice", "current": "alice"}
         assert ran == ["mine"]
 
+        if not hasattr(fastapi.routing, "iter_route_contexts"):
+            return  # before FastAPI 0.165, a router's routes are copied when it is included
+
         # a route added to a router after start-up
         @inner.get("/later")
         async def later(found: PassportDep) -> Any:
@@ -224,3 +230,54 @@ def test_routes_of_included_routers_are_verified_before_your_dependencies(
                 "sub": "alice"
             }
             assert ran == expected
+
+
+def test_a_route_shared_by_two_apps_is_verified_by_each_app_s_own_settings() -> None:
+    # FastAPI(routes=other.routes) shares route objects: each app's passports are its own.
+    ring = KeyRing.generate()
+    orders = FastAPI()
+
+    @orders.get("/me")
+    async def me(found: PassportDep) -> Any:
+        return {"sub": found.subject}
+
+    setup_passport(orders, issuer=ISSUER, audience="orders", jwks=ring.public_jwks())
+    billing = FastAPI(routes=list(orders.router.routes))
+    setup_passport(billing, issuer=ISSUER, audience="billing", jwks=ring.public_jwks())
+    token = Minter(ring, issuer=ISSUER).mint("alice", audience="orders")
+    with TestClient(orders) as for_orders, TestClient(billing) as for_billing:
+        assert for_orders.get("/me", headers={"X-Passport": token}).status_code == 200
+        assert_problem(
+            for_billing.get("/me", headers={"X-Passport": token}), 401, "invalid_audience"
+        )
+
+
+def _sync_wrapper(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+def test_endpoints_behind_partial_or_a_sync_wrapper_are_awaited() -> None:
+    ring = KeyRing.generate()
+    app = FastAPI()
+    setup_passport(app, issuer=ISSUER, audience=AUDIENCE, jwks=ring.public_jwks())
+
+    async def base(extra: int, found: PassportDep) -> Any:
+        return {"sub": found.subject, "extra": extra}
+
+    app.add_api_route("/partial", functools.partial(base, 1), methods=["GET"])
+
+    @app.get("/wrapped")
+    @_sync_wrapper
+    async def wrapped(found: PassportDep) -> Any:
+        return {"sub": found.subject}
+
+    token = Minter(ring, issuer=ISSUER).mint("alice", audience=AUDIENCE)
+    with TestClient(app) as client:
+        answer = client.get("/partial", headers={"X-Passport": token})
+        assert answer.json() == {"sub": "alice", "extra": 1}
+        assert client.get("/wrapped", headers={"X-Passport": token}).json() == {"sub": "alice"}
+        assert_problem(client.get("/wrapped"), 401, "missing_token")

@@ -21,6 +21,7 @@ from passport_core import (
     ClientRegistry,
     ConfigurationError,
     ExchangeRules,
+    InvalidClient,
     Minter,
     Passport,
     ServiceClient,
@@ -567,3 +568,16 @@ def test_self_signed_needs_keys_to_check_them_with(world: World) -> None:
             trust_domain=TRUST_DOMAIN,
             workloads=[TxnWorkload("m", scopes={"x"}, subject_token_types={"self_signed"})],
         )
+
+
+def test_a_self_signed_subject_token_cannot_serve_again_as_a_client_assertion(
+    world: World, endpoint: TokenExchangeEndpoint
+) -> None:
+    # Shaped like one (iss = sub = the workload, aud this service, a jti): once presented as
+    # a subject token its jti is spent, so it cannot log the workload in afterwards.
+    token = self_signed(world, "a", "a")
+    issue(world, endpoint, "a", token, subject_token_type=SELF_SIGNED_TOKEN_TYPE)
+    with pytest.raises(InvalidClient):
+        world.service.clients.authenticate(token, "a")
+    again = post(endpoint, txn_form(world, "a", token, subject_token_type=SELF_SIGNED_TOKEN_TYPE))
+    refused(again, 400, "invalid_request")
