@@ -6,6 +6,7 @@ request; every refusal is core's own 401 with the ``DPoP`` challenge.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -126,6 +127,25 @@ def test_a_proof_for_another_request_is_refused(
     proof = make_proof(HOLDER, method, target, token=token)
     answer = send_bound("/required", [("X-Passport", token), ("DPoP", proof)])
     assert_refused_like_core(answer, InvalidProof)
+
+
+@pytest.mark.parametrize(
+    ("skew", "accepted"),
+    [(-3600, False), (-30, True), (3, True), (3600, False)],
+    ids=["an-hour-old", "half-a-minute-old", "clock-a-little-ahead", "an-hour-ahead"],
+)
+def test_a_proof_outside_its_time_window_is_refused(
+    send_bound: Send, adapter: str, skew: int, accepted: bool
+) -> None:
+    # RFC 9449 §11.1: iat within the window (60 s old at most, 5 s of clock skew ahead).
+    token = bound_passport()
+    iat = time.time() + skew
+    proof = make_proof(HOLDER, "GET", url(adapter, "/required"), token=token, iat=iat)
+    answer = send_bound("/required", [("X-Passport", token), ("DPoP", proof)])
+    if accepted:
+        assert answer.status == 200, answer.content
+    else:
+        assert_refused_like_core(answer, InvalidProof)
 
 
 def test_a_proof_by_another_key_is_refused(send_bound: Send, adapter: str) -> None:

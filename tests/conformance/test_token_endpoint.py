@@ -228,6 +228,9 @@ def test_a_proof_of_the_url_the_client_called_binds_the_passport(front: Front) -
         ("basic", 401, "invalid_client"),
         ("bad subject", 400, "invalid_request"),  # RFC 8693 §2.2.2
         ("bad grant", 400, "unsupported_grant_type"),
+        ("wider scope", 400, "invalid_scope"),
+        ("other target", 400, "invalid_target"),
+        ("actor token", 400, "invalid_request"),
     ],
 )
 def test_refusals_are_answered_alike(
@@ -245,8 +248,16 @@ def test_refusals_are_answered_alike(
         assert reply.headers["www-authenticate"].startswith("Basic realm=")
     elif request_kind == "bad subject":
         reply = front.post(_form(subject_token="not.a.passport"))
-    else:
+    elif request_kind == "bad grant":
         reply = front.post(_form(grant_type="client_credentials"))
+    elif request_kind == "wider scope":
+        reply = front.post(_form(scope="billing:charge orders:admin"))
+    elif request_kind == "other target":
+        reply = front.post(_form(audience="nowhere"))
+    else:
+        reply = front.post(
+            _form(actor_token="x.y.z", actor_token_type="urn:ietf:params:oauth:token-type:jwt")
+        )
     assert reply.status == status, reply.body
     assert reply.json()["error"] == error
     assert reply.headers["cache-control"] == "no-store"
