@@ -108,11 +108,13 @@ from passport_core.errors import (
     NoPassport,
     PassportError,
     PassportNotBound,
+    PassportRevoked,
     PassportTooLarge,
     PermissionDenied,
     PrivateKeyInPublicSet,
     ProofReplayed,
     ReplayCacheUnavailable,
+    RevocationUnavailable,
     RotationError,
     RotationNotDue,
     TokenExpired,
@@ -213,6 +215,7 @@ from passport_core.policy import (
     require_role,
     require_scope,
 )
+from passport_core.revocation import MemoryRevocations, Revocation, RevocationList, RevocationStore
 from passport_core.token import fingerprint
 from passport_core.token.compact import MAX_TOKEN_BYTES
 from passport_core.txntoken import (
@@ -329,6 +332,7 @@ __all__ = [
     "LifetimeTooLong",
     "MalformedToken",
     "MemoryReplayCache",
+    "MemoryRevocations",
     "MintCache",
     "MintEndpoint",
     "Minted",
@@ -350,6 +354,7 @@ __all__ = [
     "PassportError",
     "PassportGate",
     "PassportNotBound",
+    "PassportRevoked",
     "PassportTooLarge",
     "PermissionDenied",
     "Policy",
@@ -363,6 +368,10 @@ __all__ = [
     "ReplayCache",
     "ReplayCacheUnavailable",
     "RequestTarget",
+    "Revocation",
+    "RevocationList",
+    "RevocationStore",
+    "RevocationUnavailable",
     "RingFile",
     "RingKey",
     "RotationError",

@@ -27,6 +27,7 @@ __all__ = [
     "REQUEST_CONTEXT",
     "ROLES",
     "SCOPE",
+    "SESSION",
     "SUBJECT",
     "TENANT",
     "TOKEN_TYPE",
@@ -55,6 +56,11 @@ AUTH_TIME = "auth_time"
 #: the request a passport belongs to: companion passports carry the primary's ``txn``
 #: (or, when it has none, its ``jti``), so parts of two requests never combine
 TRANSACTION = "txn"
+
+#: the sign-in a passport comes from (OpenID Connect Front-Channel Logout 1.0 §3 ``sid``):
+#: every passport minted from one credential at the edge carries the same one, so
+#: revoking it (``passport_core.revocation``) takes back all of them at once
+SESSION = "sid"
 
 #: the key a sender-constrained passport is bound to (RFC 7800 §3; RFC 9449 §6.1 ``jkt``)
 CONFIRMATION = "cnf"

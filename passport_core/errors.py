@@ -32,7 +32,8 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   ├── InvalidProof                       invalid_dpop_proof
     │   │   ├── MissingProof                   missing_dpop_proof
     │   │   └── ProofReplayed                  dpop_proof_replayed
-    │   └── PassportNotBound                   passport_not_bound
+    │   ├── PassportNotBound                   passport_not_bound
+    │   └── PassportRevoked                    passport_revoked
     ├── PermissionDenied (403)                 permission_denied
     │   └── ExchangeRefused                    exchange_refused
     ├── ExchangeError (400)                    exchange_error
@@ -50,7 +51,8 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   ├── IdentityProviderUnavailable        identity_provider_unavailable
     │   ├── EnrichmentFailed                   enrichment_failed
     │   ├── ExchangeUnavailable                exchange_unavailable
-    │   └── ReplayCacheUnavailable             replay_cache_unavailable
+    │   ├── ReplayCacheUnavailable             replay_cache_unavailable
+    │   └── RevocationUnavailable              revocation_unavailable
     ├── ConfigurationError (500)               configuration_error
     │   ├── InvalidKey                         invalid_key
     │   │   ├── WeakKey                        weak_key
@@ -133,11 +135,13 @@ __all__ = [
     "NoPassport",
     "PassportError",
     "PassportNotBound",
+    "PassportRevoked",
     "PassportTooLarge",
     "PermissionDenied",
     "PrivateKeyInPublicSet",
     "ProofReplayed",
     "ReplayCacheUnavailable",
+    "RevocationUnavailable",
     "RotationError",
     "RotationNotDue",
     "TokenExpired",
@@ -345,6 +349,14 @@ class PassportNotBound(AuthenticationError):
     default_message = "the passport is not bound to a key (cnf)"
 
 
+class PassportRevoked(AuthenticationError):
+    """The passport was taken back before it expired: its ``jti``, its subject or its
+    session (``sid``) is on the revocation list."""
+
+    code = "passport_revoked"
+    default_message = "the passport has been revoked"
+
+
 class PermissionDenied(PassportError):
     """A valid passport that a policy refuses: answer 403."""
 
@@ -503,6 +515,14 @@ class ReplayCacheUnavailable(Unavailable):
 
     code = "replay_cache_unavailable"
     default_message = "the DPoP replay cache is unavailable"
+
+
+class RevocationUnavailable(Unavailable):
+    """The revocation list is not known to be current (its store cannot be reached) and
+    the service fails closed: no passport is accepted unchecked."""
+
+    code = "revocation_unavailable"
+    default_message = "the revocation list is unavailable"
 
 
 def quoted_setting(name: str) -> str:

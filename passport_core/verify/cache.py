@@ -10,6 +10,8 @@ verify would accept the token at that moment:
 - its key: the key source reports the same ``key_generation()`` as when the
   entry was made, or, when it cannot say (keys due for a refresh, a source
   without generations), ``get_key`` returns the very same key object;
+- its revocation: the verifier's revocation list has not changed since the
+  entry was checked against it, or it is checked again (from memory);
 - every other check depends only on the token and the verifier's settings,
   which do not change.
 
@@ -67,10 +69,12 @@ class CachedPassport:
     """One verified token: its passport and what must still hold for it to be reused."""
 
     __slots__ = (
+        "claims",
         "generation",
         "key",
         "kid",
         "passport",
+        "revocation_generation",
         "size",
         "source",
         "stamp",
@@ -97,6 +101,10 @@ class CachedPassport:
         self.valid_from = valid_from
         self.until = until
         self.size = size
+        #: the verified claims, which a revocation list is asked about again when it changes
+        self.claims: Mapping[str, Any] = {}
+        #: the revocation list's generation when these claims were last checked (-1: none)
+        self.revocation_generation = -1
 
     def current(self) -> bool:
         """True while the key source vouches that no key changed since :attr:`generation`."""

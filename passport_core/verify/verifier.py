@@ -44,6 +44,7 @@ from passport_core.keys.remote import RemoteJWKS
 from passport_core.keys.ring import KeyRing
 from passport_core.keys.sources import KeysLike, KeySource, StaticKeys, as_key_source
 from passport_core.passport import Passport, verified_passport
+from passport_core.revocation.store import RevocationStore
 from passport_core.token.compact import MAX_TOKEN_BYTES, split_segments
 from passport_core.token.encoding import b64url_decode_segment, json_loads_object
 from passport_core.token.frozen import freeze_members
@@ -224,6 +225,9 @@ class Verifier:
     :param cache_size: verified tokens remembered, so the same token costs a dict
         lookup the next time (0 turns the cache off); see :mod:`passport_core.verify.cache`.
     :param cache_max_bytes: the most memory (estimated) those entries may hold.
+    :param revocations: the revocation list every accepted passport is checked
+        against, from memory (see :mod:`passport_core.revocation`); a cached
+        passport is checked again whenever the list changed.
 
     Passports from the cache are the same objects for every request that presents
     the same token: they are immutable, and the JSON values in ``claims`` must be
@@ -246,6 +250,7 @@ class Verifier:
         clock: Callable[[], float] = time.time,
         cache_size: int = DEFAULT_CACHE_SIZE,
         cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
+        revocations: RevocationStore | None = None,
     ) -> None:
         self._issuers = self._configure_issuers(keys, issuer, issuers)
         # each issuer's key_generation method (see generation_of), looked up once
@@ -287,6 +292,7 @@ class Verifier:
         self._clock = clock
         # header segment -> (header, kid); only headers that passed _check_header
         self._headers: dict[bytes, tuple[Mapping[str, Any], str]] = {}
+        self.revocations = revocations
         self.cache = VerifiedTokens(cache_size, cache_max_bytes)
 
     @staticmethod
@@ -363,6 +369,8 @@ class Verifier:
         if isinstance(token, str) and self.cache.max_entries:
             entry = self.cache.get(token, self._clock())
             if entry is not None:
+                if entry.revocation_generation != self._revocation_generation():
+                    self._recheck_revocation(entry)
                 if entry.current():
                     return entry.passport
                 generation = entry.generation_now()  # before the lookup (see generation_of)
@@ -380,6 +388,8 @@ class Verifier:
         if isinstance(token, str) and self.cache.max_entries:
             entry = self.cache.get(token, self._clock())
             if entry is not None:
+                if entry.revocation_generation != self._revocation_generation():
+                    self._recheck_revocation(entry)
                 if entry.current():
                     return entry.passport
                 generation = entry.generation_now()  # before the lookup (see generation_of)
@@ -391,6 +401,20 @@ class Verifier:
         stamp = self._stamps[parsed.trusted.issuer]
         generation = -1 if stamp is None else stamp()  # before the lookup (see generation_of)
         return self._finish(parsed, await parsed.trusted.keys.aget_key(parsed.kid), generation)
+
+    def _revocation_generation(self) -> int:
+        revocations = self.revocations
+        return -1 if revocations is None else revocations.generation
+
+    def _recheck_revocation(self, entry: CachedPassport) -> None:
+        """The revocation list moved since ``entry`` was checked: check it again."""
+        revocations = self.revocations
+        if revocations is None:
+            entry.revocation_generation = -1
+            return
+        generation = revocations.generation  # before the check: a change during it shows next time
+        revocations.check(entry.claims)
+        entry.revocation_generation = generation
 
     def _parse(self, token: str | bytes | None) -> _Parsed:
         if token is None:
@@ -502,12 +526,19 @@ class Verifier:
             raise BadSignature
         claims = parsed.claims
         self._check_claims(claims)
+        revocations = self.revocations
+        revocation_generation = -1
+        if revocations is not None:
+            revocation_generation = revocations.generation  # before the check (see above)
+            revocations.check(claims)
         passport = verified_passport(claims, parsed.token, parsed.header)
         if self.cache.max_entries:
             source = parsed.trusted.keys
             valid_from, until = validity(claims, self.leeway, self.max_lifetime)
             size = VerifiedTokens.estimate(parsed.token, parsed.payload)
             entry = CachedPassport(passport, key, source, generation, valid_from, until, size)
+            entry.claims = claims
+            entry.revocation_generation = revocation_generation
             self.cache.put(parsed.token, entry)
         return passport
 

@@ -229,6 +229,13 @@ EXPECTED_ALL = {
     "jwk_thumbprint",
     "make_proof",
     "passport_jkt",
+    # revocation: passports taken back before they expire
+    "MemoryRevocations",
+    "PassportRevoked",
+    "Revocation",
+    "RevocationList",
+    "RevocationStore",
+    "RevocationUnavailable",
     # start-up: keys loaded before the first request
     "warm_up_gate",
     "awarm_up_gate",

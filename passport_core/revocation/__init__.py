@@ -1,0 +1,22 @@
+"""Revocation: taking passports back before they expire.
+
+A :class:`Revocation` names one passport (``jti``), a subject's passports issued
+before a time, or a session's (``sid``); a :class:`RevocationStore` holds them and
+answers a verifier from memory (:class:`RevocationList`), entries kept only as
+long as the passports they concern could live.
+"""
+
+from __future__ import annotations
+
+from passport_core.revocation.entry import KINDS, Revocation, RevocationKind
+from passport_core.revocation.store import MemoryRevocations, RevocationStore
+from passport_core.revocation.view import RevocationList
+
+__all__ = [
+    "KINDS",
+    "MemoryRevocations",
+    "Revocation",
+    "RevocationKind",
+    "RevocationList",
+    "RevocationStore",
+]
