@@ -41,6 +41,7 @@ from passport_core.outbound.propagation import (
     passport_async_client,
     passport_client,
 )
+from passport_core.revocation.store import RevocationStore
 from passport_core.token.values import is_number
 from passport_core.verify.bundle import Companion, Companions
 from passport_core.verify.cache import DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_SIZE
@@ -160,6 +161,10 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
         lambda v: v is None or isinstance(v, ReplayCache),
         "a ReplayCache (first_use / afirst_use) or None",
     ),
+    "revocations": (
+        lambda v: v is None or isinstance(v, RevocationStore),
+        "a RevocationStore (MemoryRevocations, RedisRevocations) or None",
+    ),
 }
 #: every exchange setting; exchange_url switches the exchange on
 _EXCHANGE_SETTINGS = (
@@ -183,6 +188,7 @@ _INHERITED = (
     "max_token_bytes",
     "cache_size",
     "cache_max_bytes",
+    "revocations",
 )
 
 
@@ -268,6 +274,12 @@ class PassportConfig:
         with it for every passport bound to it, and with ``exchange_url`` the
         passports exchanged for other hosts are bound to it (RFC 9449 §5), so a
         passport captured on its way to the next hop is refused there.
+    :param revocations: where revoked passports are listed
+        (:class:`~passport_core.MemoryRevocations` for one process, a shared
+        store for many): a revoked passport is refused (``passport_revoked``,
+        401), from the verified-token cache too; a shared store that cannot
+        vouch for its list answers ``revocation_unavailable`` (503) unless it
+        fails open. Companion passports are checked against it as well.
     """
 
     issuer: str | None = None
@@ -302,6 +314,7 @@ class PassportConfig:
     proof_max_age: float = 60.0
     proof_replay_cache: ReplayCache | None = None
     proof_key: Key | None = None
+    revocations: RevocationStore | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -352,6 +365,16 @@ class PassportConfig:
     def problems(self) -> list[ConfigProblem]:
         """Every misconfiguration, each with a stable code (used by start-up checks)."""
         found = self._exchange_problems()
+        if self.verifier is not None and self.revocations is not None:
+            found.append(
+                ConfigProblem(
+                    "revocations_with_verifier",
+                    "{revocations} beside a ready {verifier}: give the store to the "
+                    "Verifier itself (Verifier(revocations=...))",
+                    setting="revocations",
+                    settings=("verifier",),
+                )
+            )
         if self.verifier is not None or self.edge is not None:
             return found
         if not self.issuer:
@@ -507,6 +530,13 @@ class PassportConfig:
     def build_verifier(self) -> Verifier:
         """A new verifier for these settings; raises ConfigurationError if they are wrong."""
         if self.verifier is not None:
+            if self.revocations is not None:
+                raise ConfigurationError(
+                    "{revocations} beside a ready {verifier}: give the store to the "
+                    "Verifier itself (Verifier(revocations=...))",
+                    setting="revocations",
+                    settings=["verifier"],
+                )
             return self.verifier
         problems = self.problems()
         if problems:
@@ -527,6 +557,7 @@ class PassportConfig:
             max_token_bytes=self.max_token_bytes,
             cache_size=self.cache_size,
             cache_max_bytes=self.cache_max_bytes,
+            revocations=self.revocations,
         )
 
     @functools.cached_property
