@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +47,7 @@ from passport_core.exchange.request import MAX_FORM_BYTES, parse_form
 from passport_core.exchange.service import ExchangeResult, TokenService
 from passport_core.exchange.txn_request import asks_for_txn_token
 from passport_core.exchange.txn_service import TxnTokenService
+from passport_core.inbound.transport import Answer
 from passport_core.keys.jwks import JWKS_CONTENT_TYPE, JWKS_PATH
 
 __all__ = ["Answer", "TokenEndpoint", "TokenRequest"]
@@ -55,9 +55,6 @@ __all__ = ["Answer", "TokenEndpoint", "TokenRequest"]
 logger = logging.getLogger("passport_core.exchange")
 
 _FORM = "application/x-www-form-urlencoded"
-_JSON = "application/json"
-# RFC 6749 §5.1: token responses are never cached
-_NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 _DEFAULT_RETRY_AFTER = 5
 #: RFC 9110 §7.2 / RFC 3986 §3.2.2: a reg-name or an IP literal, and an optional port
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(:[0-9]{1,5})?")
@@ -69,20 +66,6 @@ def request_url(scheme: str, host: str | None, path: str, raw_path: str | None) 
     if not host or not _HOST.fullmatch(host):
         return ""
     return RequestTarget.of("POST", scheme, host, path, raw_path=raw_path).url
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A response: status, headers (lower-case names), body."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes = b""
-
-    @classmethod
-    def json(cls, status: int, document: Mapping[str, Any], **extra: str) -> Answer:
-        headers = {"content-type": _JSON, **_NO_STORE, **extra}
-        return cls(status, headers, json.dumps(document).encode())
 
 
 @dataclass(frozen=True)

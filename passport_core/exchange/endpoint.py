@@ -6,51 +6,22 @@ What it answers is :mod:`~passport_core.exchange.answers`'s, as the WSGI app's
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
-
 from passport_core.errors import PassportError
-from passport_core.exchange.answers import Answer, TokenEndpoint, TokenRequest, request_url
+from passport_core.exchange.answers import TokenEndpoint, TokenRequest, request_url
+from passport_core.inbound.transport import (
+    Receive,
+    Scope,
+    Send,
+    asgi_headers,
+    read_asgi_body,
+    send_asgi,
+)
 
 __all__ = ["TokenExchangeEndpoint"]
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
-
-async def _send(send: Send, answer: Answer) -> None:
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
-    headers.append((b"content-length", str(len(answer.body)).encode()))
-    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-    await send({"type": "http.response.body", "body": answer.body})
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _TooLarge  # nobody to answer
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
 
 def _request(scope: Scope) -> TokenRequest:
-    headers = tuple(
-        (name.decode("latin-1").lower(), value.decode("latin-1"))
-        for name, value in scope.get("headers", ())
-    )
+    headers = asgi_headers(scope)
     path = scope.get("path", "/")
     root = scope.get("root_path", "")
     inner = path[len(root) :] or "/" if root and path.startswith(root) else path
@@ -89,20 +60,19 @@ class TokenExchangeEndpoint(TokenEndpoint):
         request = _request(scope)
         early = self.before_body(request)
         if early is not None:
-            await _send(send, early)
+            await send_asgi(send, early)
             return
-        try:
-            body = await _read_body(receive, self.max_body)
-        except _TooLarge:
-            await _send(send, self.too_large())
+        body = await read_asgi_body(receive, self.max_body)
+        if body is None:
+            await send_asgi(send, self.too_large())
             return
         try:
             asked = self.exchange_arguments(request, body)
             result = await self.aexchange(asked)
         except PassportError as error:
-            await _send(send, self.refused(request, error))
+            await send_asgi(send, self.refused(request, error))
             return
-        await _send(send, self.issued(result))
+        await send_asgi(send, self.issued(result))
 
     @staticmethod
     async def _lifespan(receive: Receive, send: Send) -> None:

@@ -15,20 +15,11 @@ from typing import Any
 from passport_core.errors import ConfigurationError, PassportError
 from passport_core.exchange.answers import Answer, TokenEndpoint, TokenRequest, request_url
 from passport_core.exchange.service import TokenService
+from passport_core.inbound.transport import read_wsgi_body, wsgi_headers, wsgi_status
 
 __all__ = ["TokenExchangeWSGI", "wsgi_request"]
 
 StartResponse = Callable[..., Any]
-_STATUS = {
-    200: "OK",
-    400: "Bad Request",
-    401: "Unauthorized",
-    405: "Method Not Allowed",
-    413: "Content Too Large",
-    415: "Unsupported Media Type",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 
 
 def _text(value: str) -> str:
@@ -38,14 +29,7 @@ def _text(value: str) -> str:
 
 def wsgi_request(environ: Mapping[str, Any]) -> TokenRequest:
     """What the token endpoint needs of a WSGI request (path below ``SCRIPT_NAME``)."""
-    headers = [
-        (name[5:].replace("_", "-").lower(), value)
-        for name, value in environ.items()
-        if name.startswith("HTTP_") and isinstance(value, str)
-    ]
-    for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(name):
-            headers.append((name.replace("_", "-").lower(), environ[name]))
+    headers = wsgi_headers(environ)
     script, path = _text(environ.get("SCRIPT_NAME", "")), _text(environ.get("PATH_INFO", ""))
     host = environ.get("HTTP_HOST") or (
         f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
@@ -57,22 +41,6 @@ def wsgi_request(environ: Mapping[str, Any]) -> TokenRequest:
         environ.get("RAW_URI") or environ.get("REQUEST_URI"),
     )
     return TokenRequest(environ.get("REQUEST_METHOD", "GET"), path or "/", tuple(headers), url)
-
-
-def _read_capped(stream: Any, length: str | None, cap: int, *, terminated: bool) -> bytes | None:
-    """At most ``cap`` bytes of a request body; ``None`` when it is longer.
-
-    Without a ``Content-Length``, the stream is read only when it ends by itself
-    (``terminated``): PEP 3333 forbids reading past the declared length, and a plain
-    WSGI server's socket would block there until the client gives up.
-    """
-    declared = int(length) if length and length.isascii() and length.isdigit() else None
-    if declared is not None and declared > cap:
-        return None
-    if declared is None and not terminated:
-        return b""
-    body: bytes = stream.read(cap + 1 if declared is None else declared)
-    return None if len(body) > cap else body
 
 
 class TokenExchangeWSGI(TokenEndpoint):
@@ -127,7 +95,7 @@ class TokenExchangeWSGI(TokenEndpoint):
         early = self.before_body(request)
         if early is not None:
             return early
-        body = _read_capped(stream, content_length, self.max_body, terminated=terminated)
+        body = read_wsgi_body(stream, content_length, self.max_body, terminated=terminated)
         if body is None:
             return self.too_large()
         try:
@@ -144,7 +112,6 @@ class TokenExchangeWSGI(TokenEndpoint):
             environ.get("CONTENT_LENGTH"),
             terminated=bool(environ.get("wsgi.input_terminated")),
         )
-        status = f"{answer.status} {_STATUS.get(answer.status, 'Error')}"
         headers = [*answer.headers.items(), ("content-length", str(len(answer.body)))]
-        start_response(status, headers)
+        start_response(wsgi_status(answer.status), headers)
         return [answer.body]
