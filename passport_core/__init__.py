@@ -7,6 +7,7 @@ Framework-free. Adapters (``passport_fastapi``, ``passport_flask``,
 from __future__ import annotations
 
 from passport_core import claims
+from passport_core.admin import RevocationAdmin, RevocationEndpoint, RevocationWSGI
 from passport_core.config import ConfigProblem, PassportConfig
 from passport_core.context import (
     get_passport,
@@ -369,9 +370,12 @@ __all__ = [
     "ReplayCacheUnavailable",
     "RequestTarget",
     "Revocation",
+    "RevocationAdmin",
+    "RevocationEndpoint",
     "RevocationList",
     "RevocationStore",
     "RevocationUnavailable",
+    "RevocationWSGI",
     "RingFile",
     "RingKey",
     "RotationError",

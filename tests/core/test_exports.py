@@ -233,9 +233,12 @@ EXPECTED_ALL = {
     "MemoryRevocations",
     "PassportRevoked",
     "Revocation",
+    "RevocationAdmin",
+    "RevocationEndpoint",
     "RevocationList",
     "RevocationStore",
     "RevocationUnavailable",
+    "RevocationWSGI",
     # start-up: keys loaded before the first request
     "warm_up_gate",
     "awarm_up_gate",
