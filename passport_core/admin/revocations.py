@@ -6,7 +6,7 @@
     {"subject": "alice", "before": 1767225600}   log-out everywhere / suspension
     {"session": "s-42"}                          one sign-in (the ``sid`` claim)
 
-``issuer`` defaults to the first configured issuer; ``expires`` to now plus the
+``iss`` (whose passports) defaults to the first configured issuer; ``expires`` to now plus the
 longest a passport lives (``lifetime``), ``before`` to now. The answer is ``201``
 with the stored revocation. The caller must hold a passport the ``gate`` accepts
 and the ``policy`` allows; every refusal is an RFC 9457 problem, never a 500.
@@ -43,8 +43,9 @@ _JSON = "application/json"
 #: what one request may name; a value is an identifier, never a document
 _MAX_VALUE = 256
 _NAMES = ("jti", "subject", "session")
-_ALLOWED = {"jti": {"jti", "issuer", "expires"}, "subject": {"subject", "issuer", "before"}}
-_ALLOWED["session"] = {"session", "issuer", "before"}
+#: the members each kind may carry; ``iss`` as in the passport and the stored entry
+_ALLOWED = {"jti": {"jti", "iss", "expires"}, "subject": {"subject", "iss", "before"}}
+_ALLOWED["session"] = {"session", "iss", "before"}
 
 
 def _number(document: Mapping[str, Any], name: str) -> float | None:
@@ -107,9 +108,9 @@ class RevocationAdmin:
         value = document[name]
         if not isinstance(value, str) or not 0 < len(value) <= _MAX_VALUE:
             raise InvalidRequest(f"'{name}' must be a string of 1 to {_MAX_VALUE} characters")
-        issuer = document.get("issuer", self.issuers[0])
+        issuer = document.get("iss", self.issuers[0])
         if issuer not in self.issuers:
-            raise InvalidRequest("'issuer' is not an issuer this endpoint revokes for")
+            raise InvalidRequest("'iss' is not an issuer this endpoint revokes for")
         now = self._clock()
         if name == "jti":
             expires = _number(document, "expires")

@@ -6,7 +6,7 @@ traceback, and never the token itself: tokens are named by fingerprint.
 
 One module per command group: :mod:`.keys` (keygen, jwks, ring),
 :mod:`.tokens` (mint, inspect, verify), :mod:`.demo` (demo, walkthrough),
-:mod:`.edge` (edge);
+:mod:`.edge` (edge), :mod:`.sts` (sts), :mod:`.revoke` (revoke);
 :mod:`._io` holds what they share.
 """
 
@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from passport_core.cli import demo, edge, keys, sts, tokens
+from passport_core.cli import demo, edge, keys, revoke, sts, tokens
 from passport_core.cli._io import PROG, CLIError, Handler
 from passport_core.errors import PassportError
 
@@ -37,6 +37,8 @@ examples:
   passport edge --config edge.toml --port 8080   # the edge: gateway and/or mint endpoint
   passport edge --config edge.toml --check       # validate, print the effective settings
   passport sts --config sts.toml --port 8090     # the RFC 8693 token service
+  passport revoke --redis redis://127.0.0.1:6379/0 --issuer https://edge.example \\
+      --subject alice                            # log alice out everywhere (docs/revocation.md)
 
 rotating keys (docs/rotation.md), each step refused until it is safe:
   passport ring init --out ring.json          # one active key
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_commands(commands)
     edge.add_commands(commands)
     sts.add_commands(commands)
+    revoke.add_commands(commands)
     return parser
 
 
