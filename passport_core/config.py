@@ -375,6 +375,16 @@ class PassportConfig:
                     settings=("verifier",),
                 )
             )
+        if self.edge is not None and self.revocations is not None:
+            found.append(
+                ConfigProblem(
+                    "revocations_with_edge",
+                    "{revocations} beside an {edge}: the edge checks them as it mints; "
+                    "give the store to the Edge itself (Edge(revocations=...))",
+                    setting="revocations",
+                    settings=("edge",),
+                )
+            )
         if self.verifier is not None or self.edge is not None:
             return found
         if not self.issuer:
@@ -591,6 +601,13 @@ class PassportConfig:
                 raise ConfigurationError(
                     "{binding} 'required' and {edge}: a passport minted here is not bound",
                     setting="binding",
+                    settings=["edge"],
+                )
+            if self.revocations is not None:
+                raise ConfigurationError(
+                    "{revocations} beside an {edge}: give the store to the Edge itself "
+                    "(Edge(revocations=...)), which checks it as it mints",
+                    setting="revocations",
                     settings=["edge"],
                 )
             return EdgeGate(edge, audience=self.edge_audience)

@@ -21,8 +21,9 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from passport_core.errors import ConfigurationError
 
@@ -42,6 +43,8 @@ class CachedPassport:
     subject: str
     expires: float  # on the cache's clock
     kid: str | None = None
+    #: what a revocation store is asked on each reuse (iss, sub, sid, the credential's iat)
+    revocable: Mapping[str, Any] | None = None
 
 
 class MintCache:
@@ -113,13 +116,15 @@ class MintCache:
         max_age: float | None = None,
         since: int | None = None,
         kid: str | None = None,
+        revocable: Mapping[str, Any] | None = None,
     ) -> None:
         """Keep ``token`` until the earliest of its ``exp`` less the margin, the
         credential's expiry and ``max_age`` from now.
 
         ``since`` is the :attr:`epoch` read before the mint began: when a drop
         happened in between, the token is not kept (it may predate the drop).
-        ``kid`` names the key that signed it (see :meth:`get`).
+        ``kid`` names the key that signed it (see :meth:`get`); ``revocable``, what
+        the edge checks against its revocations before reusing it.
         """
         now = self._clock()
         until = expires_at - self.refresh_margin
@@ -133,7 +138,7 @@ class MintCache:
             if since is not None and since != self._epoch:
                 return
             self._remove((key, audience))
-            self._entries[(key, audience)] = CachedPassport(token, subject, until, kid)
+            self._entries[(key, audience)] = CachedPassport(token, subject, until, kid, revocable)
             self._bytes += len(token)
             while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
                 self._remove(next(iter(self._entries)))

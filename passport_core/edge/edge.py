@@ -6,8 +6,9 @@ import logging
 import math
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from passport_core import claims as c
 from passport_core.edge.actions import PASSPORT_ACTION_HEADER, PassportAction
@@ -26,11 +27,14 @@ from passport_core.errors import (
     MintingError,
     MissingCredential,
     PassportError,
+    PassportRevoked,
     PassportTooLarge,
     PermissionDenied,
 )
 from passport_core.inbound.extraction import DEFAULT_HEADER
 from passport_core.mint.minter import Minter
+from passport_core.revocation.store import RevocationStore
+from passport_core.token.encoding import b64url_encode
 from passport_core.token.fingerprint import fingerprint
 
 __all__ = ["EDGE_RESERVED_CLAIMS", "OMITTED_CLAIM", "Edge", "Minted"]
@@ -42,7 +46,9 @@ OMITTED_CLAIM = "omitted"
 #: ``omitted`` says what the edge left out, ``txn`` binds companions to one request (a fixed
 #: value would make a companion valid on every request), and ``cnf`` (RFC 7800 §3.1) would
 #: bind the passport to a key the edge never checked
-EDGE_RESERVED_CLAIMS = frozenset({OMITTED_CLAIM, c.TRANSACTION, CONFIRMATION})
+EDGE_RESERVED_CLAIMS = frozenset({OMITTED_CLAIM, c.TRANSACTION, CONFIRMATION, c.SESSION})
+#: an edge-named session: the credential's digest, so one credential's passports share it
+_CREDENTIAL_SESSION = "cred-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +138,14 @@ class Edge:
     :param cache_max_age: the longest a cached passport is reused, in seconds:
         how long a revoked or changed credential may still pass (default: until
         shortly before the passport expires).
+    :param revocations: the store services check (:class:`~passport_core.RevocationStore`):
+        a credential whose subject or session (``sid``) was revoked after it was
+        issued is refused (``invalid_credential``), cached passports included; one
+        with no issue time (an API key) is refused while the revocation lasts.
+
+    Every passport carries ``sid``: the credential's own session (an IdP's ``sid``)
+    or, without one, a name for the credential (``cred-`` and a digest of it), so
+    revoking that session takes back every passport minted from the credential.
     """
 
     def __init__(
@@ -148,6 +162,7 @@ class Edge:
         max_passport_bytes: int | None = None,
         forwarded_as_bearer: bool = False,
         cache_max_age: float | None = None,
+        revocations: RevocationStore | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not isinstance(minter, Minter):
@@ -212,6 +227,9 @@ class Edge:
         if cache_max_age is not None and not 0 < cache_max_age <= minter.max_ttl:
             raise ConfigurationError("cache_max_age must be positive and at most the max_ttl")
         self.cache_max_age = cache_max_age
+        if revocations is not None and not isinstance(revocations, RevocationStore):
+            raise ConfigurationError("revocations must be a RevocationStore")
+        self.revocations = revocations
         self._clock = clock
         self._strip_headers = frozenset(
             {self.header.lower(), PASSPORT_ACTION_HEADER.lower(), *self.extra_strip_headers}
@@ -273,8 +291,37 @@ class Edge:
         entry = self.cache.get(key, audience.name, self.minter.key_ring.active.kid)
         if entry is None:
             return None
+        if self.revocations is not None and entry.revocable is not None:
+            try:
+                self._check_revoked(entry.revocable)
+            except InvalidCredential:
+                self.cache.drop(key)
+                raise
         # Positional: the hot path of a busy edge, and keywords cost a dataclass a third more.
         return Minted(entry.token, entry.subject, audience.name, True, key)
+
+    def _check_revoked(self, revocable: Mapping[str, Any]) -> None:
+        assert self.revocations is not None  # noqa: S101 - callers check
+        try:
+            self.revocations.check(revocable)
+        except PassportRevoked:
+            # The credential, not a passport, is what the edge refuses: its own 401.
+            logger.info(
+                "credential refused: code=revoked sid-fp=%s", fingerprint(revocable[c.SESSION])
+            )
+            raise InvalidCredential("the credential's session or subject was revoked") from None
+
+    def _revocable(self, identity: Identity, key: bytes) -> dict[str, Any]:
+        """What a revocation store is asked about this credential (its passports' iss, sub, sid)."""
+        session = identity.session or _CREDENTIAL_SESSION + b64url_encode(key[:18])
+        revocable: dict[str, Any] = {
+            c.ISSUER: self.minter.issuer,
+            c.SUBJECT: identity.subject,
+            c.SESSION: session,
+        }
+        if identity.issued_at is not None:
+            revocable[c.ISSUED_AT] = identity.issued_at
+        return revocable
 
     def _epoch(self) -> int | None:
         return None if self.cache is None else self.cache.epoch
@@ -287,6 +334,9 @@ class Edge:
         key: bytes,
         epoch: int | None,
     ) -> Minted:
+        revocable = self._revocable(identity, key)
+        if self.revocations is not None:
+            self._check_revoked(revocable)
         now = self._clock()
         ttl = audience.ttl or self.minter.default_ttl
         if identity.expires_at is not None:
@@ -306,6 +356,7 @@ class Edge:
             )
         if gathered.omitted:
             extra[OMITTED_CLAIM] = list(gathered.omitted)
+        extra[c.SESSION] = revocable[c.SESSION]
         try:
             token = self.minter.mint(
                 identity.subject,
@@ -337,6 +388,7 @@ class Edge:
                 max_age=self._reuse_bound(identity),
                 since=epoch,  # a drop during this mint wins: the passport may predate it
                 kid=kid,
+                revocable=revocable,
             )
         return Minted(token, identity.subject, audience.name, False, key, omitted=gathered.omitted)
 

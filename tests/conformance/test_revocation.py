@@ -90,3 +90,13 @@ def test_a_store_that_is_not_one_is_refused_by_name() -> None:
     with pytest.raises(ConfigurationError) as caught:
         PassportConfig.from_mapping({**SETTINGS, "revocations": "memory"})
     assert caught.value.setting == "revocations"
+
+
+def test_revocations_beside_an_edge_belong_to_the_edge() -> None:
+    from tests.conformance.apps import EDGE_SETTINGS  # noqa: PLC0415
+
+    config = PassportConfig.from_mapping({**EDGE_SETTINGS, "revocations": MemoryRevocations()})
+    assert "revocations_with_edge" in [p.code for p in config.problems()]
+    with pytest.raises(ConfigurationError) as caught:
+        config.build_gate()
+    assert caught.value.setting == "revocations"

@@ -33,7 +33,7 @@ from passport_core.edge.authenticators.base import CredentialLocation
 from passport_core.edge.authenticators.binding import refuse_sender_constrained
 from passport_core.edge.authenticators.claim_mapping import ClaimMapping
 from passport_core.edge.authenticators.client_auth import ClientAuth
-from passport_core.edge.identity import Identity
+from passport_core.edge.identity import Identity, issued_at_of, session_of
 from passport_core.edge.request import EdgeRequest
 from passport_core.errors import (
     ConfigurationError,
@@ -406,6 +406,8 @@ class IntrospectionAuthenticator:
             # What is left of this answer's cache_ttl: a passport minted from it is
             # not reused past the moment we would ask the server again.
             cache_for=max(0.0, fresh_until - now),
+            session=session_of(answer),
+            issued_at=issued_at_of(answer),
             common=self.mapping.common(answer),
             attributes=answer,
         )

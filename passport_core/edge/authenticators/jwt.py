@@ -19,7 +19,7 @@ from passport_core import claims as c
 from passport_core.edge.authenticators.base import CredentialLocation
 from passport_core.edge.authenticators.binding import refuse_sender_constrained
 from passport_core.edge.authenticators.claim_mapping import ClaimMapping
-from passport_core.edge.identity import Identity
+from passport_core.edge.identity import Identity, issued_at_of, session_of
 from passport_core.edge.request import EdgeRequest
 from passport_core.errors import (
     AuthenticationError,
@@ -149,6 +149,8 @@ class JWTAuthenticator:
             auth_context=passport.auth_context,
             auth_time=None if auth_time is None else int(auth_time),
             expires_at=float(claims[c.EXPIRES_AT]),
+            session=session_of(claims),
+            issued_at=issued_at_of(claims),
             common=self.claim_mapping.common(claims),
             attributes=claims,
         )
