@@ -58,6 +58,7 @@ _NOT_CUSTOM = c.REGISTERED | {
     c.AUTH_CONTEXT,
     c.AUTH_TIME,
     c.TRANSACTION,
+    c.SESSION,
     MAY_ACT,  # about the subject token's exchange only
     "cnf",  # a binding to the subject token's carrier, not the next hop's
 }
@@ -252,6 +253,10 @@ class TokenService:
         transaction = subject.claims.get(c.TRANSACTION)
         if transaction is not None:
             extra[c.TRANSACTION] = _thawed(transaction)
+        session = subject.claims.get(c.SESSION)
+        if isinstance(session, str):
+            # Whatever the audience may see: revoking the sign-in reaches this passport too.
+            extra[c.SESSION] = session
         token = self.minter.mint(
             subject.subject,
             audience=audience.recipients,

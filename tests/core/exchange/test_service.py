@@ -286,3 +286,11 @@ def test_the_jwks_lets_services_trust_the_token_service(world: World) -> None:
 def test_rules_that_contradict_themselves_are_refused(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError):
         ExchangeRules([Audience("b"), Audience("c")], **options)
+
+
+def test_the_sign_in_session_survives_every_hop_whatever_an_audience_sees(world: World) -> None:
+    # d's audience sees scopes alone, yet revoking the session must still reach its passport
+    at_b = world.exchange("a", world.passport("a", claims={"sid": "s-9"}), "b")
+    at_d = world.exchange("c", world.exchange("b", at_b, "c"), "d")
+    assert _claims(at_d)["sid"] == "s-9"
+    assert "sid" not in _claims(world.exchange("a", world.passport("a"), "b"))
