@@ -70,6 +70,7 @@ from passport_django.middleware import PassportMiddleware
 from passport_django.mixins import PassportRequiredMixin
 from passport_django.outbound import async_outbound_client, outbound_client
 from passport_django.responses import PassportHttpRequest
+from passport_django.revocation_admin import revocation_admin_urls
 from passport_django.token_exchange import token_exchange_urls
 from passport_django.users import PassportUser
 
@@ -89,5 +90,6 @@ __all__ = [
     "require_policy",
     "require_role",
     "require_scope",
+    "revocation_admin_urls",
     "token_exchange_urls",
 ]

@@ -80,6 +80,7 @@ from passport_flask.extension import (
     verify_request,
 )
 from passport_flask.outbound import async_outbound_client, outbound_client
+from passport_flask.revocation_admin import revocation_admin_blueprint
 from passport_flask.token_exchange import token_exchange_blueprint
 
 __all__ = [
@@ -97,6 +98,7 @@ __all__ = [
     "require_policy",
     "require_role",
     "require_scope",
+    "revocation_admin_blueprint",
     "token_exchange_blueprint",
     "verify_request",
 ]

@@ -28,7 +28,7 @@ from passport_core.errors import (
 )
 from passport_core.inbound.gate import Gate
 from passport_core.inbound.problem import problem_response
-from passport_core.inbound.transport import NO_STORE, Answer
+from passport_core.inbound.transport import NO_STORE, Answer, read_wsgi_body
 from passport_core.passport import Passport
 from passport_core.policy import Policy
 from passport_core.revocation.entry import Revocation
@@ -123,6 +123,11 @@ class RevocationAdmin:
             raise InvalidRequest("'before' is so long ago that no passport it names is alive")
         build = Revocation.subject if name == "subject" else Revocation.session
         return build(issuer, value, before=before, lifetime=self.lifetime)
+
+    def read_body(self, stream: Any, content_length: str | None) -> bytes | None:
+        """A framework's request body (a file-like ``stream`` that ends by itself, as
+        Flask's and Django's do) within ``max_body``; ``None`` when it is longer."""
+        return read_wsgi_body(stream, content_length, self.max_body, terminated=True)
 
     def _early(self, method: str, headers: Sequence[tuple[str, str]]) -> Answer | None:
         if method != "POST":
