@@ -29,6 +29,7 @@ def test_the_public_names_are_locked() -> None:
         "require_policy",
         "require_role",
         "require_scope",
+        "revocation_admin_urls",
         "token_exchange_urls",
     ]
     assert all(hasattr(passport_django, name) for name in passport_django.__all__)

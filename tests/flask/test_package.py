@@ -21,6 +21,7 @@ def test_the_public_names_are_locked() -> None:
         "require_policy",
         "require_role",
         "require_scope",
+        "revocation_admin_blueprint",
         "token_exchange_blueprint",
         "verify_request",
     ]
