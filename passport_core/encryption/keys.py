@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from joserfc.errors import JoseError
+from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import ECKey, JWKRegistry, RSAKey
 
 from passport_core.encryption.algorithms import EC_ALGORITHMS, RSA_ALGORITHMS
@@ -61,6 +62,13 @@ class EncryptionKey:
 
 
 def _import(key: OneKeyLike) -> tuple[ECKey | RSAKey, Mapping[str, Any]]:
+    with warnings.catch_warnings():
+        # joserfc only warns about weak keys; load_encryption_key refuses them outright.
+        warnings.simplefilter("ignore", SecurityWarning)
+        return _import_quietly(key)
+
+
+def _import_quietly(key: OneKeyLike) -> tuple[ECKey | RSAKey, Mapping[str, Any]]:
     try:
         if isinstance(key, Mapping):
             declared = dict(key)
