@@ -28,6 +28,7 @@ from passport_core.dpop.proof import ProofVerifier
 from passport_core.dpop.replay import ReplayCache
 from passport_core.edge.edge import Edge
 from passport_core.edge.gate import EdgeGate
+from passport_core.encryption import Decrypter
 from passport_core.errors import ConfigurationError, quoted_setting, render_settings
 from passport_core.exchange.client import ExchangeClient
 from passport_core.inbound.extraction import DEFAULT_HEADER, TokenLocation
@@ -156,6 +157,14 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
         lambda v: v is None or (isinstance(v, Key) and v.is_private and not v.is_symmetric),
         "an asymmetric private Key or None",
     ),
+    "decryption_keys": (
+        lambda v: (
+            v is None
+            or isinstance(v, (Decrypter, Mapping, str, os.PathLike))
+            or (isinstance(v, (list, tuple)) and all(isinstance(k, Mapping) for k in v))
+        ),
+        "a Decrypter, a private JWK Set (dict), a list of private JWKs or a file path",
+    ),
     "proof_replay_cache": (
         lambda v: v is None or isinstance(v, ReplayCache),
         "a ReplayCache (first_use / afirst_use) or None",
@@ -268,6 +277,10 @@ class PassportConfig:
         with it for every passport bound to it, and with ``exchange_url`` the
         passports exchanged for other hosts are bound to it (RFC 9449 §5), so a
         passport captured on its way to the next hop is refused there.
+    :param decryption_keys: this service's private keys for encrypted passports (a
+        JWK Set dict, a list of JWKs, a JSON file's path, or a ready
+        :class:`~passport_core.Decrypter`, for other algorithms or caps); without
+        it an encrypted passport is refused (``encrypted_passport``, 401).
     """
 
     issuer: str | None = None
@@ -302,6 +315,7 @@ class PassportConfig:
     proof_max_age: float = 60.0
     proof_replay_cache: ReplayCache | None = None
     proof_key: Key | None = None
+    decryption_keys: Any = field(default=None, repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -527,7 +541,18 @@ class PassportConfig:
             max_token_bytes=self.max_token_bytes,
             cache_size=self.cache_size,
             cache_max_bytes=self.cache_max_bytes,
+            decryption=self.build_decrypter(),
         )
+
+    def build_decrypter(self) -> Decrypter | None:
+        """The decrypter of ``decryption_keys``, or ``None`` when there are none."""
+        keys = self.decryption_keys
+        if keys is None or isinstance(keys, Decrypter):
+            return keys
+        try:
+            return Decrypter(keys)
+        except ConfigurationError as error:
+            raise _naming(error, "decryption_keys") from None
 
     @functools.cached_property
     def location(self) -> TokenLocation:
