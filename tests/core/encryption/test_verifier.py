@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from joserfc import jwe
+from joserfc.jwk import ECKey
 
 from passport_core import (
     BadSignature,
@@ -90,13 +92,23 @@ def test_the_signed_passport_inside_is_verified_as_ever(
         check.verify(encrypter.encrypt(other))
 
 
-def test_an_encrypted_jwe_inside_is_refused(
+def test_a_jwe_inside_a_jwe_is_refused(
     signing_key: Key, ec_private: dict[str, Any], passport: str
 ) -> None:
-    inner = Encrypter(public(ec_private)).encrypt(passport)
+    encrypter = Encrypter(public(ec_private))
+    inner = encrypter.encrypt(passport)
     assert is_encrypted(inner)
     with pytest.raises(MalformedToken):
-        Encrypter(public(ec_private)).encrypt(inner)  # only a JWS is nested
+        encrypter.encrypt(inner)  # only a JWS is nested
+    # nor does one made elsewhere open: the plaintext must be a signed passport
+    header = {"alg": "ECDH-ES+A256KW", "enc": "A256GCM", "cty": "JWT", "kid": "enc-ec"}
+    key = ECKey.import_key(public(ec_private))
+    twice = jwe.encrypt_compact(
+        header, inner.encode(), key, algorithms=["ECDH-ES+A256KW", "A256GCM"]
+    )
+    check = verifier(signing_key, decryption=Decrypter(ec_private))
+    with pytest.raises(MalformedToken, match="signed"):
+        check.verify(twice)
 
 
 def test_sizes_are_capped_for_both_forms(
