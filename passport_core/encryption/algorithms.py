@@ -44,17 +44,16 @@ NEVER_ALGORITHMS = {
 }
 
 
-def allowed_set(values: Collection[str], supported: frozenset[str], setting: str) -> frozenset[str]:
+def allowed_set(values: Collection[str], supported: frozenset[str], what: str) -> frozenset[str]:
     """``values`` as a frozenset, refusing an empty set or anything outside ``supported``."""
     if isinstance(values, str):
         values = (values,)
     chosen = frozenset(values)
     if not chosen:
-        raise ConfigurationError(f"{{{setting}}} needs at least one value", setting=setting)
+        raise ConfigurationError(f"{what} needs at least one value")
     unknown = chosen - supported
     if unknown:
         raise ConfigurationError(
-            f"{{{setting}}}: unsupported {sorted(unknown)}; choose from {sorted(supported)}",
-            setting=setting,
+            f"{what}: unsupported {sorted(unknown)}; choose from {sorted(supported)}"
         )
     return chosen

@@ -73,8 +73,8 @@ class Decrypter:
     ) -> None:
         self.keys: tuple[EncryptionKey, ...] = load_encryption_keys(keys, private=True)
         self._by_kid: Mapping[str, EncryptionKey] = {key.kid: key for key in self.keys}
-        self.algorithms = allowed_set(algorithms, SUPPORTED_ALGORITHMS, "decryption_algorithms")
-        self.encryptions = allowed_set(encryptions, SUPPORTED_ENCRYPTIONS, "decryption_encryptions")
+        self.algorithms = allowed_set(algorithms, SUPPORTED_ALGORITHMS, "Decrypter algorithms")
+        self.encryptions = allowed_set(encryptions, SUPPORTED_ENCRYPTIONS, "Decrypter encryptions")
         if not any(key.algorithms & self.algorithms for key in self.keys):
             raise ConfigurationError(
                 "no {decryption_keys} key can do any of the allowed algorithms",

@@ -51,7 +51,7 @@ class Encrypter:
         if chosen not in self.key.algorithms:
             raise ConfigurationError(f"algorithm {chosen!r} does not fit this {kty} key")
         self.alg = chosen
-        (self.enc,) = allowed_set((enc,), SUPPORTED_ENCRYPTIONS, "enc")
+        (self.enc,) = allowed_set((enc,), SUPPORTED_ENCRYPTIONS, "Encrypter enc")
         self._header = {
             "alg": self.alg,
             "enc": self.enc,
