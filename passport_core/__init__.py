@@ -66,6 +66,7 @@ from passport_core.edge.endpoint import MintEndpoint
 from passport_core.edge.enrichers.http import HTTPEnricher
 from passport_core.edge.gateway import EdgeGateway, Upstream
 from passport_core.edge.ring_file import RingFile
+from passport_core.encryption import Decrypter, Encrypter
 from passport_core.errors import (
     AlgorithmNotAllowed,
     AuthenticationError,
@@ -74,6 +75,7 @@ from passport_core.errors import (
     ConfigurationError,
     DuplicateKeyId,
     DuplicateToken,
+    EncryptedPassport,
     EnrichmentFailed,
     ExchangeError,
     ExchangeRefused,
@@ -281,12 +283,15 @@ __all__ = [
     "ConfigurationError",
     "CredentialLocation",
     "Decision",
+    "Decrypter",
     "DuplicateKeyId",
     "DuplicateToken",
     "Edge",
     "EdgeGate",
     "EdgeGateway",
     "EdgeRequest",
+    "EncryptedPassport",
+    "Encrypter",
     "Enricher",
     "EnrichmentFailed",
     "ExchangeClient",

@@ -28,6 +28,7 @@ from passport_core.dpop.proof import ProofVerifier
 from passport_core.dpop.replay import ReplayCache
 from passport_core.edge.edge import Edge
 from passport_core.edge.gate import EdgeGate
+from passport_core.encryption import Decrypter
 from passport_core.errors import ConfigurationError, quoted_setting, render_settings
 from passport_core.exchange.client import ExchangeClient
 from passport_core.inbound.extraction import DEFAULT_HEADER, TokenLocation
@@ -157,6 +158,14 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
         lambda v: v is None or (isinstance(v, Key) and v.is_private and not v.is_symmetric),
         "an asymmetric private Key or None",
     ),
+    "decryption_keys": (
+        lambda v: (
+            v is None
+            or isinstance(v, (Decrypter, Mapping, str, os.PathLike))
+            or (isinstance(v, (list, tuple)) and all(isinstance(k, Mapping) for k in v))
+        ),
+        "a Decrypter, a private JWK Set (dict), a list of private JWKs or a file path",
+    ),
     "proof_replay_cache": (
         lambda v: v is None or isinstance(v, ReplayCache),
         "a ReplayCache (first_use / afirst_use) or None",
@@ -280,6 +289,10 @@ class PassportConfig:
         401), from the verified-token cache too; a shared store that cannot
         vouch for its list answers ``revocation_unavailable`` (503) unless it
         fails open. Companion passports are checked against it as well.
+    :param decryption_keys: this service's private keys for encrypted passports (a
+        JWK Set dict, a list of JWKs, a JSON file's path, or a ready
+        :class:`~passport_core.Decrypter`, for other algorithms or caps); without
+        it an encrypted passport is refused (``encrypted_passport``, 401).
     """
 
     issuer: str | None = None
@@ -315,6 +328,7 @@ class PassportConfig:
     proof_replay_cache: ReplayCache | None = None
     proof_key: Key | None = None
     revocations: RevocationStore | None = None
+    decryption_keys: Any = field(default=None, repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -568,7 +582,18 @@ class PassportConfig:
             cache_size=self.cache_size,
             cache_max_bytes=self.cache_max_bytes,
             revocations=self.revocations,
+            decryption=self.build_decrypter(),
         )
+
+    def build_decrypter(self) -> Decrypter | None:
+        """The decrypter of ``decryption_keys``, or ``None`` when there are none."""
+        keys = self.decryption_keys
+        if keys is None or isinstance(keys, Decrypter):
+            return keys
+        try:
+            return Decrypter(keys)
+        except ConfigurationError as error:
+            raise _naming(error, "decryption_keys") from None
 
     @functools.cached_property
     def location(self) -> TokenLocation:

@@ -33,7 +33,8 @@ safe to show a client (it never contains a token or key material) and the HTTP
     │   │   ├── MissingProof                   missing_dpop_proof
     │   │   └── ProofReplayed                  dpop_proof_replayed
     │   ├── PassportNotBound                   passport_not_bound
-    │   └── PassportRevoked                    passport_revoked
+    │   ├── PassportRevoked                    passport_revoked
+    │   └── EncryptedPassport                  encrypted_passport
     ├── PermissionDenied (403)                 permission_denied
     │   └── ExchangeRefused                    exchange_refused
     ├── ExchangeError (400)                    exchange_error
@@ -100,6 +101,7 @@ __all__ = [
     "ConfigurationError",
     "DuplicateKeyId",
     "DuplicateToken",
+    "EncryptedPassport",
     "EnrichmentFailed",
     "ExchangeError",
     "ExchangeRefused",
@@ -355,6 +357,13 @@ class PassportRevoked(AuthenticationError):
 
     code = "passport_revoked"
     default_message = "the passport has been revoked"
+
+
+class EncryptedPassport(AuthenticationError):
+    """The passport is encrypted (a JWE) and this service holds no key to open it."""
+
+    code = "encrypted_passport"
+    default_message = "the passport is encrypted and this service cannot decrypt it"
 
 
 class PermissionDenied(PassportError):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from passport_core.edge.common import COMMON_FIELDS, CommonData
+from passport_core.encryption import Encrypter
 from passport_core.errors import ConfigurationError
 
 __all__ = ["Audience", "passport_budget"]
@@ -47,6 +49,10 @@ class Audience:
     :param recipients: the ``aud`` values its passports name (default: ``name``
         alone); a chain of services that forward one passport each verify their
         own name in it (RFC 7519 §4.1.3: ``aud`` may be a list).
+    :param encrypt_to: its public encryption key (a JWK) or an
+        :class:`~passport_core.Encrypter`: its passports are then signed, then
+        encrypted to it (a nested JWE), for common data only it may read; a hop
+        without the key forwards them unread. The size budget holds for the JWE.
     """
 
     name: str
@@ -55,6 +61,7 @@ class Audience:
     claims: frozenset[str] | None = None
     ttl: float | None = None
     recipients: tuple[str, ...] = ()
+    encrypter: Encrypter | None = None
 
     def __init__(
         self,
@@ -65,6 +72,7 @@ class Audience:
         claims: Iterable[str] | None = None,
         ttl: float | None = None,
         recipients: Iterable[str] | None = None,
+        encrypt_to: Encrypter | Mapping[str, Any] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ConfigurationError("an audience needs a non-empty name")
@@ -97,6 +105,9 @@ class Audience:
         if not named or not all(isinstance(item, str) and item for item in named):
             raise ConfigurationError(f"audience {name!r} needs non-empty recipient names")
         object.__setattr__(self, "recipients", named)
+        if encrypt_to is not None and not isinstance(encrypt_to, Encrypter):
+            encrypt_to = Encrypter(encrypt_to)
+        object.__setattr__(self, "encrypter", encrypt_to)
 
     def _sees(self, field: str) -> bool:
         return self.fields is None or field in self.fields

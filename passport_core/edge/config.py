@@ -63,6 +63,7 @@ from passport_core.edge.enrichers.http import HTTPEnricher
 from passport_core.edge.gateway import DEFAULT_UPSTREAM_TIMEOUT, EdgeGateway, Upstream
 from passport_core.edge.ring_file import RingFile
 from passport_core.edge.tomlfile import read_toml
+from passport_core.encryption import Encrypter
 from passport_core.errors import ConfigurationError, PassportError
 from passport_core.keys.ring import KeyRing
 from passport_core.mint.minter import DEFAULT_TTL, Minter
@@ -147,9 +148,14 @@ def _enricher(options: Options) -> Enricher:
     return FunctionEnricher(target, name=name, required=required, timeout=timeout)
 
 
-def _audience(options: Options) -> Audience:
+def _audience(options: Options, base: Path | None) -> Audience:
     name = options.get("name", str)
     ttl = options.get("ttl", (int, float), None)
+    # the audience's public encryption key: a JWK (or one-key JWK Set) file
+    encrypt_to = options.get("encrypt_to", str, None)
+    key_file = None if encrypt_to is None else Path(encrypt_to)
+    if key_file is not None and not key_file.is_absolute() and base is not None:
+        key_file = base / key_file
     audience = Audience(
         name,
         fields=_strings(options, "fields"),
@@ -157,6 +163,7 @@ def _audience(options: Options) -> Audience:
         claims=_strings(options, "claims"),
         ttl=None if ttl is None else float(ttl),
         recipients=_strings(options, "recipients"),
+        encrypt_to=None if key_file is None else Encrypter(key_file),
     )
     options.finish()
     return audience
@@ -284,7 +291,7 @@ class EdgeConfig:
         realm = top.get("realm", str, "edge")
         authenticators = tuple(_authenticator(t) for t in _tables(top, "authenticators"))
         enrichers = tuple(_enricher(t) for t in _tables(top, "enrichers"))
-        audiences = tuple(_audience(t) for t in _tables(top, "audiences"))
+        audiences = tuple(_audience(t, base) for t in _tables(top, "audiences"))
         routes: dict[str, Upstream] = {}
         for table in _tables(top, "routes"):
             prefix, upstream = _route(table)
@@ -414,6 +421,7 @@ class EdgeConfig:
                     "profile": None if a.profile is None else sorted(a.profile),
                     "claims": None if a.claims is None else sorted(a.claims),
                     "ttl": a.ttl,
+                    "encrypted_to": None if a.encrypter is None else a.encrypter.kid,
                 }
                 for a in self.audiences
             ],

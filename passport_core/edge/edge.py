@@ -374,6 +374,8 @@ class Edge:
             )
         except PassportTooLarge as exc:  # over the minter's own limit, so over ours too
             raise self._too_large(audience, None) from exc
+        if audience.encrypter is not None:
+            token = audience.encrypter.encrypt(token)  # sign, then encrypt (RFC 7519 §11.2)
         if len(token) > self.max_passport_bytes:
             raise self._too_large(audience, len(token))
         if self.cache is not None and not gathered.omitted:

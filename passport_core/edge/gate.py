@@ -68,6 +68,14 @@ class EdgeGate:
                 f"({', '.join(edge.audiences)})",
                 setting="edge_audience",
             )
+        served = edge.audiences[audience or edge.default_audience]
+        if served.encrypter is not None:
+            # This service reads the passport itself: an encrypted one would protect nothing.
+            raise ConfigurationError(
+                f"{{edge_audience}} {served.name!r} is encrypted; the topmost service reads "
+                "its own passport in-process, so mint it for an audience without encrypt_to",
+                setting="edge_audience",
+            )
         self.edge = edge
         self.audience = audience
         self._hidden = frozenset(header_key(name) for name in edge.strip_headers)

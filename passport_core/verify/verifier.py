@@ -18,10 +18,12 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from passport_core import claims as c
+from passport_core.encryption.decrypter import Decrypter
 from passport_core.errors import (
     AlgorithmNotAllowed,
     BadSignature,
     ConfigurationError,
+    EncryptedPassport,
     ForbiddenHeader,
     InvalidAudience,
     InvalidClaim,
@@ -228,6 +230,10 @@ class Verifier:
     :param revocations: the revocation list every accepted passport is checked
         against, from memory (see :mod:`passport_core.revocation`); a cached
         passport is checked again whenever the list changed.
+    :param decryption: opens encrypted passports (a five-segment JWE around a signed
+        passport, see :mod:`passport_core.encryption`); the signed passport inside is
+        then verified as any other, and cached under the encrypted token. Without
+        it an encrypted passport is refused with :class:`~passport_core.EncryptedPassport`.
 
     Passports from the cache are the same objects for every request that presents
     the same token: they are immutable, and the JSON values in ``claims`` must be
@@ -251,6 +257,7 @@ class Verifier:
         cache_size: int = DEFAULT_CACHE_SIZE,
         cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
         revocations: RevocationStore | None = None,
+        decryption: Decrypter | None = None,
     ) -> None:
         self._issuers = self._configure_issuers(keys, issuer, issuers)
         # each issuer's key_generation method (see generation_of), looked up once
@@ -293,6 +300,9 @@ class Verifier:
         # header segment -> (header, kid); only headers that passed _check_header
         self._headers: dict[bytes, tuple[Mapping[str, Any], str]] = {}
         self.revocations = revocations
+        if decryption is not None and not isinstance(decryption, Decrypter):
+            raise ConfigurationError("{decryption} must be a Decrypter", setting="decryption")
+        self.decryption = decryption
         self.cache = VerifiedTokens(cache_size, cache_max_bytes)
 
     @staticmethod
@@ -423,7 +433,7 @@ class Verifier:
             raise MalformedToken("the passport must be a string")
         if len(token) == 0:
             raise MissingToken
-        if len(token) > self.max_token_bytes:
+        if len(token) > self.max_token_bytes and not self._may_be_encrypted(token):
             raise TokenTooLarge(f"the passport exceeds {self.max_token_bytes} bytes")
         if isinstance(token, str):
             try:
@@ -434,7 +444,11 @@ class Verifier:
             data = token
         segments = data.split(b".")
         if len(segments) != 3:
-            split_segments(data)  # raises, naming what is wrong (a JWE, too many dots)
+            if len(segments) == 5:
+                return self._parse_encrypted(data)
+            split_segments(data)  # raises, naming what is wrong (too many dots)
+        if len(data) > self.max_token_bytes:  # let in above only as a possible JWE
+            raise TokenTooLarge(f"the passport exceeds {self.max_token_bytes} bytes")
         header_b64, payload_b64, signature_b64 = segments
         # Each segment's alphabet is checked by its own strict decode (one pass each), the
         # header's when it was first read: a remembered header segment is a known-good one.
@@ -468,6 +482,19 @@ class Verifier:
                 trusted,
             ),
         )
+
+    def _may_be_encrypted(self, token: str | bytes) -> bool:
+        """Whether ``token`` may still be an encrypted passport within the decrypter's cap."""
+        decryption = self.decryption
+        return decryption is not None and len(token) <= decryption.max_token_bytes
+
+    def _parse_encrypted(self, data: bytes) -> _Parsed:
+        """Open a JWE, then parse the signed passport inside; the outer token is the token."""
+        decryption = self.decryption
+        if decryption is None:
+            raise EncryptedPassport
+        inner = decryption.decrypt(data)  # a JWS (two dots): never a JWE again
+        return self._parse(inner)._replace(token=data.decode("ascii"))
 
     def _read_header(self, header_b64: bytes) -> tuple[Mapping[str, Any], str]:
         header = json_loads_object(b64url_decode_segment(header_b64, "header"), "header")

@@ -1,4 +1,5 @@
-"""docs/transaction-tokens.md and docs/delegation.md cannot rot: their Python runs."""
+"""docs/transaction-tokens.md, docs/delegation.md and docs/encryption.md cannot rot: their
+Python runs."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def _blocks(name: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", (DOCS / name).read_text(encoding="utf-8"), re.S)
 
 
-@pytest.mark.parametrize("name", ["transaction-tokens.md", "delegation.md"])
+@pytest.mark.parametrize("name", ["transaction-tokens.md", "delegation.md", "encryption.md"])
 def test_every_python_block_runs(name: str) -> None:
     blocks = _blocks(name)
     assert blocks

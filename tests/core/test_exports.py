@@ -248,6 +248,10 @@ EXPECTED_ALL = {
     "ExchangeRefused",
     "ExchangeUnavailable",
     "HostAudiences",
+    # encrypted passports (nested JWE, RFC 7519 §5.2)
+    "Decrypter",
+    "EncryptedPassport",
+    "Encrypter",
 }
 
 ERROR_CLASSES = sorted(
