@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from passport_core import (
     PassportRevoked,
     RedisRevocations,
     Revocation,
+    RevocationList,
     RevocationStore,
     RevocationUnavailable,
     Verifier,
@@ -403,3 +405,34 @@ def test_a_forked_child_runs_its_own_listener(
         _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0
     assert parent.healthy  # the parent's listener is untouched
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:.*multi-threaded.*:DeprecationWarning")
+def test_a_child_forked_while_a_writer_holds_the_list_can_still_write() -> None:
+    view = RevocationList()
+    entry = Revocation.passport(ISSUER, "j", expires=time.time() + 60)
+    taken, done = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with view._lock:  # a write under way in another thread when the fork comes
+            taken.set()
+            done.wait(0.2)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    taken.wait(5)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            adder = threading.Thread(target=view.add, args=(entry,), daemon=True)
+            adder.start()
+            adder.join(2)
+            code = 0 if not adder.is_alive() and len(view) == 1 else 1
+        finally:
+            os._exit(code)
+    done.set()
+    thread.join(5)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
