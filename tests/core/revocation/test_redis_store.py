@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -436,3 +437,29 @@ def test_a_child_forked_while_a_writer_holds_the_list_can_still_write() -> None:
     thread.join(5)
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0
+
+
+def test_a_silently_dead_redis_is_noticed_within_max_staleness(tmp_path: Path, prefix: str) -> None:
+    server = OwnRedis(tmp_path)
+    server.start()
+    assert server.process is not None
+    pid = server.process.pid
+    store = RedisRevocations.from_url(server.url, prefix=prefix, max_staleness=0.6)
+    claims = {"iss": ISSUER, "jti": "j"}
+    try:
+        store.start()
+        wait_for(lambda: store.healthy, 5, "loaded")
+        os.kill(pid, signal.SIGSTOP)  # our own server: no error, no answer either
+        try:
+            took = wait_for(lambda: _fast(store, claims) is not None, 3, "fail closed")
+            assert took < 0.6 + 1.0  # max_staleness, with a generous margin
+            assert isinstance(_fast(store, claims), RevocationUnavailable)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        wait_for(lambda: store.healthy, 5, "back")
+        assert _fast(store, claims) is None
+    finally:
+        start = time.monotonic()
+        store.close()
+        assert time.monotonic() - start < 3
+        server.kill()
