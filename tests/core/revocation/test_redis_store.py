@@ -20,6 +20,7 @@ import pytest
 import redis
 
 from passport_core import (
+    ConfigurationError,
     KeyRing,
     Minter,
     PassportRevoked,
@@ -463,3 +464,32 @@ def test_a_silently_dead_redis_is_noticed_within_max_staleness(tmp_path: Path, p
         store.close()
         assert time.monotonic() - start < 3
         server.kill()
+
+
+def test_a_store_on_a_client_of_your_own(redis_url: str, prefix: str) -> None:
+    # what a Sentinel's master_for(...) client is: a redis.Redis, no async client
+    store = RedisRevocations(redis.Redis.from_url(redis_url, socket_timeout=1), prefix=prefix)
+    claims = {"iss": ISSUER, "jti": "own-client"}
+    try:
+        store.start()
+        wait_for(lambda: store.healthy, 5, "loaded")
+        entry = Revocation.passport(ISSUER, "own-client", expires=time.time() + 60)
+        asyncio.run(store.arevoke(entry))  # on a worker thread, through the sync client
+        with pytest.raises(PassportRevoked):
+            store.check(claims)
+    finally:
+        store.close()
+    fresh = _started([], redis_url, prefix)
+    try:
+        with pytest.raises(PassportRevoked):
+            fresh.check(claims)  # it landed in Redis
+    finally:
+        fresh.close()
+
+
+@pytest.mark.parametrize("staleness", [0, -1, float("inf"), float("nan")])
+def test_a_store_needs_a_sync_client_and_a_positive_staleness(staleness: float) -> None:
+    with pytest.raises(ConfigurationError):
+        RedisRevocations()
+    with pytest.raises(ConfigurationError):
+        RedisRevocations(object(), max_staleness=staleness)
