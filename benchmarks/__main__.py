@@ -18,7 +18,18 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from benchmarks import adapters, dpop, edge, first, memory, mint, servers, storm, verify
+from benchmarks import (
+    adapters,
+    dpop,
+    edge,
+    first,
+    memory,
+    mint,
+    revocation,
+    servers,
+    storm,
+    verify,
+)
 from benchmarks.report import Results, plot, splice
 
 Benchmark = Callable[..., None]
@@ -37,6 +48,7 @@ def benchmarks() -> dict[str, Benchmark]:
         "verify": verify.main,
         "mint": mint.main,
         "dpop": dpop.main,
+        "revocation": revocation.main,
         "storm": storm.main,
         "memory": memory.main,
         "first": first.main,

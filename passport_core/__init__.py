@@ -218,7 +218,13 @@ from passport_core.policy import (
     require_role,
     require_scope,
 )
-from passport_core.revocation import MemoryRevocations, Revocation, RevocationList, RevocationStore
+from passport_core.revocation import (
+    MemoryRevocations,
+    RedisRevocations,
+    Revocation,
+    RevocationList,
+    RevocationStore,
+)
 from passport_core.token import fingerprint
 from passport_core.token.compact import MAX_TOKEN_BYTES
 from passport_core.txntoken import (
@@ -370,6 +376,7 @@ __all__ = [
     "ProofReplayed",
     "ProofVerifier",
     "RedisReplayCache",
+    "RedisRevocations",
     "RemoteJWKS",
     "ReplayCache",
     "ReplayCacheUnavailable",

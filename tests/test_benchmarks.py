@@ -204,3 +204,15 @@ def test_the_dpop_benchmark_prints_a_table_per_algorithm(
         assert f"DPoP proof check ({alg} holder key)" in out
     for row in ("gate + DPoP proof check", "proof check alone", "make_proof (sender)"):
         assert row in out
+
+
+def test_the_revocation_benchmark_prints_its_tables(
+    capsys: pytest.CaptureFixture[str], redis_url: str
+) -> None:
+    # redis_url: needs redis-server (require_component); the benchmark starts its own
+    main(["revocation", "--rounds", "1", "--number", "2", "--revocations", "5"])
+    out = capsys.readouterr().out
+    assert "revocation hot path" in out
+    assert "check() alone" in out
+    assert "revocation propagation" in out
+    assert "revocations/s absorbed" in out

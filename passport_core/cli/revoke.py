@@ -111,9 +111,7 @@ def _post(url: str, operator: str, revocation: Revocation) -> dict[str, Any]:
 
 
 def _write_redis(url: str, revocation: Revocation) -> None:
-    from passport_core.revocation.redis_store import (  # type: ignore[import-not-found]  # noqa: PLC0415
-        RedisRevocations,
-    )
+    from passport_core.revocation.redis_store import RedisRevocations  # noqa: PLC0415
 
     store = RedisRevocations.from_url(url)
     try:

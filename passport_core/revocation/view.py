@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -29,6 +31,7 @@ class RevocationList:
         self._sessions: dict[tuple[str, str], Revocation] = {}
         self._lock = threading.Lock()
         self.generation = 0
+        _LISTS.add(self)
 
     def _table(self, revocation: Revocation) -> dict[tuple[str, str], Revocation]:
         kind = revocation.kind
@@ -103,6 +106,29 @@ class RevocationList:
 
     def __len__(self) -> int:
         return len(self._jtis) + len(self._subjects) + len(self._sessions)
+
+
+# Every list's writers' lock is held across fork(): a child must not inherit one taken by
+# a thread that does not exist there (its next write would wait forever).
+_LISTS: weakref.WeakSet[RevocationList] = weakref.WeakSet()
+_HELD: list[threading.Lock] = []
+
+
+def _before_fork() -> None:
+    for view in list(_LISTS):
+        view._lock.acquire()
+        _HELD.append(view._lock)
+
+
+def _after_fork() -> None:
+    while _HELD:
+        _HELD.pop().release()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(
+        before=_before_fork, after_in_parent=_after_fork, after_in_child=_after_fork
+    )
 
 
 def _covers(held: Revocation, new: Revocation) -> bool:

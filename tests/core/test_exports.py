@@ -222,6 +222,7 @@ EXPECTED_ALL = {
     "ProofVerifier",
     "ReplayCache",
     "RedisReplayCache",
+    "RedisRevocations",
     "ReplayCacheUnavailable",
     "RequestTarget",
     "VerifiedProof",
