@@ -171,9 +171,14 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
         "a ReplayCache (first_use / afirst_use) or None",
     ),
     "revocations": (
-        lambda v: v is None or isinstance(v, RevocationStore),
-        "a RevocationStore (MemoryRevocations, RedisRevocations) or None",
+        lambda v: (
+            v is None
+            or isinstance(v, RevocationStore)
+            or (isinstance(v, str) and v.startswith(("redis://", "rediss://", "unix://")))
+        ),
+        "a RevocationStore (MemoryRevocations, RedisRevocations), a redis:// URL or None",
     ),
+    "revocation_fail_open": (lambda v: isinstance(v, bool), "True or False"),
 }
 #: every exchange setting; exchange_url switches the exchange on
 _EXCHANGE_SETTINGS = (
@@ -288,7 +293,11 @@ class PassportConfig:
         store for many): a revoked passport is refused (``passport_revoked``,
         401), from the verified-token cache too; a shared store that cannot
         vouch for its list answers ``revocation_unavailable`` (503) unless it
-        fails open. Companion passports are checked against it as well.
+        fails open. Companion passports are checked against it as well. A
+        ``redis://`` URL builds a started :class:`~passport_core.RedisRevocations`
+        (one per configuration, shared by its verifiers).
+    :param revocation_fail_open: with a Redis URL: when Redis cannot vouch for the
+        list, accept passports on the last list known (default: refuse, 503).
     :param decryption_keys: this service's private keys for encrypted passports (a
         JWK Set dict, a list of JWKs, a JSON file's path, or a ready
         :class:`~passport_core.Decrypter`, for other algorithms or caps); without
@@ -327,7 +336,8 @@ class PassportConfig:
     proof_max_age: float = 60.0
     proof_replay_cache: ReplayCache | None = None
     proof_key: Key | None = None
-    revocations: RevocationStore | None = None
+    revocations: RevocationStore | str | None = None
+    revocation_fail_open: bool = False
     decryption_keys: Any = field(default=None, repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -581,7 +591,7 @@ class PassportConfig:
             max_token_bytes=self.max_token_bytes,
             cache_size=self.cache_size,
             cache_max_bytes=self.cache_max_bytes,
-            revocations=self.revocations,
+            revocations=self.revocation_store,
             decryption=self.build_decrypter(),
         )
 
@@ -594,6 +604,27 @@ class PassportConfig:
             return Decrypter(keys)
         except ConfigurationError as error:
             raise _naming(error, "decryption_keys") from None
+
+    @functools.cached_property
+    def revocation_store(self) -> RevocationStore | None:
+        """The ``revocations`` store; from a Redis URL, built and started once."""
+        if not isinstance(self.revocations, str):
+            if self.revocation_fail_open:
+                raise ConfigurationError(
+                    "{revocation_fail_open} applies to a {revocations} Redis URL; a ready "
+                    "store takes fail_open itself",
+                    setting="revocation_fail_open",
+                    settings=["revocations"],
+                )
+            return self.revocations
+        from passport_core.revocation.redis_store import RedisRevocations  # noqa: PLC0415
+
+        try:
+            store = RedisRevocations.from_url(self.revocations, fail_open=self.revocation_fail_open)
+        except ConfigurationError as error:
+            raise _naming(error, "revocations") from error
+        store.start()
+        return store
 
     @functools.cached_property
     def location(self) -> TokenLocation:
@@ -687,6 +718,7 @@ class PassportConfig:
                 setting="companions",
             )
         inherited = {name: getattr(self, name) for name in _INHERITED}
+        inherited["revocations"] = self.revocation_store  # one store, not one per companion
         try:
             verifier = PassportConfig.from_mapping({**inherited, **values}).build_verifier()
             return Companion(header, verifier, required)

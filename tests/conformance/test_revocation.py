@@ -7,8 +7,10 @@ show the same across processes); each adapter answers core's 401.
 
 from __future__ import annotations
 
+import socket
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -18,7 +20,9 @@ from passport_core import (
     Minter,
     PassportConfig,
     PassportRevoked,
+    RedisRevocations,
     Revocation,
+    RevocationUnavailable,
     Verifier,
 )
 from tests.conformance.apps import AUDIENCE, ISSUER, RING, SETTINGS
@@ -100,3 +104,90 @@ def test_revocations_beside_an_edge_belong_to_the_edge() -> None:
     with pytest.raises(ConfigurationError) as caught:
         config.build_gate()
     assert caught.value.setting == "revocations"
+
+
+# -- a shared store: real Redis --------------------------------------------------------------
+
+
+def _until(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+@pytest.fixture
+def redis_store(redis_url: str) -> Iterator[RedisRevocations]:
+    store = RedisRevocations.from_url(redis_url, prefix=f"passport:conformance:{uuid.uuid4()}:")
+    store.start()
+    assert _until(lambda: store.healthy)
+    yield store
+    store.close()
+
+
+def test_a_revocation_written_by_another_process_reaches_every_adapter_within_a_second(
+    adapter: str, redis_url: str, redis_store: RedisRevocations
+) -> None:
+    token = MINTER.mint("alice", audience=AUDIENCE)
+    with serving(adapter, {**SETTINGS, "revocations": redis_store}) as send:
+        assert send("/required", _one(token)).status == 200
+        writer = RedisRevocations.from_url(redis_url, prefix=redis_store.prefix)
+        try:
+            writer.revoke(Revocation.subject(ISSUER, "alice", before=time.time() + 1, lifetime=60))
+        finally:
+            writer.close()
+        started = time.monotonic()
+        assert _until(lambda: send("/required", _one(token)).status == 401, 1.0)
+        assert time.monotonic() - started < 1.0
+        assert send("/required", _one(MINTER.mint("bob", audience=AUDIENCE))).status == 200
+
+
+@pytest.mark.parametrize("fail_open", [False, True])
+def test_an_unreachable_redis_fails_closed_with_503_or_open_as_configured(
+    adapter: str, fail_open: bool
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    store = RedisRevocations.from_url(f"redis://127.0.0.1:{dead}/0", fail_open=fail_open)
+    store.start()
+    try:
+        with serving(adapter, {**SETTINGS, "revocations": store}) as send:
+            started = time.monotonic()
+            answer = send("/required", _one(MINTER.mint("alice", audience=AUDIENCE)))
+            assert time.monotonic() - started < 2.0  # never a hang
+        if fail_open:
+            assert answer.status == 200
+        else:
+            assert (answer.status, answer.json()["code"]) == (503, "revocation_unavailable")
+            assert "retry-after" in answer.headers
+            assert_core_answer(answer, RevocationUnavailable())
+    finally:
+        store.close()
+
+
+def test_a_redis_url_setting_builds_one_started_store(redis_url: str) -> None:
+    config = PassportConfig.from_mapping(
+        {**SETTINGS, "revocations": redis_url, "revocation_fail_open": True}
+    )
+    store = config.revocation_store
+    try:
+        assert isinstance(store, RedisRevocations)
+        assert store.fail_open
+        assert config.revocation_store is store
+        assert _until(lambda: store.healthy)
+        assert config.build_verifier().revocations is store
+    finally:
+        assert isinstance(store, RedisRevocations)
+        store.close()
+
+
+def test_fail_open_without_a_redis_url_is_a_configuration_error() -> None:
+    config = PassportConfig.from_mapping(
+        {**SETTINGS, "revocations": MemoryRevocations(), "revocation_fail_open": True}
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        config.build_verifier()
+    assert caught.value.setting == "revocation_fail_open"

@@ -99,3 +99,39 @@ def test_through_the_admin_endpoint_with_the_operators_passport(
     assert refused.returncode == 1
     assert "403 permission_denied" in one_error_line(refused)
     assert support not in refused.stderr
+
+
+def test_into_the_shared_redis_store_where_every_service_sees_it(redis_url: str) -> None:
+    from passport_core import RedisRevocations  # noqa: PLC0415
+
+    reader = RedisRevocations.from_url(redis_url)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not reader.healthy and time.monotonic() < deadline:
+            time.sleep(0.01)
+        earlier = Minter(RING, issuer=ISSUER, clock=lambda: time.time() - 5)
+        token = earlier.mint("carol", audience="orders")
+        verifier = Verifier(keys=RING, issuer=ISSUER, audience="orders", revocations=reader)
+        verifier.verify(token)
+        entry = json.loads(
+            ok("revoke", "--redis", redis_url, "--issuer", ISSUER, "--subject", "carol")
+        )
+        assert entry["kind"] == "subject"
+        deadline = time.monotonic() + 1
+        while time.monotonic() < deadline:
+            try:
+                verifier.verify(token)
+            except PassportRevoked:
+                break
+            time.sleep(0.01)
+        with pytest.raises(PassportRevoked):
+            verifier.verify(token)
+    finally:
+        reader.close()
+
+
+def test_an_unreachable_redis_is_one_error_line() -> None:
+    result = cli("revoke", "--redis", "redis://127.0.0.1:1/0", "--issuer", ISSUER, "--jti", "j")
+    assert result.returncode == 1
+    assert "revocation" in one_error_line(result).lower()
