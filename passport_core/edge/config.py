@@ -15,6 +15,10 @@
     host = "127.0.0.1"              # apart from the clients' listener (its answers carry
     port = 9001                     # passports: only the gateway may reach it)
 
+    [revocation]                    # refuse credentials whose subject or session was
+    redis_url = "redis://127.0.0.1:6379/0"   # revoked (docs/revocation.md)
+    fail_open = false               # Redis unreachable: 503 (false) or the last list known
+
     [[authenticators]]
     kind = "api_key"                # or oidc, introspection, cloudflare_access, google_iap,
     lookup = "keys:by_digest"       # pomerium (file_kinds), "custom" (factory =
@@ -67,6 +71,7 @@ from passport_core.encryption import Encrypter
 from passport_core.errors import ConfigurationError, PassportError
 from passport_core.keys.ring import KeyRing
 from passport_core.mint.minter import DEFAULT_TTL, Minter
+from passport_core.revocation.store import RevocationStore
 
 __all__ = ["MODES", "EdgeApps", "EdgeConfig", "Listener"]
 
@@ -74,6 +79,13 @@ __all__ = ["MODES", "EdgeApps", "EdgeConfig", "Listener"]
 MODES = frozenset({"gateway", "mint"})
 #: setting names whose values are never printed
 _SECRET_WORDS = ("secret", "password", "token", "credential", "private", "key_value")
+
+
+def _redacted_url(url: str) -> str:
+    """A Redis URL without its password (``redis://:secret@host`` is common)."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    return f"{scheme}{sep}***@{host}" if at and credentials else url
 
 
 def _secret(name: str) -> bool:
@@ -233,6 +245,29 @@ def _listener(data: Options, modes: frozenset[str]) -> Listener | None:
     return Listener(host, port)
 
 
+@dataclass(frozen=True)
+class RevocationSettings:
+    """``[revocation]``: the shared store the edge checks credentials against."""
+
+    redis_url: str
+    fail_open: bool = False
+
+
+def _revocation(data: Options) -> RevocationSettings | None:
+    table = data.get("revocation", dict, None)
+    if table is None:
+        return None
+    options = Options("revocation", table)
+    url = options.get("redis_url", str)
+    fail_open = options.get("fail_open", bool, False)
+    options.finish()
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(
+            "revocation.redis_url must be a redis://, rediss:// or unix:// URL"
+        )
+    return RevocationSettings(url, fail_open)
+
+
 def _modes(data: Options) -> frozenset[str]:
     raw = data.get("mode", (str, list), "gateway")
     chosen = [raw] if isinstance(raw, str) else raw
@@ -269,6 +304,8 @@ class EdgeConfig:
     forward_credentials: bool = False
     #: the gateway keeps a client's ``X-Forwarded-*`` / ``Forwarded`` (:class:`EdgeGateway`)
     trust_forwarded: bool = False
+    #: ``[revocation]``: revoked subjects' and sessions' credentials are refused
+    revocation: RevocationSettings | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base: Path | None = None) -> EdgeConfig:
@@ -287,6 +324,7 @@ class EdgeConfig:
         forwarded_as_bearer = top.get("forwarded_as_bearer", bool, False)
         forward_credentials = top.get("forward_credentials", bool, False)
         trust_forwarded = top.get("trust_forwarded", bool, False)
+        revocation = _revocation(top)
         auth_path = top.get("auth_path", str, "/auth")
         realm = top.get("realm", str, "edge")
         authenticators = tuple(_authenticator(t) for t in _tables(top, "authenticators"))
@@ -324,6 +362,7 @@ class EdgeConfig:
             forwarded_as_bearer=forwarded_as_bearer,
             forward_credentials=forward_credentials,
             trust_forwarded=trust_forwarded,
+            revocation=revocation,
         )
 
     @classmethod
@@ -353,7 +392,25 @@ class EdgeConfig:
             cache_max_age=self.cache_max_age,
             extra_strip_headers=self.extra_strip_headers,
             forwarded_as_bearer=self.forwarded_as_bearer,
+            revocations=self._revocations(),
         )
+
+    def _described_revocation(self) -> dict[str, Any] | None:
+        if self.revocation is None:
+            return None
+        url = _redacted_url(self.revocation.redis_url)
+        return {"redis_url": url, "fail_open": self.revocation.fail_open}
+
+    def _revocations(self) -> RevocationStore | None:
+        if self.revocation is None:
+            return None
+        from passport_core.revocation.redis_store import RedisRevocations  # noqa: PLC0415
+
+        store = RedisRevocations.from_url(
+            self.revocation.redis_url, fail_open=self.revocation.fail_open
+        )
+        store.start()
+        return store
 
     def apps(self) -> EdgeApps:
         """The ASGI apps: the gateway or the mint endpoint, or with both modes one of
@@ -399,6 +456,12 @@ class EdgeConfig:
             "forwarded_as_bearer": self.forwarded_as_bearer,
             "forward_credentials": self.forward_credentials,
             "trust_forwarded": self.trust_forwarded,
+            "revocation": None
+            if self.revocation is None
+            else {
+                "redis_url": _redacted_url(self.revocation.redis_url),
+                "fail_open": self.revocation.fail_open,
+            },
             "auth_path": self.auth_path if "mint" in self.modes else None,
             "mint_listener": None
             if self.mint_listener is None
