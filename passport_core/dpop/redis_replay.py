@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from passport_core.errors import ConfigurationError, ReplayCacheUnavailable
+from passport_core.redis_clients import redis_clients
 
 __all__ = ["RedisReplayCache"]
 
@@ -51,20 +52,8 @@ class RedisReplayCache:
         cls, url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = "passport:dpop:"
     ) -> RedisReplayCache:
         """Sync and async clients for ``url`` (``redis://host:port/db``), bounded by ``timeout``."""
-        try:
-            import redis  # noqa: PLC0415 - an optional dependency
-            import redis.asyncio  # noqa: PLC0415
-        except ImportError as exc:  # pragma: no cover - the extra is installed in tests
-            raise ConfigurationError(
-                "RedisReplayCache needs: pip install 'service-passport[redis]'"
-            ) from exc
-        return cls(
-            redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout),
-            redis.asyncio.Redis.from_url(
-                url, socket_timeout=timeout, socket_connect_timeout=timeout
-            ),
-            prefix=prefix,
-        )
+        client, aclient = redis_clients(url, timeout, "RedisReplayCache")
+        return cls(client, aclient, prefix=prefix)
 
     def _ttl_ms(self, expires_at: float) -> int:
         return max(1, math.ceil((expires_at - self._clock()) * 1000))

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from passport_core.errors import ConfigurationError, PassportRevoked, RevocationUnavailable
+from passport_core.redis_clients import redis_clients
 from passport_core.revocation.entry import Revocation
 from passport_core.revocation.view import RevocationList
 
@@ -136,18 +137,10 @@ class RedisRevocations:
         max_staleness: float = 5.0,
     ) -> RedisRevocations:
         """Sync and async clients for ``url`` (``redis://host:port/db``), bounded by ``timeout``."""
-        try:
-            import redis  # noqa: PLC0415 - an optional dependency
-            import redis.asyncio  # noqa: PLC0415
-        except ImportError as exc:  # pragma: no cover - the extra is installed in tests
-            raise ConfigurationError(
-                "RedisRevocations needs: pip install 'service-passport[redis]'"
-            ) from exc
+        client, aclient = redis_clients(url, timeout, "RedisRevocations")
         return cls(
-            redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout),
-            redis.asyncio.Redis.from_url(
-                url, socket_timeout=timeout, socket_connect_timeout=timeout
-            ),
+            client,
+            aclient,
             prefix=prefix,
             fail_open=fail_open,
             max_staleness=max_staleness,
