@@ -31,7 +31,7 @@ from passport_core.inbound.problem import problem_response
 from passport_core.inbound.transport import NO_STORE, Answer, read_wsgi_body
 from passport_core.passport import Passport
 from passport_core.policy import Policy
-from passport_core.revocation.entry import Revocation
+from passport_core.revocation.entry import DEFAULT_LIFETIME, Revocation
 from passport_core.revocation.store import RevocationStore
 from passport_core.token.fingerprint import fingerprint
 
@@ -63,8 +63,10 @@ class RevocationAdmin:
     ``gate`` verifies the operator's passport (``PassportConfig(...).build_gate()``);
     ``policy`` decides who may revoke (``require_role("passport-admin")``).
     ``issuers``: whose passports may be revoked (the first is the default).
-    ``lifetime``: the longest a passport lives, so a subject's or session's cut-off
-    is remembered as long as a passport issued before it could still be accepted.
+    ``lifetime``: the longest a passport lives, leeway included (default: a
+    Verifier's defaults, 3630 s), so a cut-off is remembered as long as a passport
+    issued before it could still be accepted; raise it with the services'
+    ``max_lifetime``.
     """
 
     def __init__(
@@ -74,7 +76,7 @@ class RevocationAdmin:
         gate: Gate,
         policy: Policy,
         issuers: str | Collection[str],
-        lifetime: float = 3600.0,
+        lifetime: float = DEFAULT_LIFETIME,
         max_body: int = 4096,
         clock: Callable[[], float] = time.time,
     ) -> None:

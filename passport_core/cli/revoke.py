@@ -21,14 +21,12 @@ from passport_core import claims as c
 from passport_core.cli._io import CLIError, command, positive_seconds, print_json, read_token
 from passport_core.errors import ConfigurationError
 from passport_core.http.urls import checked_url
-from passport_core.revocation.entry import Revocation
+from passport_core.revocation.entry import DEFAULT_LIFETIME, Revocation
 from passport_core.token.compact import split_compact
 from passport_core.token.values import is_number
 
 __all__ = ["add_commands"]
 
-#: the longest a passport lives by default (Verifier's max_lifetime) plus its leeway
-_LIFETIME = 3600.0 + 30.0
 _TIMEOUT = 5.0
 #: a token given as this is read from stdin (arguments show up in process listings)
 _STDIN = "-"
@@ -166,8 +164,8 @@ def add_commands(commands: Any) -> None:
     parser.add_argument(
         "--lifetime",
         type=positive_seconds,
-        default=_LIFETIME,
-        help=f"the longest a passport lives, leeway included (default {_LIFETIME:g} s)",
+        default=DEFAULT_LIFETIME,
+        help=f"the longest a passport lives, leeway included (default {DEFAULT_LIFETIME:g} s)",
     )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--redis", metavar="URL", help="the shared store: redis://host:port/db")

@@ -9,12 +9,15 @@ from typing import Any, Literal
 
 from passport_core.errors import ConfigurationError
 
-__all__ = ["KINDS", "Revocation", "RevocationKind"]
+__all__ = ["DEFAULT_LIFETIME", "KINDS", "Revocation", "RevocationKind"]
 
 RevocationKind = Literal["jti", "subject", "session"]
 #: what a revocation can name: one passport (``jti``), every passport of a subject
 #: (``sub``) issued before a time, or every passport of one sign-in (``sid``) issued before it
 KINDS: tuple[RevocationKind, ...] = ("jti", "subject", "session")
+#: how long a cut-off is kept by default: a Verifier's default max_lifetime (3600 s) plus
+#: its default leeway (30 s), the longest a passport issued before it is still accepted
+DEFAULT_LIFETIME = 3600.0 + 30.0
 
 
 @dataclass(frozen=True)

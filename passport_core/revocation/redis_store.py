@@ -27,6 +27,7 @@ import math
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -49,20 +50,38 @@ PRUNE_EVERY = 5.0
 #: entries fetched per MGET while loading
 BATCH = 500
 
-# KEYS[1]: the entry; ARGV: its JSON, PX, the channel, the field that must not go down
-# ("before" for a cut-off, "expires" for a jti) and its new value. Mirrors
-# RevocationList: a held entry that already covers the new one is kept as it is.
+# KEYS[1]: the entry; ARGV: its JSON, PX, the channel, its expires and before ("" for a jti).
+# Mirrors RevocationList.add: a held entry is merged with the new one (the later cut-off,
+# the later expiry), and nothing is written or announced when the held one covers both.
 _WRITE = """
+local json, px = ARGV[1], tonumber(ARGV[2])
 local held = redis.call('GET', KEYS[1])
+local function number(text, name)
+  return string.match(text, '"' .. name .. '":(-?[0-9][0-9.eE+-]*)')
+end
 if held then
   local ok, entry = pcall(cjson.decode, held)
-  if ok and type(entry) == 'table' then
-    local kept = tonumber(entry[ARGV[4]])
-    if kept and kept >= tonumber(ARGV[5]) then return 0 end
+  local held_expires = ok and type(entry) == 'table' and number(held, 'expires')
+  if held_expires and tonumber(held_expires) then
+    -- numbers are carried as the text Python wrote, never re-encoded (cjson would round)
+    local expires = held_expires
+    if tonumber(ARGV[4]) > tonumber(held_expires) then expires = ARGV[4] end
+    local before = ARGV[5]
+    local held_before = number(held, 'before')
+    if before ~= '' and held_before and tonumber(held_before) >= tonumber(before) then
+      before = held_before
+    end
+    if expires == held_expires and (before == '' or before == held_before) then return 0 end
+    json = '{'
+    if before ~= '' then json = json .. '"before":' .. before .. ',' end
+    json = json .. '"expires":' .. expires .. ',"iss":' .. cjson.encode(entry['iss'])
+      .. ',"kind":' .. cjson.encode(entry['kind']) .. ',"value":' .. cjson.encode(entry['value'])
+      .. '}'
+    px = math.max(px, redis.call('PTTL', KEYS[1]))
   end
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('PUBLISH', ARGV[3], ARGV[1])
+redis.call('SET', KEYS[1], json, 'PX', px)
+redis.call('PUBLISH', ARGV[3], json)
 return 1
 """
 
@@ -71,11 +90,32 @@ return 1
 _pid = [os.getpid()]
 
 
-def _after_fork() -> None:
+#: every store's lock is held across fork(), so a child never inherits one taken by a
+#: thread of the parent's (its first check would wait forever)
+_STORES: weakref.WeakSet[RedisRevocations] = weakref.WeakSet()
+_HELD: list[threading.Lock] = []
+
+
+def _before_fork() -> None:
+    for store in list(_STORES):
+        store._lock.acquire()
+        _HELD.append(store._lock)
+
+
+def _release() -> None:
+    while _HELD:
+        _HELD.pop().release()
+
+
+def _after_fork_in_child() -> None:
     _pid[0] = os.getpid()
+    _release()
 
 
-os.register_at_fork(after_in_child=_after_fork)
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(
+        before=_before_fork, after_in_parent=_release, after_in_child=_after_fork_in_child
+    )
 
 
 class RedisRevocations:
@@ -122,6 +162,7 @@ class RedisRevocations:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        _STORES.add(self)
         self._script: Any = None
         self._ascript: Any = None
         self._lost_logged = False
@@ -178,10 +219,10 @@ class RedisRevocations:
         ttl_ms = math.ceil((revocation.expires - self._clock()) * 1000)
         if ttl_ms <= 0:
             return None  # no passport it concerns can still be accepted
-        field = "expires" if revocation.kind == "jti" else "before"
-        floor = revocation.expires if revocation.before is None else revocation.before
+        before = "" if revocation.before is None else repr(revocation.before)
         keys = [self.entry_key(revocation)]
-        return keys, [revocation.to_json(), str(ttl_ms), self.channel, field, repr(floor)]
+        json_text = revocation.to_json()
+        return keys, [json_text, str(ttl_ms), self.channel, repr(revocation.expires), before]
 
     def entry_key(self, revocation: Revocation) -> str:
         """The Redis key that holds ``revocation`` (and any later one of the same thing)."""
@@ -190,8 +231,8 @@ class RedisRevocations:
 
     def revoke(self, revocation: Revocation) -> None:
         """Write ``revocation`` to Redis and announce it; ``RevocationUnavailable`` when it
-        did not land. This process refuses it at once either way."""
-        self.list.add(revocation)
+        did not land (then no process refuses it: the caller must retry). Once written,
+        this process refuses it at once, before the message comes back."""
         arguments = self._arguments(revocation)
         if arguments is None:
             return
@@ -201,13 +242,13 @@ class RedisRevocations:
             self._script(keys=arguments[0], args=arguments[1])
         except Exception as exc:
             raise RevocationUnavailable("the revocation could not be written to Redis") from exc
+        self.list.add(revocation)
 
     async def arevoke(self, revocation: Revocation) -> None:
         """Like :meth:`revoke`, on the async client (or a worker thread when there is none)."""
         if self._aclient is None:
             await asyncio.to_thread(self.revoke, revocation)
             return
-        self.list.add(revocation)
         arguments = self._arguments(revocation)
         if arguments is None:
             return
@@ -217,6 +258,7 @@ class RedisRevocations:
             await self._ascript(keys=arguments[0], args=arguments[1])
         except Exception as exc:
             raise RevocationUnavailable("the revocation could not be written to Redis") from exc
+        self.list.add(revocation)
 
     # -- the listener ----------------------------------------------------------------
 

@@ -47,8 +47,11 @@ class RevocationList:
         name = (revocation.issuer, revocation.value)
         with self._lock:
             held = table.get(name)
-            if held is not None and _covers(held, revocation):
-                return False
+            if held is not None:
+                merged = _merged(held, revocation)
+                if merged == held:
+                    return False
+                revocation = merged
             table[name] = revocation
             self.generation += 1
         return True
@@ -95,7 +98,7 @@ class RevocationList:
             if held is not None and held.before is not None and iat < held.before:
                 return held
             sid: Any = claims.get(c.SESSION)
-            if sid is not None:
+            if isinstance(sid, str):  # the verifier refuses a sid that is not one
                 held = self._sessions.get((issuer, sid))
                 if held is not None and held.before is not None and iat < held.before:
                     return held
@@ -131,8 +134,17 @@ if hasattr(os, "register_at_fork"):  # not on Windows
     )
 
 
-def _covers(held: Revocation, new: Revocation) -> bool:
-    """A held entry that already takes back everything the new one would."""
-    if held.kind == "jti":
-        return held.expires >= new.expires
-    return (held.before or 0.0) >= (new.before or 0.0)  # both set: Revocation.__post_init__
+def _merged(held: Revocation, new: Revocation) -> Revocation:
+    """One entry taking back all that both do: the later cut-off, kept the longer.
+
+    A later write with an earlier cut-off but a longer lifetime must not be lost, nor
+    shorten what is held: passports issued before the later cut-off stay refused for
+    as long as either entry says.
+    """
+    expires = max(held.expires, new.expires)
+    if held.before is None or new.before is None:
+        return held if held.expires >= new.expires else new
+    before = max(held.before, new.before)
+    if (expires, before) == (held.expires, held.before):
+        return held
+    return Revocation(held.kind, held.issuer, held.value, expires, before)

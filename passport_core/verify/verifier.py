@@ -74,7 +74,7 @@ _JWE_ONLY_HEADERS = ("enc", "zip")
 #: RFC 7519 §5.2 / RFC 7515 §4.1.10: cty "JWT" (any case, "application/" optional)
 #: announces a nested token; a passport's payload is its claims, never another JWT
 _NESTED_CTYS = frozenset({"jwt", "application/jwt"})
-_STRING_CLAIMS = (c.ISSUER, c.SUBJECT, c.JWT_ID, c.SCOPE, c.TENANT, c.AUTH_CONTEXT)
+_STRING_CLAIMS = (c.ISSUER, c.SUBJECT, c.JWT_ID, c.SCOPE, c.TENANT, c.AUTH_CONTEXT, c.SESSION)
 _STRING_LIST_CLAIMS = (c.ROLES, c.PERMISSIONS, c.AUTH_METHODS)
 _TIME_CLAIMS = (c.EXPIRES_AT, c.NOT_BEFORE, c.ISSUED_AT, c.AUTH_TIME)
 #: endless: map(isinstance, items, _STRINGS) checks any list; is_string_list's test, written

@@ -9,6 +9,7 @@ import pytest
 
 from passport_core import (
     ConfigurationError,
+    InvalidClaim,
     MemoryRevocations,
     Minter,
     PassportRevoked,
@@ -136,6 +137,28 @@ def test_an_earlier_cut_off_does_not_undo_a_later_one() -> None:
     assert held.add(later)
     assert not held.add(Revocation.subject(ISSUER, "u", before=NOW - 100, lifetime=LIFETIME))
     assert held.entries() == [later]
+
+
+def test_an_earlier_cut_off_kept_longer_extends_the_later_one() -> None:
+    now = [NOW]
+    held = RevocationList(lambda: now[0])
+    held.add(Revocation.subject(ISSUER, "u", before=NOW, lifetime=60))
+    assert held.add(Revocation.subject(ISSUER, "u", before=NOW - 1, lifetime=3600))
+    (merged,) = held.entries()
+    assert (merged.before, merged.expires) == (NOW, NOW - 1 + 3600)
+    now[0] = NOW + 120  # past the first entry's own expiry
+    held.prune()
+    assert held.revoked({"iss": ISSUER, "sub": "u", "iat": NOW - 0.5}) is not None
+
+
+@pytest.mark.parametrize("sid", [["s-1"], {"s": 1}, 42, True])
+def test_a_sid_that_is_not_a_string_is_refused_not_a_500(
+    minter: Minter, revoking_verifier: Verifier, revocations: MemoryRevocations, sid: object
+) -> None:
+    revocations.revoke(Revocation.session(ISSUER, "42", before=NOW + 5, lifetime=LIFETIME))
+    token = minter.mint("user-1", audience=AUDIENCE, claims={"sid": sid})
+    with pytest.raises(InvalidClaim):
+        revoking_verifier.verify(token)
 
 
 @pytest.mark.parametrize(
