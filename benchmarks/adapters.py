@@ -19,6 +19,9 @@ without the adapter (``bare``). Rows, per framework:
   verified before the solver runs).
 
 Every route answers the same short text, so the difference is the adapter.
+The last column counts the objects per request left in reference cycles (freed
+only by the cyclic garbage collector, whose every run scans a server's whole
+heap): an adapter must add none to its framework's own.
 Run with ``python -m benchmarks adapters`` (``--frameworks flask django`` to
 pick). Real servers under a load generator are ``benchmarks/servers.py``.
 """
@@ -27,6 +30,7 @@ pick). Real servers under a load generator are ``benchmarks/servers.py``.
 # and the dependency types are imported inside a function.
 import argparse
 import asyncio
+import gc
 import io
 import statistics
 import time
@@ -388,10 +392,31 @@ BUILDERS: dict[str, Callable[[KeyRing, str], Rows]] = {
 }
 
 
+#: requests over which the cyclic garbage of each row is counted
+GARBAGE_REQUESTS = 100
+
+
+def garbage_per_request(batch: Batch, number: int = GARBAGE_REQUESTS) -> float:
+    """Objects per request that only the cyclic collector frees (reference cycles).
+
+    Freed by reference counting, a request costs nothing more; left in a cycle, it is
+    scanned by every collection, each one longer as a server's heap grows, so an adapter
+    must add none to what its framework leaves.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        batch(number)
+        return gc.collect() / number
+    finally:
+        gc.enable()
+
+
 def measure(
     frameworks: Sequence[str], rounds: int, number: int, alg: str = "EdDSA"
-) -> dict[str, dict[str, float]]:
-    """Median seconds per request, by framework and row; all contenders interleaved."""
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """Median seconds per request, by framework and row (all contenders interleaved),
+    and each row's cyclic garbage per request."""
     ring = KeyRing.generate(alg)
     token = Minter(ring, issuer=ISSUER).mint(
         "user-42",
@@ -408,6 +433,9 @@ def measure(
     }
     for batch in contenders.values():
         batch(min(number, 50))  # warm up, and prove every route answers 200
+    garbage: dict[str, dict[str, float]] = {}
+    for (framework, label), batch in contenders.items():
+        garbage.setdefault(framework, {})[label] = garbage_per_request(batch)
     samples: dict[tuple[str, str], list[float]] = {key: [] for key in contenders}
     for _ in range(rounds):
         for key, batch in contenders.items():
@@ -415,20 +443,29 @@ def measure(
     results: dict[str, dict[str, float]] = {}
     for (framework, label), values in samples.items():
         results.setdefault(framework, {})[label] = statistics.median(values)
-    return results
+    return results, garbage
 
 
-def report(results: Mapping[str, Mapping[str, float]], rounds: int, number: int) -> None:
-    """Print one table: µs per request and the overhead against ``bare``."""
+def report(
+    results: Mapping[str, Mapping[str, float]],
+    garbage: Mapping[str, Mapping[str, float]],
+    rounds: int,
+    number: int,
+) -> None:
+    """Print one table: µs per request, the overhead against ``bare``, and the cyclic
+    garbage each request leaves."""
     print(f"per-request cost in-process, median of {rounds} rounds x {number} requests")
-    print(f"  {'framework':<9} {'route':<34} {'us/req':>8} {'+us vs bare':>12} {'x bare':>7}")
+    print(
+        f"  {'framework':<9} {'route':<34} {'us/req':>8} {'+us vs bare':>12} {'x bare':>7} "
+        f"{'cyclic garbage/req':>19}"
+    )
     for framework, rows in results.items():
         bare = rows[BARE]
         for label, seconds in rows.items():
             extra = (seconds - bare) * 1e6
             print(
                 f"  {framework:<9} {label:<34} {seconds * 1e6:8.1f} {extra:+12.1f} "
-                f"{seconds / bare:7.2f}"
+                f"{seconds / bare:7.2f} {garbage[framework][label]:19.1f}"
             )
 
 
@@ -448,13 +485,19 @@ def main(
     parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
     parser.add_argument("--alg", choices=["EdDSA", "ES256", "RS256"], default="EdDSA")
     args = parser.parse_args(argv)
-    measured = measure(args.frameworks, args.rounds, args.number, args.alg)
-    report(measured, args.rounds, args.number)
+    measured, garbage = measure(args.frameworks, args.rounds, args.number, args.alg)
+    report(measured, garbage, args.rounds, args.number)
     if results is not None:
         results.configure("adapters", rounds=args.rounds, number=args.number, alg=args.alg)
         for framework, rows in measured.items():
             for label, seconds in rows.items():
-                results.add("adapters", framework=framework, row=label, us=seconds * 1e6)
+                results.add(
+                    "adapters",
+                    framework=framework,
+                    row=label,
+                    us=seconds * 1e6,
+                    cyclic_garbage_per_request=garbage[framework][label],
+                )
 
 
 if __name__ == "__main__":

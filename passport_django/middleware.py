@@ -45,6 +45,7 @@ verified after the middleware returned (an outer middleware reading
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
@@ -95,7 +96,14 @@ def _target_of(request: HttpRequest) -> Callable[[], RequestTarget]:
     ``SECURE_PROXY_SSL_HEADER`` / ``USE_X_FORWARDED_HOST`` so it names the public one.
     """
 
+    # The request holds its RequestPassport, which holds this: a strong reference back
+    # would make every request a reference cycle, left for the cyclic collector to find.
+    weak = weakref.ref(request)
+
     def target() -> RequestTarget:
+        request = weak()
+        if request is None:  # pragma: no cover - only its own request's state calls it
+            raise RuntimeError("the request has ended")
         # The path as sent: gunicorn's RAW_URI, other WSGI servers' REQUEST_URI, ASGI's raw_path.
         raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
         scope = getattr(request, "scope", None)
