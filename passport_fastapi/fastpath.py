@@ -221,6 +221,10 @@ def without_passport_dependencies(
         target.dependant = original
 
 
+def _never_cached(get_header: Any) -> None:
+    return None
+
+
 def verifying_handler(
     plan: Plan, gate: Gate, fast: Handler, slow: Handler, overrides_of: Any, owner: Any = None
 ) -> Handler:
@@ -228,6 +232,8 @@ def verifying_handler(
     else verify per ``plan`` and run ``fast`` with the passport current."""
     required = plan.required
     policies = plan.policies
+    # PassportGate's warm path; another gate (the edge's, a user's) is always awaited.
+    cached: Callable[[Any], Passport | None] = getattr(gate, "cached", _never_cached)
 
     async def serve(request: Request) -> Response:
         if overrides_of is not None and overrides_of.dependency_overrides:
@@ -238,9 +244,10 @@ def verifying_handler(
         if getattr(getattr(scope.get("app"), "state", None), _STATE_KEY, None) is not owner:
             return await slow(request)
         # The first verify of this request: nothing of it runs before the route's handler.
-        found = await gate.aauthenticate(
-            asgi_header_getter(scope["headers"]), required=required, target=asgi_target(scope)
-        )
+        headers = asgi_header_getter(scope["headers"])
+        found = cached(headers)  # a passport seen before: no coroutine
+        if found is None:
+            found = await gate.aauthenticate(headers, required=required, target=asgi_target(scope))
         remember(scope, gate, found)
         if policies:
             assert found is not None  # noqa: S101 - a policy makes it required: the gate raised

@@ -145,6 +145,31 @@ class PassportGate:
             self._companion_refused(primary, error)
             raise
 
+    def cached(self, get_header: HeaderGetter) -> Passport | None:
+        """The request's passport when the verifier's cache settles it with nothing to await
+        (a plain passport seen before, no proof or companions to check); else ``None``, and
+        :meth:`aauthenticate` decides (also when none was sent).
+
+        An async adapter's warm path: no coroutine per request. It accepts only what
+        :meth:`aauthenticate` would accept at that moment, and refuses alike.
+        """
+        if self.companions is not None or self._check_unbound:
+            return None
+        try:
+            token = extract_token(get_header, self.location)
+        except PassportError:
+            return None  # refused, and logged, by aauthenticate
+        if token is None:
+            return None
+        try:
+            primary = self.verifier.cached(token)
+        except PassportError as error:
+            self._refused(token, error)
+            raise
+        if primary is None or carries(primary, CONFIRMATION):
+            return None  # a bound passport needs its proof checked: aauthenticate
+        return primary
+
     async def aauthenticate(
         self,
         get_header: HeaderGetter,

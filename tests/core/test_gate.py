@@ -13,10 +13,13 @@ from passport_core import (
     KeyRing,
     Minter,
     MissingToken,
+    PassportError,
     PassportGate,
     TokenLocation,
     Verifier,
+    confirmation,
     fingerprint,
+    generate_key,
 )
 
 ISSUER = "https://edge.test"
@@ -90,3 +93,35 @@ def test_refusals_are_logged_by_fingerprint_never_by_token(
     assert fingerprint(forged) in text
     assert forged not in text
     assert forged.split(".")[1] not in text  # not even the payload segment
+
+
+def test_the_warm_path_settles_only_a_passport_already_verified(
+    gate: PassportGate, token: str
+) -> None:
+    assert gate.cached(getter(token)) is None  # never verified: aauthenticate decides
+    assert gate.cached(getter(None)) is None
+    first = asyncio.run(gate.aauthenticate(getter(token)))
+    assert gate.cached(getter(token)) is first
+    forged = forge_signature(token)
+    assert gate.cached(getter(forged)) is None  # another token: verified (and refused) in full
+    with pytest.raises(BadSignature):
+        asyncio.run(gate.aauthenticate(getter(forged)))
+
+
+def test_the_warm_path_leaves_duplicates_and_bound_passports_to_aauthenticate(
+    ring: KeyRing, gate: PassportGate, token: str
+) -> None:
+    asyncio.run(gate.aauthenticate(getter(token)))
+
+    def twice(name: str) -> Sequence[str]:
+        return [token, token] if name == "X-Passport" else []
+
+    assert gate.cached(twice) is None  # a duplicate header is refused by aauthenticate
+
+    bound = Minter(ring, issuer=ISSUER).mint(
+        "user-1", audience="orders", cnf=confirmation(generate_key("EdDSA"))
+    )
+    gate.verifier.verify(bound)  # in the verifier's cache, but its proof is unchecked
+    assert gate.cached(getter(bound)) is None
+    with pytest.raises(PassportError):
+        asyncio.run(gate.aauthenticate(getter(bound)))  # no DPoP proof

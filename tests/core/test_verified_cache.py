@@ -69,6 +69,11 @@ def twins(keys: Any, clock: Clock, **options: Any) -> tuple[Verifier, Verifier]:
 
 def agree(cached: Verifier, cold: Verifier, token: str) -> str:
     answer = outcome(cold.verify, token)
+    # The async warm path (Verifier.cached): a hit it returns is one the cold verify accepts
+    # now; anything else it leaves to averify (None) or refuses alike.
+    hit: list[Any] = []
+    warm = outcome(lambda t: hit.append(cached.cached(t)), token)
+    assert warm == answer or hit == [None]
     assert outcome(cached.verify, token) == answer
     assert outcome(lambda t: asyncio.run(cached.averify(t)), token) == answer
     return answer

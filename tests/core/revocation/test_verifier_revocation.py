@@ -190,3 +190,15 @@ def test_a_malformed_entry_is_refused(text: str) -> None:
 )
 def test_an_entry_round_trips_through_json(revocation: Revocation) -> None:
     assert Revocation.from_json(revocation.to_json()) == revocation
+
+
+@pytest.mark.parametrize("kind", ["jti", "subject", "session"])
+def test_the_async_warm_path_refuses_a_revoked_passport_as_verify_does(
+    minter: Minter, revoking_verifier: Verifier, revocations: MemoryRevocations, kind: str
+) -> None:
+    token = minter.mint("user-1", audience=AUDIENCE, claims={"sid": "sign-in-1"})
+    passport = revoking_verifier.verify(token)
+    assert revoking_verifier.cached(token) is passport
+    revocations.revoke(_revocations()[kind](dict(passport.claims)))
+    with pytest.raises(PassportRevoked):
+        revoking_verifier.cached(token)
