@@ -8,7 +8,7 @@ from typing import Any
 import django
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from benchmarks.apps import passport_settings, with_adapter
 
@@ -35,7 +35,16 @@ def hello(request: HttpRequest) -> JsonResponse:
 
 urlpatterns: list[URLPattern | URLResolver] = [path("hello", hello)]
 
-if _ADAPTER:
+if not _ADAPTER:
+    # The same routes in the same places, open: what each protected route is compared to.
+
+    def open_protected(request: HttpRequest) -> JsonResponse:
+        return JsonResponse({"user": "user-000000"})
+
+    urlpatterns.append(path("protected", open_protected))
+    urlpatterns.append(path("group/", include([path("protected", open_protected)])))
+
+else:
     from passport_django import passport_required, protect_urls
 
     @passport_required

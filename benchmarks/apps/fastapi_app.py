@@ -14,7 +14,18 @@ async def hello() -> dict[str, str]:
     return {"user": "anonymous"}
 
 
-if with_adapter():
+if not with_adapter():
+    # The same routes in the same places, open: what each protected route is compared to.
+
+    @app.get("/protected")
+    async def open_protected() -> dict[str, str]:
+        return {"user": "user-000000"}
+
+    @app.get("/group/protected")
+    async def open_group_protected() -> dict[str, str]:
+        return {"user": "user-000000"}
+
+else:
     from passport_core import get_passport_or_raise
     from passport_fastapi import PassportDep, PassportRoute, setup_passport
 

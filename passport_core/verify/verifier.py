@@ -401,14 +401,13 @@ class Verifier:
         (a miss, keys due for a refresh) is left to :meth:`averify`. A hit is re-checked
         against the revocation list exactly as :meth:`verify` does, and raises alike.
         """
-        if not self.cache.max_entries:
-            return None
-        entry = self.cache.get(token, self._clock())
+        entry = self.cache.current(token, self._clock())
         if entry is None:
             return None
-        if entry.revocation_generation != self._revocation_generation():
+        revocations = self.revocations
+        if entry.revocation_generation != (-1 if revocations is None else revocations.generation):
             self._recheck_revocation(entry)
-        return entry.passport if entry.current() else None
+        return entry.passport
 
     async def averify(self, token: str | bytes | None) -> Passport:
         """Like :meth:`verify`, awaiting key sources that fetch over the network."""

@@ -125,3 +125,18 @@ def test_the_warm_path_leaves_duplicates_and_bound_passports_to_aauthenticate(
     assert gate.cached(getter(bound)) is None
     with pytest.raises(PassportError):
         asyncio.run(gate.aauthenticate(getter(bound)))  # no DPoP proof
+
+
+def test_the_asgi_warm_path_follows_the_header_rules_of_extract_token(
+    ring: KeyRing, gate: PassportGate, token: str
+) -> None:
+    first = asyncio.run(gate.aauthenticate(getter(token)))
+    raw = token.encode()
+    assert gate.cached_asgi([(b"host", b"a"), (b"x-passport", b" " + raw + b"\t")]) is first
+    assert gate.cached_asgi([]) is None
+    assert gate.cached_asgi([(b"x-passport", raw), (b"x-passport", raw)]) is None  # twice
+    assert gate.cached_asgi([(b"x-passport", raw + b", " + raw)]) is None  # folded
+    assert gate.cached_asgi([(b"x-passport", b"")]) is None
+    # Bearer as well: two places, which aauthenticate weighs.
+    both = PassportGate(gate.verifier, TokenLocation(bearer=True))
+    assert both.cached_asgi([(b"x-passport", raw)]) is None
