@@ -58,6 +58,7 @@ from passport_core import (
     ConfigurationError,
     EdgeGate,
     HeaderGetter,
+    InvalidProof,
     Passport,
     PassportError,
     RequestTarget,
@@ -102,8 +103,10 @@ def _target_of(request: HttpRequest) -> Callable[[], RequestTarget]:
 
     def target() -> RequestTarget:
         request = weak()
-        if request is None:  # pragma: no cover - only its own request's state calls it
-            raise RuntimeError("the request has ended")
+        if request is None:
+            # Verified after its request was gone (a task kept request.apassport): there is
+            # no request for a proof to match, so a bound passport cannot pass (RFC 9449 §4.3).
+            raise InvalidProof("the request this passport came with has ended")
         # The path as sent: gunicorn's RAW_URI, other WSGI servers' REQUEST_URI, ASGI's raw_path.
         raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
         scope = getattr(request, "scope", None)

@@ -48,7 +48,10 @@ def test_the_adapters_benchmark_prints_its_table(tmp_path: Path) -> None:
         for figure in figures
         if figure["row"].startswith("bare")
     }
-    assert {
+    added = {
         (figure["framework"], figure["row"]): figure["cyclic_garbage_per_request"]
+        - bare[figure["framework"]]
         for figure in figures
-    } == {(figure["framework"], figure["row"]): bare[figure["framework"]] for figure in figures}
+    }
+    # Below one object in ten requests: a stray cycle is not an adapter's per-request one.
+    assert all(extra < 0.1 for extra in added.values()), added

@@ -21,9 +21,13 @@ if not with_adapter():
     def open_protected() -> dict[str, str]:
         return {"user": "user-000000"}
 
-    @app.get("/group/protected")
+    open_group = Blueprint("group", __name__, url_prefix="/group")
+
+    @open_group.get("/protected")
     def open_group_protected() -> dict[str, str]:
         return {"user": "user-000000"}
+
+    app.register_blueprint(open_group)
 
 else:
     from passport_flask import PassportExtension, current_passport, passport_required, protect

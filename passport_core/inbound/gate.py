@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from passport_core.dpop.binding import CONFIRMATION, ProofBinding
 from passport_core.dpop.target import TargetLike
@@ -84,13 +84,8 @@ class PassportGate:
         self._check_unbound = self.binding.mode == "required"
         self.verifier = verifier
         self.location = location or TokenLocation()
-        header = self.location.header
-        #: the passport's own header as an ASGI server names it, when it is the only place
-        self._asgi_header = (
-            header.lower().encode("latin-1")
-            if header is not None and not self.location.bearer
-            else None
-        )
+        self._asgi_location: TokenLocation | None = None
+        self._asgi_header: bytes | None = None
         self.companions = companions
         self._companion_locations = {
             header: TokenLocation(header=header)
@@ -153,6 +148,14 @@ class PassportGate:
             self._companion_refused(primary, error)
             raise
 
+    #: whether the warm path may answer: a subclass that checks more in ``aauthenticate``
+    #: must have every request go through it
+    _warm_path: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._warm_path = cls.aauthenticate is PassportGate.aauthenticate
+
     def cached(self, get_header: HeaderGetter) -> Passport | None:
         """The request's passport when the verifier's cache settles it with nothing to await
         (a plain passport seen before, no proof or companions to check); else ``None``, and
@@ -161,7 +164,7 @@ class PassportGate:
         An async adapter's warm path: no coroutine per request. It accepts only what
         :meth:`aauthenticate` would accept at that moment, and refuses alike.
         """
-        if self.companions is not None or self._check_unbound:
+        if not self._warm_path or self.companions is not None or self._check_unbound:
             return None
         try:
             token = extract_token(get_header, self.location)
@@ -176,8 +179,19 @@ class PassportGate:
         The same rules as :func:`~passport_core.extract_token` for that header, in one loop:
         this runs on every request of every protected route of an ASGI service.
         """
+        if not self._warm_path or self.companions is not None or self._check_unbound:
+            return None
+        location = self.location
+        if location is not self._asgi_location:  # set anew since the last request
+            header = location.header
+            self._asgi_header = (
+                header.lower().encode("latin-1")
+                if header is not None and not location.bearer
+                else None
+            )
+            self._asgi_location = location
         name = self._asgi_header
-        if name is None or self.companions is not None or self._check_unbound:
+        if name is None:
             return None
         raw: bytes | None = None
         for field, value in headers:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain, repeat
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from passport_core import claims as c
 from passport_core.encryption.decrypter import Decrypter
@@ -393,6 +393,14 @@ class Verifier:
         generation = -1 if stamp is None else stamp()  # before the lookup (see generation_of)
         return self._finish(parsed, parsed.trusted.keys.get_key(parsed.kid), generation)
 
+    #: whether :meth:`cached` may answer: a subclass that checks more in ``verify`` or
+    #: ``averify`` (the Txn-Token preset's claim shapes) must have every token go through them
+    _warm_path: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._warm_path = cls.verify is Verifier.verify and cls.averify is Verifier.averify
+
     def cached(self, token: str) -> Passport | None:
         """The passport :meth:`verify` would return, when its cache settles it without a key
         lookup (a hit whose key source vouches no key changed); else ``None``.
@@ -401,6 +409,8 @@ class Verifier:
         (a miss, keys due for a refresh) is left to :meth:`averify`. A hit is re-checked
         against the revocation list exactly as :meth:`verify` does, and raises alike.
         """
+        if not self._warm_path:
+            return None
         entry = self.cache.current(token, self._clock())
         if entry is None:
             return None

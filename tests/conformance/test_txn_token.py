@@ -99,3 +99,15 @@ def test_the_txn_token_is_forwarded_unmodified(send_txn: Send, echo: RunningServ
     assert answer.status == 200
     assert answer.json()["txn-token"] == token
     assert "authorization" not in answer.json()
+
+
+def test_a_txn_token_of_the_wrong_shape_is_refused_every_time(adapter: str) -> None:
+    # Signed, typed and addressed right, every claim present, but an empty txn and a
+    # number for req_wl: the preset refuses it, also once its signature is in the cache.
+    odd = TXN_MINTER.minter.mint(
+        "user-1", audience=TRUST_DOMAIN, scopes=["orders.read"], claims={"txn": "", "req_wl": 7}
+    )
+    with serving(adapter, TXN_SETTINGS) as send:
+        for _ in range(3):
+            answer = send("/required", _in_header(odd))
+            assert (answer.status, answer.json()["code"]) == (401, "invalid_claim")

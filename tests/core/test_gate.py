@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -13,8 +14,10 @@ from passport_core import (
     KeyRing,
     Minter,
     MissingToken,
+    Passport,
     PassportError,
     PassportGate,
+    ProofBinding,
     TokenLocation,
     Verifier,
     confirmation,
@@ -140,3 +143,37 @@ def test_the_asgi_warm_path_follows_the_header_rules_of_extract_token(
     # Bearer as well: two places, which aauthenticate weighs.
     both = PassportGate(gate.verifier, TokenLocation(bearer=True))
     assert both.cached_asgi([(b"x-passport", raw)]) is None
+
+
+def test_the_warm_path_stays_off_where_a_subclass_checks_more(
+    ring: KeyRing, gate: PassportGate, token: str
+) -> None:
+    class Stricter(PassportGate):
+        async def aauthenticate(self, *args: Any, **kwargs: Any) -> Passport | None:
+            raise MissingToken  # a check of its own, on every request
+
+    class Checking(Verifier):
+        async def averify(self, token: str | bytes | None) -> Passport:
+            return await super().averify(token)
+
+    raw = [(b"x-passport", token.encode())]
+    stricter = Stricter(gate.verifier, TokenLocation())
+    gate.verifier.verify(token)
+    assert stricter.cached_asgi(raw) is None
+    assert stricter.cached(getter(token)) is None
+    checking = Checking(keys=ring.public_jwks(), issuer=ISSUER, audience="orders")
+    checking.verify(token)
+    assert checking.cached(token) is None
+    assert PassportGate(checking).cached_asgi(raw) is None
+
+
+def test_the_warm_path_follows_a_changed_location_and_a_required_binding(
+    gate: PassportGate, token: str
+) -> None:
+    gate.verifier.verify(token)
+    assert gate.cached_asgi([(b"x-passport", token.encode())]) is not None
+    gate.location = TokenLocation(header="X-Other")
+    assert gate.cached_asgi([(b"x-passport", token.encode())]) is None
+    assert gate.cached_asgi([(b"x-other", token.encode())]) is not None
+    bound = PassportGate(gate.verifier, binding=ProofBinding("required"))
+    assert bound.cached_asgi([(b"x-passport", token.encode())]) is None

@@ -94,6 +94,7 @@ def test_a_hit_is_the_same_passport_and_costs_no_second_verify(key: Key) -> None
     assert len(cached.cache) == 1
     assert cached.verify(token) is first
     assert asyncio.run(cached.averify(token)) is first
+    assert cached.cached(token) is first  # the async warm path, no coroutine
     assert cached.verify(token.encode()) == first  # bytes take the cold path, same answer
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
+import weakref
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from django.utils.functional import SimpleLazyObject
 
-from passport_core import KeyRing, Minter, PassportError, get_passport
+from passport_core import InvalidProof, KeyRing, Minter, PassportError, get_passport
 from passport_django import PassportMiddleware, arequest_passport, request_passport
 from passport_django.conf import conf
 from passport_django.middleware import RequestPassport
@@ -381,3 +383,18 @@ def test_a_passport_verified_after_the_middleware_returned_does_not_leak_into_th
         }
         assert get_passport() is None
         assert client.get("/sync/silent/").json() == {"context": None}
+
+
+def test_a_request_is_freed_by_reference_counting_and_its_target_then_refuses() -> None:
+    request = RequestFactory().get("/items")
+    state = RequestPassport(request)
+    request._passport_django_state = state  # as the middleware keeps it
+    alive = weakref.ref(request)
+    gc.disable()
+    try:
+        del request
+        assert alive() is None  # no cycle through its passport state
+    finally:
+        gc.enable()
+    with pytest.raises(InvalidProof):
+        state.target()  # no request left for a DPoP proof to match
