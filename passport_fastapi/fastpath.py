@@ -233,7 +233,7 @@ def verifying_handler(
     required = plan.required
     policies = plan.policies
     # PassportGate's warm path; another gate (the edge's, a user's) is always awaited.
-    cached: Callable[[Any], Passport | None] = getattr(gate, "cached_asgi", _never_cached)
+    cached: Callable[[Any], Passport | None] = getattr(gate, "cached", _never_cached)
 
     async def serve(request: Request) -> Response:
         if overrides_of is not None and overrides_of.dependency_overrides:
@@ -244,13 +244,10 @@ def verifying_handler(
         if getattr(getattr(scope.get("app"), "state", None), _STATE_KEY, None) is not owner:
             return await slow(request)
         # The first verify of this request: nothing of it runs before the route's handler.
-        found = cached(scope["headers"])  # a passport seen before: no coroutine
+        headers = asgi_header_getter(scope["headers"])
+        found = cached(headers)  # a passport seen before: no coroutine
         if found is None:
-            found = await gate.aauthenticate(
-                asgi_header_getter(scope["headers"]),
-                required=required,
-                target=asgi_target(scope),
-            )
+            found = await gate.aauthenticate(headers, required=required, target=asgi_target(scope))
         remember(scope, gate, found)
         if policies:
             assert found is not None  # noqa: S101 - a policy makes it required: the gate raised

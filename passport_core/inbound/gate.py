@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from passport_core.dpop.binding import CONFIRMATION, ProofBinding
 from passport_core.dpop.target import TargetLike
 from passport_core.errors import MissingToken, PassportError
-from passport_core.inbound.extraction import _OWS, HeaderGetter, TokenLocation, extract_token
+from passport_core.inbound.extraction import HeaderGetter, TokenLocation, extract_token
 from passport_core.passport import Passport, carries
 from passport_core.token.fingerprint import fingerprint
 from passport_core.verify.bundle import Companions
@@ -84,8 +83,6 @@ class PassportGate:
         self._check_unbound = self.binding.mode == "required"
         self.verifier = verifier
         self.location = location or TokenLocation()
-        self._asgi_location: TokenLocation | None = None
-        self._asgi_header: bytes | None = None
         self.companions = companions
         self._companion_locations = {
             header: TokenLocation(header=header)
@@ -171,40 +168,6 @@ class PassportGate:
         except PassportError:
             return None  # refused, and logged, by aauthenticate
         return None if token is None else self._from_cache(token)
-
-    def cached_asgi(self, headers: Sequence[tuple[bytes, bytes]]) -> Passport | None:
-        """:meth:`cached` read straight from an ASGI scope's ``headers`` list, for a passport
-        in its own header (the default location); else ``None``, for :meth:`aauthenticate`.
-
-        The same rules as :func:`~passport_core.extract_token` for that header, in one loop:
-        this runs on every request of every protected route of an ASGI service.
-        """
-        if not self._warm_path or self.companions is not None or self._check_unbound:
-            return None
-        location = self.location
-        if location is not self._asgi_location:  # set anew since the last request
-            header = location.header
-            self._asgi_header = (
-                header.lower().encode("latin-1")
-                if header is not None and not location.bearer
-                else None
-            )
-            self._asgi_location = location
-        name = self._asgi_header
-        if name is None:
-            return None
-        raw: bytes | None = None
-        for field, value in headers:
-            if field == name:
-                if raw is not None:
-                    return None  # sent twice: aauthenticate refuses it
-                raw = value
-        if raw is None:
-            return None
-        token = raw.decode("latin-1").strip(_OWS)  # RFC 9110 §5.5: latin-1, OWS trimmed
-        if not token or "," in token:
-            return None  # empty, or two folded into one: aauthenticate decides
-        return self._from_cache(token)
 
     def _from_cache(self, token: str) -> Passport | None:
         try:

@@ -152,20 +152,6 @@ class VerifiedTokens:
         self.discard(token)
         return None
 
-    def current(self, token: str, now: float) -> CachedPassport | None:
-        """:meth:`get`, and only an entry whose key source vouches no key changed since it
-        was stored (:meth:`CachedPassport.current`): a hit that needs no key lookup."""
-        entry = self._entries.get(token)
-        if entry is None:
-            return None
-        if not entry.valid_from <= now < entry.until:
-            self.discard(token)
-            return None
-        stamp = entry.stamp
-        if stamp is None or entry.generation < 0 or stamp() != entry.generation:
-            return None
-        return entry
-
     def put(self, token: str, entry: CachedPassport) -> None:
         if entry.size > self.max_bytes or self.max_entries == 0:
             return

@@ -411,11 +411,10 @@ class Verifier:
         """
         if not self._warm_path:
             return None
-        entry = self.cache.current(token, self._clock())
-        if entry is None:
+        entry = self.cache.get(token, self._clock())
+        if entry is None or not entry.current():
             return None
-        revocations = self.revocations
-        if entry.revocation_generation != (-1 if revocations is None else revocations.generation):
+        if entry.revocation_generation != self._revocation_generation():
             self._recheck_revocation(entry)
         return entry.passport
 

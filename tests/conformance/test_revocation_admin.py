@@ -21,8 +21,9 @@ from tests.conformance.apps import AUDIENCE, RING
 from tests.conformance.test_conformance import MINTER
 from tests.fastapi.testapp import TestClient
 
-OPERATOR = MINTER.mint("olga", audience=AUDIENCE, roles=["passport-admin"])
-SUPPORT = MINTER.mint("sam", audience=AUDIENCE, roles=["support"])
+# Minted at import: an hour, so a long run (collected long before this runs) keeps them valid.
+OPERATOR = MINTER.mint("olga", audience=AUDIENCE, roles=["passport-admin"], ttl=3600)
+SUPPORT = MINTER.mint("sam", audience=AUDIENCE, roles=["support"], ttl=3600)
 
 #: (method, body, headers) -> (status, body bytes)
 Post = Callable[[str, bytes, dict[str, str]], tuple[int, bytes]]
