@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -509,25 +509,51 @@ def _callgrind(pid: int, *command: str) -> None:
     )
 
 
+def _forked(setup: Setup) -> bool:
+    """Whether the server serves from a forked worker (gunicorn), not its own process."""
+    return "gunicorn" in setup.command
+
+
+def _dump_totals(dumps: Iterable[Path]) -> int:
+    return sum(
+        int(line.split()[1])
+        for dump in dumps
+        for line in dump.read_text().splitlines()
+        if line.startswith("totals:")
+    )
+
+
 def _measure_instructions(setup: Setup, work: Workspace, *, duration: float) -> dict[str, float]:
     """Instructions per request of the real server (under callgrind) per route key.
 
-    Each server variant runs under ``valgrind --tool=callgrind`` with instrumentation off
-    while it starts; each route is warmed up, then counted alone (counters zeroed, ``wrk``
-    for ``duration`` seconds on one connection pair, counters dumped), so the figure is the
-    server's own work per request, whatever else the machine runs. Only single-process
-    servers (uvicorn): gunicorn's worker is a forked child.
+    Each server variant runs under ``valgrind --tool=callgrind``; each route is warmed up,
+    then counted alone (``wrk`` for ``duration`` seconds on one connection pair), so the
+    figure is the server's own work per request, whatever else the machine runs.
+
+    uvicorn serves in its own process: instrumentation is off while it starts, and
+    ``callgrind_control`` zeroes the counters before a route and dumps them after.
+    gunicorn serves in a forked worker, where valgrind's gdbserver (which
+    ``callgrind_control`` needs) is not set up; there callgrind dumps its counters each time
+    the worker calls ``accept`` (``--dump-before=sock_accept``, the C function under
+    ``socket.accept``), so the dumps made while a route was loaded add up to that route's
+    requests. Each route's counted run follows a warm-up run of the same route: the first
+    dump of a run holds the request before it, which is then the same route's.
     """
     found: dict[str, float] = {}
     variants = sorted({route.variant for route in ROUTES})
+    forked = _forked(setup)
     for variant in variants:
         out = work.directory / f"callgrind.{setup.name}.{variant}"
+        if forked:
+            options: tuple[str, ...] = ("--trace-children=yes", "--dump-before=sock_accept")
+        else:
+            options = ("--instr-atstart=no",)
         traced = Setup(
             setup.name,
             (
                 "valgrind",
                 "--tool=callgrind",
-                "--instr-atstart=no",
+                *options,
                 f"--callgrind-out-file={out}.%p",
                 *setup.command,
             ),
@@ -539,28 +565,36 @@ def _measure_instructions(setup: Setup, work: Workspace, *, duration: float) -> 
                 script, args, _sample = work.wrk_for(route)
                 url = f"http://127.0.0.1:{server.port}{route.path}"
                 _wrk(url, duration=2, connections=2, script=script, args=args, threads=1)
-            _callgrind(server.pid, "--instr=on")
+            if not forked:
+                _callgrind(server.pid, "--instr=on")
             for route in mine:
                 script, args, _sample = work.wrk_for(route)
                 url = f"http://127.0.0.1:{server.port}{route.path}"
-                _callgrind(server.pid, "--zero")
+                if forked:
+                    _wrk(url, duration=1, connections=2, script=script, args=args, threads=1)
+                    before = set(out.parent.glob(f"{out.name}.*"))
+                else:
+                    _callgrind(server.pid, "--zero")
+                    before = set(out.parent.glob(f"{out.name}.{server.pid}.*"))
                 result = _wrk(
                     url, duration=duration, connections=2, script=script, args=args, threads=1
                 )
                 if result.non200 or result.socket_errors or not result.requests:
                     raise BenchmarkFailed(f"{setup.name} {route.title} under callgrind failed")
-                before = set(out.parent.glob(f"{out.name}.{server.pid}.*"))
-                _callgrind(server.pid, "--dump")
-                dumps = set(out.parent.glob(f"{out.name}.{server.pid}.*")) - before
-                totals = [
-                    int(line.split()[1])
-                    for dump in dumps
-                    for line in dump.read_text().splitlines()
-                    if line.startswith("totals:")
-                ]
-                if len(totals) != 1:
+                if forked:
+                    dumps = set(out.parent.glob(f"{out.name}.*")) - before
+                else:
+                    _callgrind(server.pid, "--dump")
+                    dumps = set(out.parent.glob(f"{out.name}.{server.pid}.*")) - before
+                    if len(dumps) != 1:
+                        raise BenchmarkFailed(
+                            f"callgrind gave no dump for {setup.name} {route.key}"
+                        )
+                if not dumps:
                     raise BenchmarkFailed(f"callgrind gave no dump for {setup.name} {route.key}")
-                found[route.key] = totals[0] / result.requests
+                found[route.key] = _dump_totals(dumps) / result.requests
+                for dump in dumps:
+                    dump.unlink()  # a forked server dumps once per request
     return found
 
 
@@ -604,7 +638,7 @@ def main(
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="also count each uvicorn server's instructions per request under callgrind "
+        help="also count each server's instructions per request under callgrind "
         "(valgrind), SECONDS of wrk per route: a figure the machine's load does not move",
     )
     args = parser.parse_args(argv)
@@ -626,10 +660,9 @@ def main(
             )
         if args.instructions:
             for name in args.frameworks:
-                if SETUPS[name].command[:3] == tuple(_UVICORN[:3]):
-                    counted[name] = _measure_instructions(
-                        SETUPS[name], work, duration=args.instructions
-                    )
+                counted[name] = _measure_instructions(
+                    SETUPS[name], work, duration=args.instructions
+                )
     print(
         f"real servers under wrk: req/s (ratio to the same route without auth, (a)), "
         f"{args.duration:g} s per run, "

@@ -11,7 +11,7 @@ that moment, and what they set never leaks back to the request.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
@@ -29,9 +29,10 @@ __all__ = [
 _current: ContextVar[Passport | None] = ContextVar("passport_core.current", default=None)
 
 
-def get_passport() -> Passport | None:
-    """The current request's passport, or ``None``."""
-    return _current.get()
+#: The current request's passport, or ``None``. (This and :func:`set_passport` /
+#: :func:`reset_passport` are the variable's own methods, not Python functions around them:
+#: every adapter calls them on every request, and a Python frame costs more than the call.)
+get_passport: Callable[[], Passport | None] = _current.get
 
 
 def get_passport_or_raise() -> Passport:
@@ -46,14 +47,11 @@ def get_passport_or_raise() -> Passport:
     return passport
 
 
-def set_passport(passport: Passport | None) -> Token[Passport | None]:
-    """Set the current passport; pass the returned token to :func:`reset_passport`."""
-    return _current.set(passport)
+#: Set the current passport; pass the returned token to :func:`reset_passport`.
+set_passport: Callable[[Passport | None], Token[Passport | None]] = _current.set
 
-
-def reset_passport(token: Token[Passport | None]) -> None:
-    """Undo the :func:`set_passport` call that returned ``token``."""
-    _current.reset(token)
+#: Undo the :func:`set_passport` call that returned ``token``.
+reset_passport: Callable[[Token[Passport | None]], None] = _current.reset
 
 
 @contextmanager

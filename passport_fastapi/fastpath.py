@@ -59,10 +59,11 @@ from passport_core import (
     Passport,
     Policy,
     asgi_header_getter,
+    get_passport,
     reset_passport,
     set_passport,
 )
-from passport_fastapi.application import _STATE_KEY, asgi_target, remember
+from passport_fastapi.application import _STATE_KEY, _VERIFIED, asgi_target
 
 __all__ = [
     "FastPath",
@@ -123,8 +124,11 @@ def plan_of(dependant: Dependant) -> tuple[Plan, Dependant] | None:
     if not asked:
         return None
     plan = Plan(required, tuple(policies), tuple(names))
+    # A required passport is core's current one; an optional one may be None, which core's
+    # variable does not say apart from "unset", so it has a variable of its own.
+    read = get_passport if required else _INJECTED.get
     stripped = dataclasses.replace(
-        dependant, dependencies=kept, call=_injecting(call, plan.names) if names else call
+        dependant, dependencies=kept, call=_injecting(call, plan.names, read) if names else call
     )
     return plan, stripped
 
@@ -146,13 +150,16 @@ def _is_async(call: Any) -> bool:
     return inspect.iscoroutinefunction(getattr(call, "__call__", None))  # noqa: B004
 
 
-def _injecting(call: Callable[..., Any], names: tuple[str, ...]) -> Callable[..., Any]:
-    """``call`` with the verified passport added under ``names``; async stays async (run in
-    the request's task), sync stays sync (run in the threadpool, in a copy of its context)."""
+def _injecting(
+    call: Callable[..., Any], names: tuple[str, ...], read: Callable[[], Passport | None]
+) -> Callable[..., Any]:
+    """``call`` with the verified passport (what ``read`` returns) added under ``names``; async
+    stays async (run in the request's task), sync stays sync (run in the threadpool, in a copy
+    of its context)."""
     if _is_async(call):
 
         async def endpoint(**values: Any) -> Any:
-            found = _INJECTED.get()
+            found = read()
             for name in names:
                 values[name] = found
             return await call(**values)
@@ -161,7 +168,7 @@ def _injecting(call: Callable[..., Any], names: tuple[str, ...]) -> Callable[...
     else:
 
         def sync_endpoint(**values: Any) -> Any:
-            found = _INJECTED.get()
+            found = read()
             for name in names:
                 values[name] = found
             return call(**values)
@@ -221,6 +228,9 @@ def without_passport_dependencies(
         target.dependant = original
 
 
+_UNSET: Any = object()
+
+
 def _never_cached(get_header: Any) -> None:
     return None
 
@@ -235,32 +245,51 @@ def verifying_handler(
     # PassportGate's warm path; another gate (the edge's, a user's) is always awaited.
     cached: Callable[[Any], Passport | None] = getattr(gate, "cached", _never_cached)
 
+    #: the app last seen to be the owner's (``_UNSET``: none yet)
+    known: Any = _UNSET
+
     async def serve(request: Request) -> Response:
+        nonlocal known
         if overrides_of is not None and overrides_of.dependency_overrides:
             return await slow(request)
         scope = request.scope
-        # A route object another app serves too (FastAPI(routes=app.routes)) is verified by
-        # that app's own settings: its dependencies, on FastAPI's path.
-        if getattr(getattr(scope.get("app"), "state", None), _STATE_KEY, None) is not owner:
-            return await slow(request)
+        app = scope.get("app")
+        if app is not known:
+            # A route object another app serves too (FastAPI(routes=app.routes)) is verified by
+            # that app's own settings: its dependencies, on FastAPI's path. Checked once per
+            # app, not per request: Starlette's State answers through __getattr__, after a
+            # failed lookup that formats an AttributeError, and an app's setup never changes
+            # (setup_passport refuses a second call).
+            if getattr(getattr(app, "state", None), _STATE_KEY, None) is not owner:
+                return await slow(request)
+            known = app
         # The first verify of this request: nothing of it runs before the route's handler.
         headers = asgi_header_getter(scope["headers"])
         found = cached(headers)  # a passport seen before: no coroutine
         if found is None:
             found = await gate.aauthenticate(headers, required=required, target=asgi_target(scope))
-        remember(scope, gate, found)
-        if policies:
-            assert found is not None  # noqa: S101 - a policy makes it required: the gate raised
+        # remember(scope, gate, found), inlined, as below: frames are most of this handler's cost
+        state = scope.setdefault("state", {})
+        state[_VERIFIED] = (gate, found)
+        state["passport"] = found
+        if required:
+            assert found is not None  # noqa: S101 - required: the gate raised
             for policy in policies:
                 policy.check(found)
+            # The path function reads it back from core's variable.
+            current = set_passport(found)
+            try:
+                return await fast(request)
+            finally:
+                reset_passport(current)
         # run_current(found, fast, request), inlined: one coroutine less per request
         injected = _INJECTED.set(found)
-        current = set_passport(found) if found is not None else None
+        current_or_none = set_passport(found) if found is not None else None
         try:
             return await fast(request)
         finally:
-            if current is not None:
-                reset_passport(current)
+            if current_or_none is not None:
+                reset_passport(current_or_none)
             _INJECTED.reset(injected)
 
     return serve

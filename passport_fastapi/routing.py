@@ -45,10 +45,15 @@ from typing import Any, ClassVar
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from passport_core import ConfigurationError, Policy, asgi_header_getter
+from passport_core import ConfigurationError, Gate, Passport, Policy, asgi_header_getter
 from passport_fastapi.application import asgi_target, installed, remember, verified_before
 from passport_fastapi.dependencies import PolicyDependency
-from passport_fastapi.fastpath import run_current, serving_target, without_passport_dependencies
+from passport_fastapi.fastpath import (
+    _never_cached,
+    run_current,
+    serving_target,
+    without_passport_dependencies,
+)
 
 __all__ = ["PassportRoute"]
 
@@ -91,14 +96,24 @@ class PassportRoute(APIRoute):
         overrides_of = serving_target(self).dependency_overrides_provider
         policy = self.policy
 
+        #: the app last served, its gate and the gate's warm path: looked up once per app, not
+        #: per request (Starlette's State answers through __getattr__, after a failed lookup)
+        seen: tuple[Any, Gate, Callable[[Any], Passport | None]] | None = None
+
         async def verified(request: Request) -> Response:
+            nonlocal seen
             scope = request.scope
-            gate = installed(scope["app"]).gate
+            app = scope["app"]
+            if seen is None or seen[0] is not app:
+                setup_gate = installed(app).gate
+                seen = (app, setup_gate, getattr(setup_gate, "cached", _never_cached))
+            _, gate, cached = seen
             found = verified_before(scope, gate)
             if found is None:
-                found = await gate.aauthenticate(
-                    asgi_header_getter(scope["headers"]), target=asgi_target(scope)
-                )
+                headers = asgi_header_getter(scope["headers"])
+                found = cached(headers)  # a passport seen before: no coroutine
+                if found is None:
+                    found = await gate.aauthenticate(headers, target=asgi_target(scope))
                 remember(scope, gate, found)
             assert found is not None  # noqa: S101 - required: the gate raises instead
             if policy is not None:

@@ -167,17 +167,16 @@ class PassportGate:
             token = extract_token(get_header, self.location)
         except PassportError:
             return None  # refused, and logged, by aauthenticate
-        return None if token is None else self._from_cache(token)
-
-    def _from_cache(self, token: str) -> Passport | None:
+        if token is None:
+            return None
         try:
-            primary = self.verifier.cached(token)
+            entry = self.verifier._cached_entry(token)
         except PassportError as error:
             self._refused(token, error)
             raise
-        if primary is None or carries(primary, CONFIRMATION):
+        if entry is None or CONFIRMATION in entry.claims:
             return None  # a bound passport needs its proof checked: aauthenticate
-        return primary
+        return entry.passport
 
     async def aauthenticate(
         self,

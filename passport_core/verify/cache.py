@@ -152,6 +152,22 @@ class VerifiedTokens:
         self.discard(token)
         return None
 
+    def settled(self, token: str, now: float) -> CachedPassport | None:
+        """The entry for ``token`` when it answers with no key lookup: its time window holds
+        ``now`` and its key source vouches that no key changed (:meth:`CachedPassport.current`);
+        else ``None``, leaving a stale entry to :meth:`get`.
+
+        :meth:`get` and :meth:`CachedPassport.current` in one frame: the warm path of every
+        request of an async adapter runs it.
+        """
+        entry = self._entries.get(token)
+        if entry is None or not entry.valid_from <= now < entry.until:
+            return None
+        stamp = entry.stamp
+        if entry.generation < 0 or stamp is None or stamp() != entry.generation:
+            return None
+        return entry
+
     def put(self, token: str, entry: CachedPassport) -> None:
         if entry.size > self.max_bytes or self.max_entries == 0:
             return

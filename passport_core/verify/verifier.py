@@ -409,14 +409,20 @@ class Verifier:
         (a miss, keys due for a refresh) is left to :meth:`averify`. A hit is re-checked
         against the revocation list exactly as :meth:`verify` does, and raises alike.
         """
+        entry = self._cached_entry(token)
+        return None if entry is None else entry.passport
+
+    def _cached_entry(self, token: str) -> CachedPassport | None:
+        """:meth:`cached`'s entry (its raw claims tell the gate whether the passport is bound)."""
         if not self._warm_path:
             return None
-        entry = self.cache.get(token, self._clock())
-        if entry is None or not entry.current():
+        entry = self.cache.settled(token, self._clock())
+        if entry is None:
             return None
-        if entry.revocation_generation != self._revocation_generation():
+        revocations = self.revocations
+        if entry.revocation_generation != (-1 if revocations is None else revocations.generation):
             self._recheck_revocation(entry)
-        return entry.passport
+        return entry
 
     async def averify(self, token: str | bytes | None) -> Passport:
         """Like :meth:`verify`, awaiting key sources that fetch over the network."""
