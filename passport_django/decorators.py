@@ -97,9 +97,11 @@ def refusal(
     """The 401/403 answer when ``request`` lacks a passport or ``policy`` denies it, else None."""
     state = _state(request)  # no middleware: raised, for the developer to see
     try:
-        _decide(state.get(), policy, required)
+        found = state.get()
+        _decide(found, policy, required)
     except PassportError as error:
         return problem(error)
+    _settled_on(request, found)
     return None
 
 
@@ -109,10 +111,19 @@ async def arefusal(
     """:func:`refusal` for async views."""
     state = _state(request)
     try:
-        _decide(await state.aget(), policy, required)
+        found = await state.aget()
+        _decide(found, policy, required)
     except PassportError as error:
         return problem(error)
+    _settled_on(request, found)
     return None
+
+
+def _settled_on(request: HttpRequest, found: Passport | None) -> None:
+    """``request.passport`` becomes the verified passport itself, no longer the lazy object:
+    each of the view's reads of it would go through Django's ``LazyObject`` proxy."""
+    if found is not None:
+        cast(Any, request).passport = found
 
 
 def _guard(policy: Policy | None, *, required: bool = True) -> Callable[[ViewT], ViewT]:

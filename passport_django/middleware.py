@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest
@@ -220,12 +220,30 @@ def _resolved(user: Any) -> Any:
     return user
 
 
+if TYPE_CHECKING:  # generic in django-stubs only; Django's class takes no subscript
+    _LazyBase = SimpleLazyObject[Passport | None]
+else:
+    _LazyBase = SimpleLazyObject
+
+
+class _LazyPassport(_LazyBase):
+    """Django's ``SimpleLazyObject``, built in one frame: its own ``__init__`` goes through
+    ``LazyObject.__init__`` and ``LazyObject.__setattr__`` (Python frames), and every request
+    that carries a passport builds one."""
+
+    def __init__(self, func: Callable[[], Any]) -> None:
+        # What SimpleLazyObject.__init__ and LazyObject.__init__ set, written the way
+        # SimpleLazyObject writes its own attribute.
+        self.__dict__["_setupfunc"] = func
+        self.__dict__["_wrapped"] = empty
+
+
 def _install(request: HttpRequest) -> RequestPassport:
     state = RequestPassport(request)
     setattr(request, STATE_ATTRIBUTE, state)
     target = cast(Any, request)
     # A plain None when nothing was sent, so ``request.passport is None`` keeps its meaning.
-    target.passport = None if _sent_nothing(state) else SimpleLazyObject(state.get)
+    target.passport = None if _sent_nothing(state) else _LazyPassport(state.get)
     target.apassport = state.aget
     if hasattr(request, "user"):
         # The passport is the caller's identity behind the edge; see checks.W001 for

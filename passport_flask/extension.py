@@ -51,6 +51,8 @@ logger = logging.getLogger("passport_flask")
 
 #: the key of ``app.extensions`` the extension registers itself under
 EXTENSION_NAME = "passport"
+#: the key of ``app.extensions`` holding the app's passport state
+_STATE_NAME = "passport.state"
 #: every setting is ``app.config[CONFIG_PREFIX + NAME]``, e.g. ``PASSPORT_AUDIENCE``
 CONFIG_PREFIX = "PASSPORT_"
 #: the endpoint name of the JWKS view (registered when ``PASSPORT_PUBLISH`` is set)
@@ -159,6 +161,8 @@ class PassportExtension:
         state = self._build_state(app, {**self._overrides, **_check_overrides(overrides)})
         self._states[app] = state
         app.extensions[EXTENSION_NAME] = self
+        # Also where each request finds it: a dict read, not a WeakKeyDictionary's frames.
+        app.extensions[_STATE_NAME] = state
         _default_passport_on_g(app)
         app.teardown_request(_end_request)
         # Keep a handler the app registered before init_app: the app's choice wins.
@@ -238,6 +242,9 @@ def _not_initialised(app: Flask) -> ConfigurationError:
 def app_state() -> _AppState:
     """The current app's passport state; a clear error if ``init_app`` was never called."""
     app = _real_app()
+    state = app.extensions.get(_STATE_NAME)
+    if isinstance(state, _AppState):
+        return state
     extension = app.extensions.get(EXTENSION_NAME)
     if not isinstance(extension, PassportExtension):
         raise _not_initialised(app)
@@ -272,27 +279,29 @@ class _Entered:
 
 
 def _in_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+    # asyncio's own None-returning lookup: get_running_loop() would raise (and build) a
+    # RuntimeError on every request of a sync view.
+    return asyncio._get_running_loop() is not None
 
 
-def _enter(globals_: Any, passport: Passport | None) -> None:
+def _enter(namespace: dict[str, Any], passport: Passport | None) -> None:
+    """Keep ``passport`` as ``g.passport`` and make it current, ``namespace`` being ``g``'s.
+
+    Written to ``g.__dict__``, which is what Flask's ``_AppCtxGlobals.__setattr__`` does,
+    without its Python frame per attribute.
+    """
     # Nothing happens per request until a view asks for its passport: only then is the
     # baseline taken, and only then has the teardown anything to undo.
-    globals_.passport = passport
-    entered = globals_.__dict__.get(_G_CONTEXT)
-    if entered is not None:
+    namespace["passport"] = passport
+    if namespace.get(_G_CONTEXT) is not None:
         set_passport(passport)
     elif passport is not None or get_passport() is not None:
-        setattr(globals_, _G_CONTEXT, _Entered(passport))
+        namespace[_G_CONTEXT] = _Entered(passport)
 
 
 def _end_request(_exc: BaseException | None) -> None:
     # Every request pays this: one lookup when no view asked for a passport.
-    namespace = g._get_current_object().__dict__
+    namespace = _namespace_of_g()
     entered = namespace.get(_G_CONTEXT)
     if entered is not None and entered.undo():
         del namespace[_G_CONTEXT]
@@ -322,20 +331,28 @@ def verify_request(*, required: bool = True) -> Passport | None:
     :raises PassportError: a missing (when required) or invalid passport.
     """
     state = app_state()
-    globals_ = g._get_current_object()
-    namespace = globals_.__dict__
+    namespace = _namespace_of_g()
     already = namespace.get("passport")
     if already is not None and _G_CONTEXT in namespace:
         return cast(Passport, already)
+    # The proxied request: reading an attribute through the proxy first fails a lookup
+    # (an AttributeError built and dropped) before werkzeug's __getattr__ answers.
+    environ = request._get_current_object().environ  # type: ignore[attr-defined]
     passport = state.gate.authenticate(
-        environ_header_getter(request.environ), required=required, target=_request_target
+        environ_header_getter(environ), required=required, target=_request_target
     )
-    _enter(globals_, passport)
+    _enter(namespace, passport)
     return passport
 
 
+def _namespace_of_g() -> dict[str, Any]:
+    """``g``'s attributes, read without going through the proxy's ``__getattr__``."""
+    namespace: dict[str, Any] = g._get_current_object().__dict__
+    return namespace
+
+
 def _current_passport() -> Passport:
-    passport = g.get("passport")
+    passport = _namespace_of_g().get("passport")
     if passport is None:
         raise NoPassport(
             "this request has no verified passport: protect the view with @passport_required "

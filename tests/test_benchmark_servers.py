@@ -64,3 +64,26 @@ def test_wrk_counts_every_answer_that_is_not_200_and_the_server_stops_on_error(
         raise servers.BenchmarkFailed("checked")
     with pytest.raises(ProcessLookupError):
         os.kill(started.pid, 0)  # stopped (and reaped) when the block raised
+
+
+@pytest.mark.parametrize("setup", ["fastapi-h11", "flask-gunicorn"])
+def test_instructions_are_counted_per_route_in_the_server_and_in_a_forked_worker(
+    setup: str, tmp_path: Path
+) -> None:
+    """uvicorn is counted through callgrind_control; gunicorn's forked worker, which has no
+    gdbserver for it, through a dump at every accept. Either way each route gets a count
+    per request, and a protected route costs more than the same route without auth."""
+    require_component(shutil.which("wrk") is not None, "wrk (Debian package wrk)")
+    require_component(
+        shutil.which("valgrind") is not None and shutil.which("callgrind_control") is not None,
+        "valgrind (Debian package valgrind)",
+    )
+    work = servers.Workspace.create(tmp_path, 20)
+    counts = servers._measure_instructions(servers.SETUPS[setup], work, duration=1)
+    assert set(counts) == {route.key for route in servers.ROUTES}
+    # A request through a Python web framework is at least some 100k instructions.
+    assert all(count > 100_000 for count in counts.values())
+    # (b) verifies what (a), the same route without auth, never looks at; (c) checks an
+    # Ed25519 signature on every request, which a warm (b) does not.
+    assert counts["b"] > counts["a"]
+    assert counts["c"] > counts["b"] * 1.2
