@@ -66,6 +66,8 @@ def test_wrk_counts_every_answer_that_is_not_200_and_the_server_stops_on_error(
         os.kill(started.pid, 0)  # stopped (and reaped) when the block raised
 
 
+# Every server starts under valgrind, some 50 times slower than natively: minutes, not seconds.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("setup", ["fastapi-h11", "flask-gunicorn"])
 def test_instructions_are_counted_per_route_in_the_server_and_in_a_forked_worker(
     setup: str, tmp_path: Path
