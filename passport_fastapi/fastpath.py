@@ -59,7 +59,6 @@ from passport_core import (
     Passport,
     Policy,
     asgi_header_getter,
-    get_passport,
     reset_passport,
     set_passport,
 )
@@ -124,11 +123,8 @@ def plan_of(dependant: Dependant) -> tuple[Plan, Dependant] | None:
     if not asked:
         return None
     plan = Plan(required, tuple(policies), tuple(names))
-    # A required passport is core's current one; an optional one may be None, which core's
-    # variable does not say apart from "unset", so it has a variable of its own.
-    read = get_passport if required else _INJECTED.get
     stripped = dataclasses.replace(
-        dependant, dependencies=kept, call=_injecting(call, plan.names, read) if names else call
+        dependant, dependencies=kept, call=_injecting(call, plan.names) if names else call
     )
     return plan, stripped
 
@@ -150,12 +146,15 @@ def _is_async(call: Any) -> bool:
     return inspect.iscoroutinefunction(getattr(call, "__call__", None))  # noqa: B004
 
 
-def _injecting(
-    call: Callable[..., Any], names: tuple[str, ...], read: Callable[[], Passport | None]
-) -> Callable[..., Any]:
-    """``call`` with the verified passport (what ``read`` returns) added under ``names``; async
-    stays async (run in the request's task), sync stays sync (run in the threadpool, in a copy
-    of its context)."""
+def _injecting(call: Callable[..., Any], names: tuple[str, ...]) -> Callable[..., Any]:
+    """``call`` with the verified passport added under ``names``; async stays async (run in
+    the request's task), sync stays sync (run in the threadpool, in a copy of its context).
+
+    Read from a variable of its own, not core's: a dependency of the route may make another
+    passport current (``use_passport``), and the parameter is still the verified one, as on
+    FastAPI's own path; and an optional one may be ``None``, which core's variable does not
+    tell apart from unset."""
+    read = _INJECTED.get
     if _is_async(call):
 
         async def endpoint(**values: Any) -> Any:
@@ -276,12 +275,6 @@ def verifying_handler(
             assert found is not None  # noqa: S101 - required: the gate raised
             for policy in policies:
                 policy.check(found)
-            # The path function reads it back from core's variable.
-            current = set_passport(found)
-            try:
-                return await fast(request)
-            finally:
-                reset_passport(current)
         # run_current(found, fast, request), inlined: one coroutine less per request
         injected = _INJECTED.set(found)
         current_or_none = set_passport(found) if found is not None else None

@@ -13,7 +13,6 @@ import logging
 import threading
 from collections.abc import Mapping
 from typing import Any, cast
-from weakref import WeakKeyDictionary
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.local import LocalProxy
@@ -140,7 +139,6 @@ class PassportExtension:
 
     def __init__(self, app: Flask | None = None, **overrides: Any) -> None:
         self._overrides = _check_overrides(overrides)
-        self._states: WeakKeyDictionary[Flask, _AppState] = WeakKeyDictionary()
         if app is not None:
             self.init_app(app)
 
@@ -159,9 +157,8 @@ class PassportExtension:
                 f"app {app.name!r} already has a passport extension: call init_app once per app"
             )
         state = self._build_state(app, {**self._overrides, **_check_overrides(overrides)})
-        self._states[app] = state
         app.extensions[EXTENSION_NAME] = self
-        # Also where each request finds it: a dict read, not a WeakKeyDictionary's frames.
+        # Where each request finds it: a dict read.
         app.extensions[_STATE_NAME] = state
         _default_passport_on_g(app)
         app.teardown_request(_end_request)
@@ -195,10 +192,10 @@ class PassportExtension:
 
     def _state(self, app: Flask | None = None) -> _AppState:
         target = app if app is not None else _real_app()
-        state = self._states.get(target)
-        if state is None:
+        # Only an app this extension initialised: another instance's settings are not ours.
+        if target.extensions.get(EXTENSION_NAME) is not self:
             raise _not_initialised(target)
-        return state
+        return cast(_AppState, target.extensions[_STATE_NAME])
 
     def settings(self, app: Flask | None = None) -> PassportConfig:
         """The settings in force for ``app`` (default: the current app)."""
@@ -243,12 +240,9 @@ def app_state() -> _AppState:
     """The current app's passport state; a clear error if ``init_app`` was never called."""
     app = _real_app()
     state = app.extensions.get(_STATE_NAME)
-    if isinstance(state, _AppState):
-        return state
-    extension = app.extensions.get(EXTENSION_NAME)
-    if not isinstance(extension, PassportExtension):
+    if state is None:
         raise _not_initialised(app)
-    return extension._state(app)
+    return cast(_AppState, state)
 
 
 class _Entered:

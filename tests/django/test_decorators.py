@@ -54,6 +54,18 @@ def test_passport_required_lets_any_valid_passport_in(get: Get, mint: Mint, mode
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("route", ["optional", "required", *CASES])
+def test_in_a_guarded_view_request_passport_is_the_verified_passport_itself(
+    get: Get, mint: Mint, route: str, mode: str
+) -> None:
+    """Not Django's lazy proxy: ``is``, ``type()``, ``dataclasses.replace`` behave as on the
+    passport, and it is the one core's context holds for outbound calls."""
+    claims = {"roles": ["admin"], "scopes": ["orders:write"], "permissions": ["orders.refund"]}
+    response = get(f"/{mode}/identity/{route}/", mint("alice", **claims))
+    assert response.json() == {"type": "Passport", "is_current": True}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("route", sorted(CASES))
 def test_a_passport_that_meets_the_requirement_reaches_the_view(
     get: Get, mint: Mint, route: str, mode: str

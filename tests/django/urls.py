@@ -40,6 +40,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns += [
+    path(f"{mode}/identity/{name}/", guard(view))
+    for mode, view in (("sync", views.sync_identity), ("async", views.async_identity))
+    for name, guard in GUARDS.items()
+    if name != "open"
+]
+
+urlpatterns += [
     path("", include("passport_django.urls")),
     path("boom/", views.boom),
     path("sync/silent/", views.silent),

@@ -64,6 +64,20 @@ async def async_view(request: HttpRequest) -> HttpResponse:
     return JsonResponse(describe(request))
 
 
+def identity(request: HttpRequest) -> dict[str, Any]:
+    """What ``request.passport`` is: its type, and whether it is core's current passport."""
+    held: Any = request.passport  # type: ignore[attr-defined]
+    return {"type": type(held).__name__, "is_current": held is get_passport()}
+
+
+def sync_identity(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(identity(request))
+
+
+async def async_identity(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(identity(request))
+
+
 def named(request: HttpRequest, name: str) -> HttpResponse:
     """A view under a path parameter: the path arrives percent-encoded."""
     return JsonResponse({**describe(request), "name": name})

@@ -4,15 +4,23 @@ verified before the route's other dependencies run; routes that do not ask never
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import fastapi.routing
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request
 
-from passport_core import KeyRing, Minter, Passport, get_passport, get_passport_or_raise
+from passport_core import (
+    KeyRing,
+    Minter,
+    Passport,
+    get_passport,
+    get_passport_or_raise,
+    use_passport,
+)
 from passport_fastapi import (
     OptionalPassportDep,
     PassportDep,
@@ -70,6 +78,20 @@ def _app(ring: KeyRing, ran: Ran) -> FastAPI:
     async def open_route(request: Request) -> Any:
         state = getattr(request.state, "passport", "unset")
         return {"state": state, "current": get_passport() is not None}
+
+    async def narrowed(found: PassportDep) -> AsyncIterator[None]:
+        # A dependency of yours that makes a narrower passport current for what it calls.
+        with use_passport(dataclasses.replace(found, subject=f"narrowed-{found.subject}")):
+            yield
+
+    @app.get("/narrowed", dependencies=[Depends(narrowed)])
+    async def narrowed_route(found: PassportDep) -> Any:
+        return {"sub": found.subject, "current": get_passport_or_raise().subject}
+
+    @app.get("/narrowed-sync", dependencies=[Depends(narrowed)])
+    def narrowed_sync(found: PassportDep, maybe: OptionalPassportDep) -> Any:
+        assert maybe is found
+        return {"sub": found.subject, "current": get_passport_or_raise().subject}
 
     @app.get("/after")
     async def after() -> Any:
@@ -182,6 +204,21 @@ def test_overrides_take_the_dependency_path(
     assert client.get("/admin").json() == {"sub": "carol"}
     app.dependency_overrides.clear()
     assert_problem(client.get("/me"), 401, "missing_token")
+
+
+@pytest.mark.parametrize("path", ["/narrowed", "/narrowed-sync"])
+@pytest.mark.parametrize("solved_by", ["fast path", "FastAPI's dependencies"])
+def test_the_parameter_is_the_verified_passport_whatever_a_dependency_makes_current(
+    client: TestClient, mint: Mint, path: str, solved_by: str
+) -> None:
+    """A dependency that makes another passport current (``use_passport``) changes what core
+    sees, not the path function's passport parameter: on either path, as FastAPI solves it."""
+    app: Any = client.app
+    if solved_by != "fast path":
+        # any override sends the route through FastAPI's own solver
+        app.dependency_overrides[user_of] = lambda: "overridden"
+    body = client.get(path, headers={"X-Passport": mint("alice")}).json()
+    assert body == {"sub": "alice", "current": "narrowed-alice"}
 
 
 def test_routes_of_included_routers_are_verified_before_your_dependencies(
