@@ -95,13 +95,18 @@ def refusal(
     request: HttpRequest, policy: Policy | None, *, required: bool = True
 ) -> HttpResponseBase | None:
     """The 401/403 answer when ``request`` lacks a passport or ``policy`` denies it, else None."""
-    state = _state(request)  # no middleware: raised, for the developer to see
+    state = getattr(request, STATE_ATTRIBUTE, None)  # _state(request), inlined: a frame less
+    if type(state) is not RequestPassport:
+        state = _state(request)  # no middleware: raised, for the developer to see
     try:
         found = state.get()
         _decide(found, policy, required)
     except PassportError as error:
         return problem(error)
-    _settled_on(request, found)
+    if found is not None:
+        # request.passport, no longer the lazy object: each of the view's reads of it would
+        # go through Django's LazyObject proxy.
+        request.passport = found  # type: ignore[attr-defined]
     return None
 
 
@@ -115,15 +120,9 @@ async def arefusal(
         _decide(found, policy, required)
     except PassportError as error:
         return problem(error)
-    _settled_on(request, found)
-    return None
-
-
-def _settled_on(request: HttpRequest, found: Passport | None) -> None:
-    """``request.passport`` becomes the verified passport itself, no longer the lazy object:
-    each of the view's reads of it would go through Django's ``LazyObject`` proxy."""
     if found is not None:
-        cast(Any, request).passport = found
+        request.passport = found  # type: ignore[attr-defined]  # as in refusal
+    return None
 
 
 def _guard(policy: Policy | None, *, required: bool = True) -> Callable[[ViewT], ViewT]:

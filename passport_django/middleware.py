@@ -57,6 +57,7 @@ from django.utils.functional import LazyObject, SimpleLazyObject, empty
 from passport_core import (
     ConfigurationError,
     EdgeGate,
+    Gate,
     HeaderGetter,
     InvalidProof,
     Passport,
@@ -90,19 +91,34 @@ def header_getter(request: HttpRequest) -> HeaderGetter:
     return environ_header_getter(meta)
 
 
-def _target_of(request: HttpRequest) -> Callable[[], RequestTarget]:
-    """The request's method and absolute URI, built only when a DPoP proof is checked.
+class RequestPassport:
+    """One request's passport, verified at most once, sync or async, on first use.
 
-    ``build_absolute_uri`` is Django's view of the URI: behind a proxy, set
-    ``SECURE_PROXY_SSL_HEADER`` / ``USE_X_FORWARDED_HOST`` so it names the public one.
+    The outcome (a passport, ``None`` or the refusal) is kept, so every later
+    access agrees with the first; a verified passport is made current for core.
     """
 
-    # The request holds its RequestPassport, which holds this: a strong reference back
-    # would make every request a reference cycle, left for the cyclic collector to find.
-    weak = weakref.ref(request)
+    def __init__(self, request: HttpRequest) -> None:
+        # environ_header_getter, not header_getter: a frame less on every request.
+        self.headers = environ_header_getter(request.META)
+        # The request holds this state: a strong reference back would make every request a
+        # reference cycle, left for the cyclic collector to find.
+        self._request = weakref.ref(request)
+        #: the passport the request carries, when the middleware took it out already
+        self.token: str | None = None
+        self._settled = False
+        #: True while the middleware serves the request: only then is its context reset
+        self.serving = False
+        self._passport: Passport | None = None
+        self._error: PassportError | None = None
 
-    def target() -> RequestTarget:
-        request = weak()
+    def target(self) -> RequestTarget:
+        """The request's method and absolute URI, built only when a DPoP proof is checked.
+
+        ``build_absolute_uri`` is Django's view of the URI: behind a proxy, set
+        ``SECURE_PROXY_SSL_HEADER`` / ``USE_X_FORWARDED_HOST`` so it names the public one.
+        """
+        request = self._request()
         if request is None:
             # Verified after its request was gone (a task kept request.apassport): there is
             # no request for a proof to match, so a bound passport cannot pass (RFC 9449 §4.3).
@@ -117,30 +133,6 @@ def _target_of(request: HttpRequest) -> Callable[[], RequestTarget]:
             raw_path=raw,
         )  # fmt: skip
 
-    return target
-
-
-class RequestPassport:
-    """One request's passport, verified at most once, sync or async, on first use.
-
-    The outcome (a passport, ``None`` or the refusal) is kept, so every later
-    access agrees with the first; a verified passport is made current for core.
-    """
-
-    def __init__(self, request: HttpRequest) -> None:
-        self.headers = header_getter(request)
-        self.target = _target_of(request)
-        self._settled = False
-        #: True while the middleware serves the request: only then is its context reset
-        self.serving = False
-        self._passport: Passport | None = None
-        self._error: PassportError | None = None
-
-    def _outcome(self) -> Passport | None:
-        if self._error is not None:
-            raise self._error
-        return self._passport
-
     def _settle(self, passport: Passport | None, error: PassportError | None) -> None:
         self._settled = True
         self._passport, self._error = passport, error
@@ -151,29 +143,44 @@ class RequestPassport:
             # next request the thread serves.
             set_passport(passport)
 
+    def _warm(self, gate: Gate) -> Passport | None:
+        """The gate's answer without a verify, for a passport its verifier settled before."""
+        warm: Callable[[str], Passport | None] | None = getattr(gate, "cached_token", None)
+        return None if warm is None or self.token is None else warm(self.token)
+
     def get(self) -> Passport | None:
         """The verified passport or ``None``; raises the refusal of a bad one."""
         if not self._settled:
+            gate = conf.gate
+            # self._warm(gate), inlined: the sync server's every request comes this way.
+            warm: Callable[[str], Passport | None] | None = getattr(gate, "cached_token", None)
             try:
-                found = conf.gate.authenticate(self.headers, required=False, target=self.target)
+                found = (
+                    warm(self.token) if warm is not None and self.token is not None else None
+                ) or gate.authenticate(self.headers, required=False, target=self.target)
             except PassportError as error:
                 self._settle(None, error)
             else:
                 self._settle(found, None)
-        return self._outcome()
+        if self._error is not None:
+            raise self._error
+        return self._passport
 
     async def aget(self) -> Passport | None:
         """:meth:`get` without blocking the event loop on key fetches."""
         if not self._settled:
+            gate = conf.gate
             try:
-                found = await conf.gate.aauthenticate(
+                found = self._warm(gate) or await gate.aauthenticate(
                     self.headers, required=False, target=self.target
                 )
             except PassportError as error:
                 self._settle(None, error)
             else:
                 self._settle(found, None)
-        return self._outcome()
+        if self._error is not None:
+            raise self._error
+        return self._passport
 
     def user(self, fallback: Any) -> Any:
         """``request.user``: the passport's user, else ``fallback``; never raises a refusal."""
@@ -198,7 +205,10 @@ class RequestPassport:
 
 
 def _sent_nothing(state: RequestPassport) -> bool:
-    """True when the request carries no passport at all: nothing to verify, nothing to refuse."""
+    """True when the request carries no passport at all: nothing to verify, nothing to refuse.
+
+    The passport taken out is kept on ``state``, for the gate's warm path to start from.
+    """
     try:
         config = conf.config
         if config.edge is not None:
@@ -206,9 +216,10 @@ def _sent_nothing(state: RequestPassport) -> bool:
             if isinstance(gate, EdgeGate):
                 # The topmost service mints: what counts is a credential, never a passport.
                 return not gate.presented(state.headers)
-        return extract_token(state.headers, config.location) is None
+        state.token = extract_token(state.headers, config.location)
     except PassportError:
         return False  # a duplicate, or broken settings: refused (or reported) on access
+    return state.token is None
 
 
 def _resolved(user: Any) -> Any:
@@ -227,23 +238,24 @@ else:
 
 
 class _LazyPassport(_LazyBase):
-    """Django's ``SimpleLazyObject``, built in one frame: its own ``__init__`` goes through
-    ``LazyObject.__init__`` and ``LazyObject.__setattr__`` (Python frames), and every request
-    that carries a passport builds one."""
-
-    def __init__(self, func: Callable[[], Any]) -> None:
-        # What SimpleLazyObject.__init__ and LazyObject.__init__ set, written the way
-        # SimpleLazyObject writes its own attribute.
-        self.__dict__["_setupfunc"] = func
-        self.__dict__["_wrapped"] = empty
+    """Django's ``SimpleLazyObject``: ``request.passport`` of a request that carries one."""
 
 
 def _install(request: HttpRequest) -> RequestPassport:
     state = RequestPassport(request)
-    setattr(request, STATE_ATTRIBUTE, state)
-    target = cast(Any, request)
-    # A plain None when nothing was sent, so ``request.passport is None`` keeps its meaning.
-    target.passport = None if _sent_nothing(state) else _LazyPassport(state.get)
+    target: Any = request
+    setattr(target, STATE_ATTRIBUTE, state)
+    if _sent_nothing(state):
+        # A plain None, so ``request.passport is None`` keeps its meaning.
+        target.passport = None
+    else:
+        # SimpleLazyObject(state.get), built without a Python frame: its __init__ goes
+        # through LazyObject's __init__ and __setattr__, and LazyObject.__getattribute__
+        # answers even __dict__; every request that carries a passport builds one.
+        lazy = object.__new__(_LazyPassport)
+        object.__setattr__(lazy, "_setupfunc", state.get)
+        object.__setattr__(lazy, "_wrapped", empty)
+        target.passport = lazy
     target.apassport = state.aget
     if hasattr(request, "user"):
         # The passport is the caller's identity behind the edge; see checks.W001 for

@@ -145,13 +145,16 @@ class PassportGate:
             self._companion_refused(primary, error)
             raise
 
-    #: whether the warm path may answer: a subclass that checks more in ``aauthenticate``
-    #: must have every request go through it
+    #: whether the warm path may answer: a subclass that checks more in ``authenticate`` or
+    #: ``aauthenticate`` must have every request go through it
     _warm_path: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._warm_path = cls.aauthenticate is PassportGate.aauthenticate
+        cls._warm_path = (
+            cls.authenticate is PassportGate.authenticate
+            and cls.aauthenticate is PassportGate.aauthenticate
+        )
 
     def cached(self, get_header: HeaderGetter) -> Passport | None:
         """The request's passport when the verifier's cache settles it with nothing to await
@@ -161,13 +164,19 @@ class PassportGate:
         An async adapter's warm path: no coroutine per request. It accepts only what
         :meth:`aauthenticate` would accept at that moment, and refuses alike.
         """
-        if not self._warm_path or self.companions is not None or self._check_unbound:
-            return None
         try:
             token = extract_token(get_header, self.location)
         except PassportError:
             return None  # refused, and logged, by aauthenticate
         if token is None:
+            return None
+        return self.cached_token(token)
+
+    def cached_token(self, token: str) -> Passport | None:
+        """:meth:`cached` for a passport the adapter already took from the request (with
+        :func:`extract_token` and this gate's location); ``None``: :meth:`authenticate` or
+        :meth:`aauthenticate` decides."""
+        if not self._warm_path or self.companions is not None or self._check_unbound:
             return None
         try:
             entry = self.verifier._cached_entry(token)

@@ -159,6 +159,10 @@ def test_the_warm_path_stays_off_where_a_subclass_checks_more(
         async def aauthenticate(self, *args: Any, **kwargs: Any) -> Passport | None:
             raise MissingToken  # a check of its own, on every request
 
+    class StricterSync(PassportGate):
+        def authenticate(self, *args: Any, **kwargs: Any) -> Passport | None:
+            raise MissingToken  # a sync server's check of its own
+
     class Checking(Verifier):
         async def averify(self, token: str | bytes | None) -> Passport:
             return await super().averify(token)
@@ -168,6 +172,9 @@ def test_the_warm_path_stays_off_where_a_subclass_checks_more(
     gate.verifier.verify(token)
     assert from_asgi(stricter, raw) is None
     assert stricter.cached(getter(token)) is None
+    assert stricter.cached_token(token) is None
+    assert StricterSync(gate.verifier, TokenLocation()).cached_token(token) is None
+    assert PassportGate(gate.verifier, TokenLocation()).cached_token(token) is not None
     checking = Checking(keys=ring.public_jwks(), issuer=ISSUER, audience="orders")
     checking.verify(token)
     assert checking.cached(token) is None
