@@ -114,11 +114,10 @@ def protect(
     def check_passport() -> None:
         # The request behind the proxy, once: each read through werkzeug's proxy is 3 frames.
         current = request._get_current_object()  # type: ignore[attr-defined]
-        if current.endpoint == JWKS_ENDPOINT:
+        rule = current.url_rule  # what Request.endpoint reads, without its frame
+        if rule is not None and rule.endpoint == JWKS_ENDPOINT:
             return
-        if current.method == "OPTIONS" and getattr(
-            current.url_rule, "provide_automatic_options", False
-        ):
+        if current.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
             return
         passport = verify_request(required=required)
         if policy is not None and passport is not None:

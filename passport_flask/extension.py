@@ -12,7 +12,8 @@ import asyncio
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any, cast
+from contextvars import Token
+from typing import Any, TypeAlias, cast
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.local import LocalProxy
@@ -245,33 +246,10 @@ def app_state() -> _AppState:
     return state
 
 
-class _Entered:
-    """How to undo what one request made current in core's context (kept on ``g``)."""
-
-    __slots__ = ("baseline", "in_loop", "thread", "token")
-
-    def __init__(self, passport: Passport | None) -> None:
-        self.baseline = get_passport()
-        self.token = set_passport(passport)
-        self.thread = threading.get_ident()
-        # An async view runs in asgiref's thread, on a copy of the request's context
-        # that is copied back when it returns: the token is of that copy.
-        # asyncio's own None-returning lookup: get_running_loop() would raise (and build) a
-        # RuntimeError on every request of a sync view.
-        self.in_loop = asyncio._get_running_loop() is not None
-
-    def undo(self) -> bool:
-        """Restore the passport from before the request; False where this is not its context."""
-        if self.thread == threading.get_ident():
-            reset_passport(self.token)
-            return True
-        if self.in_loop:
-            # Set in asgiref's thread, copied back to the request's: put the old value back.
-            set_passport(self.baseline)
-            return True
-        # A copy of this request context (copy_current_request_context) being torn down
-        # in another thread: the original request's teardown resets it.
-        return False
+#: how to undo what one request made current in core's context (kept on ``g``): the passport
+#: current before, the token of the change, the thread it was made in, and whether it was made
+#: in an event loop. A tuple: a class of its own costs an ``__init__`` frame per request.
+_Entered: TypeAlias = tuple[Passport | None, Token[Passport | None], int, bool]
 
 
 def _enter(namespace: dict[str, Any], passport: Passport | None) -> None:
@@ -286,16 +264,39 @@ def _enter(namespace: dict[str, Any], passport: Passport | None) -> None:
     if namespace.get(_G_CONTEXT) is not None:
         set_passport(passport)
     elif passport is not None or get_passport() is not None:
-        namespace[_G_CONTEXT] = _Entered(passport)
+        baseline = get_passport()
+        entered: _Entered = (
+            baseline,
+            set_passport(passport),
+            threading.get_ident(),
+            # An async view runs in asgiref's thread, on a copy of the request's context
+            # that is copied back when it returns: the token is of that copy. asyncio's own
+            # None-returning lookup: get_running_loop() would raise (and build) a
+            # RuntimeError on every request of a sync view.
+            asyncio._get_running_loop() is not None,
+        )
+        namespace[_G_CONTEXT] = entered
 
 
 def _end_request(_exc: BaseException | None) -> None:
     # Every request pays this: one lookup when no view asked for a passport.
     # g's attributes, read without going through the proxy's __getattr__.
     namespace: dict[str, Any] = g._get_current_object().__dict__
-    entered = namespace.get(_G_CONTEXT)
-    if entered is not None and entered.undo():
-        del namespace[_G_CONTEXT]
+    entered: _Entered | None = namespace.get(_G_CONTEXT)
+    if entered is None:
+        return
+    # Restore the passport from before the request, where this is its context.
+    baseline, token, thread, in_loop = entered
+    if thread == threading.get_ident():
+        reset_passport(token)
+    elif in_loop:
+        # Set in asgiref's thread, copied back to the request's: put the old value back.
+        set_passport(baseline)
+    else:
+        # A copy of this request context (copy_current_request_context) being torn down
+        # in another thread: the original request's teardown resets it.
+        return
+    del namespace[_G_CONTEXT]
 
 
 def _request_target() -> RequestTarget:
