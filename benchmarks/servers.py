@@ -526,7 +526,12 @@ def _dump_total(dump: Path) -> int:
 _REQUEST_DUMP = 50_000
 
 
-def _per_request_in_worker(dumps: Iterable[Path]) -> float | None:
+#: how far the request dumps of a run may be from wrk's count: the request before the run's
+#: first accept (the warm-up's last), the one in flight when wrk stops, one per connection
+_DUMP_SLACK = 4
+
+
+def _per_request_in_worker(dumps: Iterable[Path], sent: int) -> float | None:
     """Instructions per request from a forked worker's dumps, one made at every accept.
 
     A sync worker serves one request per connection, so each dump that holds a request holds
@@ -538,6 +543,12 @@ def _per_request_in_worker(dumps: Iterable[Path]) -> float | None:
     """
     totals = [_dump_total(dump) for dump in dumps]
     requests = [total for total in totals if total > _REQUEST_DUMP]
+    if abs(len(requests) - sent) > _DUMP_SLACK:
+        # A poll taken for a request, or a request for a poll: the figure would be wrong.
+        raise BenchmarkFailed(
+            f"{len(requests)} request dumps for the {sent} requests wrk made: the worker "
+            "did not dump once per request"
+        )
     return sum(requests) / len(requests) if requests else None
 
 
@@ -610,7 +621,7 @@ def _measure_instructions(setup: Setup, work: Workspace, *, duration: float) -> 
                             f"callgrind gave no dump for {setup.name} {route.key}"
                         )
                 per_request = (
-                    _per_request_in_worker(dumps)
+                    _per_request_in_worker(dumps, result.requests)
                     if forked
                     else sum(map(_dump_total, dumps)) / result.requests
                 )

@@ -57,7 +57,6 @@ from django.utils.functional import LazyObject, SimpleLazyObject, empty
 from passport_core import (
     ConfigurationError,
     EdgeGate,
-    Gate,
     HeaderGetter,
     InvalidProof,
     Passport,
@@ -82,15 +81,6 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseB
 STATE_ATTRIBUTE = "_passport_django_state"
 
 
-def header_getter(request: HttpRequest) -> HeaderGetter:
-    """Every value of a header; Django folds repeated headers into one comma-joined value.
-
-    Read from ``request.META``: ``request.headers`` would copy every header first.
-    """
-    meta: dict[str, Any] = request.META
-    return environ_header_getter(meta)
-
-
 class RequestPassport:
     """One request's passport, verified at most once, sync or async, on first use.
 
@@ -99,13 +89,12 @@ class RequestPassport:
     """
 
     def __init__(self, request: HttpRequest) -> None:
-        # environ_header_getter, not header_getter: a frame less on every request.
+        # Every value of a header, from request.META (Django folds a repeated header into one
+        # comma-joined value): request.headers would copy every header first.
         self.headers = environ_header_getter(request.META)
         # The request holds this state: a strong reference back would make every request a
         # reference cycle, left for the cyclic collector to find.
         self._request = weakref.ref(request)
-        #: the passport the request carries, when the middleware took it out already
-        self.token: str | None = None
         self._settled = False
         #: True while the middleware serves the request: only then is its context reset
         self.serving = False
@@ -143,21 +132,19 @@ class RequestPassport:
             # next request the thread serves.
             set_passport(passport)
 
-    def _warm(self, gate: Gate) -> Passport | None:
-        """The gate's answer without a verify, for a passport its verifier settled before."""
-        warm: Callable[[str], Passport | None] | None = getattr(gate, "cached_token", None)
-        return None if warm is None or self.token is None else warm(self.token)
-
     def get(self) -> Passport | None:
         """The verified passport or ``None``; raises the refusal of a bad one."""
         if not self._settled:
-            gate = conf.gate
-            # self._warm(gate), inlined: the sync server's every request comes this way.
-            warm: Callable[[str], Passport | None] | None = getattr(gate, "cached_token", None)
             try:
-                found = (
-                    warm(self.token) if warm is not None and self.token is not None else None
-                ) or gate.authenticate(self.headers, required=False, target=self.target)
+                gate = conf.gate
+                # PassportGate's warm path: a passport its verifier settled before, read from
+                # the headers as they are now, with the gate's own location.
+                warm: Callable[[HeaderGetter], Passport | None] | None = getattr(
+                    gate, "cached", None
+                )
+                found = warm(self.headers) if warm is not None else None
+                if found is None:
+                    found = gate.authenticate(self.headers, required=False, target=self.target)
             except PassportError as error:
                 self._settle(None, error)
             else:
@@ -169,11 +156,16 @@ class RequestPassport:
     async def aget(self) -> Passport | None:
         """:meth:`get` without blocking the event loop on key fetches."""
         if not self._settled:
-            gate = conf.gate
             try:
-                found = self._warm(gate) or await gate.aauthenticate(
-                    self.headers, required=False, target=self.target
+                gate = conf.gate
+                warm: Callable[[HeaderGetter], Passport | None] | None = getattr(
+                    gate, "cached", None
                 )
+                found = warm(self.headers) if warm is not None else None
+                if found is None:
+                    found = await gate.aauthenticate(
+                        self.headers, required=False, target=self.target
+                    )
             except PassportError as error:
                 self._settle(None, error)
             else:
@@ -205,10 +197,7 @@ class RequestPassport:
 
 
 def _sent_nothing(state: RequestPassport) -> bool:
-    """True when the request carries no passport at all: nothing to verify, nothing to refuse.
-
-    The passport taken out is kept on ``state``, for the gate's warm path to start from.
-    """
+    """True when the request carries no passport at all: nothing to verify, nothing to refuse."""
     try:
         config = conf.config
         if config.edge is not None:
@@ -216,10 +205,9 @@ def _sent_nothing(state: RequestPassport) -> bool:
             if isinstance(gate, EdgeGate):
                 # The topmost service mints: what counts is a credential, never a passport.
                 return not gate.presented(state.headers)
-        state.token = extract_token(state.headers, config.location)
+        return extract_token(state.headers, config.location) is None
     except PassportError:
         return False  # a duplicate, or broken settings: refused (or reported) on access
-    return state.token is None
 
 
 def _resolved(user: Any) -> Any:

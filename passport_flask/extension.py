@@ -194,8 +194,14 @@ class PassportExtension:
     def _state(self, app: Flask | None = None) -> _AppState:
         target = app if app is not None else _real_app()
         # Only an app this extension initialised: another instance's settings are not ours.
-        if target.extensions.get(EXTENSION_NAME) is not self:
+        owner = target.extensions.get(EXTENSION_NAME)
+        if owner is None:
             raise _not_initialised(target)
+        if owner is not self:
+            raise ConfigurationError(
+                f"app {target.name!r} was initialised by another PassportExtension: ask "
+                f"app.extensions[{EXTENSION_NAME!r}] for its settings"
+            )
         return cast(_AppState, target.extensions[_STATE_NAME])
 
     def settings(self, app: Flask | None = None) -> PassportConfig:

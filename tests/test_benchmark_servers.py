@@ -89,3 +89,21 @@ def test_instructions_are_counted_per_route_in_the_server_and_in_a_forked_worker
     # Ed25519 signature on every request, which a warm (b) does not.
     assert counts["b"] > counts["a"]
     assert counts["c"] > counts["b"] * 1.2
+
+
+def test_a_forked_worker_s_figure_is_the_mean_of_its_request_dumps(tmp_path: Path) -> None:
+    """One callgrind dump per accept: the polls between requests are left out, and a count of
+    request dumps far from wrk's is refused, never turned into a figure."""
+
+    def dumps(*totals: int) -> list[Path]:
+        made = []
+        for index, total in enumerate(totals):
+            dump = tmp_path / f"callgrind.{len(list(tmp_path.iterdir()))}.{index}"
+            dump.write_text(f"events: Ir\nsummary: {total}\ntotals: {total}\n")
+            made.append(dump)
+        return made
+
+    found = servers._per_request_in_worker(dumps(900_000, 3_000, 1_000_000, 2_500), 2)
+    assert found == 950_000
+    with pytest.raises(servers.BenchmarkFailed, match="2 request dumps for the 20"):
+        servers._per_request_in_worker(dumps(900_000, 1_000_000), 20)

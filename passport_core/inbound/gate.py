@@ -159,24 +159,18 @@ class PassportGate:
     def cached(self, get_header: HeaderGetter) -> Passport | None:
         """The request's passport when the verifier's cache settles it with nothing to await
         (a plain passport seen before, no proof or companions to check); else ``None``, and
-        :meth:`aauthenticate` decides (also when none was sent).
+        :meth:`aauthenticate` (or :meth:`authenticate`) decides (also when none was sent).
 
-        An async adapter's warm path: no coroutine per request. It accepts only what
-        :meth:`aauthenticate` would accept at that moment, and refuses alike.
+        An adapter's warm path: no coroutine, and fewer frames, per request. It accepts only
+        what :meth:`aauthenticate` would accept at that moment, and refuses alike.
         """
+        if not self._warm_path or self.companions is not None or self._check_unbound:
+            return None
         try:
             token = extract_token(get_header, self.location)
         except PassportError:
             return None  # refused, and logged, by aauthenticate
         if token is None:
-            return None
-        return self.cached_token(token)
-
-    def cached_token(self, token: str) -> Passport | None:
-        """:meth:`cached` for a passport the adapter already took from the request (with
-        :func:`extract_token` and this gate's location); ``None``: :meth:`authenticate` or
-        :meth:`aauthenticate` decides."""
-        if not self._warm_path or self.companions is not None or self._check_unbound:
             return None
         try:
             entry = self.verifier._cached_entry(token)

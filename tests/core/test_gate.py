@@ -172,9 +172,8 @@ def test_the_warm_path_stays_off_where_a_subclass_checks_more(
     gate.verifier.verify(token)
     assert from_asgi(stricter, raw) is None
     assert stricter.cached(getter(token)) is None
-    assert stricter.cached_token(token) is None
-    assert StricterSync(gate.verifier, TokenLocation()).cached_token(token) is None
-    assert PassportGate(gate.verifier, TokenLocation()).cached_token(token) is not None
+    assert StricterSync(gate.verifier, TokenLocation()).cached(getter(token)) is None
+    assert PassportGate(gate.verifier, TokenLocation()).cached(getter(token)) is not None
     checking = Checking(keys=ring.public_jwks(), issuer=ISSUER, audience="orders")
     checking.verify(token)
     assert checking.cached(token) is None

@@ -398,3 +398,22 @@ def test_a_request_is_freed_by_reference_counting_and_its_target_then_refuses() 
         gc.enable()
     with pytest.raises(InvalidProof):
         state.target()  # no request left for a DPoP proof to match
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_broken_settings_are_one_outcome_for_the_whole_request(
+    mint: Mint, passport_settings: dict[str, Any], mode: str
+) -> None:
+    """Every access of one request agrees with the first, broken settings included: a
+    request that found them broken does not verify after they were mended."""
+    request = RequestFactory().get("/", headers={"X-Passport": mint("alice")})
+    state = RequestPassport(request)
+    read = state.get if mode == "sync" else lambda: asyncio.run(state.aget())
+    broken = {key: value for key, value in passport_settings.items() if key != "ISSUER"}
+    with override_settings(PASSPORT=broken), pytest.raises(PassportError) as first:
+        read()
+    assert first.value.status == 500
+    with pytest.raises(PassportError) as again:
+        read()  # the test settings again: valid, and this passport verifies under them
+    assert again.value is first.value
+    assert RequestPassport(request).get() is not None  # a new request does verify

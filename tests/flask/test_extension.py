@@ -141,6 +141,11 @@ def test_another_apps_extension_does_not_count(ring: KeyRing) -> None:
     stranger = Flask("stranger")
     with pytest.raises(ConfigurationError, match="not initialised"):
         extension.settings(stranger)
+    # An app another extension instance set up: its settings are that instance's to give.
+    other = build_app(settings(ring, PASSPORT_AUDIENCE="billing"), PassportExtension())
+    with pytest.raises(ConfigurationError, match="another PassportExtension"):
+        extension.settings(other)
+    assert other.extensions[EXTENSION_NAME].settings(other).audience == ("billing",)
 
 
 def test_app_handler_registered_after_init_app_replaces_the_problem_answer(
