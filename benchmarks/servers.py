@@ -564,8 +564,10 @@ def _measure_instructions(setup: Setup, work: Workspace, *, duration: float) -> 
     gunicorn serves in a forked worker, where valgrind's gdbserver (which
     ``callgrind_control`` needs) is not set up; there callgrind dumps its counters each time
     the worker calls ``accept`` (``--dump-before=sock_accept``, the C function under
-    ``socket.accept``), so the dumps made while a route was loaded add up to that route's
-    requests, one request per dump. Each route's counted run follows a warm-up run of the same
+    ``socket.accept``): a sync worker serves one request per connection, so the figure is the
+    mean over the dumps that hold a request (:func:`_per_request_in_worker`): what handling a
+    request costs, without gunicorn's polls between requests, which (a) and (b) would pay
+    alike. Each route's counted run follows a warm-up run of the same
     route: the first dump of a run holds the request before it, which is then the same
     route's.
     """
@@ -626,7 +628,9 @@ def _measure_instructions(setup: Setup, work: Workspace, *, duration: float) -> 
                     else sum(map(_dump_total, dumps)) / result.requests
                 )
                 if per_request is None:
-                    raise BenchmarkFailed(f"callgrind gave no dump for {setup.name} {route.key}")
+                    raise BenchmarkFailed(
+                        f"callgrind gave no dump of a request for {setup.name} {route.key}"
+                    )
                 found[route.key] = per_request
                 for dump in dumps:
                     dump.unlink()  # a forked server dumps once per request

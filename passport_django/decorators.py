@@ -114,6 +114,7 @@ async def arefusal(
     request: HttpRequest, policy: Policy | None, *, required: bool = True
 ) -> HttpResponseBase | None:
     """:func:`refusal` for async views."""
+    # Not inlined as in refusal: an awaited verify dwarfs the frame.
     state = _state(request)
     try:
         found = await state.aget()

@@ -226,7 +226,12 @@ else:
 
 
 class _LazyPassport(_LazyBase):
-    """Django's ``SimpleLazyObject``: ``request.passport`` of a request that carries one."""
+    """Django's ``SimpleLazyObject``: ``request.passport`` of a request that carries one.
+
+    ``_install`` builds it by hand, setting the two attributes Django's ``__init__`` sets
+    (``_setupfunc``, ``_wrapped``); ``copy``, ``pickle`` and ``SimpleLazyObject.__copy__``
+    still build one through Django's own ``__init__``.
+    """
 
 
 def _install(request: HttpRequest) -> RequestPassport:

@@ -363,9 +363,30 @@ def _current_passport() -> Passport:
     return passport
 
 
+#: what a view reads of a passport: its fields, properties and methods
+_PASSPORT_NAMES = frozenset(name for name in dir(Passport) if not name.startswith("_"))
+
+
+class _PassportProxy(LocalProxy):  # type: ignore[type-arg]
+    """werkzeug's ``LocalProxy``, reading the passport's own names in one frame.
+
+    A plain ``LocalProxy`` answers ``current_passport.subject`` only after the lookup on the
+    proxy failed (an ``AttributeError`` built, its message formatted, and dropped) and three
+    frames of werkzeug; a view reads the passport on every request. Every other name, and
+    every operator, is ``LocalProxy``'s.
+    """
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _PASSPORT_NAMES:
+            return getattr(_current_passport(), name)
+        return object.__getattribute__(self, name)
+
+
 #: The verified passport of the current request (like Flask-Login's ``current_user``).
 #: Raises :class:`~passport_core.NoPassport` (answered 500) where there is none.
-current_passport = cast(Passport, LocalProxy(_current_passport))
+current_passport = cast(Passport, _PassportProxy(_current_passport))
 
 
 def _jwks_view() -> Response:

@@ -3,6 +3,7 @@ the settings are built once for every thread; a request never sees the previous 
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Iterator
@@ -12,9 +13,11 @@ from wsgiref.simple_server import WSGIServer, make_server
 import httpx
 import pytest
 from django.core.wsgi import get_wsgi_application
-from django.test import Client, override_settings
+from django.http import HttpResponse
+from django.test import Client, RequestFactory, override_settings
 
 from passport_core import Gate, get_passport
+from passport_django import PassportMiddleware
 from passport_django.conf import conf
 from tests.django.conftest import Mint
 from tests.django.test_servers import QuietHandler
@@ -121,3 +124,17 @@ def test_one_thread_serving_request_after_request_never_leaks_a_passport(mint: M
             assert http.get("/sync/silent/").json() == {"context": None}
             assert http.get("/async/optional/").json()["context"] is None
     assert get_passport() is None
+
+
+def test_the_lazy_passport_copies_as_django_s_own_lazy_object(mint: Mint) -> None:
+    """Built without Django's ``__init__``, it still copies before and after it is read."""
+    seen: list[Any] = []
+
+    def view(request: Any) -> HttpResponse:
+        unread = copy.copy(request.passport)  # SimpleLazyObject.__copy__: a new lazy object
+        seen.append(unread.subject)
+        seen.append(copy.copy(request.passport).subject)  # read: a copy of the passport
+        return HttpResponse()
+
+    PassportMiddleware(view)(RequestFactory().get("/", headers={"X-Passport": mint("alice")}))
+    assert seen == ["alice", "alice"]

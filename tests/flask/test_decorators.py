@@ -6,13 +6,19 @@ import logging
 from typing import Any
 
 import pytest
-from flask import Blueprint
+from flask import Blueprint, g
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from passport_core import ConfigurationError, KeyRing
+from passport_core import ConfigurationError, KeyRing, Passport
 from passport_core import require_role as role
-from passport_flask import passport_required, protect, require_policy, require_role
+from passport_flask import (
+    current_passport,
+    passport_required,
+    protect,
+    require_policy,
+    require_role,
+)
 
 from .conftest import AUDIENCE, AppFactory, Mint, build_app, settings
 
@@ -266,6 +272,44 @@ def test_current_passport_without_a_verified_passport_is_a_500_problem(
 ) -> None:
     response = client.get("/current")
     assert_problem(response, 500, "no_passport")
+
+
+def test_current_passport_acts_as_the_passport_it_stands_for(
+    make_app: AppFactory, mint: Mint
+) -> None:
+    """Its fields and methods, and every operator and check a proxy forwards."""
+    app = make_app()
+
+    @app.get("/proxy")
+    @passport_required
+    def proxy() -> dict[str, Any]:
+        held = g.passport
+        return {
+            "subject": current_passport.subject,
+            "has_admin": current_passport.has_role("admin"),
+            "roles": sorted(current_passport.roles),
+            "equal": current_passport == held,
+            "is": current_passport._get_current_object() is held,  # type: ignore[attr-defined]
+            "isinstance": isinstance(current_passport, Passport),
+            "truthy": bool(current_passport),
+            "repr": repr(current_passport) == repr(held),
+            "missing": hasattr(current_passport, "no_such_name"),
+        }
+
+    response = app.test_client().get(
+        "/proxy", headers={"X-Passport": mint("alice", roles=["admin"])}
+    )
+    assert response.json == {
+        "subject": "alice",
+        "has_admin": True,
+        "roles": ["admin"],
+        "equal": True,
+        "is": True,
+        "isinstance": True,
+        "truthy": True,
+        "repr": True,
+        "missing": False,
+    }
 
 
 def test_audience_list_accepts_each_audience(make_app: AppFactory, mint: Mint) -> None:
