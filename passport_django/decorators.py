@@ -100,7 +100,10 @@ def refusal(
         state = _state(request)  # no middleware: raised, for the developer to see
     try:
         found = state.get()
-        _decide(found, policy, required)
+        if found is None:
+            _decide(found, policy, required)
+        elif policy is not None:
+            policy.check(found)  # _decide(found, policy, required), inlined: a frame less
     except PassportError as error:
         return problem(error)
     if found is not None:

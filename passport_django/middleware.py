@@ -148,7 +148,11 @@ class RequestPassport:
             except PassportError as error:
                 self._settle(None, error)
             else:
-                self._settle(found, None)
+                # self._settle(found, None), inlined: a sync server's every request is here.
+                self._settled = True
+                self._passport = found
+                if found is not None and self.serving:
+                    set_passport(found)  # why only while serving: see _settle
         if self._error is not None:
             raise self._error
         return self._passport
