@@ -149,6 +149,7 @@ class RequestPassport:
                 self._settle(None, error)
             else:
                 # self._settle(found, None), inlined: a sync server's every request is here.
+                # (_error is None already: nothing was settled.) Keep it in step with _settle.
                 self._settled = True
                 self._passport = found
                 if found is not None and self.serving:
@@ -233,8 +234,8 @@ class _LazyPassport(_LazyBase):
     """Django's ``SimpleLazyObject``: ``request.passport`` of a request that carries one.
 
     ``_install`` builds it by hand, setting the two attributes Django's ``__init__`` sets
-    (``_setupfunc``, ``_wrapped``); ``copy``, ``pickle`` and ``SimpleLazyObject.__copy__``
-    still build one through Django's own ``__init__``.
+    (``_setupfunc``, ``_wrapped``); ``copy.copy`` of one not yet read still builds a new lazy
+    object through Django's own ``__init__`` (``SimpleLazyObject.__copy__``).
     """
 
 

@@ -363,23 +363,19 @@ def _current_passport() -> Passport:
     return passport
 
 
-#: what a view reads of a passport: its fields, properties and methods
-_PASSPORT_NAMES = frozenset(name for name in dir(Passport) if not name.startswith("_"))
-
-
+# werkzeug's LocalProxy, reading the passport's public names in one frame. A plain LocalProxy
+# answers current_passport.subject only after the lookup on the proxy failed (an
+# AttributeError built, its message formatted, and dropped) and three frames of werkzeug; a
+# view reads the passport on every request. LocalProxy has no public names of its own, so a
+# public name is always the passport's (a bundle's and a subclass's too); every other name,
+# and every operator, is LocalProxy's. No docstring: __doc__ is the passport's, as
+# LocalProxy forwards it.
 class _PassportProxy(LocalProxy):  # type: ignore[type-arg]
-    """werkzeug's ``LocalProxy``, reading the passport's own names in one frame.
-
-    A plain ``LocalProxy`` answers ``current_passport.subject`` only after the lookup on the
-    proxy failed (an ``AttributeError`` built, its message formatted, and dropped) and three
-    frames of werkzeug; a view reads the passport on every request. Every other name, and
-    every operator, is ``LocalProxy``'s.
-    """
-
     __slots__ = ()
+    __doc__ = LocalProxy.__dict__["__doc__"]
 
     def __getattribute__(self, name: str) -> Any:
-        if name in _PASSPORT_NAMES:
+        if not name.startswith("_"):
             return getattr(_current_passport(), name)
         return object.__getattribute__(self, name)
 

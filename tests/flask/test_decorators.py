@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from flask import Blueprint, g
 from flask.testing import FlaskClient
+from werkzeug.local import LocalProxy
 from werkzeug.test import TestResponse
 
-from passport_core import ConfigurationError, KeyRing, Passport
+from passport_core import ConfigurationError, KeyRing, NoPassport, Passport, PassportBundle
 from passport_core import require_role as role
+from passport_core.verify.bundle import Companions
 from passport_flask import (
     current_passport,
     passport_required,
@@ -310,6 +312,35 @@ def test_current_passport_acts_as_the_passport_it_stands_for(
         "repr": True,
         "missing": False,
     }
+
+
+def test_current_passport_outside_a_verified_request(make_app: AppFactory) -> None:
+    """Outside an app context Flask's own error; without a passport NoPassport, also for
+    ``hasattr``; the proxy has no public names of its own, so each is the passport's."""
+    assert not [name for name in dir(LocalProxy) if not name.startswith("_")]
+    with pytest.raises(RuntimeError, match="outside of application context"):
+        _ = current_passport.subject
+    with make_app().test_request_context("/"):
+        with pytest.raises(NoPassport):
+            _ = current_passport.subject
+        with pytest.raises(NoPassport):
+            hasattr(current_passport, "subject")
+
+
+def test_current_passport_forwards_a_bundle_s_own_names(make_app: AppFactory, mint: Mint) -> None:
+    app = make_app()
+
+    @app.get("/bundle")
+    @passport_required
+    def bundle() -> dict[str, Any]:
+        g.passport = Companions.merge(g.passport, {})  # as a gate with companions gives it
+        return {
+            "primary": current_passport.primary.subject,  # type: ignore[attr-defined]
+            "doc": current_passport.__doc__ == PassportBundle.__doc__,
+        }
+
+    response = app.test_client().get("/bundle", headers={"X-Passport": mint("alice")})
+    assert response.json == {"primary": "alice", "doc": True}
 
 
 def test_audience_list_accepts_each_audience(make_app: AppFactory, mint: Mint) -> None:
