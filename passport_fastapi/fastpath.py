@@ -57,6 +57,7 @@ from fastapi.routing import APIRoute, request_response
 from passport_core import (
     Gate,
     Passport,
+    PassportGate,
     Policy,
     asgi_header_getter,
     reset_passport,
@@ -71,6 +72,7 @@ __all__ = [
     "run_current",
     "serving_target",
     "verifying_handler",
+    "warm_path_of",
     "without_passport_dependencies",
 ]
 
@@ -230,8 +232,15 @@ def without_passport_dependencies(
 _UNSET: Any = object()
 
 
-def _never_cached(get_header: Any) -> None:
+def _never_cached(headers: Any) -> None:
     return None
+
+
+def warm_path_of(gate: Gate) -> Callable[[Any], Passport | None]:
+    """The gate's warm path over an ASGI scope's headers list: a passport seen before, with no
+    coroutine (:meth:`~passport_core.PassportGate.cached`); another gate (the edge's, a
+    user's) is always awaited."""
+    return gate.cached if isinstance(gate, PassportGate) else _never_cached
 
 
 def verifying_handler(
@@ -241,8 +250,7 @@ def verifying_handler(
     else verify per ``plan`` and run ``fast`` with the passport current."""
     required = plan.required
     policies = plan.policies
-    # PassportGate's warm path; another gate (the edge's, a user's) is always awaited.
-    cached: Callable[[Any], Passport | None] = getattr(gate, "cached", _never_cached)
+    cached = warm_path_of(gate)
 
     #: the app last seen to be the owner's (``_UNSET``: none yet)
     known: Any = _UNSET
@@ -263,10 +271,11 @@ def verifying_handler(
                 return await slow(request)
             known = app
         # The first verify of this request: nothing of it runs before the route's handler.
-        headers = asgi_header_getter(scope["headers"])
-        found = cached(headers)  # a passport seen before: no coroutine
+        found = cached(scope["headers"])  # a passport seen before: no coroutine
         if found is None:
-            found = await gate.aauthenticate(headers, required=required, target=asgi_target(scope))
+            found = await gate.aauthenticate(
+                asgi_header_getter(scope["headers"]), required=required, target=asgi_target(scope)
+            )
         # remember(scope, gate, found), inlined, as below: frames are most of this handler's cost
         state = scope.setdefault("state", {})
         state[_VERIFIED] = (gate, found)

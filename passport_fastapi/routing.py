@@ -49,9 +49,9 @@ from passport_core import ConfigurationError, Gate, Passport, Policy, asgi_heade
 from passport_fastapi.application import asgi_target, installed, remember, verified_before
 from passport_fastapi.dependencies import PolicyDependency
 from passport_fastapi.fastpath import (
-    _never_cached,
     run_current,
     serving_target,
+    warm_path_of,
     without_passport_dependencies,
 )
 
@@ -106,14 +106,15 @@ class PassportRoute(APIRoute):
             app = scope["app"]
             if seen is None or seen[0] is not app:
                 setup_gate = installed(app).gate
-                seen = (app, setup_gate, getattr(setup_gate, "cached", _never_cached))
+                seen = (app, setup_gate, warm_path_of(setup_gate))
             _, gate, cached = seen
             found = verified_before(scope, gate)
             if found is None:
-                headers = asgi_header_getter(scope["headers"])
-                found = cached(headers)  # a passport seen before: no coroutine
+                found = cached(scope["headers"])  # a passport seen before: no coroutine
                 if found is None:
-                    found = await gate.aauthenticate(headers, target=asgi_target(scope))
+                    found = await gate.aauthenticate(
+                        asgi_header_getter(scope["headers"]), target=asgi_target(scope)
+                    )
                 remember(scope, gate, found)
             assert found is not None  # noqa: S101 - required: the gate raises instead
             if policy is not None:

@@ -342,12 +342,7 @@ def verify_request(*, required: bool = True) -> Passport | None:
     # (an AttributeError built and dropped) before werkzeug's __getattr__ answers.
     environ = request._get_current_object().environ  # type: ignore[attr-defined]
     headers = environ_header_getter(environ)
-    gate = state.gate
-    # PassportGate's warm path: a passport its verifier settled before, in fewer frames.
-    cached = getattr(gate, "cached", None)
-    passport = (cached(headers) if cached is not None else None) or gate.authenticate(
-        headers, required=required, target=_request_target
-    )
+    passport = state.gate.authenticate(headers, required=required, target=_request_target)
     _enter(namespace, passport)
     return passport
 

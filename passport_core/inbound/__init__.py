@@ -18,6 +18,7 @@ from passport_core.inbound.extraction import (
     HeaderGetter,
     TokenLocation,
     asgi_header_getter,
+    asgi_token,
     environ_header_getter,
     extract_token,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "ProblemResponse",
     "TokenLocation",
     "asgi_header_getter",
+    "asgi_token",
     "awarm_up_gate",
     "environ_header_getter",
     "extract_token",

@@ -13,6 +13,7 @@ __all__ = [
     "HeaderGetter",
     "TokenLocation",
     "asgi_header_getter",
+    "asgi_token",
     "environ_header_getter",
     "extract_token",
 ]
@@ -189,3 +190,32 @@ def extract_token(get_header: HeaderGetter, location: TokenLocation) -> str | No
     if len(found) > 1:
         raise DuplicateToken("the passport was presented in two headers")
     return found[0] if found else None
+
+
+def asgi_token(headers: Sequence[tuple[bytes, bytes]], location: TokenLocation) -> str | None:
+    """:func:`extract_token` over an ASGI scope's ``headers`` list (as :func:`asgi_header_getter`
+    reads it), with the same result and the same refusals.
+
+    The usual request, the passport once in the dedicated header, is read in place: no header
+    getter is built (an async adapter's warm path runs this on every request). Anything else
+    (``Authorization`` as well, a repeated header, a folded value) goes to
+    :func:`extract_token`, which decides.
+    """
+    header = location.header
+    if header is None or location.bearer:
+        return extract_token(asgi_header_getter(headers), location)
+    key = _ASGI_NAMES.get(header)
+    if key is None:
+        key = _ASGI_NAMES.setdefault(header, header.lower().encode("latin-1"))
+    found: bytes | None = None
+    for field, value in headers:
+        if field == key:
+            if found is not None:
+                return extract_token(asgi_header_getter(headers), location)  # twice: refused
+            found = value
+    if found is None:
+        return None
+    token = found.decode("latin-1").strip(_OWS)
+    if "," in token:
+        return extract_token(asgi_header_getter(headers), location)  # folded: refused
+    return token or None

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from passport_core.dpop.binding import CONFIRMATION, ProofBinding
 from passport_core.dpop.target import TargetLike
 from passport_core.errors import MissingToken, PassportError
-from passport_core.inbound.extraction import HeaderGetter, TokenLocation, extract_token
+from passport_core.inbound.extraction import (
+    HeaderGetter,
+    TokenLocation,
+    asgi_token,
+    extract_token,
+)
 from passport_core.passport import Passport, carries
 from passport_core.token.fingerprint import fingerprint
 from passport_core.verify.bundle import Companions
@@ -89,16 +95,16 @@ class PassportGate:
             for header in (companions.headers if companions else ())
         }
 
-    def _token(self, get_header: HeaderGetter, required: bool) -> str | None:
-        try:
-            token = extract_token(get_header, self.location)
-        except PassportError as error:
-            logger.info("passport refused: code=%s", error.code)
-            raise
-        if token is None and required:
+    @staticmethod
+    def _unreadable(error: PassportError) -> None:
+        logger.info("passport refused: code=%s", error.code)
+
+    @staticmethod
+    def _absent(required: bool) -> None:
+        """What a request without a passport gets: ``None``, or :class:`MissingToken`."""
+        if required:
             logger.info("passport refused: code=%s", MissingToken.code)
             raise MissingToken
-        return token
 
     @staticmethod
     def _refused(token: str, error: PassportError) -> None:
@@ -126,12 +132,28 @@ class PassportGate:
         required: bool = True,
         target: TargetLike | None = None,
     ) -> Passport | None:
-        """Verify the request's passport (blocking key fetches, for sync servers)."""
-        token = self._token(get_header, required)
-        if token is None:
-            return None
+        """Verify the request's passport (blocking key fetches, for sync servers).
+
+        A plain passport the verifier settled before is answered from its cache without
+        a key lookup: a sync adapter's warm path is this call.
+        """
         try:
-            primary = self.verifier.verify(token)
+            token = extract_token(get_header, self.location)
+        except PassportError as error:
+            self._unreadable(error)
+            raise
+        if token is None:
+            return self._absent(required)
+        try:
+            # The verifier's warm path, taken here so the usual request (a plain passport
+            # seen before) skips verify()'s frame and carries(): every sync request is here.
+            entry = self.verifier._cached_entry(token)
+            if entry is None:
+                primary = self.verifier.verify(token)
+            elif self.companions is not None or self._check_unbound or CONFIRMATION in entry.claims:
+                primary = entry.passport
+            else:
+                return entry.passport
             if self._check_unbound or carries(primary, CONFIRMATION):
                 self.binding.check(primary, get_header, target)
         except PassportError as error:
@@ -156,18 +178,26 @@ class PassportGate:
             and cls.aauthenticate is PassportGate.aauthenticate
         )
 
-    def cached(self, get_header: HeaderGetter) -> Passport | None:
+    def cached(self, headers: HeaderGetter | Sequence[tuple[bytes, bytes]]) -> Passport | None:
         """The request's passport when the verifier's cache settles it with nothing to await
         (a plain passport seen before, no proof or companions to check); else ``None``, and
         :meth:`aauthenticate` (or :meth:`authenticate`) decides (also when none was sent).
 
-        An adapter's warm path: no coroutine, and fewer frames, per request. It accepts only
-        what :meth:`aauthenticate` would accept at that moment, and refuses alike.
+        ``headers`` is a header getter, or an ASGI scope's ``headers`` list, read in place
+        (:func:`~passport_core.asgi_token`).
+
+        An async adapter's warm path: no coroutine per request (a sync adapter's is
+        :meth:`authenticate` itself). It accepts only what :meth:`aauthenticate` would
+        accept at that moment, and refuses alike.
         """
         if not self._warm_path or self.companions is not None or self._check_unbound:
             return None
         try:
-            token = extract_token(get_header, self.location)
+            token = (
+                extract_token(headers, self.location)
+                if callable(headers)
+                else asgi_token(headers, self.location)
+            )
         except PassportError:
             return None  # refused, and logged, by aauthenticate
         if token is None:
@@ -189,9 +219,13 @@ class PassportGate:
         target: TargetLike | None = None,
     ) -> Passport | None:
         """Verify the request's passport without blocking the event loop on key fetches."""
-        token = self._token(get_header, required)
+        try:
+            token = extract_token(get_header, self.location)
+        except PassportError as error:
+            self._unreadable(error)
+            raise
         if token is None:
-            return None
+            return self._absent(required)
         try:
             primary = await self.verifier.averify(token)
             if self._check_unbound or carries(primary, CONFIRMATION):

@@ -77,6 +77,7 @@ EXPECTED_ALL = {
     "ProblemResponse",
     "TokenLocation",
     "asgi_header_getter",
+    "asgi_token",
     "environ_header_getter",
     "extract_token",
     "passport_async_client",

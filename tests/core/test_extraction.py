@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from passport_core import (
     ConfigurationError,
     DuplicateToken,
     MalformedToken,
+    PassportError,
     TokenLocation,
     asgi_header_getter,
+    asgi_token,
     environ_header_getter,
     extract_token,
 )
@@ -182,3 +186,58 @@ def test_a_repeated_header_is_refused_on_the_short_path_too() -> None:
     with pytest.raises(DuplicateToken):
         extract_token(get, TokenLocation())
     assert asked == ["X-Passport"]
+
+
+def _outcome(read: Callable[[], str | None]) -> object:
+    try:
+        return read()
+    except PassportError as error:
+        return type(error), str(error)
+
+
+_FIELDS = st.sampled_from([b"x-passport", b"authorization", b"host", b"x-other", b"X-Passport"])
+_VALUES = st.sampled_from(
+    [b"a.b.c", b" a.b.c\t", b"", b"a.b.c, d.e.f", b"Bearer a.b.c", b"DPoP x.y.z", b"caf\xe9"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scope_headers=st.lists(st.tuples(_FIELDS, _VALUES), max_size=5),
+    location=st.sampled_from(
+        [
+            TokenLocation(),
+            TokenLocation(header="X-Other"),
+            TokenLocation(bearer=True),
+            TokenLocation(header=None, bearer=True),
+        ]
+    ),
+)
+def test_an_asgi_headers_list_is_read_as_its_header_getter_reads_it(
+    scope_headers: list[tuple[bytes, bytes]], location: TokenLocation
+) -> None:
+    """``asgi_token`` (the warm path's reading, in place) answers and refuses exactly as
+    ``extract_token`` over ``asgi_header_getter``."""
+    assert _outcome(lambda: asgi_token(scope_headers, location)) == _outcome(
+        lambda: extract_token(asgi_header_getter(scope_headers), location)
+    )
+
+
+@pytest.mark.parametrize(
+    ("scope_headers", "expected"),
+    [
+        ([(b"host", b"svc"), (b"x-passport", b" a.b.c\t")], "a.b.c"),
+        ([], None),
+        ([(b"x-passport", b"")], None),
+        ([(b"x-passport", b"a.b.c"), (b"x-passport", b"a.b.c")], DuplicateToken),
+        ([(b"x-passport", b"a.b.c, a.b.c")], DuplicateToken),
+    ],
+)
+def test_asgi_token_reads_the_dedicated_header_in_place(
+    scope_headers: list[tuple[bytes, bytes]], expected: object
+) -> None:
+    if isinstance(expected, type):
+        with pytest.raises(expected):
+            asgi_token(scope_headers, TokenLocation())
+    else:
+        assert asgi_token(scope_headers, TokenLocation()) == expected

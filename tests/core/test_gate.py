@@ -59,8 +59,11 @@ def getter(token: str | None) -> object:
 
 
 def from_asgi(gate: PassportGate, headers: list[tuple[bytes, bytes]]) -> Passport | None:
-    """The warm path over an ASGI scope's headers, as FastAPI's fast path calls it."""
-    return gate.cached(asgi_header_getter(headers))
+    """The warm path over an ASGI scope's headers list, read in place as FastAPI's fast path
+    reads it; through a header getter over the same list it answers alike."""
+    found = gate.cached(headers)
+    assert gate.cached(asgi_header_getter(headers)) is found
+    return found
 
 
 def test_required_passport(gate: PassportGate, token: str) -> None:
@@ -190,3 +193,36 @@ def test_the_warm_path_follows_a_changed_location_and_a_required_binding(
     assert from_asgi(gate, [(b"x-other", token.encode())]) is not None
     bound = PassportGate(gate.verifier, binding=ProofBinding("required"))
     assert from_asgi(bound, [(b"x-passport", token.encode())]) is None
+
+
+def test_a_sync_cache_hit_demands_what_a_cold_authenticate_demands(
+    ring: KeyRing, gate: PassportGate, token: str
+) -> None:
+    """``authenticate`` answers a passport seen before from the verifier's cache; a hit
+    still needs the proof of a bound passport, a required binding, and a stricter verifier's
+    own ``verify``."""
+    first = gate.authenticate(getter(token))
+    assert gate.authenticate(getter(token)) is first  # the cached passport, not a new one
+    bound = Minter(ring, issuer=ISSUER).mint(
+        "user-1", audience="orders", cnf=confirmation(generate_key("EdDSA"))
+    )
+    gate.verifier.verify(bound)  # in the verifier's cache, its proof unchecked
+    for _ in range(2):
+        with pytest.raises(PassportError) as refused:
+            gate.authenticate(getter(bound))  # no DPoP proof, cached or not
+        assert refused.value.status == 401
+    required = PassportGate(gate.verifier, binding=ProofBinding("required"))
+    with pytest.raises(PassportError):
+        required.authenticate(getter(token))  # cached, but unbound where binding is required
+
+    calls: list[str] = []
+
+    class Counting(Verifier):
+        def verify(self, token: str | bytes | None) -> Passport:
+            calls.append("verify")
+            return super().verify(token)
+
+    counting = PassportGate(Counting(keys=ring.public_jwks(), issuer=ISSUER, audience="orders"))
+    counting.authenticate(getter(token))
+    counting.authenticate(getter(token))
+    assert calls == ["verify", "verify"]  # its verify sees every request

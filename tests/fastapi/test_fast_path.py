@@ -59,6 +59,15 @@ def _app(ring: KeyRing, ran: Ran) -> FastAPI:
         assert found is maybe is get_passport()  # run in the threadpool, in a copy
         return {"sub": found.subject}
 
+    @app.get("/me-sync-request")
+    def me_sync_request(request: Request, found: PassportDep) -> Any:
+        # the path function's own request parameter: FastAPI's Request, as declared
+        return {
+            "sub": found.subject,
+            "path": request.url.path,
+            "params": dict(request.query_params),
+        }
+
     @app.get("/maybe")
     async def maybe(found: OptionalPassportDep) -> Any:
         current = get_passport()
@@ -138,6 +147,8 @@ def test_the_verified_passport_reaches_the_path_function(
     }
     assert ran == ["mine"]  # FastAPI's cache: one call for both uses
     assert client.get("/me-sync", headers={"X-Passport": token}).json() == {"sub": "alice"}
+    own = client.get("/me-sync-request?page=2", headers={"X-Passport": token})
+    assert own.json() == {"sub": "alice", "path": "/me-sync-request", "params": {"page": "2"}}
     assert client.get("/admin", headers={"X-Passport": mint("root", roles=["admin"])}).json() == {
         "sub": "root"
     }
@@ -157,7 +168,9 @@ def test_optional_passport(client: TestClient, mint: Mint) -> None:
     assert_problem(refused, 401, "malformed_token", "not-a-passport")
 
 
-@pytest.mark.parametrize("path", ["/me", "/me-sync", "/admin", "/nested", "/orders/list"])
+@pytest.mark.parametrize(
+    "path", ["/me", "/me-sync", "/me-sync-request", "/admin", "/nested", "/orders/list"]
+)
 def test_refusals_come_before_your_dependencies_run(
     client: TestClient, ran: Ran, path: str
 ) -> None:
