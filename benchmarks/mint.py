@@ -24,8 +24,13 @@ HAND_WRITTEN = "hand-written signer"
 OURS = "service-passport Minter.mint"
 
 
+#: the common data every signer signs, built once as the hand-written signer's is: each call
+#: pays only for what changes per passport (times, ``jti``)
+_DATA = common_data()
+
+
 def _claims() -> dict[str, Any]:
-    data = common_data()
+    data = _DATA
     now = int(time.time())
     return {
         "iss": ISSUER,
@@ -56,6 +61,27 @@ def _pyjwt(sample: Sample) -> Callable[[], object] | None:
     return lambda: jwt.encode(_claims(), key, algorithm=sample.alg, headers=headers)
 
 
+def _ours(sample: Sample) -> Callable[[], object]:
+    minter, data = sample.minter, _DATA
+
+    def mint() -> str:
+        return minter.mint(
+            SUBJECT,
+            audience=AUDIENCE,
+            ttl=600,
+            roles=data["roles"],
+            scopes=data["scopes"],
+            permissions=data["permissions"],
+            tenant=data["tenant"],
+            profile=data["profile"],
+            auth_methods=data["auth_methods"],
+            auth_context=data["auth_context"],
+            auth_time=int(time.time()) - 60,
+        )
+
+    return mint
+
+
 def _joserfc(sample: Sample) -> Callable[[], object]:
     from joserfc import jwt  # noqa: PLC0415
     from joserfc.jwk import JWKRegistry  # noqa: PLC0415
@@ -71,7 +97,7 @@ def run_alg(alg: str, *, rounds: int, number: int, results: Results) -> None:
     verify = sample.verifier().verify
     funcs: dict[str, Callable[[], object]] = {
         HAND_WRITTEN: reference.minimal_signer(sample),
-        OURS: sample.mint,
+        OURS: _ours(sample),
         "joserfc jwt.encode": _joserfc(sample),
     }
     pyjwt = _pyjwt(sample)

@@ -163,6 +163,7 @@ from passport_core.inbound import (
     environ_header_getter,
     extract_token,
     problem_response,
+    warm_path_of,
     warm_up_gate,
 )
 from passport_core.keys import (
@@ -469,5 +470,6 @@ __all__ = [
     "reset_passport",
     "set_passport",
     "use_passport",
+    "warm_path_of",
     "warm_up_gate",
 ]

@@ -57,7 +57,6 @@ from django.utils.functional import LazyObject, SimpleLazyObject, empty
 from passport_core import (
     ConfigurationError,
     EdgeGate,
-    HeaderGetter,
     InvalidProof,
     Passport,
     PassportError,
@@ -67,6 +66,7 @@ from passport_core import (
     get_passport,
     reset_passport,
     set_passport,
+    warm_path_of,
     warm_up_gate,
 )
 from passport_django.conf import conf
@@ -156,12 +156,8 @@ class RequestPassport:
         if not self._settled:
             try:
                 gate = conf.gate
-                # PassportGate's warm path: a passport its verifier settled before, with no
-                # coroutine to build and await.
-                warm: Callable[[HeaderGetter], Passport | None] | None = getattr(
-                    gate, "cached", None
-                )
-                found = warm(self.headers) if warm is not None else None
+                # A passport the verifier settled before: no coroutine to build and await.
+                found = warm_path_of(gate)(self.headers)
                 if found is None:
                     found = await gate.aauthenticate(
                         self.headers, required=False, target=self.target

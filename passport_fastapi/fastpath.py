@@ -57,11 +57,11 @@ from fastapi.routing import APIRoute, request_response
 from passport_core import (
     Gate,
     Passport,
-    PassportGate,
     Policy,
     asgi_header_getter,
     reset_passport,
     set_passport,
+    warm_path_of,
 )
 from passport_fastapi.application import _STATE_KEY, _VERIFIED, asgi_target
 
@@ -72,7 +72,6 @@ __all__ = [
     "run_current",
     "serving_target",
     "verifying_handler",
-    "warm_path_of",
     "without_passport_dependencies",
 ]
 
@@ -230,17 +229,6 @@ def without_passport_dependencies(
 
 
 _UNSET: Any = object()
-
-
-def _never_cached(headers: Any) -> None:
-    return None
-
-
-def warm_path_of(gate: Gate) -> Callable[[Any], Passport | None]:
-    """The gate's warm path over an ASGI scope's headers list: a passport seen before, with no
-    coroutine (:meth:`~passport_core.PassportGate.cached`); another gate (the edge's, a
-    user's) is always awaited."""
-    return gate.cached if isinstance(gate, PassportGate) else _never_cached
 
 
 def verifying_handler(

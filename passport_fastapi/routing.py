@@ -45,13 +45,19 @@ from typing import Any, ClassVar
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from passport_core import ConfigurationError, Gate, Passport, Policy, asgi_header_getter
+from passport_core import (
+    ConfigurationError,
+    Gate,
+    Passport,
+    Policy,
+    asgi_header_getter,
+    warm_path_of,
+)
 from passport_fastapi.application import asgi_target, installed, remember, verified_before
 from passport_fastapi.dependencies import PolicyDependency
 from passport_fastapi.fastpath import (
     run_current,
     serving_target,
-    warm_path_of,
     without_passport_dependencies,
 )
 

@@ -22,7 +22,7 @@ from passport_core.inbound.extraction import (
     environ_header_getter,
     extract_token,
 )
-from passport_core.inbound.gate import Gate, PassportGate
+from passport_core.inbound.gate import Gate, PassportGate, warm_path_of
 from passport_core.inbound.problem import PROBLEM_CONTENT_TYPE, ProblemResponse, problem_response
 from passport_core.inbound.warmup import awarm_up_gate, warm_up_gate
 
@@ -40,5 +40,6 @@ __all__ = [
     "environ_header_getter",
     "extract_token",
     "problem_response",
+    "warm_path_of",
     "warm_up_gate",
 ]

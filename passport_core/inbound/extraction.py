@@ -65,6 +65,10 @@ _TOKEN_CHARS = frozenset(
 )
 
 
+def _sent_twice(header: str) -> DuplicateToken:
+    return DuplicateToken(f"the {header} header was sent more than once")
+
+
 def _single(values: Sequence[str], what: str) -> str | None:
     present = [value.strip(_OWS) for value in values]
     if not present:
@@ -72,7 +76,7 @@ def _single(values: Sequence[str], what: str) -> str | None:
     # Servers fold repeated headers into one value joined by commas; a compact
     # JWS never contains a comma, so a comma means the header was sent twice.
     if len(present) > 1 or "," in present[0]:
-        raise DuplicateToken(f"the {what} header was sent more than once")
+        raise _sent_twice(what)
     return present[0]
 
 
@@ -196,10 +200,9 @@ def asgi_token(headers: Sequence[tuple[bytes, bytes]], location: TokenLocation) 
     """:func:`extract_token` over an ASGI scope's ``headers`` list (as :func:`asgi_header_getter`
     reads it), with the same result and the same refusals.
 
-    The usual request, the passport once in the dedicated header, is read in place: no header
-    getter is built (an async adapter's warm path runs this on every request). Anything else
-    (``Authorization`` as well, a repeated header, a folded value) goes to
-    :func:`extract_token`, which decides.
+    The dedicated header alone, the usual location, is read in place, in one pass: no header
+    getter is built (an async adapter's warm path runs this on every request). A location that
+    reads ``Authorization`` goes to :func:`extract_token`.
     """
     header = location.header
     if header is None or location.bearer:
@@ -211,11 +214,11 @@ def asgi_token(headers: Sequence[tuple[bytes, bytes]], location: TokenLocation) 
     for field, value in headers:
         if field == key:
             if found is not None:
-                return extract_token(asgi_header_getter(headers), location)  # twice: refused
+                raise _sent_twice(header)
             found = value
     if found is None:
         return None
     token = found.decode("latin-1").strip(_OWS)
     if "," in token:
-        return extract_token(asgi_header_getter(headers), location)  # folded: refused
+        raise _sent_twice(header)  # folded by a proxy: see _single
     return token or None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from passport_core.dpop.binding import CONFIRMATION, ProofBinding
@@ -20,7 +20,7 @@ from passport_core.token.fingerprint import fingerprint
 from passport_core.verify.bundle import Companions
 from passport_core.verify.verifier import Verifier
 
-__all__ = ["Gate", "PassportGate"]
+__all__ = ["Gate", "PassportGate", "warm_path_of"]
 
 logger = logging.getLogger("passport_core")
 
@@ -100,8 +100,8 @@ class PassportGate:
         logger.info("passport refused: code=%s", error.code)
 
     @staticmethod
-    def _absent(required: bool) -> None:
-        """What a request without a passport gets: ``None``, or :class:`MissingToken`."""
+    def _check_absent(required: bool) -> None:
+        """Raise :class:`MissingToken` (logged) for a request without a passport that needs one."""
         if required:
             logger.info("passport refused: code=%s", MissingToken.code)
             raise MissingToken
@@ -134,8 +134,9 @@ class PassportGate:
     ) -> Passport | None:
         """Verify the request's passport (blocking key fetches, for sync servers).
 
-        A plain passport the verifier settled before is answered from its cache without
-        a key lookup: a sync adapter's warm path is this call.
+        A passport the verifier settled before is taken from its cache without a key lookup
+        (a bound one's proof and the companions are checked as on a miss): a sync adapter's
+        warm path is this call.
         """
         try:
             token = extract_token(get_header, self.location)
@@ -143,7 +144,8 @@ class PassportGate:
             self._unreadable(error)
             raise
         if token is None:
-            return self._absent(required)
+            self._check_absent(required)
+            return None
         try:
             # The verifier's warm path, taken here so the usual request (a plain passport
             # seen before) skips verify()'s frame and carries(): every sync request is here.
@@ -167,8 +169,9 @@ class PassportGate:
             self._companion_refused(primary, error)
             raise
 
-    #: whether the warm path may answer: a subclass that checks more in ``authenticate`` or
-    #: ``aauthenticate`` must have every request go through it
+    #: whether :meth:`cached` may answer: a subclass that checks more in ``authenticate`` or
+    #: ``aauthenticate`` must have every request go through it (``authenticate``'s own cache
+    #: hit is its own code, kept or overridden with it)
     _warm_path: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -225,7 +228,8 @@ class PassportGate:
             self._unreadable(error)
             raise
         if token is None:
-            return self._absent(required)
+            self._check_absent(required)
+            return None
         try:
             primary = await self.verifier.averify(token)
             if self._check_unbound or carries(primary, CONFIRMATION):
@@ -240,3 +244,16 @@ class PassportGate:
         except PassportError as error:
             self._companion_refused(primary, error)
             raise
+
+
+def _never_cached(headers: object) -> None:
+    return None
+
+
+def warm_path_of(
+    gate: Gate,
+) -> Callable[[HeaderGetter | Sequence[tuple[bytes, bytes]]], Passport | None]:
+    """What an async adapter calls before awaiting ``gate.aauthenticate``: the gate's
+    :meth:`PassportGate.cached`, or, for another gate (the edge's, a user's), a function that
+    always answers ``None`` so that every request is awaited."""
+    return gate.cached if isinstance(gate, PassportGate) else _never_cached

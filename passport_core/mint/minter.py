@@ -36,6 +36,15 @@ _OWN_CLAIMS = c.REGISTERED | {
 
 
 def _strings(name: str, values: Iterable[str]) -> list[str]:
+    # The usual argument, a list of distinct non-empty strings, checked with C calls only
+    # (every mint takes up to four of them): the same list as the general path below gives.
+    if (
+        type(values) is list
+        and is_string_list(values)
+        and "" not in values
+        and len(set(values)) == len(values)
+    ):
+        return values.copy()
     # A bare string is iterable too; "admin" must not become ["a", "d", ...].
     if isinstance(values, (str, bytes)):
         raise MintingError(f"{name} must be a collection of strings, not one string")
@@ -166,9 +175,10 @@ class Minter:
         if header_segment is None:
             header_segment = self._header_segment(key)
         try:
-            signing_input = header_segment + "." + b64url_encode(json_dumps(payload))
+            payload_segment = b64url_encode(json_dumps(payload))
         except (TypeError, ValueError) as exc:
             raise MintingError(f"the claims are not JSON-serialisable: {exc}") from exc
+        signing_input = f"{header_segment}.{payload_segment}"
         signature = key.sign(signing_input.encode("ascii"))
         token = f"{signing_input}.{b64url_encode(signature)}"
         if len(token) > self.max_token_bytes:
@@ -241,7 +251,8 @@ class Minter:
                 raise MintingError("tenant must be a non-empty string")
             payload[c.TENANT] = tenant
         if profile is not None:
-            if not isinstance(profile, Mapping):
+            # dict first: an ABC's isinstance is a Python call, and a profile is nearly always one
+            if not isinstance(profile, dict) and not isinstance(profile, Mapping):
                 raise MintingError("profile must be a mapping")
             payload[c.PROFILE] = dict(profile)
         if actor is not None:

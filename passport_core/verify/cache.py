@@ -158,7 +158,7 @@ class VerifiedTokens:
         else ``None``, leaving a stale entry to :meth:`get`.
 
         :meth:`get` and :meth:`CachedPassport.current` in one frame: the warm path of every
-        request of an async adapter runs it.
+        adapter's requests runs it.
         """
         entry = self._entries.get(token)
         if entry is None or not entry.valid_from <= now < entry.until:

@@ -416,7 +416,8 @@ class Verifier:
         return None if entry is None else entry.passport
 
     def _cached_entry(self, token: str) -> CachedPassport | None:
-        """:meth:`cached`'s entry (its raw claims tell the gate whether the passport is bound)."""
+        """:meth:`cached`'s entry (its raw claims tell the gate whether the passport is bound):
+        the first step of :meth:`verify` and :meth:`averify`, and the gate's warm paths."""
         if not self._warm_path:
             return None
         entry = self.cache.settled(token, self._clock())

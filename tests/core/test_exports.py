@@ -242,6 +242,7 @@ EXPECTED_ALL = {
     "RevocationUnavailable",
     "RevocationWSGI",
     # start-up: keys loaded before the first request
+    "warm_path_of",
     "warm_up_gate",
     "awarm_up_gate",
     # token exchange on outbound calls (RFC 8693)

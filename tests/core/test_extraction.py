@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -197,7 +198,18 @@ def _outcome(read: Callable[[], str | None]) -> object:
 
 _FIELDS = st.sampled_from([b"x-passport", b"authorization", b"host", b"x-other", b"X-Passport"])
 _VALUES = st.sampled_from(
-    [b"a.b.c", b" a.b.c\t", b"", b"a.b.c, d.e.f", b"Bearer a.b.c", b"DPoP x.y.z", b"caf\xe9"]
+    [
+        b"a.b.c",
+        b" a.b.c\t",
+        b"",
+        b" \t",
+        b"a.b.c, d.e.f",
+        b"a.b.c,",
+        b"Bearer a.b.c",
+        b"bearer  a.b.c ",
+        b"DPoP x.y.z",
+        b"caf\xe9",
+    ]
 )
 
 
@@ -208,6 +220,7 @@ _VALUES = st.sampled_from(
         [
             TokenLocation(),
             TokenLocation(header="X-Other"),
+            TokenLocation(header="x-PASSPORT"),
             TokenLocation(bearer=True),
             TokenLocation(header=None, bearer=True),
         ]
@@ -233,11 +246,17 @@ def test_an_asgi_headers_list_is_read_as_its_header_getter_reads_it(
         ([(b"x-passport", b"a.b.c, a.b.c")], DuplicateToken),
     ],
 )
+@pytest.mark.parametrize("once", [False, True], ids=["list", "iterator"])
 def test_asgi_token_reads_the_dedicated_header_in_place(
-    scope_headers: list[tuple[bytes, bytes]], expected: object
+    scope_headers: list[tuple[bytes, bytes]], expected: object, once: bool
 ) -> None:
+    """The ASGI spec promises an iterable: read once, a repeat is still refused."""
+
+    def given() -> Any:
+        return iter(scope_headers) if once else scope_headers
+
     if isinstance(expected, type):
         with pytest.raises(expected):
-            asgi_token(scope_headers, TokenLocation())
+            asgi_token(given(), TokenLocation())
     else:
-        assert asgi_token(scope_headers, TokenLocation()) == expected
+        assert asgi_token(given(), TokenLocation()) == expected

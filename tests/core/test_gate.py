@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,18 +13,21 @@ import pytest
 from passport_core import (
     BadSignature,
     KeyRing,
+    MemoryRevocations,
     Minter,
     MissingToken,
     Passport,
     PassportError,
     PassportGate,
     ProofBinding,
+    Revocation,
     TokenLocation,
     Verifier,
     asgi_header_getter,
     confirmation,
     fingerprint,
     generate_key,
+    warm_path_of,
 )
 
 ISSUER = "https://edge.test"
@@ -196,24 +200,43 @@ def test_the_warm_path_follows_a_changed_location_and_a_required_binding(
 
 
 def test_a_sync_cache_hit_demands_what_a_cold_authenticate_demands(
-    ring: KeyRing, gate: PassportGate, token: str
+    ring: KeyRing, token: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """``authenticate`` answers a passport seen before from the verifier's cache; a hit
-    still needs the proof of a bound passport, a required binding, and a stricter verifier's
-    own ``verify``."""
+    """``authenticate`` answers a passport seen before from the verifier's cache; a hit is
+    refused as a miss is: a bound passport without its proof, an unbound one where binding
+    is required, a revoked one (logged once, by fingerprint), and a stricter verifier's own
+    ``verify`` sees every request."""
+    revocations = MemoryRevocations()
+    verifier = Verifier(
+        keys=ring.public_jwks(), issuer=ISSUER, audience="orders", revocations=revocations
+    )
+    gate = PassportGate(verifier)
     first = gate.authenticate(getter(token))
     assert gate.authenticate(getter(token)) is first  # the cached passport, not a new one
+
     bound = Minter(ring, issuer=ISSUER).mint(
         "user-1", audience="orders", cnf=confirmation(generate_key("EdDSA"))
     )
-    gate.verifier.verify(bound)  # in the verifier's cache, its proof unchecked
-    for _ in range(2):
+    codes = []
+    for _ in range(2):  # a miss, then a hit: the verifier cached it the first time
         with pytest.raises(PassportError) as refused:
-            gate.authenticate(getter(bound))  # no DPoP proof, cached or not
-        assert refused.value.status == 401
-    required = PassportGate(gate.verifier, binding=ProofBinding("required"))
-    with pytest.raises(PassportError):
+            gate.authenticate(getter(bound))  # no DPoP proof
+        codes.append((refused.value.code, refused.value.status))
+    assert verifier.cached(bound) is not None
+    assert codes == [("invalid_dpop_proof", 401)] * 2
+
+    required = PassportGate(verifier, binding=ProofBinding("required"))
+    with pytest.raises(PassportError) as refused:
         required.authenticate(getter(token))  # cached, but unbound where binding is required
+    assert refused.value.status == 401
+
+    revocations.revoke(Revocation.passport(ISSUER, first.jti, expires=time.time() + 3600))
+    caplog.set_level(logging.INFO, logger="passport_core")
+    with pytest.raises(PassportError) as refused:
+        gate.authenticate(getter(token))
+    assert refused.value.code == "passport_revoked"
+    logged = [record.getMessage() for record in caplog.records]
+    assert logged == [f"passport refused: code=passport_revoked fp={fingerprint(token)}"]
 
     calls: list[str] = []
 
@@ -226,3 +249,22 @@ def test_a_sync_cache_hit_demands_what_a_cold_authenticate_demands(
     counting.authenticate(getter(token))
     counting.authenticate(getter(token))
     assert calls == ["verify", "verify"]  # its verify sees every request
+
+
+def test_an_async_adapter_s_warm_path_is_only_a_passport_gate_s(
+    gate: PassportGate, token: str
+) -> None:
+    """``warm_path_of`` answers from a ``PassportGate``'s cache; another gate's ``cached``
+    (the edge's, a user's) is never called: every request of such a gate is awaited."""
+    raw = [(b"x-passport", token.encode())]
+    assert warm_path_of(gate)(raw) is None  # not verified yet
+    first = gate.authenticate(getter(token))
+    assert warm_path_of(gate)(raw) is first
+
+    class Yours:
+        missing = MissingToken
+
+        def cached(self, headers: object) -> Passport:
+            raise AssertionError("a gate's own cached() is not the warm path")
+
+    assert warm_path_of(Yours())(raw) is None  # type: ignore[arg-type]

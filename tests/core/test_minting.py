@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from passport_core import (
     ALGORITHMS,
@@ -210,6 +212,32 @@ def test_refuses_a_bare_string_for_a_collection(name: str, value: Any, minter: M
 def test_refuses_collections_with_non_strings(name: str, value: Any, minter: Minter) -> None:
     with pytest.raises(MintingError, match="non-empty string"):
         minter.mint("u", audience=AUDIENCE, **{name: value})
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    # the minter is read, never changed, by every example
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    values=st.lists(st.one_of(st.sampled_from(["admin", "staff", "", "ops"]), st.integers(0, 2))),
+    as_tuple=st.booleans(),
+)
+def test_a_collection_is_de_duplicated_in_order_or_refused(
+    values: list[Any], as_tuple: bool, minter: Minter
+) -> None:
+    """A list (the usual argument, checked on a short path) and any other iterable give the
+    same claim: the distinct strings in the caller's order, or a refusal of a non-string or
+    an empty one."""
+    given_values: Any = tuple(values) if as_tuple else values
+    if any(not isinstance(value, str) or not value for value in values):
+        with pytest.raises(MintingError, match="non-empty string"):
+            minter.mint("u", audience=AUDIENCE, roles=given_values)
+        return
+    payload = decode(minter.mint("u", audience=AUDIENCE, roles=given_values))[1]
+    assert payload.get("roles") == (list(dict.fromkeys(values)) or None)
+    assert given_values == (tuple(values) if as_tuple else values)  # the argument is left alone
 
 
 def test_refuses_a_scope_with_a_space(minter: Minter) -> None:
