@@ -17,7 +17,15 @@ from typing import Any
 
 from benchmarks import reference
 from benchmarks.report import Results, interleaved_medians, micros, ratio, table
-from benchmarks.sample import AUDIENCE, ISSUER, SUBJECT, Sample, common_data, make_sample
+from benchmarks.sample import (
+    AUDIENCE,
+    ISSUER,
+    SUBJECT,
+    Sample,
+    common_data,
+    make_sample,
+    mint,
+)
 
 MINT_ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
 HAND_WRITTEN = "hand-written signer"
@@ -62,24 +70,8 @@ def _pyjwt(sample: Sample) -> Callable[[], object] | None:
 
 
 def _ours(sample: Sample) -> Callable[[], object]:
-    minter, data = sample.minter, _DATA
-
-    def mint() -> str:
-        return minter.mint(
-            SUBJECT,
-            audience=AUDIENCE,
-            ttl=600,
-            roles=data["roles"],
-            scopes=data["scopes"],
-            permissions=data["permissions"],
-            tenant=data["tenant"],
-            profile=data["profile"],
-            auth_methods=data["auth_methods"],
-            auth_context=data["auth_context"],
-            auth_time=int(time.time()) - 60,
-        )
-
-    return mint
+    minter = sample.minter
+    return lambda: mint(minter, data=_DATA)
 
 
 def _joserfc(sample: Sample) -> Callable[[], object]:

@@ -86,9 +86,16 @@ class Sample:
         return mint(self.minter, index)
 
 
-def mint(minter: Minter, index: int = 0, auth_time: int | None = None) -> str:
-    """A benchmark passport from ``minter`` (``index`` makes it distinct)."""
-    data = common_data(index)
+def mint(
+    minter: Minter,
+    index: int = 0,
+    auth_time: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> str:
+    """A benchmark passport from ``minter`` (``index`` makes it distinct; ``data``: common data
+    built before, instead of ``common_data(index)``)."""
+    if data is None:
+        data = common_data(index)
     now = int(time.time()) if auth_time is None else auth_time
     return minter.mint(
         SUBJECT,
