@@ -57,12 +57,13 @@ from django.utils.functional import LazyObject, SimpleLazyObject, empty
 from passport_core import (
     ConfigurationError,
     EdgeGate,
+    HeaderGetter,
     InvalidProof,
     Passport,
     PassportError,
     RequestTarget,
     environ_header_getter,
-    extract_token,
+    environ_token,
     get_passport,
     reset_passport,
     set_passport,
@@ -88,18 +89,27 @@ class RequestPassport:
     access agrees with the first; a verified passport is made current for core.
     """
 
+    # Class-level defaults: every request builds one, and on a route that never looks at its
+    # passport nothing else is ever stored, so an instance holds only its request.
+    _settled = False
+    #: True while the middleware serves the request: only then is its context reset
+    serving = False
+    _passport: Passport | None = None
+    _error: PassportError | None = None
+
     def __init__(self, request: HttpRequest) -> None:
-        # Every value of a header, from request.META (Django folds a repeated header into one
-        # comma-joined value): request.headers would copy every header first.
-        self.headers = environ_header_getter(request.META)
         # The request holds this state: a strong reference back would make every request a
         # reference cycle, left for the cyclic collector to find.
         self._request = weakref.ref(request)
-        self._settled = False
-        #: True while the middleware serves the request: only then is its context reset
-        self.serving = False
-        self._passport: Passport | None = None
-        self._error: PassportError | None = None
+        # Kept for a passport verified after the request ended (a task kept apassport).
+        self._meta = request.META
+
+    @property
+    def headers(self) -> HeaderGetter:
+        """Every value of a header, as the request carries it now (what a middleware in between
+        changed counts), read from ``request.META``: Django folds a repeated header into one
+        comma-joined value, and ``request.headers`` would copy every header first."""
+        return environ_header_getter(self._meta)
 
     def target(self) -> RequestTarget:
         """The request's method and absolute URI, built only when a DPoP proof is checked.
@@ -192,7 +202,7 @@ class RequestPassport:
         return await sync_to_async(_resolved)(user)
 
 
-def _sent_nothing(state: RequestPassport) -> bool:
+def _sent_nothing(meta: dict[str, Any]) -> bool:
     """True when the request carries no passport at all: nothing to verify, nothing to refuse."""
     try:
         config = conf.config
@@ -200,8 +210,8 @@ def _sent_nothing(state: RequestPassport) -> bool:
             gate = conf.gate
             if isinstance(gate, EdgeGate):
                 # The topmost service mints: what counts is a credential, never a passport.
-                return not gate.presented(state.headers)
-        return extract_token(state.headers, config.location) is None
+                return not gate.presented(environ_header_getter(meta))
+        return environ_token(meta, config.location) is None
     except PassportError:
         return False  # a duplicate, or broken settings: refused (or reported) on access
 
@@ -224,17 +234,32 @@ else:
 class _LazyPassport(_LazyBase):
     """Django's ``SimpleLazyObject``: ``request.passport`` of a request that carries one.
 
-    ``_install`` builds it by hand, setting the two attributes Django's ``__init__`` sets
-    (``_setupfunc``, ``_wrapped``); ``copy.copy`` of one not yet read still builds a new lazy
-    object through Django's own ``__init__`` (``SimpleLazyObject.__copy__``).
+    ``_install`` builds it by hand, setting ``_setupfunc`` as Django's ``__init__`` does; the
+    other attribute that sets, ``_wrapped = empty``, is this class's default until
+    ``_setup`` stores the passport (``LazyObject.__setattr__`` writes it to the instance).
+    ``copy.copy`` of one not yet read still builds a new lazy object through Django's own
+    ``__init__`` (``SimpleLazyObject.__copy__``).
     """
+
+    _wrapped = empty
 
 
 def _install(request: HttpRequest) -> RequestPassport:
     state = RequestPassport(request)
     target: Any = request
-    setattr(target, STATE_ATTRIBUTE, state)
-    if _sent_nothing(state):
+    target._passport_django_state = state  # STATE_ATTRIBUTE, stored without a setattr() call
+    meta = request.META
+    # _sent_nothing(meta) in its usual case, inlined (every request is here, also on the routes
+    # that never look): the settings built, no edge, a passport in the header or none.
+    config = conf._config
+    if config is not None and config.edge is None:
+        try:
+            nothing = environ_token(meta, config.location) is None
+        except PassportError:
+            nothing = False  # sent twice: refused on access
+    else:
+        nothing = _sent_nothing(meta)
+    if nothing:
         # A plain None, so ``request.passport is None`` keeps its meaning.
         target.passport = None
     else:
@@ -243,7 +268,6 @@ def _install(request: HttpRequest) -> RequestPassport:
         # answers even __dict__; every request that carries a passport builds one.
         lazy = object.__new__(_LazyPassport)
         object.__setattr__(lazy, "_setupfunc", state.get)
-        object.__setattr__(lazy, "_wrapped", empty)
         target.passport = lazy
     target.apassport = state.aget
     if hasattr(request, "user"):

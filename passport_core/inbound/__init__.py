@@ -20,6 +20,7 @@ from passport_core.inbound.extraction import (
     asgi_header_getter,
     asgi_token,
     environ_header_getter,
+    environ_token,
     extract_token,
 )
 from passport_core.inbound.gate import Gate, PassportGate, warm_path_of
@@ -38,6 +39,7 @@ __all__ = [
     "asgi_token",
     "awarm_up_gate",
     "environ_header_getter",
+    "environ_token",
     "extract_token",
     "problem_response",
     "warm_path_of",

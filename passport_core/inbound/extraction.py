@@ -15,6 +15,7 @@ __all__ = [
     "asgi_header_getter",
     "asgi_token",
     "environ_header_getter",
+    "environ_token",
     "extract_token",
 ]
 
@@ -127,13 +128,14 @@ def environ_header_getter(environ: Mapping[str, Any]) -> HeaderGetter:
     """
 
     def get(name: str) -> list[str]:
-        key = _ENVIRON_KEYS.get(name)
-        if key is None:
-            key = _ENVIRON_KEYS.setdefault(name, "HTTP_" + name.upper().replace("-", "_"))
-        value = environ.get(key)
+        value = environ.get(_ENVIRON_KEYS.get(name) or _environ_key(name))
         return [] if value is None else [value]
 
     return get
+
+
+def _environ_key(name: str) -> str:
+    return _ENVIRON_KEYS.setdefault(name, "HTTP_" + name.upper().replace("-", "_"))
 
 
 _ASGI_NAMES: dict[str, bytes] = {}
@@ -194,6 +196,26 @@ def extract_token(get_header: HeaderGetter, location: TokenLocation) -> str | No
     if len(found) > 1:
         raise DuplicateToken("the passport was presented in two headers")
     return found[0] if found else None
+
+
+def environ_token(environ: Mapping[str, Any], location: TokenLocation) -> str | None:
+    """:func:`extract_token` over a WSGI environ or Django's ``request.META`` (as
+    :func:`environ_header_getter` reads it), with the same result and the same refusals.
+
+    The dedicated header alone, the usual location, is read in place: no header getter is
+    built (Django's middleware asks this of every request, also on routes that never look at
+    the passport). A location that reads ``Authorization`` goes to :func:`extract_token`.
+    """
+    header = location.header
+    if header is None or location.bearer:
+        return extract_token(environ_header_getter(environ), location)
+    value = environ.get(_ENVIRON_KEYS.get(header) or _environ_key(header))
+    if value is None:
+        return None
+    token: str = value.strip(_OWS)
+    if "," in token:
+        raise _sent_twice(header)  # a repeated header, folded by the server: see _single
+    return token or None
 
 
 def asgi_token(headers: Sequence[tuple[bytes, bytes]], location: TokenLocation) -> str | None:

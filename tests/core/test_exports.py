@@ -79,6 +79,7 @@ EXPECTED_ALL = {
     "asgi_header_getter",
     "asgi_token",
     "environ_header_getter",
+    "environ_token",
     "extract_token",
     "passport_async_client",
     "passport_client",

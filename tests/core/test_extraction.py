@@ -18,6 +18,7 @@ from passport_core import (
     asgi_header_getter,
     asgi_token,
     environ_header_getter,
+    environ_token,
     extract_token,
 )
 
@@ -234,6 +235,55 @@ def test_an_asgi_headers_list_is_read_as_its_header_getter_reads_it(
     assert _outcome(lambda: asgi_token(scope_headers, location)) == _outcome(
         lambda: extract_token(asgi_header_getter(scope_headers), location)
     )
+
+
+_LOCATIONS = st.sampled_from(
+    [
+        TokenLocation(),
+        TokenLocation(header="X-Other"),
+        TokenLocation(header="x-PASSPORT"),
+        TokenLocation(bearer=True),
+        TokenLocation(header=None, bearer=True),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    environ=st.dictionaries(
+        st.sampled_from(["HTTP_X_PASSPORT", "HTTP_AUTHORIZATION", "HTTP_X_OTHER", "HTTP_HOST"]),
+        _VALUES.map(lambda value: value.decode("latin-1")),
+        max_size=4,
+    ),
+    location=_LOCATIONS,
+)
+def test_an_environ_is_read_as_its_header_getter_reads_it(
+    environ: dict[str, str], location: TokenLocation
+) -> None:
+    """``environ_token`` (Django's middleware asks it of every request) answers and refuses
+    exactly as ``extract_token`` over ``environ_header_getter``."""
+    assert _outcome(lambda: environ_token(environ, location)) == _outcome(
+        lambda: extract_token(environ_header_getter(environ), location)
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"HTTP_HOST": "svc", "HTTP_X_PASSPORT": " a.b.c\t"}, "a.b.c"),
+        ({"HTTP_X_PASSPORTS": "a.b.c", "X_PASSPORT": "a.b.c"}, None),
+        ({"HTTP_X_PASSPORT": " "}, None),
+        ({"HTTP_X_PASSPORT": "a.b.c,a.b.c"}, DuplicateToken),  # sent twice, folded
+    ],
+)
+def test_environ_token_reads_the_cgi_name_of_the_header(
+    environ: dict[str, str], expected: object
+) -> None:
+    if isinstance(expected, type):
+        with pytest.raises(expected, match="more than once"):
+            environ_token(environ, TokenLocation())
+    else:
+        assert environ_token(environ, TokenLocation()) == expected
 
 
 @pytest.mark.parametrize(

@@ -401,6 +401,20 @@ def test_a_request_is_freed_by_reference_counting_and_its_target_then_refuses() 
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_passport_first_read_after_its_request_was_freed_still_verifies(
+    mint: Mint, mode: str
+) -> None:
+    """A task that kept ``request.apassport`` past the request: the headers it came with are
+    kept, so an unbound passport still verifies (only a DPoP proof needs the request)."""
+    request = RequestFactory().get("/", headers={"X-Passport": mint("alice")})
+    state = RequestPassport(request)
+    del request
+    found = state.get() if mode == "sync" else asyncio.run(state.aget())
+    assert found is not None
+    assert found.subject == "alice"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
 def test_broken_settings_are_one_outcome_for_the_whole_request(
     mint: Mint, passport_settings: dict[str, Any], mode: str
 ) -> None:
