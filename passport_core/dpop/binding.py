@@ -55,8 +55,14 @@ class ProofBinding:
                 f"{{binding}} must be one of {', '.join(BINDING_MODES)}, not {mode!r}",
                 setting="binding",
             )
-        self.mode = mode
+        self._mode = mode
         self.verifier = verifier or ProofVerifier()
+
+    @property
+    def mode(self) -> str:
+        """``off``, ``optional`` or ``required``; fixed at construction, since a gate derives
+        its fast path from it (set a new binding on the gate to change it)."""
+        return self._mode
 
     def _bound(
         self, passport: Passport, target: TargetLike | None

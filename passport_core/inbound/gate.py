@@ -85,8 +85,6 @@ class PassportGate:
         binding: ProofBinding | None = None,
     ) -> None:
         self.binding = binding or ProofBinding()
-        # The usual request, an unbound passport where binding is not required: no call at all.
-        self._check_unbound = self.binding.mode == "required"
         self.verifier = verifier
         self.location = location or TokenLocation()
         self.companions = companions
@@ -94,6 +92,18 @@ class PassportGate:
             header: TokenLocation(header=header)
             for header in (companions.headers if companions else ())
         }
+
+    @property
+    def binding(self) -> ProofBinding:
+        """What sender-constrained passports need here; may be replaced at any time."""
+        return self._binding
+
+    @binding.setter
+    def binding(self, binding: ProofBinding) -> None:
+        self._binding = binding
+        # The usual request, an unbound passport where binding is not required: no call at
+        # all. Derived here, so a binding set after construction rules every path at once.
+        self._check_unbound = binding.mode == "required"
 
     @staticmethod
     def _unreadable(error: PassportError) -> None:

@@ -19,6 +19,7 @@ from passport_core import (
     Passport,
     PassportError,
     PassportGate,
+    PassportNotBound,
     ProofBinding,
     Revocation,
     TokenLocation,
@@ -197,6 +198,35 @@ def test_the_warm_path_follows_a_changed_location_and_a_required_binding(
     assert from_asgi(gate, [(b"x-other", token.encode())]) is not None
     bound = PassportGate(gate.verifier, binding=ProofBinding("required"))
     assert from_asgi(bound, [(b"x-passport", token.encode())]) is None
+
+
+@pytest.mark.parametrize("path", ["authenticate", "aauthenticate", "warm path"])
+def test_a_binding_required_after_construction_rules_every_path(
+    gate: PassportGate, token: str, path: str
+) -> None:
+    """A gate's binding replaced after it was built: an unbound passport, verified and cached
+    before, is refused on every path, none of which may keep the old rule."""
+    assert gate.authenticate(getter(token)) is not None  # verified and cached under "optional"
+    gate.binding = ProofBinding("required")
+    assert gate.binding.mode == "required"
+    if path == "warm path":
+        assert from_asgi(gate, [(b"x-passport", token.encode())]) is None  # left to aauthenticate
+        return
+
+    def authenticate() -> Passport | None:
+        if path == "authenticate":
+            return gate.authenticate(getter(token))
+        return asyncio.run(gate.aauthenticate(getter(token)))
+
+    with pytest.raises(PassportNotBound):
+        authenticate()
+
+
+def test_a_binding_s_mode_cannot_change_under_a_gate() -> None:
+    binding = ProofBinding("optional")
+    with pytest.raises(AttributeError):
+        binding.mode = "required"  # type: ignore[misc]
+    assert binding.mode == "optional"
 
 
 def test_a_sync_cache_hit_demands_what_a_cold_authenticate_demands(
