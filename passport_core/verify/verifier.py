@@ -291,8 +291,7 @@ class Verifier:
         if missing_core:
             raise ConfigurationError(f"these claims are always required: {sorted(missing_core)}")
         self.required_claims = frozenset(required_claims)
-        self.typ = typ
-        self._accepted_typs = _accepted_typs(typ)
+        self.typ = typ  # and _accepted_typs, derived by __setattr__
         self.leeway = float(leeway)
         self.max_lifetime = float(max_lifetime)
         self.max_token_bytes = max_token_bytes
@@ -332,6 +331,8 @@ class Verifier:
         # Both caches hold answers to the settings: a setting changed later empties them,
         # so no token is accepted under rules it was never checked against.
         super().__setattr__(name, value)
+        if name == "typ":
+            super().__setattr__("_accepted_typs", _accepted_typs(value))
         if not name.startswith("_") and name != "cache" and "cache" in self.__dict__:
             self._headers.clear()
             self.cache.clear()
@@ -399,6 +400,8 @@ class Verifier:
     #: whether :meth:`cached` may answer: a subclass that checks more in ``verify`` or
     #: ``averify`` (the Txn-Token preset's claim shapes) must have every token go through them
     _warm_path: ClassVar[bool] = True
+    #: the ``typ`` values accepted, derived from :attr:`typ` whenever it is set
+    _accepted_typs: frozenset[str | None] | None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

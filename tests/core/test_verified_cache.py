@@ -370,6 +370,20 @@ def test_a_key_removed_while_a_verify_runs_is_not_trusted_from_the_cache(
     assert outcome(verify, token) == "UnknownKey"
 
 
+def test_a_typ_changed_later_rules_every_verify(key: Key) -> None:
+    """``typ`` is kept as the set of accepted values too: changing it changes that set."""
+    clock = Clock()
+    verifier, cold = twins(key.public(), clock)
+    token = forge_token(good_header(key), good_claims(), key)
+    assert agree(verifier, cold, token) == "ok"
+
+    verifier.typ = cold.typ = "other+jwt"
+
+    assert agree(verifier, cold, token) == "InvalidType"
+    other = forge_token(good_header(key, typ="other+jwt"), good_claims(), key)
+    assert agree(verifier, cold, other) == "ok"
+
+
 def test_a_setting_changed_later_empties_the_caches(key: Key) -> None:
     clock = Clock()
     verifier, cold = twins(key.public(), clock)
