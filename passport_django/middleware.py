@@ -90,7 +90,7 @@ class RequestPassport:
     """
 
     # Class-level defaults: every request builds one, and on a route that never looks at its
-    # passport nothing else is ever stored, so an instance holds only its request.
+    # passport nothing else is ever stored, so an instance holds only its request and META.
     _settled = False
     #: True while the middleware serves the request: only then is its context reset
     serving = False
@@ -106,8 +106,8 @@ class RequestPassport:
 
     @property
     def headers(self) -> HeaderGetter:
-        """Every value of a header, as the request carries it now (what a middleware in between
-        changed counts), read from ``request.META``: Django folds a repeated header into one
+        """Every value of a header, read from the request's ``META`` as it is when asked (a
+        middleware in between that edits it counts): Django folds a repeated header into one
         comma-joined value, and ``request.headers`` would copy every header first."""
         return environ_header_getter(self._meta)
 

@@ -64,7 +64,7 @@ class OIDCDiscovery(RemoteJWKS):
         parsed = checked_url(issuer, allow_insecure=allow_insecure, what="the issuer")
         if parsed.query or parsed.fragment:
             raise ConfigurationError("an issuer URL has no query or fragment (RFC 8414 §2)")
-        self.issuer = issuer
+        self._issuer = issuer
         # OpenID Connect Discovery §4: a trailing '/' is removed before appending.
         self.discovery_url = issuer.rstrip("/") + _DISCOVERY_PATH
         super().__init__(
@@ -84,6 +84,11 @@ class OIDCDiscovery(RemoteJWKS):
         )
         self._jwks_uri: str | None = None
         self._discovered_at = 0.0
+
+    @property
+    def issuer(self) -> str:
+        """The issuer whose discovery document is read; fixed at construction."""
+        return self._issuer
 
     @property
     def jwks_uri(self) -> str | None:

@@ -304,8 +304,8 @@ class RemoteJWKS:
     ) -> None:
         self._parsed_url = checked_url(url, allow_insecure=allow_insecure, what=self._url_name)
         _check_options(timeout, cache_ttl, min_refresh_interval, max_bytes)
-        self.url = url
-        self.allow_insecure = allow_insecure
+        self._url = url
+        self._allow_insecure = allow_insecure
         self.cache_ttl = float(cache_ttl)
         self.min_cache_ttl = _positive("min_cache_ttl", min_cache_ttl)
         self.max_cache_ttl = _positive("max_cache_ttl", max_cache_ttl)
@@ -342,6 +342,17 @@ class RemoteJWKS:
         """The keys in the cache now (possibly stale); empty before the first fetch."""
         with self._lock:
             return tuple(self._keys.values()) if self._keys is not None else ()
+
+    @property
+    def url(self) -> str:
+        """The key server's URL; fixed at construction, where it was checked (https, unless
+        ``allow_insecure``), so no later assignment can bypass that check."""
+        return self._url
+
+    @property
+    def allow_insecure(self) -> bool:
+        """Whether ``http://`` was allowed; fixed at construction with :attr:`url`."""
+        return self._allow_insecure
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({redacted(self._parsed_url)!r}, kids={self._kids()!r})"

@@ -330,9 +330,12 @@ class Verifier:
     def __setattr__(self, name: str, value: Any) -> None:
         # Both caches hold answers to the settings: a setting changed later empties them,
         # so no token is accepted under rules it was never checked against.
+        # typ is kept as its set of accepted values too: derived first, so a value refused
+        # leaves both as they were.
+        accepted = _accepted_typs(value) if name == "typ" else None
         super().__setattr__(name, value)
         if name == "typ":
-            super().__setattr__("_accepted_typs", _accepted_typs(value))
+            super().__setattr__("_accepted_typs", accepted)
         if not name.startswith("_") and name != "cache" and "cache" in self.__dict__:
             self._headers.clear()
             self.cache.clear()

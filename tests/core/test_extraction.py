@@ -214,29 +214,6 @@ _VALUES = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    scope_headers=st.lists(st.tuples(_FIELDS, _VALUES), max_size=5),
-    location=st.sampled_from(
-        [
-            TokenLocation(),
-            TokenLocation(header="X-Other"),
-            TokenLocation(header="x-PASSPORT"),
-            TokenLocation(bearer=True),
-            TokenLocation(header=None, bearer=True),
-        ]
-    ),
-)
-def test_an_asgi_headers_list_is_read_as_its_header_getter_reads_it(
-    scope_headers: list[tuple[bytes, bytes]], location: TokenLocation
-) -> None:
-    """``asgi_token`` (the warm path's reading, in place) answers and refuses exactly as
-    ``extract_token`` over ``asgi_header_getter``."""
-    assert _outcome(lambda: asgi_token(scope_headers, location)) == _outcome(
-        lambda: extract_token(asgi_header_getter(scope_headers), location)
-    )
-
-
 _LOCATIONS = st.sampled_from(
     [
         TokenLocation(),
@@ -246,6 +223,21 @@ _LOCATIONS = st.sampled_from(
         TokenLocation(header=None, bearer=True),
     ]
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scope_headers=st.lists(st.tuples(_FIELDS, _VALUES), max_size=5),
+    location=_LOCATIONS,
+)
+def test_an_asgi_headers_list_is_read_as_its_header_getter_reads_it(
+    scope_headers: list[tuple[bytes, bytes]], location: TokenLocation
+) -> None:
+    """``asgi_token`` (the warm path's reading, in place) answers and refuses exactly as
+    ``extract_token`` over ``asgi_header_getter``."""
+    assert _outcome(lambda: asgi_token(scope_headers, location)) == _outcome(
+        lambda: extract_token(asgi_header_getter(scope_headers), location)
+    )
 
 
 @settings(max_examples=300, deadline=None)

@@ -618,6 +618,29 @@ def test_only_https_or_loopback_urls_are_accepted(url: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("attribute", "value"),
+    [("url", "http://keys.example/jwks.json"), ("allow_insecure", True)],
+)
+@pytest.mark.parametrize("source", [RemoteJWKS, OIDCDiscovery])
+def test_the_url_checked_at_construction_cannot_be_replaced_later(
+    source: type[RemoteJWKS], attribute: str, value: object
+) -> None:
+    """A URL assigned later would be fetched without the https check: there is none to assign."""
+    keys = source("https://keys.example")
+    with pytest.raises(AttributeError):
+        setattr(keys, attribute, value)
+    assert keys.url.startswith("https://keys.example")
+    assert keys.allow_insecure is False
+
+
+def test_a_discovery_s_issuer_cannot_be_replaced_later() -> None:
+    discovery = OIDCDiscovery("https://idp.example")
+    with pytest.raises(AttributeError):
+        discovery.issuer = "https://other.example"  # type: ignore[misc]
+    assert discovery.issuer == "https://idp.example"
+
+
+@pytest.mark.parametrize(
     ("url", "options"),
     [
         ("https://keys.example/jwks.json", {}),

@@ -383,6 +383,11 @@ def test_a_typ_changed_later_rules_every_verify(key: Key) -> None:
     other = forge_token(good_header(key, typ="other+jwt"), good_claims(), key)
     assert agree(verifier, cold, other) == "ok"
 
+    with pytest.raises(ConfigurationError):
+        verifier.typ = ()  # accepts nothing: refused, and nothing changes
+    assert verifier.typ == "other+jwt"
+    assert agree(verifier, cold, other) == "ok"
+
 
 def test_a_setting_changed_later_empties_the_caches(key: Key) -> None:
     clock = Clock()
