@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 
 from passport_core import get_passport
+
+# Autouse: every test's log records, at DEBUG, are searched for tokens and private keys.
+from tests.secrets_hygiene import _no_secret_in_the_logs, _watch_every_log_record  # noqa: F401
 from tests.servers import RunningServer, serve
 
 #: third-party test vectors, copied into the repository (tests/vectors/README.md)

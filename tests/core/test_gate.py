@@ -262,6 +262,7 @@ def test_a_sync_cache_hit_demands_what_a_cold_authenticate_demands(
 
     revocations.revoke(Revocation.passport(ISSUER, first.jti, expires=time.time() + 3600))
     caplog.set_level(logging.INFO, logger="passport_core")
+    caplog.clear()  # only this refusal's records
     with pytest.raises(PassportError) as refused:
         gate.authenticate(getter(token))
     assert refused.value.code == "passport_revoked"
