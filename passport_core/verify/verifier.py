@@ -198,6 +198,67 @@ def _claim_problem(claims: dict[str, Any]) -> str:
     raise AssertionError("no claim of the wrong type")  # pragma: no cover - callers check
 
 
+def _audiences(audience: str | Iterable[str]) -> frozenset[str]:
+    audiences = (audience,) if isinstance(audience, str) else tuple(audience)
+    if not audiences or not all(isinstance(a, str) and a for a in audiences):
+        raise ConfigurationError(
+            "a verifier needs at least one non-empty {audience}", setting="audience"
+        )
+    return frozenset(audiences)
+
+
+def _leeway(leeway: float) -> float:
+    if not 0 <= leeway <= MAX_LEEWAY:
+        raise ConfigurationError(
+            f"{{leeway}} must be between 0 and {MAX_LEEWAY:g} seconds", setting="leeway"
+        )
+    return float(leeway)
+
+
+def _max_lifetime(max_lifetime: float) -> float:
+    if not math.isfinite(max_lifetime) or max_lifetime <= 0:
+        # NaN compares false with everything: it would switch the cap off silently.
+        raise ConfigurationError(
+            "{max_lifetime} must be a positive, finite number of seconds",
+            setting="max_lifetime",
+        )
+    return float(max_lifetime)
+
+
+def _max_token_bytes(max_token_bytes: int) -> int:
+    if max_token_bytes < 256:
+        raise ConfigurationError(
+            "{max_token_bytes} below 256 would refuse every passport",
+            setting="max_token_bytes",
+        )
+    return max_token_bytes
+
+
+def _algorithms(algorithms: Collection[str] | None) -> frozenset[str]:
+    unknown = set(algorithms or ()) - set(ALGORITHMS)
+    if unknown:
+        raise ConfigurationError(f"unsupported algorithms: {sorted(unknown)}")
+    return frozenset(algorithms) if algorithms else frozenset(ALGORITHMS)
+
+
+def _required_claims(required_claims: Collection[str]) -> frozenset[str]:
+    missing_core = {c.ISSUER, c.SUBJECT, c.AUDIENCE, c.EXPIRES_AT} - set(required_claims)
+    if missing_core:
+        raise ConfigurationError(f"these claims are always required: {sorted(missing_core)}")
+    return frozenset(required_claims)
+
+
+#: the public settings of a :class:`Verifier`, each with the check that normalises it
+_SETTINGS: dict[str, Callable[[Any], Any]] = {
+    "audiences": _audiences,
+    "leeway": _leeway,
+    "max_lifetime": _max_lifetime,
+    "max_token_bytes": _max_token_bytes,
+    "algorithms": _algorithms,
+    "required_claims": _required_claims,
+}
+
+
 class Verifier:
     """Verifies passports with public keys only.
 
@@ -262,39 +323,14 @@ class Verifier:
         self._issuers = self._configure_issuers(keys, issuer, issuers)
         # each issuer's key_generation method (see generation_of), looked up once
         self._stamps = {name: stamp_of(t.keys) for name, t in self._issuers.items()}
-        audiences = (audience,) if isinstance(audience, str) else tuple(audience)
-        if not audiences or not all(isinstance(a, str) and a for a in audiences):
-            raise ConfigurationError(
-                "a verifier needs at least one non-empty {audience}", setting="audience"
-            )
-        self.audiences = frozenset(audiences)
-        if not 0 <= leeway <= MAX_LEEWAY:
-            raise ConfigurationError(
-                f"{{leeway}} must be between 0 and {MAX_LEEWAY:g} seconds", setting="leeway"
-            )
-        if not math.isfinite(max_lifetime) or max_lifetime <= 0:
-            # NaN compares false with everything: it would switch the cap off silently.
-            raise ConfigurationError(
-                "{max_lifetime} must be a positive, finite number of seconds",
-                setting="max_lifetime",
-            )
-        if max_token_bytes < 256:
-            raise ConfigurationError(
-                "{max_token_bytes} below 256 would refuse every passport",
-                setting="max_token_bytes",
-            )
-        unknown = set(algorithms or ()) - set(ALGORITHMS)
-        if unknown:
-            raise ConfigurationError(f"unsupported algorithms: {sorted(unknown)}")
-        self.algorithms = frozenset(algorithms) if algorithms else frozenset(ALGORITHMS)
-        missing_core = {c.ISSUER, c.SUBJECT, c.AUDIENCE, c.EXPIRES_AT} - set(required_claims)
-        if missing_core:
-            raise ConfigurationError(f"these claims are always required: {sorted(missing_core)}")
-        self.required_claims = frozenset(required_claims)
+        # Each setting is checked when set, here and later (__setattr__, _SETTINGS).
+        self.audiences = _audiences(audience)
+        self.leeway = _leeway(leeway)
+        self.max_lifetime = _max_lifetime(max_lifetime)
+        self.max_token_bytes = _max_token_bytes(max_token_bytes)
+        self.algorithms = _algorithms(algorithms)
+        self.required_claims = _required_claims(required_claims)
         self.typ = typ  # and _accepted_typs, derived by __setattr__
-        self.leeway = float(leeway)
-        self.max_lifetime = float(max_lifetime)
-        self.max_token_bytes = max_token_bytes
         self._clock = clock
         # header segment -> (header, kid); only headers that passed _check_header
         self._headers: dict[bytes, tuple[Mapping[str, Any], str]] = {}
@@ -330,6 +366,11 @@ class Verifier:
     def __setattr__(self, name: str, value: Any) -> None:
         # Both caches hold answers to the settings: a setting changed later empties them,
         # so no token is accepted under rules it was never checked against.
+        # A setting is checked (and normalised) whenever it is set, not only by __init__: a
+        # string given as audiences would otherwise make the audience check a substring test.
+        check = _SETTINGS.get(name)
+        if check is not None:
+            value = check(value)
         # typ is kept as its set of accepted values too: derived first, so a value refused
         # leaves both as they were.
         accepted = _accepted_typs(value) if name == "typ" else None

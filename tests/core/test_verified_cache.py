@@ -389,6 +389,38 @@ def test_a_typ_changed_later_rules_every_verify(key: Key) -> None:
     assert agree(verifier, cold, other) == "ok"
 
 
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("audiences", ""),
+        ("audiences", ()),
+        ("leeway", -1),
+        ("max_lifetime", float("nan")),
+        ("max_token_bytes", 10),
+        ("algorithms", {"none"}),
+        ("required_claims", {"exp"}),
+    ],
+)
+def test_a_setting_assigned_later_is_checked_as_at_construction(
+    key: Key, setting: str, value: object
+) -> None:
+    verifier = Verifier(keys=key.public(), issuer=ISSUER, audience=AUDIENCE)
+    before = getattr(verifier, setting)
+    with pytest.raises(ConfigurationError):
+        setattr(verifier, setting, value)
+    assert getattr(verifier, setting) == before
+
+
+def test_an_audience_assigned_later_as_a_string_is_one_audience(key: Key) -> None:
+    """Not a string whose substrings would pass the audience check."""
+    clock = Clock()
+    verifier, cold = twins(key.public(), clock)
+    verifier.audiences = cold.audiences = "orders-service"  # type: ignore[assignment]
+    assert verifier.audiences == frozenset({"orders-service"})
+    inside = forge_token(good_header(key), good_claims(aud="orders"), key)
+    assert agree(verifier, cold, inside) == "InvalidAudience"
+
+
 def test_a_setting_changed_later_empties_the_caches(key: Key) -> None:
     clock = Clock()
     verifier, cold = twins(key.public(), clock)
