@@ -247,19 +247,8 @@ class _LazyPassport(_LazyBase):
 def _install(request: HttpRequest) -> RequestPassport:
     state = RequestPassport(request)
     target: Any = request
-    target._passport_django_state = state  # STATE_ATTRIBUTE, stored without a setattr() call
-    meta = request.META
-    # _sent_nothing(meta) in its usual case, inlined (every request is here, also on the routes
-    # that never look): the settings built, no edge, a passport in the header or none.
-    config = conf._config
-    if config is not None and config.edge is None:
-        try:
-            nothing = environ_token(meta, config.location) is None
-        except PassportError:
-            nothing = False  # sent twice: refused on access
-    else:
-        nothing = _sent_nothing(meta)
-    if nothing:
+    setattr(target, STATE_ATTRIBUTE, state)
+    if _sent_nothing(request.META):
         # A plain None, so ``request.passport is None`` keeps its meaning.
         target.passport = None
     else:

@@ -18,7 +18,9 @@ at DEBUG is caught too; what each test's own ``caplog`` sees at its levels is un
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import os
 import re
 import sys
 import traceback
@@ -38,21 +40,18 @@ SECRETS: dict[str, re.Pattern[str]] = {
 }
 
 
-#: the source directories of our packages
+#: our packages, by import name
+PACKAGES = ("passport_core", "passport_fastapi", "passport_flask", "passport_django")
+#: where they are imported from (an editable install or site-packages alike)
 OURS = tuple(
-    str(Path(__file__).resolve().parent.parent / package) + "/"
-    for package in ("passport_core", "passport_fastapi", "passport_flask", "passport_django")
+    str(Path(importlib.util.find_spec(package).origin).parent) + os.sep  # type: ignore[arg-type,union-attr]
+    for package in PACKAGES
 )
 
 
 def made_by_us(record: logging.LogRecord) -> bool:
     """Whether ``record`` is ours: our logger, or code of ours on the stack that logs it."""
-    if record.name.split(".")[0] in {
-        "passport_core",
-        "passport_fastapi",
-        "passport_flask",
-        "passport_django",
-    }:
+    if record.name.split(".")[0] in PACKAGES:
         return True
     frame = sys._getframe(1)
     while frame is not None:
